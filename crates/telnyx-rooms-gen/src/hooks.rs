@@ -1,0 +1,138 @@
+//! Request hooks of the generated [`Client`](crate::Client): per-operation credentials and header hygiene.
+//!
+//! progenitor calls [`ClientHooks::pre`] on every request after building it. Two rules live here, both
+//! driven by the generated metadata rather than by operation names:
+//! - the API key is attached only to operations whose spec security asks for a bearer token, so a key
+//!   never travels to an operation that does not need it (`security: []`);
+//! - the `api-version` header progenitor adds to every request is removed: the Telnyx API does not
+//!   define it, and a client should send nothing the API does not ask for.
+//!
+//! [`ClientHooks::post`] records the status and headers of each response for a caller that asked with
+//! [`capture_response_head`]: progenitor's `Error::InvalidResponsePayload` keeps neither, yet a caller
+//! needs the status and request id of a response whose body could not be decoded.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+
+use crate::Client;
+use crate::operations;
+
+/// The header progenitor 0.15 adds to every request (`api-version: <info.version>`).
+const PROGENITOR_API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
+/// Credentials a [`Client`] attaches to operations that require them.
+///
+/// Holds the `Authorization` header value ready-made and marked sensitive, so it is neither
+/// rebuilt per request nor shown by `reqwest`'s or this type's `Debug`.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    bearer: Option<HeaderValue>,
+}
+
+impl Credentials {
+    /// No credentials: operations that require an API key fail before any I/O.
+    pub const fn none() -> Self {
+        Self { bearer: None }
+    }
+
+    /// Credentials from an API key; `None` if the key cannot be an HTTP header value
+    /// (it contains control characters or non-visible bytes).
+    pub fn bearer(api_key: &str) -> Option<Self> {
+        let mut value = HeaderValue::from_str(&format!("Bearer {api_key}")).ok()?;
+        value.set_sensitive(true);
+        Some(Self {
+            bearer: Some(value),
+        })
+    }
+
+    /// Whether an API key is present.
+    pub const fn has_api_key(&self) -> bool {
+        self.bearer.is_some()
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = if self.bearer.is_some() {
+            "Bearer [REDACTED]"
+        } else {
+            "none"
+        };
+        f.debug_struct("Credentials").field("api_key", &shown).finish()
+    }
+}
+
+impl ClientHooks<Credentials> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        let headers = request.headers_mut();
+        headers.remove(PROGENITOR_API_VERSION);
+        let requires_key = operations::by_client_method(info.operation_id)
+            .map(|operation| operation.requires_api_key())
+            // An operation the metadata does not know cannot be generated; fail closed anyway.
+            .unwrap_or(true);
+        if requires_key {
+            match &self.inner().bearer {
+                Some(value) => {
+                    headers.insert(AUTHORIZATION, value.clone());
+                }
+                None => {
+                    return Err(Error::InvalidRequest(format!(
+                        "operation {} requires an API key and none was configured",
+                        info.operation_id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        if let Ok(response) = result {
+            // Outside `capture_response_head` there is nobody to tell; that is not an error.
+            let _ = RESPONSE_HEAD.try_with(|slot| {
+                *slot.borrow_mut() = Some(ResponseHead {
+                    status: response.status(),
+                    headers: response.headers().clone(),
+                });
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The status line and headers of a response, as received.
+#[derive(Debug, Clone)]
+pub struct ResponseHead {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+}
+
+tokio::task_local! {
+    static RESPONSE_HEAD: RefCell<Option<ResponseHead>>;
+}
+
+/// Runs `call` (one generated-client call) and returns its output together with the head of the
+/// last response it received, if any — also when the body could not be read or decoded.
+pub async fn capture_response_head<F: Future>(call: F) -> (F::Output, Option<ResponseHead>) {
+    RESPONSE_HEAD
+        .scope(RefCell::new(None), async move {
+            let output = call.await;
+            let head = RESPONSE_HEAD.with(|slot| slot.borrow_mut().take());
+            (output, head)
+        })
+        .await
+}

@@ -1,0 +1,65 @@
+//! Maintainer tasks for telnyx-rooms. Run through the cargo alias: `cargo xtask <task>`.
+
+mod codegen;
+mod metadata;
+mod openapi31;
+mod overlay;
+mod paths;
+mod precheck;
+mod provenance;
+mod schema_walk;
+mod spec;
+mod spec_file;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::paths::Workspace;
+
+/// Maintainer tasks for telnyx-rooms.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Regenerate crates/telnyx-rooms-gen/src/generated.rs from the vendored spec and overlays.
+    Codegen {
+        /// Regenerate in memory and compare with the committed file (and the spec with its
+        /// recorded checksum); print a diff and fail on any difference. Writes nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Take a new upstream spec revision in (`update`), or compare two revisions (`diff`).
+    Spec {
+        #[command(subcommand)]
+        command: spec::SpecCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let workspace = Workspace::current();
+    let result = match cli.task {
+        Task::Spec { command } => return spec::run(&workspace, command),
+        Task::Codegen { check } => codegen::run(&workspace, check).map(|outcome| {
+            let target = workspace.relative(&workspace.generated());
+            match (check, outcome) {
+                (true, _) => println!("{target} is up to date with the spec"),
+                (false, codegen::Outcome::Written) => println!("wrote {target}"),
+                (false, codegen::Outcome::UpToDate) => println!("{target} was already up to date"),
+            }
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! Per-operation metadata extracted from the spec and emitted as Rust constants beside the client.
+//!
+//! The facade and the mock read security, TTL bounds and defaults from these constants, so a spec
+//! change in any of them flows through `cargo xtask codegen` instead of being retyped by hand.
+//! Extracted from the converted document *before* defaults are stripped for progenitor.
+
+use anyhow::{Context, Result, bail};
+use heck::{ToShoutySnakeCase, ToSnakeCase};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::precheck::{METHODS, resolve};
+
+/// One operation's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationMeta {
+    pub operation_id: String,
+    pub method: String,
+    pub path: String,
+    pub requires_bearer: bool,
+    pub success_status: u16,
+    pub body_required: bool,
+    pub body_media_type: Option<String>,
+    pub path_params: Vec<FieldMeta>,
+    pub body_fields: Vec<FieldMeta>,
+}
+
+/// One path parameter or top-level body property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldMeta {
+    pub name: String,
+    pub required: bool,
+    pub kind: &'static str,
+    pub format: Option<String>,
+    pub minimum: Option<i64>,
+    pub maximum: Option<i64>,
+    pub default: Option<i64>,
+}
+
+/// Extracts every operation of `doc` (an OpenAPI 3.0 document that passed the pre-check).
+pub fn extract(doc: &Value) -> Result<Vec<OperationMeta>> {
+    let mut operations = Vec::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return Ok(operations);
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(operation) = item.get(*method) else { continue };
+            let id = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .with_context(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
+            let meta = extract_operation(doc, path, method, item, operation)
+                .with_context(|| format!("operation {id} ({} {path})", method.to_uppercase()))?;
+            operations.push(meta);
+        }
+    }
+    Ok(operations)
+}
+
+fn extract_operation(
+    doc: &Value,
+    path: &str,
+    method: &str,
+    item: &Value,
+    operation: &Value,
+) -> Result<OperationMeta> {
+    let operation_id = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let security = operation.get("security").or_else(|| doc.get("security"));
+    let requires_bearer = requires_bearer(doc, security)?;
+
+    let success_status = operation
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|responses| responses.keys())
+        .find_map(|code| code.parse::<u16>().ok().filter(|code| (200..300).contains(code)))
+        .context("no 2xx response with a numeric status code")?;
+
+    let mut path_params = Vec::new();
+    for params in [item.get("parameters"), operation.get("parameters")].into_iter().flatten() {
+        for param in params.as_array().into_iter().flatten() {
+            let param = resolve(doc, param).context("dangling parameter $ref")?;
+            if param.get("in").and_then(Value::as_str) != Some("path") {
+                continue;
+            }
+            let name = param.get("name").and_then(Value::as_str).context("a parameter without a name")?;
+            let schema = param.get("schema").context(format!("path parameter {name} has no schema"))?;
+            path_params.push(field(doc, name, true, schema)?);
+        }
+    }
+    // Path template order, which is the order of the generated method's arguments.
+    path_params.sort_by_key(|param| path.find(&format!("{{{}}}", param.name)));
+
+    let mut body_required = false;
+    let mut body_media_type = None;
+    let mut body_fields = Vec::new();
+    if let Some(body) = operation.get("requestBody") {
+        let body = resolve(doc, body).context("dangling requestBody $ref")?;
+        body_required = body.get("required").and_then(Value::as_bool).unwrap_or(false);
+        if let Some((media_type, media)) = body.get("content").and_then(Value::as_object).and_then(|c| c.iter().next()) {
+            body_media_type = Some(media_type.clone());
+            let schema = media.get("schema").context("request body without a schema")?;
+            let schema = resolve(doc, schema).context("dangling request body schema $ref")?;
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                for (name, property) in properties {
+                    body_fields.push(field(doc, name, required.contains(&name.as_str()), property)?);
+                }
+            }
+        }
+    }
+
+    Ok(OperationMeta {
+        operation_id,
+        method: method.to_uppercase(),
+        path: path.to_string(),
+        requires_bearer,
+        success_status,
+        body_required,
+        body_media_type,
+        path_params,
+        body_fields,
+    })
+}
+
+/// Maps the operation's security requirements to the two cases this SDK supports.
+fn requires_bearer(doc: &Value, security: Option<&Value>) -> Result<bool> {
+    let Some(requirements) = security else {
+        return Ok(false);
+    };
+    let requirements = requirements.as_array().context("`security` must be a list")?;
+    if requirements.is_empty() {
+        return Ok(false);
+    }
+    if requirements.len() > 1 {
+        bail!("alternative security requirements are not supported: {security:?}");
+    }
+    let Some(requirement) = requirements[0].as_object() else {
+        bail!("a security requirement must be an object");
+    };
+    if requirement.is_empty() {
+        return Ok(false);
+    }
+    if requirement.len() > 1 {
+        bail!("combined security schemes are not supported: {:?}", requirement.keys());
+    }
+    for scheme_name in requirement.keys() {
+        let scheme = doc
+            .pointer(&format!("/components/securitySchemes/{scheme_name}"))
+            .with_context(|| format!("security scheme {scheme_name} is not defined"))?;
+        let is_bearer = scheme.get("type").and_then(Value::as_str) == Some("http")
+            && scheme
+                .get("scheme")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.eq_ignore_ascii_case("bearer"));
+        if !is_bearer {
+            bail!("security scheme {scheme_name} is not HTTP bearer; only bearer is supported");
+        }
+    }
+    Ok(true)
+}
+
+fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<FieldMeta> {
+    let schema = resolve(doc, schema).with_context(|| format!("dangling schema $ref of {name}"))?;
+    let kind = match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => "Integer",
+        Some("number") => "Number",
+        Some("string") => "String",
+        Some("boolean") => "Boolean",
+        Some("array") => "Array",
+        Some("object") | None => "Object",
+        Some(other) => bail!("field {name} has unknown type {other}"),
+    };
+    let integer = |key: &str| -> Result<Option<i64>> {
+        match schema.get(key) {
+            None => Ok(None),
+            Some(value) => match value.as_i64() {
+                Some(value) => Ok(Some(value)),
+                None => bail!("field {name}: `{key}` of an integer must be a whole number, found {value}"),
+            },
+        }
+    };
+    let (mut minimum, mut maximum, mut default) = (None, None, None);
+    if kind == "Integer" {
+        minimum = integer("minimum")?;
+        maximum = integer("maximum")?;
+        default = integer("default")?;
+        // Inclusive bounds are what callers check; for integers the conversion is exact.
+        if schema.get("exclusiveMinimum").and_then(Value::as_bool) == Some(true) {
+            minimum = minimum.and_then(|m| m.checked_add(1));
+        }
+        if schema.get("exclusiveMaximum").and_then(Value::as_bool) == Some(true) {
+            maximum = maximum.and_then(|m| m.checked_sub(1));
+        }
+    }
+    Ok(FieldMeta {
+        name: name.to_string(),
+        required,
+        kind,
+        format: schema.get("format").and_then(Value::as_str).map(str::to_string),
+        minimum,
+        maximum,
+        default,
+    })
+}
+
+/// The `operations` module of the generated file.
+pub fn tokens(operations: &[OperationMeta]) -> TokenStream {
+    let mut consts = Vec::new();
+    let mut modules = Vec::new();
+    let mut all = Vec::new();
+    for op in operations {
+        let const_name = format_ident!("{}", op.operation_id.to_shouty_snake_case());
+        let module = format_ident!("{}", op.operation_id.to_snake_case());
+        let field_consts = |fields: &[FieldMeta]| -> (Vec<TokenStream>, Vec<TokenStream>) {
+            let defs = fields.iter().map(field_tokens).collect();
+            let refs = fields
+                .iter()
+                .map(|f| {
+                    let ident = format_ident!("{}", f.name.to_shouty_snake_case());
+                    quote!(#ident)
+                })
+                .collect();
+            (defs, refs)
+        };
+        let (path_defs, path_refs) = field_consts(&op.path_params);
+        let (body_defs, body_refs) = field_consts(&op.body_fields);
+        let OperationMeta { operation_id, method, path, success_status, body_required, .. } = op;
+        // progenitor names the method (and `OperationInfo::operation_id`) in snake case.
+        let client_method = operation_id.to_snake_case();
+        let security = if op.requires_bearer { quote!(Security::BearerToken) } else { quote!(Security::None) };
+        let media_type = option_str(op.body_media_type.as_deref());
+        let doc = format!("`{operation_id}`: `{method} {path}`.");
+        let module_doc = format!("Path parameters and body fields of `{operation_id}`.");
+        consts.push(quote! {
+            #[doc = #doc]
+            pub const #const_name: Operation = Operation {
+                operation_id: #operation_id,
+                client_method: #client_method,
+                method: #method,
+                path: #path,
+                security: #security,
+                success_status: #success_status,
+                body_required: #body_required,
+                body_media_type: #media_type,
+                path_params: &[#(#module::path::#path_refs),*],
+                body_fields: &[#(#module::body::#body_refs),*],
+            };
+        });
+        modules.push(quote! {
+            #[doc = #module_doc]
+            pub mod #module {
+                /// Path parameters, in path-template order.
+                pub mod path {
+                    use crate::meta::{Field, FieldKind};
+                    #(#path_defs)*
+                }
+                /// Top-level properties of the JSON request body.
+                pub mod body {
+                    use crate::meta::{Field, FieldKind};
+                    #(#body_defs)*
+                }
+            }
+        });
+        all.push(const_name);
+    }
+    quote! {
+        /// Per-operation metadata extracted from the spec by `cargo xtask codegen`.
+        pub mod operations {
+            use crate::meta::{Operation, Security};
+            #(#consts)*
+            /// Every operation, in spec order.
+            pub const ALL: &[Operation] = &[#(#all),*];
+            /// The operation with this `operationId`.
+            pub fn by_id(operation_id: &str) -> Option<&'static Operation> {
+                ALL.iter().find(|operation| operation.operation_id == operation_id)
+            }
+            /// The operation whose generated client method is `client_method` (the name progenitor
+            /// passes to the client hooks).
+            pub fn by_client_method(client_method: &str) -> Option<&'static Operation> {
+                ALL.iter().find(|operation| operation.client_method == client_method)
+            }
+            #(#modules)*
+        }
+    }
+}
+
+fn field_tokens(field: &FieldMeta) -> TokenStream {
+    let ident = format_ident!("{}", field.name.to_shouty_snake_case());
+    let FieldMeta { name, required, .. } = field;
+    let kind = format_ident!("{}", field.kind);
+    let format = option_str(field.format.as_deref());
+    let option_i64 = |value: Option<i64>| match value {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    };
+    let (minimum, maximum, default) =
+        (option_i64(field.minimum), option_i64(field.maximum), option_i64(field.default));
+    let doc = format!("`{name}`.");
+    quote! {
+        #[doc = #doc]
+        pub const #ident: Field = Field {
+            name: #name,
+            required: #required,
+            kind: FieldKind::#kind,
+            format: #format,
+            minimum: #minimum,
+            maximum: #maximum,
+            default: #default,
+        };
+    }
+}
+
+fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn extracts_security_bounds_and_defaults() {
+        let doc = json!({
+            "openapi": "3.0.3",
+            "security": [{"bearerAuth": []}],
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+                "schemas": {"Body": {"required": ["b"], "properties": {
+                    "a": {"type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 10, "default": 5},
+                    "b": {"type": "string"}
+                }}}
+            },
+            "paths": {"/r/{id}": {
+                "post": {
+                    "operationId": "Locked",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Body"}}}},
+                    "responses": {"403": {}, "201": {}}
+                },
+                "put": {"operationId": "Open", "security": [], "responses": {"204": {}}}
+            }}
+        });
+        let ops = extract(&doc).expect("extracts");
+        assert_eq!(ops.len(), 2);
+        let locked = &ops[0];
+        assert!(locked.requires_bearer);
+        assert_eq!(locked.success_status, 201);
+        assert!(locked.body_required);
+        assert_eq!(locked.path_params[0].format.as_deref(), Some("uuid"));
+        let a = &locked.body_fields[0];
+        assert_eq!((a.minimum, a.maximum, a.default, a.required), (Some(1), Some(10), Some(5), false));
+        assert!(locked.body_fields[1].required);
+        assert!(!ops[1].requires_bearer);
+    }
+
+    #[test]
+    fn refuses_security_it_cannot_honour() {
+        let doc = json!({"components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X"}}}});
+        assert!(requires_bearer(&doc, Some(&json!([{"key": []}]))).is_err());
+        assert!(requires_bearer(&doc, Some(&json!([{}, {"key": []}]))).is_err());
+        assert!(!requires_bearer(&doc, Some(&json!([]))).expect("no auth"));
+        assert!(!requires_bearer(&doc, None).expect("no auth"));
+    }
+}

@@ -1,0 +1,273 @@
+//! OpenAPI Overlay 1.0 documents: reviewable corrections to the vendored spec, applied in order.
+//!
+//! Known upstream defects are fixed in files under `openapi/overlays/`, never by code, so each
+//! correction states why it exists and a reviewer sees exactly what changes. Files apply in
+//! file-name order; an action whose target matches nothing is an error, so an overlay that a spec
+//! update made stale is noticed instead of silently doing nothing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+use crate::spec_file::SpecFile;
+
+/// One overlay file, parsed.
+#[derive(Debug, Clone)]
+pub struct Overlay {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// SHA-256 of its bytes (recorded in the generated file's header).
+    pub sha256: String,
+    document: OverlayDocument,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverlayDocument {
+    overlay: String,
+    info: OverlayInfo,
+    /// The document the overlay was written for; informative, ours all apply to the vendored file.
+    #[serde(default)]
+    #[allow(dead_code)]
+    extends: Option<String>,
+    actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct OverlayInfo {
+    title: String,
+    #[allow(dead_code)]
+    version: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Action {
+    target: String,
+    description: Option<String>,
+    #[serde(default)]
+    update: Option<Value>,
+    #[serde(default)]
+    remove: bool,
+}
+
+impl Overlay {
+    /// Reads and validates an overlay file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let file = SpecFile::read(path)?;
+        Self::from_value(path, file.sha256(), file.doc)
+    }
+
+    fn from_value(path: &Path, sha256: String, value: Value) -> Result<Self> {
+        let document: OverlayDocument = serde_json::from_value(value)
+            .with_context(|| format!("{} is not an OpenAPI Overlay 1.0 document", path.display()))?;
+        if !document.overlay.starts_with("1.0.") {
+            bail!(
+                "{}: overlay version {} is not supported (expected 1.0.x)",
+                path.display(),
+                document.overlay
+            );
+        }
+        for (index, action) in document.actions.iter().enumerate() {
+            let what = format!("{} action {index} ({})", path.display(), action.target);
+            if action.description.as_deref().is_none_or(str::is_empty) {
+                bail!("{what}: every correction must say why it exists (`description`)");
+            }
+            match (&action.update, action.remove) {
+                (Some(_), true) => bail!("{what}: an action either updates or removes, not both"),
+                (None, false) => bail!("{what}: an action needs `update` or `remove: true`"),
+                _ => {}
+            }
+            JsonPath::parse(&action.target)
+                .with_context(|| format!("{what}: the target is not a valid JSONPath"))?;
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            sha256,
+            document,
+        })
+    }
+
+    /// The overlay's `info.title`.
+    pub fn title(&self) -> &str {
+        &self.document.info.title
+    }
+
+    /// Applies every action to `doc`, in order.
+    pub fn apply(&self, doc: &mut Value) -> Result<()> {
+        for (index, action) in self.document.actions.iter().enumerate() {
+            apply_action(doc, action).with_context(|| {
+                format!(
+                    "{} action {index} (target {})",
+                    self.path.display(),
+                    action.target
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads every `*.yaml` overlay in `dir`, sorted by file name. A missing directory means none.
+pub fn read_dir(dir: &Path) -> Result<Vec<Overlay>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    paths.iter().map(|path| Overlay::read(path)).collect()
+}
+
+fn apply_action(doc: &mut Value, action: &Action) -> Result<()> {
+    let path = JsonPath::parse(&action.target)?;
+    let pointers: Vec<String> = path
+        .query_located(doc)
+        .locations()
+        .map(|location| location.to_json_pointer())
+        .collect();
+    if pointers.is_empty() {
+        bail!("the target matches nothing in the document; the overlay is stale — review it");
+    }
+    if action.remove {
+        // Remove deepest-last-first so earlier removals do not shift later array indices.
+        for pointer in pointers.iter().rev() {
+            remove_at(doc, pointer)?;
+        }
+        return Ok(());
+    }
+    let Some(update) = &action.update else {
+        bail!("an action needs `update` or `remove: true`");
+    };
+    for pointer in &pointers {
+        let Some(target) = doc.pointer_mut(pointer) else {
+            bail!("{pointer} vanished while applying the action");
+        };
+        match target {
+            Value::Array(items) => items.push(update.clone()),
+            Value::Object(_) => {
+                if !update.is_object() {
+                    bail!("{pointer} is an object, so `update` must be an object");
+                }
+                merge(target, update);
+            }
+            _ => bail!("{pointer} is neither an object nor an array; update its parent instead"),
+        }
+    }
+    Ok(())
+}
+
+/// Overlay 1.0 merge: object members merge recursively; any other value replaces the target's.
+fn merge(target: &mut Value, update: &Value) {
+    match (target, update) {
+        (Value::Object(target), Value::Object(update)) => {
+            for (key, value) in update {
+                match target.get_mut(key) {
+                    Some(existing) if existing.is_object() && value.is_object() => merge(existing, value),
+                    _ => {
+                        target.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (target, update) => *target = update.clone(),
+    }
+}
+
+fn remove_at(doc: &mut Value, pointer: &str) -> Result<()> {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        bail!("the document root cannot be removed");
+    };
+    let key = last.replace("~1", "/").replace("~0", "~");
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.shift_remove(&key);
+        }
+        Some(Value::Array(items)) => {
+            let index: usize = key.parse().with_context(|| format!("{pointer}: bad array index"))?;
+            if index < items.len() {
+                items.remove(index);
+            }
+        }
+        _ => bail!("{pointer}: parent is not a container"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn overlay(actions: Value) -> Result<Overlay> {
+        let value = json!({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": actions});
+        Overlay::from_value(Path::new("test.yaml"), String::new(), value)
+    }
+
+    #[test]
+    fn update_merges_objects_recursively() {
+        let mut doc = json!({"components": {"schemas": {"A": {"type": "object", "properties": {"x": {"type": "string"}}}}}});
+        overlay(json!([{
+            "target": "$.components.schemas.A",
+            "description": "why",
+            "update": {"properties": {"y": {"type": "integer"}}, "required": ["y"]}
+        }]))
+        .expect("valid")
+        .apply(&mut doc)
+        .expect("applies");
+        assert_eq!(
+            doc["components"]["schemas"]["A"],
+            json!({"type": "object", "properties": {"x": {"type": "string"}, "y": {"type": "integer"}}, "required": ["y"]})
+        );
+    }
+
+    #[test]
+    fn update_replaces_scalars_and_appends_to_arrays() {
+        let mut doc = json!({"s": {"$ref": "#/a"}, "list": [1]});
+        overlay(json!([
+            {"target": "$.s", "description": "why", "update": {"$ref": "#/b"}},
+            {"target": "$.list", "description": "why", "update": 2}
+        ]))
+        .expect("valid")
+        .apply(&mut doc)
+        .expect("applies");
+        assert_eq!(doc, json!({"s": {"$ref": "#/b"}, "list": [1, 2]}));
+    }
+
+    #[test]
+    fn remove_deletes_every_match() {
+        let mut doc = json!({"p": {"a": {"x-internal": 1}, "b": {"x-internal": 2, "keep": 3}}});
+        overlay(json!([{"target": "$.p.*['x-internal']", "description": "why", "remove": true}]))
+            .expect("valid")
+            .apply(&mut doc)
+            .expect("applies");
+        assert_eq!(doc, json!({"p": {"a": {}, "b": {"keep": 3}}}));
+    }
+
+    #[test]
+    fn a_target_that_matches_nothing_is_an_error() {
+        let mut doc = json!({"a": {}});
+        let err = overlay(json!([{"target": "$.missing", "description": "why", "update": {}}]))
+            .expect("valid")
+            .apply(&mut doc)
+            .expect_err("stale");
+        assert!(format!("{err:#}").contains("stale"), "{err:#}");
+    }
+
+    #[test]
+    fn every_action_must_say_why_and_do_one_thing() {
+        assert!(overlay(json!([{"target": "$.a", "update": {}}])).is_err());
+        assert!(overlay(json!([{"target": "$.a", "description": "why"}])).is_err());
+        assert!(overlay(json!([{"target": "$.a", "description": "why", "update": {}, "remove": true}])).is_err());
+        assert!(overlay(json!([{"target": "not a path", "description": "why", "update": {}}])).is_err());
+    }
+}

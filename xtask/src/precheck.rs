@@ -1,0 +1,355 @@
+//! Checks for spec shapes on which progenitor 0.15 panics instead of returning an error.
+//!
+//! progenitor reaches `assert!`, `todo!` or `unwrap` on these shapes; this module finds them first
+//! and reports every one with the operation and the reason, so `cargo xtask codegen` never shows a
+//! Rust panic for a problem of the spec. Runs on the converted (3.0) document.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde_json::Value;
+
+/// HTTP methods of an OpenAPI path item.
+pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// One shape progenitor cannot generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// `METHOD path (operationId)`, or a JSON pointer for problems outside operations.
+    pub location: String,
+    /// Why progenitor cannot generate it.
+    pub reason: String,
+}
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.reason)
+    }
+}
+
+/// Every unsupported shape in `doc` (an OpenAPI 3.0 document), in document order.
+pub fn check(doc: &Value) -> Vec<Unsupported> {
+    let mut found = Vec::new();
+    check_refs(doc, doc, &mut String::new(), &mut found);
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return found;
+    };
+    for (path, item) in paths {
+        let shared_params = item.get("parameters");
+        for method in METHODS {
+            let Some(operation) = item.get(*method) else {
+                continue;
+            };
+            let location = match operation.get("operationId").and_then(Value::as_str) {
+                Some(id) => format!("{} {path} ({id})", method.to_uppercase()),
+                None => {
+                    found.push(Unsupported {
+                        location: format!("{} {path}", method.to_uppercase()),
+                        reason: "has no operationId; progenitor names methods and types after it".into(),
+                    });
+                    continue;
+                }
+            };
+            let mut report = |reason: String| {
+                found.push(Unsupported {
+                    location: location.clone(),
+                    reason,
+                })
+            };
+            check_path_params(doc, path, shared_params, operation.get("parameters"), &mut report);
+            check_request_body(doc, operation, &mut report);
+            check_responses(doc, operation, &mut report);
+        }
+    }
+    found
+}
+
+/// Follows a local `$ref` (`#/components/...`); `None` when it does not resolve.
+pub fn resolve<'a>(doc: &'a Value, node: &'a Value) -> Option<&'a Value> {
+    let mut node = node;
+    // A chain of references longer than this is a cycle.
+    for _ in 0..32 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(reference) => node = doc.pointer(reference.strip_prefix('#')?)?,
+            None => return Some(node),
+        }
+    }
+    None
+}
+
+fn check_refs(doc: &Value, node: &Value, pointer: &mut String, found: &mut Vec<Unsupported>) {
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key == "$ref" {
+                    let target = value.as_str().unwrap_or_default();
+                    let resolves = target
+                        .strip_prefix('#')
+                        .is_some_and(|local| local.starts_with("/components/") && doc.pointer(local).is_some());
+                    if !resolves {
+                        found.push(Unsupported {
+                            location: if pointer.is_empty() { "/".into() } else { pointer.clone() },
+                            reason: format!(
+                                "$ref {target} does not resolve to a component of this document \
+                                 (progenitor panics on dangling or external references)"
+                            ),
+                        });
+                    }
+                } else if key == "example" || key == "examples" || key == "default" || key == "enum" {
+                    // Data, not schema: a `$ref` key inside an example is just a value.
+                } else {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&crate::spec_file::escape_pointer_token(key));
+                    check_refs(doc, value, pointer, found);
+                    pointer.truncate(len);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{index}"));
+                check_refs(doc, item, pointer, found);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_path_params(
+    doc: &Value,
+    path: &str,
+    shared: Option<&Value>,
+    own: Option<&Value>,
+    report: &mut impl FnMut(String),
+) {
+    let mut declared = BTreeSet::new();
+    for params in [shared, own].into_iter().flatten() {
+        for param in params.as_array().into_iter().flatten() {
+            let Some(param) = resolve(doc, param) else { continue };
+            if param.get("in").and_then(Value::as_str) != Some("path") {
+                continue;
+            }
+            let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
+            if param.get("required").and_then(Value::as_bool) != Some(true) {
+                report(format!("path parameter `{name}` is not `required: true`"));
+            }
+            if let Some(style) = param.get("style").and_then(Value::as_str) {
+                if style != "simple" {
+                    report(format!("path parameter `{name}` has style `{style}`; only `simple` is supported"));
+                }
+            }
+            declared.insert(name.to_string());
+        }
+    }
+    let in_template: BTreeSet<String> = path
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+        .collect();
+    for name in in_template.difference(&declared) {
+        report(format!("the path names `{{{name}}}` but no path parameter `{name}` is declared"));
+    }
+    for name in declared.difference(&in_template) {
+        report(format!("path parameter `{name}` does not appear in the path"));
+    }
+}
+
+fn check_request_body(doc: &Value, operation: &Value, report: &mut impl FnMut(String)) {
+    let Some(body) = operation.get("requestBody") else {
+        return;
+    };
+    let Some(body) = resolve(doc, body) else { return };
+    let Some(content) = body.get("content").and_then(Value::as_object) else {
+        return;
+    };
+    if content.len() > 1 {
+        let types: Vec<&str> = content.keys().map(String::as_str).collect();
+        report(format!(
+            "the request body has {} media types ({}); progenitor supports one",
+            content.len(),
+            types.join(", ")
+        ));
+    }
+    for (media_type, media) in content {
+        if media.get("encoding").and_then(Value::as_object).is_some_and(|e| !e.is_empty()) {
+            report(format!("request media type {media_type} has an `encoding`, which progenitor cannot generate"));
+        }
+        if media.get("schema").is_none() {
+            report(format!("request media type {media_type} has no schema"));
+        }
+    }
+}
+
+/// What progenitor would type a response as; two responses on one side with different kinds
+/// make it panic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum BodyKind {
+    None,
+    Json(String),
+    Raw,
+}
+
+fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(String)) {
+    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+        report("has no responses".into());
+        return;
+    };
+    let mut success = BTreeSet::new();
+    let mut success_codes = Vec::new();
+    let mut failure = BTreeSet::new();
+    let mut failure_codes = Vec::new();
+    let has_success_range = responses.contains_key("2XX");
+    for (code, response) in responses {
+        let Some(response) = resolve(doc, response) else { continue };
+        let kind = body_kind(response, code, report);
+        let is_success = code.starts_with('2');
+        let is_default = code == "default";
+        if is_success || (is_default && !has_success_range) {
+            success.insert(kind.clone());
+            success_codes.push(code.as_str());
+        }
+        if !is_success {
+            failure.insert(kind);
+            failure_codes.push(code.as_str());
+        }
+    }
+    for (side, kinds, codes) in [("success", &success, &success_codes), ("error", &failure, &failure_codes)] {
+        if kinds.len() > 1 {
+            report(format!(
+                "its {side} responses ({}) have {} different body types; progenitor 0.15 supports one \
+                 per side (a `default` response counts on both sides) — merge them in an overlay",
+                codes.join(", "),
+                kinds.len()
+            ));
+        }
+    }
+}
+
+fn body_kind(response: &Value, code: &str, report: &mut impl FnMut(String)) -> BodyKind {
+    let Some(content) = response.get("content").and_then(Value::as_object) else {
+        return BodyKind::None;
+    };
+    let json = content
+        .iter()
+        .find(|(media_type, _)| *media_type == "application/json" || media_type.starts_with("application/json;"));
+    match json {
+        Some((media_type, media)) => {
+            if media.get("encoding").and_then(Value::as_object).is_some_and(|e| !e.is_empty()) {
+                report(format!("response {code} {media_type} has an `encoding`, which progenitor cannot generate"));
+            }
+            match media.get("schema") {
+                // Same reference or same inline schema: the same generated type.
+                Some(schema) => BodyKind::Json(schema.to_string()),
+                None => {
+                    report(format!("response {code} {media_type} has no schema"));
+                    BodyKind::None
+                }
+            }
+        }
+        None if content.is_empty() => BodyKind::None,
+        None => BodyKind::Raw,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn doc(operation: Value) -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "paths": {"/rooms/{room_id}": {"post": operation}},
+            "components": {"schemas": {"A": {"type": "object"}, "B": {"type": "string"}}}
+        })
+    }
+
+    fn room_param() -> Value {
+        json!([{"name": "room_id", "in": "path", "required": true, "schema": {"type": "string"}}])
+    }
+
+    #[test]
+    fn a_supported_operation_passes() {
+        let doc = doc(json!({
+            "operationId": "Op",
+            "parameters": room_param(),
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+            "responses": {
+                "201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+                "403": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}},
+                "404": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}}
+            }
+        }));
+        assert_eq!(check(&doc), vec![]);
+    }
+
+    #[test]
+    fn two_success_body_types_are_reported() {
+        let doc = doc(json!({
+            "operationId": "Op",
+            "parameters": room_param(),
+            "responses": {
+                "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+                "201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}}
+            }
+        }));
+        let found = check(&doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].location, "POST /rooms/{room_id} (Op)");
+        assert!(found[0].reason.contains("success responses (200, 201)"), "{}", found[0]);
+    }
+
+    #[test]
+    fn a_default_response_counts_on_both_sides() {
+        let doc = doc(json!({
+            "operationId": "Op",
+            "parameters": room_param(),
+            "responses": {
+                "201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+                "default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}}
+            }
+        }));
+        let found = check(&doc);
+        assert!(found.iter().any(|u| u.reason.contains("success responses (201, default)")), "{found:?}");
+    }
+
+    #[test]
+    fn several_request_media_types_are_reported() {
+        let doc = doc(json!({
+            "operationId": "Op",
+            "parameters": room_param(),
+            "requestBody": {"content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/x-www-form-urlencoded": {"schema": {"type": "object"}}
+            }},
+            "responses": {"204": {"description": "ok"}}
+        }));
+        let found = check(&doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].reason.contains("2 media types"), "{}", found[0]);
+    }
+
+    #[test]
+    fn path_parameter_problems_and_dangling_refs_are_reported() {
+        let doc = doc(json!({
+            "operationId": "Op",
+            "parameters": [{"name": "other", "in": "path", "schema": {"type": "string"}}],
+            "responses": {"201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Missing"}}}}}
+        }));
+        let reasons: Vec<String> = check(&doc).into_iter().map(|u| u.reason).collect();
+        assert!(reasons.iter().any(|r| r.contains("#/components/schemas/Missing")), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("`other` is not `required: true`")), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("no path parameter `room_id`")), "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("`other` does not appear in the path")), "{reasons:?}");
+    }
+
+    #[test]
+    fn a_missing_operation_id_is_reported() {
+        let doc = doc(json!({"parameters": room_param(), "responses": {"204": {"description": "ok"}}}));
+        assert!(check(&doc)[0].reason.contains("no operationId"));
+    }
+}

@@ -1,0 +1,198 @@
+//! Which upstream operations the SDK covers: `openapi/scope.toml`, and finding them in a document.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::SpecError;
+
+/// HTTP methods that can hold an operation in an OpenAPI path item, in the order OpenAPI lists them.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The operations in scope, as written in `openapi/scope.toml`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// Operations selected by `operationId`.
+    #[serde(default)]
+    pub operations: Vec<String>,
+    /// Operations selected by any of their tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// One operation of a document that the scope selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectedOperation {
+    /// Its `operationId`.
+    pub id: String,
+    /// Lower-case HTTP method, the key in the path item.
+    pub method: String,
+    /// The path template, the key in `paths`.
+    pub path: String,
+}
+
+impl Scope {
+    /// Reads a scope file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the scope file {}", path.display()))?;
+        let scope = Self::parse(&text)
+            .with_context(|| format!("{} is not a valid scope file", path.display()))?;
+        Ok(scope)
+    }
+
+    /// Parses the TOML text of a scope file; an empty scope is an error.
+    pub fn parse(text: &str) -> Result<Self> {
+        let scope: Self = toml::from_str(text)?;
+        anyhow::ensure!(
+            !scope.operations.is_empty() || !scope.tags.is_empty(),
+            "it selects nothing: list `operations` (operationIds) or `tags`"
+        );
+        Ok(scope)
+    }
+
+    /// The operations of `doc` in scope, in document order.
+    ///
+    /// Every listed operationId and tag must match at least one operation: a scope entry that
+    /// matches nothing means upstream renamed or removed something the SDK relies on.
+    pub fn select(&self, doc: &Value) -> Result<Vec<SelectedOperation>, SpecError> {
+        let (selected, tags_seen) = self.matching(doc)?;
+        for want in &self.operations {
+            if !selected.iter().any(|op| &op.id == want) {
+                return Err(SpecError::MissingOperation(want.clone()));
+            }
+        }
+        if let Some(index) = tags_seen.iter().position(|seen| !seen) {
+            return Err(SpecError::MissingTag(self.tags[index].clone()));
+        }
+        Ok(selected)
+    }
+
+    /// The operations of `doc` in scope that it has, in document order; comparing revisions
+    /// needs the ones that disappeared to be reported, not refused. At least one must be there,
+    /// or `doc` is not the document the scope is about.
+    pub fn select_present(&self, doc: &Value) -> Result<Vec<SelectedOperation>, SpecError> {
+        let (selected, _) = self.matching(doc)?;
+        match self.operations.first().or(self.tags.first()) {
+            Some(first) if selected.is_empty() => Err(SpecError::MissingOperation(first.clone())),
+            _ => Ok(selected),
+        }
+    }
+
+    fn matching(&self, doc: &Value) -> Result<(Vec<SelectedOperation>, Vec<bool>), SpecError> {
+        let paths = doc
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or_else(|| SpecError::NotOpenApi("it has no `paths` object".into()))?;
+        let mut selected = Vec::new();
+        let mut tags_seen = vec![false; self.tags.len()];
+        for (path, item) in paths {
+            for method in METHODS {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                let id = operation.get("operationId").and_then(Value::as_str);
+                let by_id = id.is_some_and(|id| self.operations.iter().any(|want| want == id));
+                let mut by_tag = false;
+                for tag in operation_tags(operation) {
+                    if let Some(index) = self.tags.iter().position(|want| want == tag) {
+                        tags_seen[index] = true;
+                        by_tag = true;
+                    }
+                }
+                if by_id || by_tag {
+                    selected.push(SelectedOperation {
+                        id: id.unwrap_or_default().to_string(),
+                        method: method.to_string(),
+                        path: path.clone(),
+                    });
+                }
+            }
+        }
+        Ok((selected, tags_seen))
+    }
+}
+
+/// The tag names of an operation object.
+pub fn operation_tags(operation: &Value) -> impl Iterator<Item = &str> {
+    operation
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({
+            "openapi": "3.1.0",
+            "paths": {
+                "/a": {
+                    "get": {"operationId": "GetA", "tags": ["Alpha"]},
+                    "post": {"operationId": "PostA", "tags": ["Beta"]}
+                },
+                "/b": {"delete": {"operationId": "DeleteB", "tags": ["Alpha"]}}
+            }
+        })
+    }
+
+    #[test]
+    fn selects_by_operation_id_and_by_tag_in_document_order() {
+        let scope = Scope {
+            operations: vec!["PostA".into()],
+            tags: vec!["Alpha".into()],
+        };
+        let ids: Vec<_> = scope
+            .select(&doc())
+            .expect("all present")
+            .into_iter()
+            .map(|op| format!("{} {} {}", op.id, op.method, op.path))
+            .collect();
+        assert_eq!(ids, ["GetA get /a", "PostA post /a", "DeleteB delete /b"]);
+    }
+
+    #[test]
+    fn an_operation_missing_upstream_is_an_error_naming_it() {
+        let scope = Scope {
+            operations: vec!["GetA".into(), "Gone".into()],
+            tags: vec![],
+        };
+        let err = scope.select(&doc()).expect_err("Gone is missing");
+        assert_eq!(err, SpecError::MissingOperation("Gone".into()));
+        assert!(err.to_string().contains("`Gone`"), "{err}");
+    }
+
+    #[test]
+    fn a_tag_matching_nothing_is_an_error() {
+        let scope = Scope {
+            operations: vec![],
+            tags: vec!["Gamma".into()],
+        };
+        assert_eq!(
+            scope.select(&doc()).expect_err("no Gamma"),
+            SpecError::MissingTag("Gamma".into())
+        );
+    }
+
+    #[test]
+    fn the_repository_scope_file_parses_and_an_empty_one_is_refused() {
+        let text = include_str!("../../../openapi/scope.toml");
+        let scope = Scope::parse(text).expect("valid scope");
+        assert_eq!(
+            scope.operations,
+            ["CreateRoomClientToken", "RefreshRoomClientToken"]
+        );
+        assert!(Scope::parse("operations = []\n").is_err());
+        assert!(Scope::parse("operation = [\"x\"]\n").is_err(), "typos are refused");
+    }
+}

@@ -1,0 +1,331 @@
+//! `cargo xtask spec update --from PATH`: rewrite the vendored subset and its provenance, regenerate.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use super::SCOPE_FILE;
+use super::scope::Scope;
+use super::subset::{self, Subset};
+use crate::codegen;
+use crate::openapi31::downgrade_to_30;
+use crate::paths::Workspace;
+use crate::provenance::{Provenance, Upstream, Vendored};
+use crate::spec_file::{SpecFile, sha256_hex};
+
+/// Where Telnyx publishes the document, recorded when there is no earlier provenance record.
+const DEFAULT_REPOSITORY: &str = "https://github.com/team-telnyx/openapi";
+const DEFAULT_PATH: &str = "openapi/spec3.yml";
+
+/// Arguments of `cargo xtask spec update`.
+#[derive(Debug, clap::Args)]
+pub struct UpdateArgs {
+    /// The whole upstream document (Telnyx's `openapi/spec3.yml`), OpenAPI 3.0 or 3.1.
+    #[arg(long, value_name = "PATH")]
+    pub from: PathBuf,
+    /// The upstream commit the file was taken at (40 hex digits). Needed unless the file is the
+    /// revision already recorded in openapi/provenance.toml.
+    #[arg(long, value_name = "SHA", requires = "date")]
+    pub commit: Option<String>,
+    /// That commit's date, ISO 8601 (`2026-07-16` or `2026-07-16T15:39:08Z`).
+    #[arg(long, value_name = "DATE", requires = "commit")]
+    pub date: Option<String>,
+}
+
+/// The vendored file and provenance record an upstream document yields.
+#[derive(Debug, Clone)]
+pub struct Vendoring {
+    /// The subset that was cut out.
+    pub subset: Subset,
+    /// The vendored file's text.
+    pub text: String,
+    /// The provenance record for it.
+    pub provenance: Provenance,
+}
+
+/// Runs `spec update`: writes the vendored file and provenance, then regenerates the code.
+pub fn run(workspace: &Workspace, args: &UpdateArgs) -> Result<()> {
+    let started = Instant::now();
+    let upstream = SpecFile::read(&args.from)?;
+    let scope = Scope::read(&workspace.root().join(SCOPE_FILE))?;
+    let recorded = Provenance::read(&workspace.provenance()).ok();
+    let revision = match (&args.commit, &args.date) {
+        (Some(commit), Some(date)) => Some((commit.clone(), date.clone())),
+        _ => None,
+    };
+    let vendored_name = workspace.relative(&workspace.spec());
+    let vendoring = vendor(&upstream, &scope, recorded.as_ref(), revision, &vendored_name)
+        .with_context(|| format!("cannot take {} in", args.from.display()))?;
+    let cut = started.elapsed();
+
+    let spec_changed = write_if_changed(&workspace.spec(), &vendoring.text)?;
+    let provenance_changed = recorded.as_ref() != Some(&vendoring.provenance);
+    if provenance_changed {
+        vendoring.provenance.write(&workspace.provenance())?;
+    }
+
+    let regenerating = Instant::now();
+    let outcome = codegen::run(workspace, false).context(
+        "the vendored spec and its provenance were updated, but regenerating the code failed; \
+         correct the spec with an overlay in openapi/overlays/ (an existing one may have gone stale) \
+         and run `cargo xtask codegen`",
+    )?;
+    let regenerated = regenerating.elapsed();
+
+    let changed: Vec<&str> = [
+        (spec_changed, vendored_name.as_str()),
+        (provenance_changed, "openapi/provenance.toml"),
+        (outcome == codegen::Outcome::Written, "crates/telnyx-rooms-gen/src/generated.rs"),
+    ]
+    .into_iter()
+    .filter_map(|(changed, name)| changed.then_some(name))
+    .collect();
+    println!(
+        "spec update: kept {} operation(s) and {} component(s) of {} ({:.1} MB) in {}; regenerated the code in {}",
+        vendoring.subset.operations.len(),
+        vendoring.subset.components,
+        args.from.display(),
+        upstream.bytes.len() as f64 / 1e6,
+        millis(cut),
+        millis(regenerated),
+    );
+    if changed.is_empty() {
+        println!("nothing changed: the tree already matches this revision");
+    } else {
+        println!("changed: {}", changed.join(", "));
+    }
+    Ok(())
+}
+
+/// Computes the vendored file and provenance for `upstream`. Pure: writes nothing.
+///
+/// `revision` is the upstream `(commit, date)`; without it, the recorded one is kept, which is
+/// only right when the file is the recorded revision (same checksum).
+pub fn vendor(
+    upstream: &SpecFile,
+    scope: &Scope,
+    recorded: Option<&Provenance>,
+    revision: Option<(String, String)>,
+    vendored_name: &str,
+) -> Result<Vendoring> {
+    let subset = subset::extract(&upstream.doc, scope)?;
+    // Fail here, before anything is written, if code generation could not read the subset.
+    downgrade_to_30(&mut subset.doc.clone())?;
+    let upstream_sha = upstream.sha256();
+    let (commit, date) = match (revision, recorded) {
+        (Some((commit, date)), _) => {
+            check_commit(&commit)?;
+            check_date(&date)?;
+            (commit, date)
+        }
+        (None, Some(recorded)) if recorded.upstream.sha256 == upstream_sha => {
+            (recorded.upstream.commit.clone(), recorded.upstream.date.clone())
+        }
+        (None, Some(recorded)) => bail!(
+            "this is not the recorded upstream revision {} (sha256 {}, recorded {}): say which \
+             revision it is with --commit SHA --date DATE",
+            recorded.upstream.commit,
+            upstream_sha,
+            recorded.upstream.sha256
+        ),
+        (None, None) => bail!("there is no provenance record yet: pass --commit SHA --date DATE"),
+    };
+    let (repository, path) = recorded.map_or_else(
+        || (DEFAULT_REPOSITORY.to_string(), DEFAULT_PATH.to_string()),
+        |recorded| (recorded.upstream.repository.clone(), recorded.upstream.path.clone()),
+    );
+    let upstream_record = Upstream {
+        repository,
+        path,
+        commit,
+        date,
+        sha256: upstream_sha,
+    };
+    let text = render(&subset.doc, &upstream_record)?;
+    let provenance = Provenance {
+        vendored: Vendored {
+            file: vendored_name.to_string(),
+            sha256: sha256_hex(text.as_bytes()),
+        },
+        upstream: upstream_record,
+    };
+    Ok(Vendoring {
+        subset,
+        text,
+        provenance,
+    })
+}
+
+/// The vendored file: a header saying where it comes from, then the subset as YAML.
+pub fn render(doc: &Value, upstream: &Upstream) -> Result<String> {
+    let header = format!(
+        "# Telnyx's OpenAPI document cut down to the operations this SDK covers. Do not edit by hand:\n\
+         # written by `cargo xtask spec update` from {repository} {path}\n\
+         # at commit {commit} ({date}).\n\
+         # Kept, with upstream content unchanged: the operations listed in {SCOPE_FILE}, every\n\
+         # component they reference, and the document's openapi/info/servers/security and their tags.\n\
+         # Corrections of upstream defects are overlays in openapi/overlays/; checksums are in\n\
+         # openapi/provenance.toml.\n",
+        repository = upstream.repository,
+        path = upstream.path,
+        commit = upstream.commit,
+        date = upstream.date,
+    );
+    Ok(format!("{header}{}", serde_yaml_ng::to_string(doc)?))
+}
+
+fn check_commit(commit: &str) -> Result<()> {
+    let valid = commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !valid {
+        bail!("--commit {commit:?} is not a full commit SHA (40 lower-case hex digits)");
+    }
+    Ok(())
+}
+
+/// Accepts `YYYY-MM-DD`, optionally followed by `T` and a time, as git and GitHub print dates.
+fn check_date(date: &str) -> Result<()> {
+    let bytes = date.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_digit));
+    let day = digits(0..4) && bytes.get(4) == Some(&b'-') && digits(5..7) && bytes.get(7) == Some(&b'-') && digits(8..10);
+    let rest_ok = bytes.len() == 10 || (bytes.get(10) == Some(&b'T') && bytes.len() > 11);
+    if !(day && rest_ok) {
+        bail!("--date {date:?} is not an ISO 8601 date (2026-07-16 or 2026-07-16T15:39:08Z)");
+    }
+    Ok(())
+}
+
+/// Writes `text` unless the file already holds exactly it; says whether it wrote.
+fn write_if_changed(path: &std::path::Path, text: &str) -> Result<bool> {
+    if std::fs::read(path).is_ok_and(|current| current == text.as_bytes()) {
+        return Ok(false);
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(true)
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{} ms", duration.as_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+
+    use super::*;
+
+    const VENDORED: &str = "openapi/rooms-client-tokens.yaml";
+    const NEWEST: &str = "12de4dd039fd867f7a81c8ec415e6fb6477d5687";
+    const OLDER: &str = "bebb7246053f4aefee05426cb67b9cfc67abb065";
+
+    /// Real upstream revisions, kept beside the repository in `../shared/upstream/`.
+    fn upstream(name: &str) -> PathBuf {
+        Workspace::current().root().join("../shared/upstream").join(name)
+    }
+
+    fn newest() -> &'static SpecFile {
+        static FILE: OnceLock<SpecFile> = OnceLock::new();
+        FILE.get_or_init(|| SpecFile::read(&upstream("spec3.12de4dd0.yml")).expect("upstream revision 12de4dd0"))
+    }
+
+    fn scope() -> Scope {
+        Scope::read(&Workspace::current().root().join(SCOPE_FILE)).expect("scope file")
+    }
+
+    fn recorded() -> Provenance {
+        Provenance::read(&Workspace::current().provenance()).expect("provenance record")
+    }
+
+    #[test]
+    fn the_whole_upstream_document_yields_the_verbatim_extract_as_data() {
+        let subset = subset::extract(&newest().doc, &scope()).expect("extracts");
+        let verbatim = SpecFile::read(&upstream("rooms-client-tokens.12de4dd0.yaml")).expect("verbatim extract");
+        assert_eq!(subset.doc, verbatim.doc);
+        let ids: Vec<_> = subset.operations.iter().map(|op| op.id.as_str()).collect();
+        assert_eq!(ids, ["CreateRoomClientToken", "RefreshRoomClientToken"]);
+        // Forbidden, two request schemas, video_Error, bearerAuth.
+        assert_eq!(subset.components, 5);
+    }
+
+    #[test]
+    fn the_recorded_revision_reproduces_the_committed_files_byte_for_byte() {
+        let recorded = recorded();
+        assert_eq!(recorded.upstream.commit, NEWEST);
+        let vendoring = vendor(newest(), &scope(), Some(&recorded), None, VENDORED).expect("vendors");
+        let committed = std::fs::read_to_string(Workspace::current().spec()).expect("vendored file");
+        assert!(
+            vendoring.text == committed,
+            "`cargo xtask spec update --from ../shared/upstream/spec3.12de4dd0.yml` would rewrite {VENDORED}:\n{}",
+            codegen::unified_diff(&committed, &vendoring.text, VENDORED)
+        );
+        assert_eq!(vendoring.provenance, recorded);
+        let again = vendor(newest(), &scope(), Some(&recorded), None, VENDORED).expect("vendors");
+        assert_eq!(again.text, vendoring.text, "same input, same bytes");
+    }
+
+    #[test]
+    fn another_revision_must_be_named_and_is_recorded_as_named() {
+        let older = SpecFile::read(&upstream("spec3.bebb7246.yml")).expect("upstream revision bebb7246");
+        let err = vendor(&older, &scope(), Some(&recorded()), None, VENDORED).expect_err("unnamed revision");
+        assert!(err.to_string().contains("--commit SHA --date DATE"), "{err}");
+
+        let named = Some((OLDER.to_string(), "2025-08-04".to_string()));
+        let vendoring = vendor(&older, &scope(), Some(&recorded()), named, VENDORED).expect("vendors");
+        let upstream = &vendoring.provenance.upstream;
+        assert_eq!((upstream.commit.as_str(), upstream.date.as_str()), (OLDER, "2025-08-04"));
+        assert_eq!(upstream.sha256, older.sha256());
+        assert_eq!(vendoring.provenance.vendored.sha256, sha256_hex(vendoring.text.as_bytes()));
+        assert!(vendoring.text.contains(&format!("at commit {OLDER} (2025-08-04)")));
+        // That revision's 403 still used the generic `Error` schema and `$ref`'d 201 responses.
+        let doc = crate::spec_file::parse_yaml(vendoring.text.as_bytes()).expect("valid YAML");
+        let components: Vec<String> = ["responses", "schemas"]
+            .iter()
+            .flat_map(|section| doc["components"][section].as_object().expect("section").keys().cloned())
+            .collect();
+        assert_eq!(
+            components,
+            [
+                "CreateRoomClientTokenResponse",
+                "Forbidden",
+                "RefreshRoomClientTokenResponse",
+                "CreateRoomClientTokenRequest",
+                "Error",
+                "RefreshRoomClientTokenRequest"
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_revisions_are_refused_before_anything_is_written() {
+        for (commit, date, message) in [
+            ("12de4dd0", "2026-07-16", "not a full commit SHA"),
+            (NEWEST, "16/07/2026", "not an ISO 8601 date"),
+            (NEWEST, "2026-07-16 15:39", "not an ISO 8601 date"),
+        ] {
+            let revision = Some((commit.to_string(), date.to_string()));
+            let err = vendor(newest(), &scope(), None, revision, VENDORED).expect_err("refused");
+            assert!(err.to_string().contains(message), "{err}");
+        }
+        for date in ["2026-07-16", "2026-07-16T15:39:08Z"] {
+            let revision = Some((NEWEST.to_string(), date.to_string()));
+            vendor(newest(), &scope(), None, revision, VENDORED).expect("accepted");
+        }
+    }
+
+    #[test]
+    fn an_in_scope_operation_missing_upstream_is_named() {
+        let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /rooms/{room_id}/actions/refresh_client_token:\n    post: {operationId: RefreshRoomClientToken}\n";
+        let file = SpecFile {
+            bytes: text.as_bytes().to_vec(),
+            doc: crate::spec_file::parse_yaml(text.as_bytes()).expect("yaml"),
+        };
+        let err = vendor(&file, &scope(), Some(&recorded()), None, VENDORED).expect_err("missing op");
+        assert!(
+            err.to_string()
+                .starts_with("operation `CreateRoomClientToken` is in scope (openapi/scope.toml) but not in the document"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! Reading OpenAPI documents: YAML bytes to a JSON value (key order kept), and their checksums.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
+
+/// A document as read from disk: its exact bytes (for checksums) and its data.
+#[derive(Debug, Clone)]
+pub struct SpecFile {
+    /// The raw bytes, as on disk.
+    pub bytes: Vec<u8>,
+    /// The parsed document, keys in document order.
+    pub doc: Value,
+}
+
+impl SpecFile {
+    /// Reads and parses a YAML (or JSON, which is YAML) file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let doc = parse_yaml(&bytes).with_context(|| format!("{} is not valid YAML", path.display()))?;
+        Ok(Self { bytes, doc })
+    }
+
+    /// SHA-256 of the bytes, lower-case hex.
+    pub fn sha256(&self) -> String {
+        sha256_hex(&self.bytes)
+    }
+}
+
+/// SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Parses YAML into a JSON value, keeping key order.
+///
+/// YAML is a superset of what OpenAPI documents need; anything JSON cannot hold (non-scalar or
+/// null map keys, tags, non-finite floats) is an error rather than a guess.
+pub fn parse_yaml(bytes: &[u8]) -> Result<Value> {
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_slice(bytes)?;
+    yaml_to_json(yaml, &mut String::new())
+}
+
+fn yaml_to_json(yaml: serde_yaml_ng::Value, pointer: &mut String) -> Result<Value> {
+    use serde_yaml_ng::Value as Y;
+    Ok(match yaml {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                match Number::from_f64(f) {
+                    Some(number) => Value::Number(number),
+                    None => bail!("at {}: {f} is not a JSON number", display_pointer(pointer)),
+                }
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (index, item) in items.into_iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{index}"));
+                out.push(yaml_to_json(item, pointer)?);
+                pointer.truncate(len);
+            }
+            Value::Array(out)
+        }
+        Y::Mapping(mapping) => {
+            let mut out = Map::with_capacity(mapping.len());
+            for (key, value) in mapping {
+                let key = match key {
+                    Y::String(s) => s,
+                    // Unquoted response codes (`201:`) are numbers in YAML and strings in OpenAPI.
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => bail!(
+                        "at {}: a map key must be a string, found {other:?}",
+                        display_pointer(pointer)
+                    ),
+                };
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_pointer_token(&key));
+                let value = yaml_to_json(value, pointer)?;
+                pointer.truncate(len);
+                out.insert(key, value);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => bail!(
+            "at {}: YAML tag {} is not supported in OpenAPI documents",
+            display_pointer(pointer),
+            tagged.tag
+        ),
+    })
+}
+
+/// Escapes one reference token of a JSON pointer (RFC 6901).
+pub fn escape_pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Shows the root pointer as `/` rather than an empty string.
+pub fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_key_order_and_stringifies_numeric_keys() {
+        let doc = parse_yaml(b"b: 1\na:\n  201: {x: 2}\n").expect("valid yaml");
+        let keys: Vec<_> = doc.as_object().expect("map").keys().cloned().collect();
+        assert_eq!(keys, ["b", "a"]);
+        assert_eq!(doc["a"]["201"]["x"], 2);
+    }
+
+    #[test]
+    fn refuses_tags_with_the_pointer() {
+        let err = parse_yaml(b"a:\n  b: !custom 1\n").expect_err("tags are refused");
+        assert!(err.to_string().contains("/a/b"), "{err}");
+    }
+}
