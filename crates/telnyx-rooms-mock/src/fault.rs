@@ -1,0 +1,552 @@
+//! Fault injection: what to break, for how many attempts, and the attempt counters behind "the first K".
+//!
+//! A fault is set per server ([`MockServerBuilder::fault`](crate::MockServerBuilder::fault),
+//! [`MockServer::inject`](crate::MockServer::inject)) or per request with the
+//! [`FAULT_HEADER`] header, whose value is the [`Fault`] text form, e.g.
+//! `x-mock-fault: status=503;times=2`. A client retrying sends the same header on every attempt, so
+//! "`times=K`" makes the first K attempts fail and the next succeed; attempts are counted per
+//! operation, or per `key=…` when the client wants its own counter (e.g. one per test).
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+/// The request header that carries a per-request fault.
+pub const FAULT_HEADER: &str = "x-mock-fault";
+
+/// How many distinct per-request counters are kept; the oldest is forgotten beyond this, so a
+/// client choosing a fresh key per request cannot grow the server's memory without bound.
+const MAX_COUNTERS: usize = 4096;
+
+/// What the server does instead of (or on top of) answering normally.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Answer with this status and a Telnyx error body before looking at the request.
+    Status {
+        /// The HTTP status, e.g. 503.
+        status: u16,
+        /// Seconds to send in `Retry-After` (429 gets 1 unless set).
+        retry_after_secs: Option<u64>,
+    },
+    /// Close the connection without answering.
+    Reset,
+    /// Answer a valid request with its success status and a body that is not JSON.
+    MalformedJson,
+    /// Answer a valid request with its success status and these fields removed from `data`
+    /// (every field when empty).
+    MissingFields(Vec<String>),
+}
+
+/// One injected fault: an optional delay, an optional action, how many attempts it lasts.
+///
+/// Text form (the [`FAULT_HEADER`] value and `--fault` of the binary): `;`-separated directives,
+/// `status=503`, `retry-after=2`, `delay=250ms`, `reset`, `malformed-json`,
+/// `missing-fields[=token,token_expires_at]`, `times=2`, `key=my-test`, `op=CreateRoomClientToken`.
+///
+/// ```
+/// use std::time::Duration;
+/// use telnyx_rooms_mock::Fault;
+///
+/// let fault: Fault = "status=429;retry-after=3;times=2".parse().expect("a valid fault");
+/// assert_eq!(fault, Fault::status(429).retry_after(Duration::from_secs(3)).times(2));
+/// assert_eq!(fault.to_string(), "status=429;retry-after=3;times=2");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Fault {
+    delay: Option<Duration>,
+    action: Option<FaultAction>,
+    times: Option<u32>,
+    key: Option<String>,
+    operation: Option<String>,
+}
+
+impl Fault {
+    /// Answer with `status` (and a Telnyx error body).
+    pub fn status(status: u16) -> Self {
+        Self::with_action(FaultAction::Status {
+            status,
+            retry_after_secs: None,
+        })
+    }
+
+    /// Wait `delay` before handling the request (normally, unless an action is added).
+    pub fn delay(delay: Duration) -> Self {
+        Self {
+            delay: Some(delay),
+            ..Self::default()
+        }
+    }
+
+    /// Close the connection without a response.
+    pub fn reset() -> Self {
+        Self::with_action(FaultAction::Reset)
+    }
+
+    /// Success status with a body that is not JSON.
+    pub fn malformed_json() -> Self {
+        Self::with_action(FaultAction::MalformedJson)
+    }
+
+    /// Success status with `fields` removed from `data` (all of them when `fields` is empty).
+    pub fn missing_fields<I, S>(fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::with_action(FaultAction::MissingFields(
+            fields.into_iter().map(Into::into).collect(),
+        ))
+    }
+
+    fn with_action(action: FaultAction) -> Self {
+        Self {
+            action: Some(action),
+            ..Self::default()
+        }
+    }
+
+    /// Also wait `delay` before acting.
+    #[must_use]
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// Sets `Retry-After` (whole seconds, rounded up) on a status fault; no effect on other faults.
+    #[must_use]
+    pub fn retry_after(mut self, after: Duration) -> Self {
+        if let Some(FaultAction::Status {
+            retry_after_secs, ..
+        }) = &mut self.action
+        {
+            *retry_after_secs = Some(ceil_secs(after));
+        }
+        self
+    }
+
+    /// Lasts for the first `attempts` attempts only (forever when not set).
+    #[must_use]
+    pub fn times(mut self, attempts: u32) -> Self {
+        self.times = Some(attempts);
+        self
+    }
+
+    /// Counts attempts of a per-request fault under `key` instead of the operation id.
+    #[must_use]
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Applies a server-level fault to one operation (by `operationId`) instead of every route.
+    #[must_use]
+    pub fn for_operation(mut self, operation_id: impl Into<String>) -> Self {
+        self.operation = Some(operation_id.into());
+        self
+    }
+
+    /// The delay, if any.
+    pub fn delay_duration(&self) -> Option<Duration> {
+        self.delay
+    }
+
+    /// The action, if any.
+    pub fn action(&self) -> Option<&FaultAction> {
+        self.action.as_ref()
+    }
+
+    fn applies_to(&self, operation_id: &str) -> bool {
+        self.operation
+            .as_deref()
+            .is_none_or(|op| op == operation_id)
+    }
+
+    fn lasts_for(&self, attempt: u32) -> bool {
+        self.times.is_none_or(|times| attempt <= times)
+    }
+}
+
+fn ceil_secs(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+}
+
+/// Why a fault's text form was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid fault `{input}`: {reason}")]
+pub struct FaultParseError {
+    input: String,
+    reason: String,
+}
+
+impl FromStr for Fault {
+    type Err = FaultParseError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let fail = |reason: String| FaultParseError {
+            input: input.to_owned(),
+            reason,
+        };
+        let mut fault = Self::default();
+        let mut retry_after = None;
+        for directive in input.split(';').map(str::trim).filter(|d| !d.is_empty()) {
+            let (name, value) = match directive.split_once('=') {
+                Some((name, value)) => (name.trim(), Some(value.trim())),
+                None => (directive, None),
+            };
+            let needs = || {
+                value
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| fail(format!("`{name}` needs a value")))
+            };
+            let action = match name {
+                "status" => {
+                    let status = needs()?
+                        .parse::<u16>()
+                        .ok()
+                        .filter(|s| (200..=599).contains(s))
+                        .ok_or_else(|| fail("`status` must be 200..=599".to_owned()))?;
+                    Some(FaultAction::Status {
+                        status,
+                        retry_after_secs: None,
+                    })
+                }
+                "reset" => Some(FaultAction::Reset),
+                "malformed-json" => Some(FaultAction::MalformedJson),
+                "missing-fields" => Some(FaultAction::MissingFields(
+                    value
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                )),
+                "delay" => {
+                    fault.delay = Some(parse_duration(needs()?).map_err(&fail)?);
+                    None
+                }
+                "retry-after" => {
+                    retry_after = Some(ceil_secs(parse_duration(needs()?).map_err(&fail)?));
+                    None
+                }
+                "times" => {
+                    fault.times = Some(
+                        needs()?
+                            .parse()
+                            .map_err(|_| fail("`times` must be a whole number".to_owned()))?,
+                    );
+                    None
+                }
+                "key" => {
+                    fault.key = Some(needs()?.to_owned());
+                    None
+                }
+                "op" | "operation" => {
+                    fault.operation = Some(needs()?.to_owned());
+                    None
+                }
+                other => return Err(fail(format!("unknown directive `{other}`"))),
+            };
+            if let Some(action) = action {
+                if fault.action.is_some() {
+                    return Err(fail(
+                        "name at most one of status, reset, malformed-json, missing-fields"
+                            .to_owned(),
+                    ));
+                }
+                fault.action = Some(action);
+            }
+        }
+        match (&mut fault.action, retry_after) {
+            (
+                Some(FaultAction::Status {
+                    retry_after_secs, ..
+                }),
+                Some(secs),
+            ) => *retry_after_secs = Some(secs),
+            (_, Some(_)) => return Err(fail("`retry-after` needs `status`".to_owned())),
+            _ => {}
+        }
+        if fault.action.is_none() && fault.delay.is_none() {
+            return Err(fail("name a delay or an action".to_owned()));
+        }
+        Ok(fault)
+    }
+}
+
+/// Whole seconds (`2`) or a humantime duration (`250ms`, `1m30s`).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(text).map_err(|err| format!("bad duration `{text}`: {err}"))
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        match &self.action {
+            Some(FaultAction::Status {
+                status,
+                retry_after_secs,
+            }) => {
+                parts.push(format!("status={status}"));
+                if let Some(secs) = retry_after_secs {
+                    parts.push(format!("retry-after={secs}"));
+                }
+            }
+            Some(FaultAction::Reset) => parts.push("reset".to_owned()),
+            Some(FaultAction::MalformedJson) => parts.push("malformed-json".to_owned()),
+            Some(FaultAction::MissingFields(fields)) if fields.is_empty() => {
+                parts.push("missing-fields".to_owned());
+            }
+            Some(FaultAction::MissingFields(fields)) => {
+                parts.push(format!("missing-fields={}", fields.join(",")));
+            }
+            None => {}
+        }
+        if let Some(delay) = self.delay {
+            parts.push(format!("delay={}", humantime::format_duration(delay)));
+        }
+        if let Some(times) = self.times {
+            parts.push(format!("times={times}"));
+        }
+        if let Some(key) = &self.key {
+            parts.push(format!("key={key}"));
+        }
+        if let Some(op) = &self.operation {
+            parts.push(format!("op={op}"));
+        }
+        f.write_str(&parts.join(";"))
+    }
+}
+
+/// The server's faults and attempt counters.
+#[derive(Debug, Default)]
+pub(crate) struct FaultBook {
+    rules: Mutex<Vec<Rule>>,
+    counters: Mutex<Counters>,
+}
+
+#[derive(Debug)]
+struct Rule {
+    fault: Fault,
+    matched: u32,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    attempts: HashMap<String, u32>,
+    order: VecDeque<String>,
+}
+
+impl Counters {
+    fn next_attempt(&mut self, key: String) -> u32 {
+        if let Some(count) = self.attempts.get_mut(&key) {
+            *count = count.saturating_add(1);
+            return *count;
+        }
+        if self.order.len() >= MAX_COUNTERS
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.attempts.remove(&oldest);
+        }
+        self.order.push_back(key.clone());
+        self.attempts.insert(key, 1);
+        1
+    }
+}
+
+impl FaultBook {
+    pub(crate) fn new(rules: Vec<Fault>) -> Self {
+        Self {
+            rules: Mutex::new(
+                rules
+                    .into_iter()
+                    .map(|fault| Rule { fault, matched: 0 })
+                    .collect(),
+            ),
+            counters: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn push(&self, fault: Fault) {
+        lock(&self.rules).push(Rule { fault, matched: 0 });
+    }
+
+    pub(crate) fn clear(&self) {
+        lock(&self.rules).clear();
+        *lock(&self.counters) = Counters::default();
+    }
+
+    /// The fault for this attempt of `operation_id`: the request's own (counted per key or
+    /// operation) when it names one, else the first server rule for the operation not used up.
+    pub(crate) fn select(&self, operation_id: &str, requested: Option<Fault>) -> Option<Fault> {
+        if let Some(fault) = requested {
+            let key = match &fault.key {
+                Some(key) => format!("key:{key}"),
+                None => format!("op:{operation_id}"),
+            };
+            let attempt = lock(&self.counters).next_attempt(key);
+            return fault.lasts_for(attempt).then_some(fault);
+        }
+        let mut rules = lock(&self.rules);
+        rules
+            .iter_mut()
+            .filter(|rule| rule.fault.applies_to(operation_id))
+            .find_map(|rule| {
+                let attempt = rule.matched.saturating_add(1);
+                rule.fault.lasts_for(attempt).then(|| {
+                    rule.matched = attempt;
+                    rule.fault.clone()
+                })
+            })
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_directive() {
+        let cases = [
+            ("status=503", Fault::status(503)),
+            ("status=503;times=2", Fault::status(503).times(2)),
+            (
+                "status=429; retry-after=2",
+                Fault::status(429).retry_after(Duration::from_secs(2)),
+            ),
+            (
+                "status=429;retry-after=1500ms",
+                Fault::status(429).retry_after(Duration::from_secs(2)),
+            ),
+            ("delay=250ms", Fault::delay(Duration::from_millis(250))),
+            ("delay=2", Fault::delay(Duration::from_secs(2))),
+            ("reset;times=1", Fault::reset().times(1)),
+            ("malformed-json", Fault::malformed_json()),
+            ("missing-fields", Fault::missing_fields::<_, String>([])),
+            (
+                "missing-fields=token,token_expires_at",
+                Fault::missing_fields(["token", "token_expires_at"]),
+            ),
+            (
+                "status=500;key=t1;op=CreateRoomClientToken",
+                Fault::status(500)
+                    .key("t1")
+                    .for_operation("CreateRoomClientToken"),
+            ),
+            (
+                "reset;delay=1s",
+                Fault::reset().with_delay(Duration::from_secs(1)),
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(text.parse::<Fault>(), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for text in [
+            "status=429;retry-after=3;times=2;key=k;op=RefreshRoomClientToken",
+            "reset;delay=250ms",
+            "missing-fields=token",
+            "missing-fields",
+            "malformed-json;times=1",
+        ] {
+            let fault: Fault = text.parse().expect("valid");
+            assert_eq!(fault.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn rejects_bad_text() {
+        for text in [
+            "",
+            "times=2",
+            "status",
+            "status=abc",
+            "status=99",
+            "status=600",
+            "status=500;reset",
+            "retry-after=2",
+            "delay=soon",
+            "times=-1",
+            "explode",
+        ] {
+            assert!(text.parse::<Fault>().is_err(), "{text:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn request_fault_lasts_k_attempts_per_operation_or_key() {
+        let book = FaultBook::default();
+        let fault = Fault::status(503).times(2);
+        let outcomes: Vec<bool> = (0..4)
+            .map(|_| book.select("Create", Some(fault.clone())).is_some())
+            .collect();
+        assert_eq!(outcomes, [true, true, false, false]);
+        // Another operation has its own counter.
+        assert!(book.select("Refresh", Some(fault.clone())).is_some());
+        // So does a client-chosen key, even on the first operation.
+        let keyed = fault.key("test-a");
+        assert!(book.select("Create", Some(keyed.clone())).is_some());
+        assert!(book.select("Create", Some(keyed.clone())).is_some());
+        assert!(book.select("Create", Some(keyed)).is_none());
+    }
+
+    #[test]
+    fn server_rules_apply_in_order_until_used_up() {
+        let book = FaultBook::new(vec![
+            Fault::status(500).times(1).for_operation("Create"),
+            Fault::status(503).times(1),
+        ]);
+        let status = |op| {
+            book.select(op, None).and_then(|f| match f.action {
+                Some(FaultAction::Status { status, .. }) => Some(status),
+                _ => None,
+            })
+        };
+        assert_eq!(status("Refresh"), Some(503));
+        assert_eq!(status("Create"), Some(500));
+        assert_eq!(status("Create"), None);
+        book.push(Fault::reset());
+        assert_eq!(book.select("Create", None), Some(Fault::reset()));
+        book.clear();
+        assert_eq!(book.select("Create", None), None);
+    }
+
+    #[test]
+    fn request_fault_overrides_server_rules_without_using_them_up() {
+        let book = FaultBook::new(vec![Fault::status(500).times(1)]);
+        assert_eq!(
+            book.select("Create", Some(Fault::reset())),
+            Some(Fault::reset())
+        );
+        assert_eq!(
+            book.select("Create", None),
+            Some(Fault::status(500).times(1))
+        );
+    }
+
+    #[test]
+    fn counters_stay_bounded() {
+        let mut counters = Counters::default();
+        for i in 0..(MAX_COUNTERS + 10) {
+            counters.next_attempt(format!("key:{i}"));
+        }
+        assert_eq!(counters.attempts.len(), MAX_COUNTERS);
+        assert_eq!(counters.order.len(), MAX_COUNTERS);
+        // The oldest key was forgotten, so it starts over.
+        assert_eq!(counters.next_attempt("key:0".to_owned()), 1);
+    }
+}

@@ -1,0 +1,64 @@
+//! An offline stand-in for the Telnyx Video Rooms client-token API, for tests and demos.
+//!
+//! [`start`] serves both operations of the vendored spec on an ephemeral loopback port, under the
+//! spec server's base path (`http://127.0.0.1:PORT/v2`), and stops when the returned
+//! [`MockServer`] is dropped. It behaves like the real API where a client can tell:
+//!
+//! - **Validation from the spec.** Routes, the operations that need `Authorization: Bearer …`,
+//!   path parameter formats (UUID), body field types, required fields, bounds and defaults all
+//!   come from [`telnyx_rooms_gen::operations`]: unknown route 404, no API key 401, malformed JSON
+//!   400, any other invalid input 422, each with Telnyx's `{"errors": [{"code", "title",
+//!   "detail", "source"}]}` body and `x-request-id` header.
+//! - **Real tokens.** Ed25519-signed JWTs shaped like Telnyx's (see [`token`]), with `iat`, `nbf`
+//!   and `exp` from the requested TTLs; the response expiry times are the `exp` claims. Refresh
+//!   verifies the refresh token (signature, kind, validity, room) and answers 403 otherwise.
+//! - **Faults on demand.** Per server or per request ([`FAULT_HEADER`]): a status for the first K
+//!   attempts (429 with `Retry-After`), a delay, a connection reset, a 201 with malformed JSON or
+//!   missing fields. See [`Fault`].
+//! - **A request log** with secrets redacted and per-route attempt counters, bounded in memory.
+//! - **An injectable clock** ([`ManualClock`]) for expiry tests that never sleep.
+//!
+//! ```
+//! use telnyx_rooms_mock::{Fault, MockServer};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = MockServer::builder()
+//!     .fault(Fault::status(503).times(1).for_operation("CreateRoomClientToken"))
+//!     .start()
+//!     .await?;
+//! let url = format!(
+//!     "{}/rooms/0ccc7b54-4df3-4bca-a65a-3da1ecc777f0/actions/generate_join_client_token",
+//!     server.base_url()
+//! );
+//! let http = reqwest::Client::new();
+//! let first = http.post(&url).bearer_auth("KEY").json(&serde_json::json!({})).send().await?;
+//! assert_eq!(first.status(), 503);
+//! let second = http.post(&url).bearer_auth("KEY").json(&serde_json::json!({})).send().await?;
+//! assert_eq!(second.status(), 201);
+//! assert_eq!(server.attempts("CreateRoomClientToken"), 2);
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+mod api_error;
+mod clock;
+mod fault;
+mod handlers;
+mod log;
+mod server;
+pub mod token;
+mod validate;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use fault::{FAULT_HEADER, Fault, FaultAction, FaultParseError};
+pub use log::{LoggedRequest, UNMATCHED_ROUTE};
+pub use server::{MockServer, MockServerBuilder, StartError};
+pub use token::{Claims, TokenError, TokenKind};
+
+/// Starts a server with the defaults: an ephemeral loopback port, a random signing key, the
+/// system clock, no faults.
+pub async fn start() -> Result<MockServer, StartError> {
+    MockServer::builder().start().await
+}

@@ -1,0 +1,537 @@
+//! The mock's API behaviour: validation derived from the spec, token minting, refresh verification, expiry.
+#![allow(clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{CREATE, Call, OTHER_ROOM, REFRESH, ROOM, claims, create};
+use telnyx_rooms_gen::{FieldKind, Operation, operations};
+use telnyx_rooms_mock::{ManualClock, MockServer, TokenKind};
+use uuid::Uuid;
+
+const T0: i64 = 1_700_000_000;
+
+async fn server_at(clock: &ManualClock) -> MockServer {
+    MockServer::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .expect("the mock starts")
+}
+
+fn room() -> Uuid {
+    Uuid::try_parse(ROOM).expect("a UUID")
+}
+
+#[tokio::test]
+async fn create_mints_access_and_refresh_tokens_whose_expiry_matches_the_claims() {
+    let clock = ManualClock::at_unix(T0);
+    let server = server_at(&clock).await;
+    let answer = create(
+        &server,
+        ROOM,
+        json!({"token_ttl_secs": 60, "refresh_token_ttl_secs": 120}),
+    )
+    .await;
+    assert_eq!(
+        answer.headers["content-type"], "application/json",
+        "{:?}",
+        answer.headers
+    );
+    assert!(answer.headers.contains_key("x-request-id"));
+    assert_eq!(answer.data("token_expires_at"), "2023-11-14T22:14:20Z");
+    assert_eq!(
+        answer.data("refresh_token_expires_at"),
+        "2023-11-14T22:15:20Z"
+    );
+
+    let access = claims(&answer.data("token"));
+    assert_eq!(access["typ"], "access");
+    assert_eq!(
+        (
+            access["iat"].clone(),
+            access["nbf"].clone(),
+            access["exp"].clone()
+        ),
+        (json!(T0), json!(T0 - 1), json!(T0 + 60))
+    );
+    assert_eq!(access["aud"], "telnyx_access_token");
+    assert_eq!(access["iss"], "telnyx_access_token");
+    assert_eq!(access["grants_version"], "1.0.0");
+    assert_eq!(access["grants"][0]["actions"], json!(["join"]));
+    assert_eq!(
+        access["grants"][0]["resources"],
+        json!([format!("telnyx:video:rooms:{ROOM}")])
+    );
+    let refresh = claims(&answer.data("refresh_token"));
+    assert_eq!(refresh["typ"], "refresh");
+    assert_eq!(refresh["exp"], json!(T0 + 120));
+    assert_ne!(access["jti"], refresh["jti"]);
+
+    // The server's key verifies both, each only as its own kind.
+    assert!(
+        server
+            .verify_token(&answer.data("token"), TokenKind::Access, room())
+            .is_ok()
+    );
+    assert!(
+        server
+            .verify_token(&answer.data("refresh_token"), TokenKind::Refresh, room())
+            .is_ok()
+    );
+    assert!(
+        server
+            .verify_token(&answer.data("token"), TokenKind::Refresh, room())
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn create_applies_the_spec_defaults_when_ttls_are_absent() {
+    let clock = ManualClock::at_unix(T0);
+    let server = server_at(&clock).await;
+    let answer = create(&server, ROOM, json!({})).await;
+    let default = |field: &str| {
+        CREATE
+            .body_field(field)
+            .and_then(|f| f.default)
+            .expect("the spec gives a default")
+    };
+    assert_eq!(
+        claims(&answer.data("token"))["exp"],
+        json!(T0 + default("token_ttl_secs"))
+    );
+    assert_eq!(
+        claims(&answer.data("refresh_token"))["exp"],
+        json!(T0 + default("refresh_token_ttl_secs"))
+    );
+}
+
+#[tokio::test]
+async fn the_date_header_follows_the_injected_clock() {
+    let clock = ManualClock::at_unix(T0);
+    let server = server_at(&clock).await;
+    let answer = create(&server, ROOM, json!({})).await;
+    assert_eq!(answer.headers["date"], "Tue, 14 Nov 2023 22:13:20 GMT");
+}
+
+#[tokio::test]
+async fn operations_that_need_the_api_key_refuse_requests_without_it() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    for operation in operations::ALL.iter().filter(|op| op.requires_api_key()) {
+        let answer = Call::without_auth(&server, operation, ROOM)
+            .json(json!({}))
+            .await;
+        assert_eq!(answer.status, 401, "{}", operation.operation_id);
+        assert_eq!(answer.error(0, "code"), "10009");
+        assert_eq!(answer.error(0, "title"), "Authentication failed");
+
+        for bad in ["Basic a2V5Og==", "Bearer", "Bearer   ", "KEY"] {
+            let answer = Call::without_auth(&server, operation, ROOM)
+                .header("authorization", bad)
+                .json(json!({}))
+                .await;
+            assert_eq!(answer.status, 401, "{bad:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_configured_api_key_must_match() {
+    let server = MockServer::builder()
+        .api_key("RIGHT")
+        .start()
+        .await
+        .expect("starts");
+    let wrong = Call::without_auth(&server, &CREATE, ROOM)
+        .header("authorization", "Bearer WRONG")
+        .json(json!({}))
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(wrong.error(0, "detail"), "The API key is not valid.");
+    let right = Call::without_auth(&server, &CREATE, ROOM)
+        .header("authorization", "Bearer RIGHT")
+        .json(json!({}))
+        .await;
+    assert_eq!(right.status, 201);
+}
+
+#[tokio::test]
+async fn refresh_needs_no_api_key() {
+    assert!(!REFRESH.requires_api_key());
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let created = create(&server, ROOM, json!({})).await;
+    let answer = Call::without_auth(&server, &REFRESH, ROOM)
+        .json(json!({"refresh_token": created.data("refresh_token")}))
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_and_wrong_methods_405_with_error_bodies() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let http = reqwest::Client::new();
+    for path in ["/rooms", "/rooms/x/actions/nope", "/../v3/rooms"] {
+        let response = http
+            .post(format!("{}{path}", server.base_url()))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), 404, "{path}");
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["errors"][0]["code"], "10005");
+    }
+    let response = http
+        .get(support::url(&server, &CREATE, ROOM))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 405);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["title"], "Bad Request");
+    assert_eq!(server.attempts(telnyx_rooms_mock::UNMATCHED_ROUTE), 4);
+}
+
+#[tokio::test]
+async fn a_room_id_that_is_not_a_uuid_is_refused_on_every_operation() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    for operation in operations::ALL {
+        for room in [
+            "not-a-uuid",
+            "0ccc7b544df34bca a65a3da1ecc777f0",
+            "0ccc7b544df34bcaa65a3da1ecc777f0",
+        ] {
+            let answer = Call::new(&server, operation, &room.replace(' ', "%20"))
+                .json(json!({"refresh_token": "x"}))
+                .await;
+            assert_eq!(answer.status, 422, "{room} {}", answer.text);
+            assert_eq!(answer.error(0, "code"), "10006");
+            assert_eq!(answer.error(0, "source"), json!({"parameter": "room_id"}));
+        }
+    }
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_and_a_non_object_body_422() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    for operation in operations::ALL {
+        let answer = Call::new(&server, operation, ROOM)
+            .raw("{\"token_ttl_secs\": ", "application/json")
+            .await;
+        assert_eq!(answer.status, 400);
+        assert_eq!(answer.error(0, "code"), "10023");
+        assert_eq!(answer.error(0, "source"), json!({"pointer": ""}));
+
+        let answer = Call::new(&server, operation, ROOM)
+            .json(json!([1, 2]))
+            .await;
+        assert_eq!(answer.status, 422);
+        assert_eq!(answer.error(0, "code"), "10020");
+
+        let answer = Call::new(&server, operation, ROOM)
+            .raw("", "application/json")
+            .await;
+        assert_eq!(
+            answer.status, 400,
+            "an empty body where the spec requires one"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_by_media_type_is_415() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let answer = Call::new(&server, &CREATE, ROOM)
+        .raw("token_ttl_secs=60", "application/x-www-form-urlencoded")
+        .await;
+    assert_eq!(answer.status, 415);
+    assert_eq!(answer.error(0, "code"), "10014");
+    let answer = Call::new(&server, &CREATE, ROOM)
+        .raw("{}", "application/json; charset=utf-8")
+        .await;
+    assert_eq!(answer.status, 201);
+}
+
+/// A JSON value of a different type than `kind`.
+fn wrong_type_for(kind: FieldKind) -> Value {
+    match kind {
+        FieldKind::String => json!(42),
+        _ => json!("600"),
+    }
+}
+
+/// A body every field of which is valid (refresh needs a live refresh token).
+async fn valid_body(server: &MockServer, operation: &Operation) -> serde_json::Map<String, Value> {
+    let mut body = serde_json::Map::new();
+    for field in operation.body_fields.iter().filter(|f| f.required) {
+        let value = if field.kind == FieldKind::String {
+            json!(create(server, ROOM, json!({})).await.data("refresh_token"))
+        } else {
+            json!(field.minimum.unwrap_or(1))
+        };
+        body.insert(field.name.to_owned(), value);
+    }
+    body
+}
+
+#[tokio::test]
+async fn every_field_of_the_wrong_type_is_reported_with_its_pointer() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    for operation in operations::ALL {
+        let mut body = valid_body(&server, operation).await;
+        for field in operation.body_fields {
+            body.insert(field.name.to_owned(), wrong_type_for(field.kind));
+        }
+        let answer = Call::new(&server, operation, ROOM)
+            .json(Value::Object(body))
+            .await;
+        assert_eq!(answer.status, 422, "{}", answer.text);
+        let errors = answer.json()["errors"].as_array().expect("errors").clone();
+        let pointers: Vec<&str> = errors
+            .iter()
+            .map(|e| e["source"]["pointer"].as_str().expect("a pointer"))
+            .collect();
+        let expected: Vec<String> = operation
+            .body_fields
+            .iter()
+            .map(|f| format!("/{}", f.name))
+            .collect();
+        assert_eq!(pointers, expected, "{}", operation.operation_id);
+        assert!(errors.iter().all(|e| e["code"] == "10020"));
+    }
+}
+
+#[tokio::test]
+async fn fractional_numbers_and_null_are_not_integers() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    for value in [json!(600.5), json!(600.0), Value::Null, json!(true)] {
+        let answer = Call::new(&server, &CREATE, ROOM)
+            .json(json!({"token_ttl_secs": value}))
+            .await;
+        assert_eq!(answer.status, 422, "{value}");
+        assert_eq!(
+            answer.error(0, "source"),
+            json!({"pointer": "/token_ttl_secs"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missing_required_field_is_422_with_its_pointer() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    for operation in operations::ALL {
+        for field in operation.body_fields.iter().filter(|f| f.required) {
+            let mut body = valid_body(&server, operation).await;
+            body.remove(field.name);
+            let answer = Call::new(&server, operation, ROOM)
+                .json(Value::Object(body))
+                .await;
+            assert_eq!(answer.status, 422, "{}", answer.text);
+            assert_eq!(answer.error(0, "code"), "10004");
+            assert_eq!(
+                answer.error(0, "source")["pointer"],
+                format!("/{}", field.name)
+            );
+        }
+    }
+    // The spec marks refresh_token required: the metadata must say so for the loop above to test it.
+    assert!(
+        REFRESH
+            .body_field("refresh_token")
+            .is_some_and(|f| f.required)
+    );
+}
+
+#[tokio::test]
+async fn integer_bounds_come_from_the_spec_and_are_inclusive() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let mut checked = 0;
+    for operation in operations::ALL {
+        for field in operation
+            .body_fields
+            .iter()
+            .filter(|f| f.kind == FieldKind::Integer)
+        {
+            let cases = [
+                (field.minimum.map(|m| m - 1), 422),
+                (field.minimum, 201),
+                (field.maximum, 201),
+                (field.maximum.map(|m| m + 1), 422),
+            ];
+            for (value, status) in cases {
+                let Some(value) = value else { continue };
+                let mut body = valid_body(&server, operation).await;
+                body.insert(field.name.to_owned(), json!(value));
+                let answer = Call::new(&server, operation, ROOM)
+                    .json(Value::Object(body))
+                    .await;
+                assert_eq!(
+                    answer.status, status,
+                    "{} = {value}: {}",
+                    field.name, answer.text
+                );
+                if status == 422 {
+                    assert_eq!(
+                        answer.error(0, "source")["pointer"],
+                        format!("/{}", field.name)
+                    );
+                    assert_eq!(answer.error(0, "code"), "10015");
+                }
+                checked += 1;
+            }
+        }
+    }
+    // token_ttl_secs twice and refresh_token_ttl_secs once, four cases each.
+    assert_eq!(checked, 12);
+}
+
+#[tokio::test]
+async fn refresh_with_the_token_from_create_returns_a_new_access_token() {
+    let clock = ManualClock::at_unix(T0);
+    let server = server_at(&clock).await;
+    let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 300})).await;
+    clock.advance(Duration::from_secs(100));
+    let answer = Call::new(&server, &REFRESH, ROOM)
+        .json(json!({"refresh_token": created.data("refresh_token"), "token_ttl_secs": 30}))
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let data = answer.json()["data"].clone();
+    assert_eq!(
+        data.as_object().map(|d| d.len()),
+        Some(2),
+        "token and its expiry only: {data}"
+    );
+    let token = answer.data("token");
+    let access = claims(&token);
+    assert_eq!(access["typ"], "access");
+    assert_eq!(access["iat"], json!(T0 + 100));
+    assert_eq!(access["exp"], json!(T0 + 130));
+    assert_eq!(answer.data("token_expires_at"), "2023-11-14T22:15:30Z");
+    // The subject carries over from the refresh token.
+    assert_eq!(
+        access["grants"][0]["subjects"],
+        claims(&created.data("refresh_token"))["grants"][0]["subjects"]
+    );
+    assert!(
+        server
+            .verify_token(&token, TokenKind::Access, room())
+            .is_ok()
+    );
+}
+
+async fn refresh_refusal(server: &MockServer, room: &str, token: &str) -> String {
+    let answer = Call::new(server, &REFRESH, room)
+        .json(json!({"refresh_token": token}))
+        .await;
+    assert_eq!(answer.status, 403, "{}", answer.text);
+    assert_eq!(answer.error(0, "code"), "10010");
+    assert_eq!(
+        answer.error(0, "source"),
+        json!({"pointer": "/refresh_token"})
+    );
+    let detail = answer
+        .error(0, "detail")
+        .as_str()
+        .expect("a detail")
+        .to_owned();
+    assert!(
+        token.is_empty() || !detail.contains(token),
+        "the token must not be echoed"
+    );
+    detail
+}
+
+#[tokio::test]
+async fn refresh_refuses_an_expired_refresh_token() {
+    let clock = ManualClock::at_unix(T0);
+    let server = server_at(&clock).await;
+    let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 60})).await;
+    clock.advance(Duration::from_secs(59));
+    let ok = Call::new(&server, &REFRESH, ROOM)
+        .json(json!({"refresh_token": created.data("refresh_token")}))
+        .await;
+    assert_eq!(ok.status, 201, "valid in its last second");
+    clock.advance(Duration::from_secs(1));
+    let detail = refresh_refusal(&server, ROOM, &created.data("refresh_token")).await;
+    assert!(detail.contains("expired"), "{detail}");
+}
+
+#[tokio::test]
+async fn refresh_refuses_an_access_token_another_room_another_key_and_garbage() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let created = create(&server, ROOM, json!({})).await;
+
+    let detail = refresh_refusal(&server, ROOM, &created.data("token")).await;
+    assert!(detail.contains("expected a refresh token"), "{detail}");
+
+    let detail = refresh_refusal(&server, OTHER_ROOM, &created.data("refresh_token")).await;
+    assert!(detail.contains(OTHER_ROOM), "{detail}");
+
+    let other_server = telnyx_rooms_mock::start().await.expect("starts");
+    let foreign = create(&other_server, ROOM, json!({})).await;
+    let detail = refresh_refusal(&server, ROOM, &foreign.data("refresh_token")).await;
+    assert!(detail.contains("signature"), "{detail}");
+
+    let detail = refresh_refusal(&server, ROOM, "not.a.jwt").await;
+    assert!(detail.contains("malformed"), "{detail}");
+    refresh_refusal(&server, ROOM, "").await;
+}
+
+#[tokio::test]
+async fn refresh_refuses_a_token_whose_claims_were_changed() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let created = create(&server, ROOM, json!({})).await;
+    let token = created.data("refresh_token");
+    let mut claims = server
+        .verify_token(&token, TokenKind::Refresh, room())
+        .expect("valid");
+    claims.exp += 86_400;
+    let resigned_elsewhere =
+        telnyx_rooms_mock::token::TokenSigner::from_passphrase("attacker").sign(&claims);
+    let detail = refresh_refusal(&server, ROOM, &resigned_elsewhere).await;
+    assert!(detail.contains("signature"), "{detail}");
+    // The server's own key signing the same claims is accepted: only the signature differed.
+    let resigned_here = server.sign_claims(&claims);
+    let ok = Call::new(&server, &REFRESH, ROOM)
+        .json(json!({"refresh_token": resigned_here}))
+        .await;
+    assert_eq!(ok.status, 201);
+}
+
+#[tokio::test]
+async fn servers_sharing_a_passphrase_accept_each_others_refresh_tokens() {
+    let a = MockServer::builder()
+        .signing_passphrase("demo")
+        .start()
+        .await
+        .expect("starts");
+    let b = MockServer::builder()
+        .signing_passphrase("demo")
+        .start()
+        .await
+        .expect("starts");
+    let created = create(&a, ROOM, json!({})).await;
+    let answer = Call::new(&b, &REFRESH, ROOM)
+        .json(json!({"refresh_token": created.data("refresh_token")}))
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(a.verifying_key(), b.verifying_key());
+}
+
+#[tokio::test]
+async fn the_server_stops_when_dropped() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let addr = server.addr();
+    drop(server);
+    let mut refused = false;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the listener should close after drop");
+}
