@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::precheck::{METHODS, resolve};
+use crate::precheck::{operations_of, resolve};
 
 /// One operation's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +45,7 @@ pub fn extract(doc: &Value) -> Result<Vec<OperationMeta>> {
         return Ok(operations);
     };
     for (path, item) in paths {
-        for method in METHODS {
-            let Some(operation) = item.get(*method) else { continue };
+        for (method, operation) in operations_of(item) {
             let id = operation
                 .get("operationId")
                 .and_then(Value::as_str)

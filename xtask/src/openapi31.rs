@@ -146,12 +146,12 @@ fn convert_schema(node: &mut Value, pointer: &str) -> Result<(), ConversionError
 fn convert_ref_siblings(schema: &mut Map<String, Value>) {
     schema.remove("description");
     schema.remove("summary");
-    if schema.len() > 1 {
-        if let Some(reference) = schema.remove("$ref") {
-            let mut wrapped = Map::new();
-            wrapped.insert("$ref".into(), reference);
-            schema.insert("allOf".into(), Value::Array(vec![Value::Object(wrapped)]));
-        }
+    if schema.len() > 1
+        && let Some(reference) = schema.remove("$ref")
+    {
+        let mut wrapped = Map::new();
+        wrapped.insert("$ref".into(), reference);
+        schema.insert("allOf".into(), Value::Array(vec![Value::Object(wrapped)]));
     }
 }
 
@@ -259,10 +259,10 @@ fn convert_examples(schema: &mut Map<String, Value>, pointer: &str) -> Result<()
     let Value::Array(examples) = examples else {
         return Err(keyword_error(pointer, "examples", "schema `examples` must be a list"));
     };
-    if !schema.contains_key("example") {
-        if let Some(first) = examples.into_iter().next() {
-            schema.insert("example".into(), first);
-        }
+    if !schema.contains_key("example")
+        && let Some(first) = examples.into_iter().next()
+    {
+        schema.insert("example".into(), first);
     }
     Ok(())
 }

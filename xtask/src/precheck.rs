@@ -36,10 +36,7 @@ pub fn check(doc: &Value) -> Vec<Unsupported> {
     };
     for (path, item) in paths {
         let shared_params = item.get("parameters");
-        for method in METHODS {
-            let Some(operation) = item.get(*method) else {
-                continue;
-            };
+        for (method, operation) in operations_of(item) {
             let location = match operation.get("operationId").and_then(Value::as_str) {
                 Some(id) => format!("{} {path} ({id})", method.to_uppercase()),
                 None => {
@@ -62,6 +59,15 @@ pub fn check(doc: &Value) -> Vec<Unsupported> {
         }
     }
     found
+}
+
+/// The operations of a path item, in document order, with their lower-case method.
+pub fn operations_of(item: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    item.as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| METHODS.contains(&key.as_str()))
+        .map(|(key, operation)| (key.as_str(), operation))
 }
 
 /// Follows a local `$ref` (`#/components/...`); `None` when it does not resolve.
@@ -136,10 +142,10 @@ fn check_path_params(
             if param.get("required").and_then(Value::as_bool) != Some(true) {
                 report(format!("path parameter `{name}` is not `required: true`"));
             }
-            if let Some(style) = param.get("style").and_then(Value::as_str) {
-                if style != "simple" {
-                    report(format!("path parameter `{name}` has style `{style}`; only `simple` is supported"));
-                }
+            if let Some(style) = param.get("style").and_then(Value::as_str)
+                && style != "simple"
+            {
+                report(format!("path parameter `{name}` has style `{style}`; only `simple` is supported"));
             }
             declared.insert(name.to_string());
         }
