@@ -3,8 +3,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use anyhow::{Context, Result, anyhow, bail};
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 use serde_json::Value;
 
@@ -78,7 +78,11 @@ pub fn render(inputs: &Inputs) -> Result<String> {
         #metadata
     })
     .context("progenitor produced tokens that are not a Rust file")?;
-    Ok(format!("{}\n{}", header(inputs), prettyplease::unparse(&file)))
+    Ok(format!(
+        "{}\n{}",
+        header(inputs),
+        prettyplease::unparse(&file)
+    ))
 }
 
 /// The server owns its defaults: progenitor would materialise a schema `default` into a
@@ -134,8 +138,14 @@ fn provenance_tokens(doc: &Value, provenance: &Provenance, vendored_sha256: &str
         &upstream.sha256,
     );
     let vendored_file = &provenance.vendored.file;
-    let api_version = doc.pointer("/info/version").and_then(Value::as_str).unwrap_or_default();
-    let server_url = doc.pointer("/servers/0/url").and_then(Value::as_str).unwrap_or_default();
+    let api_version = doc
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let server_url = doc
+        .pointer("/servers/0/url")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     quote! {
         /// Where the spec this crate was generated from came from (`openapi/provenance.toml`).
         pub const PROVENANCE: crate::meta::Provenance = crate::meta::Provenance {
@@ -165,7 +175,11 @@ fn header(inputs: &Inputs) -> String {
         inputs.spec.sha256()
     );
     for overlay in &inputs.overlays {
-        let name = overlay.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        let name = overlay
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
         header.push_str(&format!(
             "// Overlay: openapi/overlays/{name} (sha256 {}): {}\n",
             overlay.sha256,
@@ -210,7 +224,10 @@ pub fn run(workspace: &Workspace, check: bool) -> Result<Outcome> {
             ));
         }
         if committed != rendered {
-            println!("{}", unified_diff(&committed, &rendered, &workspace.relative(&target)));
+            println!(
+                "{}",
+                unified_diff(&committed, &rendered, &workspace.relative(&target))
+            );
             failures.push(format!(
                 "{} is out of date with the spec: run `cargo xtask codegen` and commit the result.",
                 workspace.relative(&target)
@@ -235,7 +252,8 @@ pub fn run(workspace: &Workspace, check: bool) -> Result<Outcome> {
         outcome = Outcome::Written;
     }
     if committed != rendered {
-        std::fs::write(&target, &rendered).with_context(|| format!("cannot write {}", target.display()))?;
+        std::fs::write(&target, &rendered)
+            .with_context(|| format!("cannot write {}", target.display()))?;
         outcome = Outcome::Written;
     }
     Ok(outcome)
@@ -246,7 +264,10 @@ pub fn unified_diff(old: &str, new: &str, name: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{name} (committed)"), &format!("b/{name} (regenerated)"))
+        .header(
+            &format!("a/{name} (committed)"),
+            &format!("b/{name} (regenerated)"),
+        )
         .to_string()
 }
 
@@ -277,7 +298,10 @@ mod tests {
     fn spec_with_nickname() -> String {
         let spec = vendored_text();
         let anchor = "                      refresh_token_expires_at:\n";
-        assert!(spec.contains(anchor), "the vendored spec changed shape; update this test");
+        assert!(
+            spec.contains(anchor),
+            "the vendored spec changed shape; update this test"
+        );
         spec.replacen(
             anchor,
             "                      nickname:\n                        type: [string, \"null\"]\n                        description: A display name.\n                      refresh_token_expires_at:\n",
@@ -295,7 +319,8 @@ mod tests {
 
     #[test]
     fn the_committed_file_is_what_generation_produces() {
-        let committed = std::fs::read_to_string(Workspace::current().generated()).expect("committed file");
+        let committed =
+            std::fs::read_to_string(Workspace::current().generated()).expect("committed file");
         assert!(
             committed == render(&workspace_inputs()).expect("renders"),
             "crates/telnyx-rooms-gen/src/generated.rs is stale: run `cargo xtask codegen`"
@@ -309,20 +334,29 @@ mod tests {
         let header: String = rendered.lines().take(6).collect::<Vec<_>>().join("\n");
         assert!(header.contains("cargo xtask codegen"), "{header}");
         assert!(header.contains("DO NOT EDIT"), "{header}");
-        assert!(header.contains("openapi/rooms-client-tokens.yaml"), "{header}");
+        assert!(
+            header.contains("openapi/rooms-client-tokens.yaml"),
+            "{header}"
+        );
         assert!(header.contains(&inputs.spec.sha256()), "{header}");
-        assert!(header.contains("01-forbidden-errors-envelope.yaml"), "{header}");
+        assert!(
+            header.contains("01-forbidden-errors-envelope.yaml"),
+            "{header}"
+        );
     }
 
     #[test]
     fn a_new_nullable_property_shows_up_in_the_diff() {
         let inputs = workspace_inputs();
         let before = render(&inputs).expect("renders");
-        let after = render_spec_text(&spec_with_nickname(), &inputs).expect("renders the changed spec");
+        let after =
+            render_spec_text(&spec_with_nickname(), &inputs).expect("renders the changed spec");
         let diff = unified_diff(&before, &after, "generated.rs");
         let added: Vec<&str> = diff.lines().filter(|l| l.starts_with('+')).collect();
         assert!(
-            added.iter().any(|l| l.contains("pub nickname: ::std::option::Option<::std::string::String>")),
+            added
+                .iter()
+                .any(|l| l.contains("pub nickname: ::std::option::Option<::std::string::String>")),
             "{diff}"
         );
     }
@@ -343,18 +377,27 @@ mod tests {
             let path = entry.expect("entry").path();
             std::fs::copy(&path, overlays.join(path.file_name().expect("name"))).expect("copy");
         }
-        assert_eq!(run(&copy, true).expect("a clean copy passes"), Outcome::UpToDate);
+        assert_eq!(
+            run(&copy, true).expect("a clean copy passes"),
+            Outcome::UpToDate
+        );
 
         std::fs::write(copy.spec(), spec_with_nickname()).expect("edit spec");
         let err = run(&copy, true).expect_err("the edit is drift");
         let message = format!("{err:#}");
-        assert!(message.contains("does not match its recorded checksum"), "{message}");
+        assert!(
+            message.contains("does not match its recorded checksum"),
+            "{message}"
+        );
         assert!(message.contains("out of date"), "{message}");
 
         assert_eq!(run(&copy, false).expect("regenerates"), Outcome::Written);
         let generated = std::fs::read_to_string(copy.generated()).expect("generated");
         assert!(generated.contains("pub nickname:"));
-        assert_eq!(run(&copy, true).expect("recorded and regenerated"), Outcome::UpToDate);
+        assert_eq!(
+            run(&copy, true).expect("recorded and regenerated"),
+            Outcome::UpToDate
+        );
     }
 
     #[test]
@@ -367,12 +410,19 @@ mod tests {
         let err = render_spec_text(&spec, &workspace_inputs()).expect_err("unsupported shape");
         let message = format!("{err:#}");
         assert!(message.contains("(CreateRoomClientToken)"), "{message}");
-        assert!(message.contains("success responses (201, 200)"), "{message}");
+        assert!(
+            message.contains("success responses (201, 200)"),
+            "{message}"
+        );
     }
 
     #[test]
     fn an_unconvertible_type_names_its_pointer() {
-        let spec = vendored_text().replacen("          type: integer\n", "          type: [integer, string]\n", 1);
+        let spec = vendored_text().replacen(
+            "          type: integer\n",
+            "          type: [integer, string]\n",
+            1,
+        );
         let err = render_spec_text(&spec, &workspace_inputs()).expect_err("ambiguous type");
         let message = format!("{err:#}");
         assert!(

@@ -78,18 +78,30 @@ fn extract_operation(
         .and_then(Value::as_object)
         .into_iter()
         .flat_map(|responses| responses.keys())
-        .find_map(|code| code.parse::<u16>().ok().filter(|code| (200..300).contains(code)))
+        .find_map(|code| {
+            code.parse::<u16>()
+                .ok()
+                .filter(|code| (200..300).contains(code))
+        })
         .context("no 2xx response with a numeric status code")?;
 
     let mut path_params = Vec::new();
-    for params in [item.get("parameters"), operation.get("parameters")].into_iter().flatten() {
+    for params in [item.get("parameters"), operation.get("parameters")]
+        .into_iter()
+        .flatten()
+    {
         for param in params.as_array().into_iter().flatten() {
             let param = resolve(doc, param).context("dangling parameter $ref")?;
             if param.get("in").and_then(Value::as_str) != Some("path") {
                 continue;
             }
-            let name = param.get("name").and_then(Value::as_str).context("a parameter without a name")?;
-            let schema = param.get("schema").context(format!("path parameter {name} has no schema"))?;
+            let name = param
+                .get("name")
+                .and_then(Value::as_str)
+                .context("a parameter without a name")?;
+            let schema = param
+                .get("schema")
+                .context(format!("path parameter {name} has no schema"))?;
             path_params.push(field(doc, name, true, schema)?);
         }
     }
@@ -101,10 +113,19 @@ fn extract_operation(
     let mut body_fields = Vec::new();
     if let Some(body) = operation.get("requestBody") {
         let body = resolve(doc, body).context("dangling requestBody $ref")?;
-        body_required = body.get("required").and_then(Value::as_bool).unwrap_or(false);
-        if let Some((media_type, media)) = body.get("content").and_then(Value::as_object).and_then(|c| c.iter().next()) {
+        body_required = body
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if let Some((media_type, media)) = body
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.iter().next())
+        {
             body_media_type = Some(media_type.clone());
-            let schema = media.get("schema").context("request body without a schema")?;
+            let schema = media
+                .get("schema")
+                .context("request body without a schema")?;
             let schema = resolve(doc, schema).context("dangling request body schema $ref")?;
             let required: Vec<&str> = schema
                 .get("required")
@@ -115,7 +136,12 @@ fn extract_operation(
                 .collect();
             if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
                 for (name, property) in properties {
-                    body_fields.push(field(doc, name, required.contains(&name.as_str()), property)?);
+                    body_fields.push(field(
+                        doc,
+                        name,
+                        required.contains(&name.as_str()),
+                        property,
+                    )?);
                 }
             }
         }
@@ -139,7 +165,9 @@ fn requires_bearer(doc: &Value, security: Option<&Value>) -> Result<bool> {
     let Some(requirements) = security else {
         return Ok(false);
     };
-    let requirements = requirements.as_array().context("`security` must be a list")?;
+    let requirements = requirements
+        .as_array()
+        .context("`security` must be a list")?;
     if requirements.is_empty() {
         return Ok(false);
     }
@@ -153,7 +181,10 @@ fn requires_bearer(doc: &Value, security: Option<&Value>) -> Result<bool> {
         return Ok(false);
     }
     if requirement.len() > 1 {
-        bail!("combined security schemes are not supported: {:?}", requirement.keys());
+        bail!(
+            "combined security schemes are not supported: {:?}",
+            requirement.keys()
+        );
     }
     for scheme_name in requirement.keys() {
         let scheme = doc
@@ -187,7 +218,9 @@ fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<Fiel
             None => Ok(None),
             Some(value) => match value.as_i64() {
                 Some(value) => Ok(Some(value)),
-                None => bail!("field {name}: `{key}` of an integer must be a whole number, found {value}"),
+                None => bail!(
+                    "field {name}: `{key}` of an integer must be a whole number, found {value}"
+                ),
             },
         }
     };
@@ -208,7 +241,10 @@ fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<Fiel
         name: name.to_string(),
         required,
         kind,
-        format: schema.get("format").and_then(Value::as_str).map(str::to_string),
+        format: schema
+            .get("format")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         minimum,
         maximum,
         default,
@@ -236,10 +272,21 @@ pub fn tokens(operations: &[OperationMeta]) -> TokenStream {
         };
         let (path_defs, path_refs) = field_consts(&op.path_params);
         let (body_defs, body_refs) = field_consts(&op.body_fields);
-        let OperationMeta { operation_id, method, path, success_status, body_required, .. } = op;
+        let OperationMeta {
+            operation_id,
+            method,
+            path,
+            success_status,
+            body_required,
+            ..
+        } = op;
         // progenitor names the method (and `OperationInfo::operation_id`) in snake case.
         let client_method = operation_id.to_snake_case();
-        let security = if op.requires_bearer { quote!(Security::BearerToken) } else { quote!(Security::None) };
+        let security = if op.requires_bearer {
+            quote!(Security::BearerToken)
+        } else {
+            quote!(Security::None)
+        };
         let media_type = option_str(op.body_media_type.as_deref());
         let doc = format!("`{operation_id}`: `{method} {path}`.");
         let module_doc = format!("Path parameters and body fields of `{operation_id}`.");
@@ -305,8 +352,11 @@ fn field_tokens(field: &FieldMeta) -> TokenStream {
         Some(v) => quote!(Some(#v)),
         None => quote!(None),
     };
-    let (minimum, maximum, default) =
-        (option_i64(field.minimum), option_i64(field.maximum), option_i64(field.default));
+    let (minimum, maximum, default) = (
+        option_i64(field.minimum),
+        option_i64(field.maximum),
+        option_i64(field.default),
+    );
     let doc = format!("`{name}`.");
     quote! {
         #[doc = #doc]
@@ -365,7 +415,10 @@ mod tests {
         assert!(locked.body_required);
         assert_eq!(locked.path_params[0].format.as_deref(), Some("uuid"));
         let a = &locked.body_fields[0];
-        assert_eq!((a.minimum, a.maximum, a.default, a.required), (Some(1), Some(10), Some(5), false));
+        assert_eq!(
+            (a.minimum, a.maximum, a.default, a.required),
+            (Some(1), Some(10), Some(5), false)
+        );
         assert!(locked.body_fields[1].required);
         assert!(!ops[1].requires_bearer);
     }

@@ -36,10 +36,12 @@ pub struct ConversionError {
 ///
 /// and sets `openapi` to [`TARGET_VERSION`].
 pub fn downgrade_to_30(doc: &mut Value) -> Result<(), ConversionError> {
-    let version = doc
-        .get("openapi")
-        .and_then(Value::as_str)
-        .ok_or_else(|| error("/openapi", "missing or not a string: not an OpenAPI document"))?;
+    let version = doc.get("openapi").and_then(Value::as_str).ok_or_else(|| {
+        error(
+            "/openapi",
+            "missing or not a string: not an OpenAPI document",
+        )
+    })?;
     if version.starts_with("3.0.") {
         return Ok(());
     }
@@ -72,7 +74,10 @@ fn error(pointer: &str, reason: impl Into<String>) -> ConversionError {
 }
 
 fn keyword_error(pointer: &str, keyword: &str, reason: impl Into<String>) -> ConversionError {
-    error(&format!("{pointer}/{}", escape_pointer_token(keyword)), reason)
+    error(
+        &format!("{pointer}/{}", escape_pointer_token(keyword)),
+        reason,
+    )
 }
 
 /// 3.1 (JSON Schema 2020-12) keywords that OpenAPI 3.0 has no way to express.
@@ -119,7 +124,10 @@ fn convert_schema(node: &mut Value, pointer: &str) -> Result<(), ConversionError
         }
         _ => return Err(error(pointer, "a schema must be an object")),
     };
-    if let Some(keyword) = UNSUPPORTED_KEYWORDS.iter().find(|k| schema.contains_key(**k)) {
+    if let Some(keyword) = UNSUPPORTED_KEYWORDS
+        .iter()
+        .find(|k| schema.contains_key(**k))
+    {
         return Err(keyword_error(
             pointer,
             keyword,
@@ -132,12 +140,20 @@ fn convert_schema(node: &mut Value, pointer: &str) -> Result<(), ConversionError
     }
     convert_type(schema, pointer)?;
     convert_const(schema, pointer)?;
-    convert_exclusive_bound(schema, pointer, "exclusiveMinimum", "minimum", |bound, limit| {
-        bound >= limit
-    })?;
-    convert_exclusive_bound(schema, pointer, "exclusiveMaximum", "maximum", |bound, limit| {
-        bound <= limit
-    })?;
+    convert_exclusive_bound(
+        schema,
+        pointer,
+        "exclusiveMinimum",
+        "minimum",
+        |bound, limit| bound >= limit,
+    )?;
+    convert_exclusive_bound(
+        schema,
+        pointer,
+        "exclusiveMaximum",
+        "maximum",
+        |bound, limit| bound <= limit,
+    )?;
     convert_examples(schema, pointer)
 }
 
@@ -161,7 +177,11 @@ fn convert_type(schema: &mut Map<String, Value>, pointer: &str) -> Result<(), Co
     };
     let (ty, nullable) = match ty {
         Value::String(name) if name == "null" => {
-            return Err(keyword_error(pointer, "type", "`type: null` has no OpenAPI 3.0 equivalent"));
+            return Err(keyword_error(
+                pointer,
+                "type",
+                "`type: null` has no OpenAPI 3.0 equivalent",
+            ));
         }
         Value::String(_) => return Ok(()),
         Value::Array(names) => {
@@ -172,26 +192,42 @@ fn convert_type(schema: &mut Map<String, Value>, pointer: &str) -> Result<(), Co
                     Some("null") => nullable = true,
                     Some(other) => others.push(other.to_string()),
                     None => {
-                        return Err(keyword_error(pointer, "type", "a type list must hold strings"));
+                        return Err(keyword_error(
+                            pointer,
+                            "type",
+                            "a type list must hold strings",
+                        ));
                     }
                 }
             }
             match others.as_slice() {
                 [single] => (single.clone(), nullable),
                 [] => {
-                    return Err(keyword_error(pointer, "type", "a type list with only `null` has no OpenAPI 3.0 equivalent"));
+                    return Err(keyword_error(
+                        pointer,
+                        "type",
+                        "a type list with only `null` has no OpenAPI 3.0 equivalent",
+                    ));
                 }
                 several => {
                     let listed = several.join(", ");
-                    return Err(keyword_error(pointer, "type", format!(
-                                "a value of several types ({listed}) has no faithful OpenAPI 3.0 form; \
+                    return Err(keyword_error(
+                        pointer,
+                        "type",
+                        format!(
+                            "a value of several types ({listed}) has no faithful OpenAPI 3.0 form; \
                                  rewrite it as oneOf in an overlay"
-                            )));
+                        ),
+                    ));
                 }
             }
         }
         _ => {
-            return Err(keyword_error(pointer, "type", "`type` must be a string or a list of strings"));
+            return Err(keyword_error(
+                pointer,
+                "type",
+                "`type` must be a string or a list of strings",
+            ));
         }
     };
     schema.insert("type".into(), Value::String(ty));
@@ -206,9 +242,15 @@ fn convert_const(schema: &mut Map<String, Value>, pointer: &str) -> Result<(), C
         return Ok(());
     };
     if let Some(existing) = schema.get("enum") {
-        let allowed = existing.as_array().is_some_and(|values| values.contains(&value));
+        let allowed = existing
+            .as_array()
+            .is_some_and(|values| values.contains(&value));
         if !allowed {
-            return Err(keyword_error(pointer, "const", "`const` is not one of the schema's `enum` values"));
+            return Err(keyword_error(
+                pointer,
+                "const",
+                "`const` is not one of the schema's `enum` values",
+            ));
         }
     }
     schema.insert("enum".into(), Value::Array(vec![value]));
@@ -257,7 +299,11 @@ fn convert_examples(schema: &mut Map<String, Value>, pointer: &str) -> Result<()
         return Ok(());
     };
     let Value::Array(examples) = examples else {
-        return Err(keyword_error(pointer, "examples", "schema `examples` must be a list"));
+        return Err(keyword_error(
+            pointer,
+            "examples",
+            "schema `examples` must be a list",
+        ));
     };
     if !schema.contains_key("example")
         && let Some(first) = examples.into_iter().next()
@@ -300,7 +346,10 @@ mod tests {
             converted(json!({"type": ["string", "null"], "format": "date-time"})),
             json!({"type": "string", "format": "date-time", "nullable": true})
         );
-        assert_eq!(converted(json!({"type": ["integer"]})), json!({"type": "integer"}));
+        assert_eq!(
+            converted(json!({"type": ["integer"]})),
+            json!({"type": "integer"})
+        );
     }
 
     #[test]
@@ -357,7 +406,10 @@ mod tests {
         assert_eq!(schema["properties"]["a"]["nullable"], true);
         assert_eq!(schema["properties"]["b"]["items"]["enum"], json!([1]));
         assert_eq!(schema["properties"]["c"]["allOf"][0]["type"], "number");
-        assert_eq!(schema["properties"]["d"]["additionalProperties"]["nullable"], true);
+        assert_eq!(
+            schema["properties"]["d"]["additionalProperties"]["nullable"],
+            true
+        );
     }
 
     #[test]
@@ -380,7 +432,10 @@ mod tests {
         });
         downgrade_to_30(&mut doc).expect("convertible");
         let op = &doc["paths"]["/x"]["post"];
-        assert_eq!(op["parameters"][0]["schema"], json!({"type": "string", "nullable": true}));
+        assert_eq!(
+            op["parameters"][0]["schema"],
+            json!({"type": "string", "nullable": true})
+        );
         let media = &op["responses"]["200"]["content"]["application/json"];
         assert_eq!(media["schema"]["properties"]["n"]["enum"], json!([3]));
         assert_eq!(media["example"], json!({"type": ["x", "y"]}));
@@ -400,7 +455,8 @@ mod tests {
 
     #[test]
     fn refuses_two_non_null_types_naming_the_pointer() {
-        let mut doc = doc_with_schema(json!({"properties": {"v": {"type": ["string", "integer"]}}}));
+        let mut doc =
+            doc_with_schema(json!({"properties": {"v": {"type": ["string", "integer"]}}}));
         let err = downgrade_to_30(&mut doc).expect_err("ambiguous");
         assert_eq!(err.pointer, "/components/schemas/S/properties/v/type");
         assert!(err.reason.contains("string, integer"), "{err}");
@@ -408,8 +464,14 @@ mod tests {
 
     #[test]
     fn refuses_constructs_without_a_30_form() {
-        assert_eq!(refused(json!({"type": "null"})).pointer, "/components/schemas/S/type");
-        assert_eq!(refused(json!({"type": ["null"]})).pointer, "/components/schemas/S/type");
+        assert_eq!(
+            refused(json!({"type": "null"})).pointer,
+            "/components/schemas/S/type"
+        );
+        assert_eq!(
+            refused(json!({"type": ["null"]})).pointer,
+            "/components/schemas/S/type"
+        );
         assert_eq!(
             refused(json!({"prefixItems": [{"type": "string"}]})).pointer,
             "/components/schemas/S/prefixItems"
@@ -420,11 +482,20 @@ mod tests {
             "/components/schemas/S/exclusiveMinimum"
         );
         let mut doc = json!({"openapi": "3.1.0", "webhooks": {}});
-        assert_eq!(downgrade_to_30(&mut doc).expect_err("refused").pointer, "/webhooks");
+        assert_eq!(
+            downgrade_to_30(&mut doc).expect_err("refused").pointer,
+            "/webhooks"
+        );
         let mut doc = json!({"openapi": "2.0"});
-        assert_eq!(downgrade_to_30(&mut doc).expect_err("refused").pointer, "/openapi");
+        assert_eq!(
+            downgrade_to_30(&mut doc).expect_err("refused").pointer,
+            "/openapi"
+        );
         let mut doc = json!({"swagger": "2.0"});
-        assert_eq!(downgrade_to_30(&mut doc).expect_err("refused").pointer, "/openapi");
+        assert_eq!(
+            downgrade_to_30(&mut doc).expect_err("refused").pointer,
+            "/openapi"
+        );
     }
 
     #[test]

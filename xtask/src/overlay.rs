@@ -62,8 +62,9 @@ impl Overlay {
     }
 
     fn from_value(path: &Path, sha256: String, value: Value) -> Result<Self> {
-        let document: OverlayDocument = serde_json::from_value(value)
-            .with_context(|| format!("{} is not an OpenAPI Overlay 1.0 document", path.display()))?;
+        let document: OverlayDocument = serde_json::from_value(value).with_context(|| {
+            format!("{} is not an OpenAPI Overlay 1.0 document", path.display())
+        })?;
         if !document.overlay.starts_with("1.0.") {
             bail!(
                 "{}: overlay version {} is not supported (expected 1.0.x)",
@@ -119,7 +120,10 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Overlay>> {
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let path = entry?.path();
-        if path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml") {
+        if path
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        {
             paths.push(path);
         }
     }
@@ -171,7 +175,9 @@ fn merge(target: &mut Value, update: &Value) {
         (Value::Object(target), Value::Object(update)) => {
             for (key, value) in update {
                 match target.get_mut(key) {
-                    Some(existing) if existing.is_object() && value.is_object() => merge(existing, value),
+                    Some(existing) if existing.is_object() && value.is_object() => {
+                        merge(existing, value)
+                    }
                     _ => {
                         target.insert(key.clone(), value.clone());
                     }
@@ -192,7 +198,9 @@ fn remove_at(doc: &mut Value, pointer: &str) -> Result<()> {
             map.shift_remove(&key);
         }
         Some(Value::Array(items)) => {
-            let index: usize = key.parse().with_context(|| format!("{pointer}: bad array index"))?;
+            let index: usize = key
+                .parse()
+                .with_context(|| format!("{pointer}: bad array index"))?;
             if index < items.len() {
                 items.remove(index);
             }
@@ -209,7 +217,8 @@ mod tests {
     use super::*;
 
     fn overlay(actions: Value) -> Result<Overlay> {
-        let value = json!({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": actions});
+        let value =
+            json!({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": actions});
         Overlay::from_value(Path::new("test.yaml"), String::new(), value)
     }
 
@@ -267,7 +276,12 @@ mod tests {
     fn every_action_must_say_why_and_do_one_thing() {
         assert!(overlay(json!([{"target": "$.a", "update": {}}])).is_err());
         assert!(overlay(json!([{"target": "$.a", "description": "why"}])).is_err());
-        assert!(overlay(json!([{"target": "$.a", "description": "why", "update": {}, "remove": true}])).is_err());
-        assert!(overlay(json!([{"target": "not a path", "description": "why", "update": {}}])).is_err());
+        assert!(
+            overlay(json!([{"target": "$.a", "description": "why", "update": {}, "remove": true}]))
+                .is_err()
+        );
+        assert!(
+            overlay(json!([{"target": "not a path", "description": "why", "update": {}}])).is_err()
+        );
     }
 }

@@ -10,7 +10,9 @@ use std::fmt;
 use serde_json::Value;
 
 /// HTTP methods of an OpenAPI path item.
-pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// One shape progenitor cannot generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +44,8 @@ pub fn check(doc: &Value) -> Vec<Unsupported> {
                 None => {
                     found.push(Unsupported {
                         location: format!("{} {path}", method.to_uppercase()),
-                        reason: "has no operationId; progenitor names methods and types after it".into(),
+                        reason: "has no operationId; progenitor names methods and types after it"
+                            .into(),
                     });
                     continue;
                 }
@@ -53,7 +56,13 @@ pub fn check(doc: &Value) -> Vec<Unsupported> {
                     reason,
                 })
             };
-            check_path_params(doc, path, shared_params, operation.get("parameters"), &mut report);
+            check_path_params(
+                doc,
+                path,
+                shared_params,
+                operation.get("parameters"),
+                &mut report,
+            );
             check_request_body(doc, operation, &mut report);
             check_responses(doc, operation, &mut report);
         }
@@ -89,19 +98,24 @@ fn check_refs(doc: &Value, node: &Value, pointer: &mut String, found: &mut Vec<U
             for (key, value) in map {
                 if key == "$ref" {
                     let target = value.as_str().unwrap_or_default();
-                    let resolves = target
-                        .strip_prefix('#')
-                        .is_some_and(|local| local.starts_with("/components/") && doc.pointer(local).is_some());
+                    let resolves = target.strip_prefix('#').is_some_and(|local| {
+                        local.starts_with("/components/") && doc.pointer(local).is_some()
+                    });
                     if !resolves {
                         found.push(Unsupported {
-                            location: if pointer.is_empty() { "/".into() } else { pointer.clone() },
+                            location: if pointer.is_empty() {
+                                "/".into()
+                            } else {
+                                pointer.clone()
+                            },
                             reason: format!(
                                 "$ref {target} does not resolve to a component of this document \
                                  (progenitor panics on dangling or external references)"
                             ),
                         });
                     }
-                } else if key == "example" || key == "examples" || key == "default" || key == "enum" {
+                } else if key == "example" || key == "examples" || key == "default" || key == "enum"
+                {
                     // Data, not schema: a `$ref` key inside an example is just a value.
                 } else {
                     let len = pointer.len();
@@ -134,18 +148,25 @@ fn check_path_params(
     let mut declared = BTreeSet::new();
     for params in [shared, own].into_iter().flatten() {
         for param in params.as_array().into_iter().flatten() {
-            let Some(param) = resolve(doc, param) else { continue };
+            let Some(param) = resolve(doc, param) else {
+                continue;
+            };
             if param.get("in").and_then(Value::as_str) != Some("path") {
                 continue;
             }
-            let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
+            let name = param
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if param.get("required").and_then(Value::as_bool) != Some(true) {
                 report(format!("path parameter `{name}` is not `required: true`"));
             }
             if let Some(style) = param.get("style").and_then(Value::as_str)
                 && style != "simple"
             {
-                report(format!("path parameter `{name}` has style `{style}`; only `simple` is supported"));
+                report(format!(
+                    "path parameter `{name}` has style `{style}`; only `simple` is supported"
+                ));
             }
             declared.insert(name.to_string());
         }
@@ -156,10 +177,14 @@ fn check_path_params(
         .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
         .collect();
     for name in in_template.difference(&declared) {
-        report(format!("the path names `{{{name}}}` but no path parameter `{name}` is declared"));
+        report(format!(
+            "the path names `{{{name}}}` but no path parameter `{name}` is declared"
+        ));
     }
     for name in declared.difference(&in_template) {
-        report(format!("path parameter `{name}` does not appear in the path"));
+        report(format!(
+            "path parameter `{name}` does not appear in the path"
+        ));
     }
 }
 
@@ -167,7 +192,9 @@ fn check_request_body(doc: &Value, operation: &Value, report: &mut impl FnMut(St
     let Some(body) = operation.get("requestBody") else {
         return;
     };
-    let Some(body) = resolve(doc, body) else { return };
+    let Some(body) = resolve(doc, body) else {
+        return;
+    };
     let Some(content) = body.get("content").and_then(Value::as_object) else {
         return;
     };
@@ -180,8 +207,14 @@ fn check_request_body(doc: &Value, operation: &Value, report: &mut impl FnMut(St
         ));
     }
     for (media_type, media) in content {
-        if media.get("encoding").and_then(Value::as_object).is_some_and(|e| !e.is_empty()) {
-            report(format!("request media type {media_type} has an `encoding`, which progenitor cannot generate"));
+        if media
+            .get("encoding")
+            .and_then(Value::as_object)
+            .is_some_and(|e| !e.is_empty())
+        {
+            report(format!(
+                "request media type {media_type} has an `encoding`, which progenitor cannot generate"
+            ));
         }
         if media.get("schema").is_none() {
             report(format!("request media type {media_type} has no schema"));
@@ -209,7 +242,9 @@ fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(Strin
     let mut failure_codes = Vec::new();
     let has_success_range = responses.contains_key("2XX");
     for (code, response) in responses {
-        let Some(response) = resolve(doc, response) else { continue };
+        let Some(response) = resolve(doc, response) else {
+            continue;
+        };
         let kind = body_kind(response, code, report);
         let is_success = code.starts_with('2');
         let is_default = code == "default";
@@ -222,7 +257,10 @@ fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(Strin
             failure_codes.push(code.as_str());
         }
     }
-    for (side, kinds, codes) in [("success", &success, &success_codes), ("error", &failure, &failure_codes)] {
+    for (side, kinds, codes) in [
+        ("success", &success, &success_codes),
+        ("error", &failure, &failure_codes),
+    ] {
         if kinds.len() > 1 {
             report(format!(
                 "its {side} responses ({}) have {} different body types; progenitor 0.15 supports one \
@@ -238,13 +276,19 @@ fn body_kind(response: &Value, code: &str, report: &mut impl FnMut(String)) -> B
     let Some(content) = response.get("content").and_then(Value::as_object) else {
         return BodyKind::None;
     };
-    let json = content
-        .iter()
-        .find(|(media_type, _)| *media_type == "application/json" || media_type.starts_with("application/json;"));
+    let json = content.iter().find(|(media_type, _)| {
+        *media_type == "application/json" || media_type.starts_with("application/json;")
+    });
     match json {
         Some((media_type, media)) => {
-            if media.get("encoding").and_then(Value::as_object).is_some_and(|e| !e.is_empty()) {
-                report(format!("response {code} {media_type} has an `encoding`, which progenitor cannot generate"));
+            if media
+                .get("encoding")
+                .and_then(Value::as_object)
+                .is_some_and(|e| !e.is_empty())
+            {
+                report(format!(
+                    "response {code} {media_type} has an `encoding`, which progenitor cannot generate"
+                ));
             }
             match media.get("schema") {
                 // Same reference or same inline schema: the same generated type.
@@ -306,7 +350,11 @@ mod tests {
         let found = check(&doc);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].location, "POST /rooms/{room_id} (Op)");
-        assert!(found[0].reason.contains("success responses (200, 201)"), "{}", found[0]);
+        assert!(
+            found[0].reason.contains("success responses (200, 201)"),
+            "{}",
+            found[0]
+        );
     }
 
     #[test]
@@ -320,7 +368,12 @@ mod tests {
             }
         }));
         let found = check(&doc);
-        assert!(found.iter().any(|u| u.reason.contains("success responses (201, default)")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|u| u.reason.contains("success responses (201, default)")),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -347,15 +400,36 @@ mod tests {
             "responses": {"201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Missing"}}}}}
         }));
         let reasons: Vec<String> = check(&doc).into_iter().map(|u| u.reason).collect();
-        assert!(reasons.iter().any(|r| r.contains("#/components/schemas/Missing")), "{reasons:?}");
-        assert!(reasons.iter().any(|r| r.contains("`other` is not `required: true`")), "{reasons:?}");
-        assert!(reasons.iter().any(|r| r.contains("no path parameter `room_id`")), "{reasons:?}");
-        assert!(reasons.iter().any(|r| r.contains("`other` does not appear in the path")), "{reasons:?}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("#/components/schemas/Missing")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("`other` is not `required: true`")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("no path parameter `room_id`")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("`other` does not appear in the path")),
+            "{reasons:?}"
+        );
     }
 
     #[test]
     fn a_missing_operation_id_is_reported() {
-        let doc = doc(json!({"parameters": room_param(), "responses": {"204": {"description": "ok"}}}));
+        let doc =
+            doc(json!({"parameters": room_param(), "responses": {"204": {"description": "ok"}}}));
         assert!(check(&doc)[0].reason.contains("no operationId"));
     }
 }

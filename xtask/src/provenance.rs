@@ -50,8 +50,10 @@ const HEADER: &str = "\
 impl Provenance {
     /// Reads the record.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not a valid provenance record", path.display()))
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid provenance record", path.display()))
     }
 
     /// The record as written to disk.
@@ -61,6 +63,7 @@ impl Provenance {
 
     /// Writes the record.
     pub fn write(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, self.render()?).with_context(|| format!("cannot write {}", path.display()))
+        std::fs::write(path, self.render()?)
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 }

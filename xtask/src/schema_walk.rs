@@ -24,7 +24,9 @@ pub fn walk_schemas<E>(
             "components" => with_token(&mut pointer, key, |pointer| {
                 walk_components(value, pointer, visit)
             })?,
-            "paths" => with_token(&mut pointer, key, |pointer| walk_objects(value, pointer, visit))?,
+            "paths" => with_token(&mut pointer, key, |pointer| {
+                walk_objects(value, pointer, visit)
+            })?,
             _ => {}
         }
     }

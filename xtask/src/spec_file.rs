@@ -18,8 +18,10 @@ pub struct SpecFile {
 impl SpecFile {
     /// Reads and parses a YAML (or JSON, which is YAML) file.
     pub fn read(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let doc = parse_yaml(&bytes).with_context(|| format!("{} is not valid YAML", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let doc =
+            parse_yaml(&bytes).with_context(|| format!("{} is not valid YAML", path.display()))?;
         Ok(Self { bytes, doc })
     }
 

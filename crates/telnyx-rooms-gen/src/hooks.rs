@@ -62,7 +62,9 @@ impl std::fmt::Debug for Credentials {
         } else {
             "none"
         };
-        f.debug_struct("Credentials").field("api_key", &shown).finish()
+        f.debug_struct("Credentials")
+            .field("api_key", &shown)
+            .finish()
     }
 }
 

@@ -42,6 +42,7 @@
     missing_debug_implementations,
     rust_2018_idioms
 )]
+#[rustfmt::skip]
 mod generated;
 mod hooks;
 mod meta;

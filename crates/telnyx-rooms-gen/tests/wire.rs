@@ -22,7 +22,10 @@ struct Seen {
 
 impl Seen {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
     fn header_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
@@ -33,7 +36,9 @@ impl Seen {
 
 /// A loopback server that answers every request with `response` (raw HTTP) and records it.
 async fn serve(response: &'static str) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let base = format!("http://{}/v2", listener.local_addr().expect("addr"));
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
@@ -108,7 +113,10 @@ fn client(base: &str, credentials: Credentials) -> Client {
 #[tokio::test]
 async fn create_sends_exactly_the_documented_request() {
     let (base, seen) = serve(created_response()).await;
-    let client = client(&base, Credentials::bearer("KEY_SECRET").expect("header value"));
+    let client = client(
+        &base,
+        Credentials::bearer("KEY_SECRET").expect("header value"),
+    );
     let response = client
         .create_room_client_token(&room(), &CreateRoomClientTokenRequest::default())
         .await
@@ -130,7 +138,13 @@ async fn create_sends_exactly_the_documented_request() {
     // Nothing the Telnyx API does not define (progenitor's `api-version` is removed).
     assert_eq!(
         seen.header_names(),
-        ["accept", "authorization", "content-length", "content-type", "host"]
+        [
+            "accept",
+            "authorization",
+            "content-length",
+            "content-type",
+            "host"
+        ]
     );
 }
 
@@ -142,20 +156,32 @@ async fn create_sends_only_the_ttls_that_were_set() {
         token_ttl_secs: Some(60),
         refresh_token_ttl_secs: None,
     };
-    client.create_room_client_token(&room(), &body).await.expect("201");
-    assert_eq!(seen.lock().expect("log")[0].body, r#"{"token_ttl_secs":60}"#);
+    client
+        .create_room_client_token(&room(), &body)
+        .await
+        .expect("201");
+    assert_eq!(
+        seen.lock().expect("log")[0].body,
+        r#"{"token_ttl_secs":60}"#
+    );
 }
 
 #[tokio::test]
 async fn refresh_never_sends_the_api_key() {
     let (base, seen) = serve(created_response()).await;
     // A key is configured, but the spec says refresh needs none (`security: []`).
-    let client = client(&base, Credentials::bearer("KEY_SECRET").expect("header value"));
+    let client = client(
+        &base,
+        Credentials::bearer("KEY_SECRET").expect("header value"),
+    );
     let body = RefreshRoomClientTokenRequest {
         refresh_token: "REFRESH".into(),
         token_ttl_secs: None,
     };
-    client.refresh_room_client_token(&room(), &body).await.expect("201");
+    client
+        .refresh_room_client_token(&room(), &body)
+        .await
+        .expect("201");
     let seen = seen.lock().expect("log")[0].clone();
     assert_eq!(
         seen.request_line,
@@ -163,7 +189,10 @@ async fn refresh_never_sends_the_api_key() {
     );
     assert_eq!(seen.body, r#"{"refresh_token":"REFRESH"}"#);
     assert_eq!(seen.header("authorization"), None);
-    assert_eq!(seen.header_names(), ["accept", "content-length", "content-type", "host"]);
+    assert_eq!(
+        seen.header_names(),
+        ["accept", "content-length", "content-type", "host"]
+    );
 }
 
 #[tokio::test]
@@ -186,8 +215,14 @@ async fn create_without_a_key_fails_before_any_io() {
         .create_room_client_token(&room(), &CreateRoomClientTokenRequest::default())
         .await
         .expect_err("a key is required");
-    assert!(matches!(err, Error::InvalidRequest(ref m) if m.contains("requires an API key")), "{err:?}");
-    assert!(seen.lock().expect("log").is_empty(), "no request may be sent");
+    assert!(
+        matches!(err, Error::InvalidRequest(ref m) if m.contains("requires an API key")),
+        "{err:?}"
+    );
+    assert!(
+        seen.lock().expect("log").is_empty(),
+        "no request may be sent"
+    );
 }
 
 #[tokio::test]
@@ -198,11 +233,18 @@ async fn a_malformed_201_keeps_its_status_and_request_id() {
     .await;
     let client = client(&base, Credentials::bearer("k").expect("header value"));
     let body = CreateRoomClientTokenRequest::default();
-    let (result, head) = capture_response_head(client.create_room_client_token(&room(), &body)).await;
-    assert!(matches!(result, Err(Error::InvalidResponsePayload(..))), "{result:?}");
+    let (result, head) =
+        capture_response_head(client.create_room_client_token(&room(), &body)).await;
+    assert!(
+        matches!(result, Err(Error::InvalidResponsePayload(..))),
+        "{result:?}"
+    );
     let head = head.expect("the response head is captured");
     assert_eq!(head.status, 201);
-    assert_eq!(head.headers.get("x-request-id").expect("request id"), "req-9");
+    assert_eq!(
+        head.headers.get("x-request-id").expect("request id"),
+        "req-9"
+    );
 }
 
 #[tokio::test]
@@ -225,8 +267,14 @@ async fn a_403_envelope_decodes_into_the_corrected_type() {
     };
     assert_eq!(value.status(), 403);
     let first = &value.into_inner().errors[0];
-    assert_eq!((first.code.as_str(), first.title.as_str()), ("10010", "Forbidden"));
-    assert_eq!(first.source.as_ref().and_then(|s| s.pointer.as_deref()), Some("/room_id"));
+    assert_eq!(
+        (first.code.as_str(), first.title.as_str()),
+        ("10010", "Forbidden")
+    );
+    assert_eq!(
+        first.source.as_ref().and_then(|s| s.pointer.as_deref()),
+        Some("/room_id")
+    );
 }
 
 #[test]
