@@ -1,0 +1,78 @@
+//! Create a client token for a room, then refresh it, from the command line.
+//!
+//! ```text
+//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms --example create_and_refresh -- <room-uuid> [ttl-secs]
+//! ```
+//!
+//! `TELNYX_BASE_URL` points it elsewhere, e.g. at a loopback mock: `http://127.0.0.1:4010/v2`.
+//! Tokens are printed only with `--show-tokens`: they are credentials.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use telnyx_rooms::Client;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let show_tokens = args.iter().any(|arg| arg == "--show-tokens");
+    args.retain(|arg| arg != "--show-tokens");
+    let Some(room_id) = args.first() else {
+        eprintln!("usage: create_and_refresh <room-uuid> [ttl-secs] [--show-tokens]");
+        return ExitCode::from(2);
+    };
+    let ttl = match args.get(1).map(|secs| secs.parse::<u64>()) {
+        None => None,
+        Some(Ok(secs)) => Some(Duration::from_secs(secs)),
+        Some(Err(_)) => {
+            eprintln!("ttl-secs must be a whole number of seconds");
+            return ExitCode::from(2);
+        }
+    };
+    match run(room_id, ttl, show_tokens).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Display never contains the key or a token.
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(
+    room_id: &str,
+    ttl: Option<Duration>,
+    show_tokens: bool,
+) -> Result<(), telnyx_rooms::Error> {
+    let client = Client::from_env()?;
+
+    let mut create = client.create_client_token(room_id);
+    if let Some(ttl) = ttl {
+        create = create.token_ttl(ttl);
+    }
+    let created = create.await?;
+    println!(
+        "created: client token expires at {}, refresh token at {}",
+        created.expires_at(),
+        created.refresh_token_expires_at()
+    );
+    if let Some(request_id) = created.request_id() {
+        println!("         request id {request_id}");
+    }
+    if show_tokens {
+        println!("token:         {}", created.token().expose());
+        println!("refresh_token: {}", created.refresh_token().expose());
+    }
+
+    let refreshed = client
+        .refresh_client_token(created.room_id(), created.refresh_token().clone())
+        .await?;
+    println!(
+        "refreshed: client token expires at {}",
+        refreshed.expires_at()
+    );
+    if show_tokens {
+        println!("token:         {}", refreshed.token().expose());
+    }
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! [`Client`] and the call loop every operation runs through: key check, per-attempt timeout,
+//! overall deadline, retries, tracing.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use telnyx_rooms_gen::{Credentials, Operation};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::config::ClientBuilder;
+use crate::error::{Error, ErrorKind};
+use crate::response::Failure;
+use crate::retry::{Decision, RetryPolicy, Sleeper, decide};
+use crate::secret::REDACTED;
+use crate::telemetry;
+
+/// The Telnyx Video Rooms client-token API.
+///
+/// Cheap to clone (one `Arc`); share one per process so connections are reused. `Debug` never
+/// shows the API key.
+///
+/// ```
+/// use telnyx_rooms::Client;
+///
+/// // TELNYX_API_KEY (optional: without it only refresh works) and TELNYX_BASE_URL.
+/// let from_env = Client::from_env()?;
+/// let explicit = Client::builder().api_key("KEY_EXAMPLE").build()?;
+/// assert!(format!("{explicit:?}").contains("[REDACTED]"));
+/// # let _ = from_env;
+/// # Ok::<(), telnyx_rooms::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    generated: telnyx_rooms_gen::Client,
+    base_url: String,
+    has_api_key: bool,
+    timeout: Duration,
+    deadline: Option<Duration>,
+    retry_policy: RetryPolicy,
+    custom_http_client: bool,
+    sleeper: Arc<dyn Sleeper>,
+}
+
+impl Client {
+    /// A builder with every setting at its default.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `TELNYX_API_KEY` (optional) and `TELNYX_BASE_URL` (default
+    /// `https://api.telnyx.com/v2`); empty values count as unset. Other settings are defaults.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder()
+            .with_env(|name| std::env::var(name).ok())
+            .build()
+    }
+
+    pub(crate) fn from_parts(
+        builder: ClientBuilder,
+        base_url: String,
+        http: reqwest::Client,
+    ) -> Result<Self, Error> {
+        let credentials = match &builder.api_key {
+            Some(key) => Credentials::bearer(key.expose()).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    "the API key contains characters an HTTP header cannot carry",
+                )
+                .with_field("api_key")
+            })?,
+            None => Credentials::none(),
+        };
+        let has_api_key = credentials.has_api_key();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                generated: telnyx_rooms_gen::Client::new_with_client(&base_url, http, credentials),
+                base_url,
+                has_api_key,
+                timeout: builder.timeout,
+                deadline: builder.deadline,
+                retry_policy: builder.retry_policy,
+                custom_http_client: builder.http_client.is_some(),
+                sleeper: builder.sleeper,
+            }),
+        })
+    }
+
+    /// Whether the client holds an API key (needed to create tokens, not to refresh them).
+    pub fn has_api_key(&self) -> bool {
+        self.inner.has_api_key
+    }
+
+    /// The base URL requests go to, without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Runs one call: checks the key before any I/O, then makes attempts until one succeeds,
+    /// the retry policy says stop, or the deadline would be passed.
+    pub(crate) async fn execute<'a, T, B, F, Fut>(
+        &'a self,
+        operation: Operation,
+        room_id: Uuid,
+        policy: Option<&'a RetryPolicy>,
+        body: &'a B,
+        attempt: F,
+    ) -> Result<T, Error>
+    where
+        B: ?Sized,
+        F: Fn(&'a telnyx_rooms_gen::Client, Uuid, &'a B) -> Fut,
+        Fut: Future<Output = Result<T, Failure>> + 'a,
+    {
+        if operation.requires_api_key() && !self.inner.has_api_key {
+            return Err(Error::new(
+                ErrorKind::MissingApiKey,
+                format!(
+                    "{} requires an API key: set TELNYX_API_KEY or call ClientBuilder::api_key",
+                    operation.operation_id
+                ),
+            ));
+        }
+        let span = telemetry::call_span(operation.operation_id, room_id);
+        let policy = policy.unwrap_or(&self.inner.retry_policy);
+        let started = tokio::time::Instant::now();
+        let call = async {
+            let mut retries_done = 0u32;
+            loop {
+                let attempt_number = retries_done + 1;
+                telemetry::record_attempt(&span, attempt_number);
+                let (budget, deadline_bound) = self.attempt_budget(started.elapsed());
+                let failure = if budget.is_zero() {
+                    timeout_failure(budget, true)
+                } else {
+                    match tokio::time::timeout(
+                        budget,
+                        attempt(&self.inner.generated, room_id, body),
+                    )
+                    .await
+                    {
+                        Ok(Ok(value)) => return Ok(value),
+                        Ok(Err(failure)) => failure,
+                        Err(_elapsed) => timeout_failure(budget, deadline_bound),
+                    }
+                };
+                telemetry::record_response(
+                    &span,
+                    failure.error.status(),
+                    failure.error.request_id(),
+                );
+                let decision = decide(
+                    policy,
+                    retries_done,
+                    failure.outcome(),
+                    SystemTime::now(),
+                    fastrand::f64(),
+                );
+                let delay = match decision {
+                    Decision::RetryAfter(delay) if self.fits_deadline(started, delay) => delay,
+                    _ => return Err(failure.error.with_attempts(attempt_number)),
+                };
+                tracing::debug!(
+                    target: telemetry::TARGET,
+                    attempt = attempt_number,
+                    delay_ms = delay.as_millis() as u64,
+                    error = %failure.error,
+                    "attempt failed; retrying"
+                );
+                self.inner.sleeper.sleep(delay).await;
+                retries_done += 1;
+            }
+        };
+        let result = call.instrument(span.clone()).await;
+        telemetry::record_latency(&span, started.elapsed());
+        result
+    }
+
+    /// How long the next attempt may take, and whether the overall deadline (rather than the
+    /// per-attempt timeout) is what limits it.
+    fn attempt_budget(&self, elapsed: Duration) -> (Duration, bool) {
+        match self.inner.deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_sub(elapsed);
+                if left < self.inner.timeout {
+                    (left, true)
+                } else {
+                    (self.inner.timeout, false)
+                }
+            }
+            None => (self.inner.timeout, false),
+        }
+    }
+
+    /// Whether waiting `delay` still leaves time before the deadline for another attempt.
+    fn fits_deadline(&self, started: tokio::time::Instant, delay: Duration) -> bool {
+        self.inner
+            .deadline
+            .is_none_or(|deadline| started.elapsed().saturating_add(delay) < deadline)
+    }
+}
+
+fn timeout_failure(budget: Duration, deadline_bound: bool) -> Failure {
+    let message = if deadline_bound {
+        format!("the call's overall deadline was reached (attempt allowed {budget:?})")
+    } else {
+        format!("the attempt took longer than the per-attempt timeout of {budget:?}")
+    };
+    Failure::transient(Error::new(ErrorKind::Timeout, message))
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Client")
+            .field("base_url", &inner.base_url)
+            .field("api_key", &inner.has_api_key.then_some(REDACTED))
+            .field("timeout", &inner.timeout)
+            .field("deadline", &inner.deadline)
+            .field("retry_policy", &inner.retry_policy)
+            .field("custom_http_client", &inner.custom_http_client)
+            .finish()
+    }
+}

@@ -1,0 +1,479 @@
+//! The crate's one error type, [`Error`], and the parsing of Telnyx error bodies into [`ApiErrorEntry`]s.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::secret::redact_token_like;
+
+/// What went wrong, in categories a caller can act on. New kinds may be added.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The client could not be built: bad base URL, plain `http://` to a remote host, a key that
+    /// cannot be an HTTP header, TLS set-up. Nothing was sent.
+    Config,
+    /// The request was refused before any I/O: a room id that is not a UUID, a TTL outside the
+    /// spec's bounds or not a whole number of seconds, an empty refresh token.
+    InvalidRequest,
+    /// The operation requires an API key and the client has none. Nothing was sent.
+    MissingApiKey,
+    /// An attempt exceeded the per-attempt timeout, or the call exceeded its overall deadline.
+    Timeout,
+    /// The connection could not be established (refused, DNS, TLS handshake, connect timeout).
+    Connect,
+    /// The connection failed after it was established (reset, closed mid-response).
+    Transport,
+    /// The API answered with an error status; see [`Error::status`] and [`Error::api_errors`].
+    Api,
+    /// The API answered with a success status but the body is not the documented token response:
+    /// malformed JSON, or a required value (token, expiry) is missing.
+    Decode,
+}
+
+impl ErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Config => "invalid client configuration",
+            Self::InvalidRequest => "invalid request",
+            Self::MissingApiKey => "missing API key",
+            Self::Timeout => "timed out",
+            Self::Connect => "connection failed",
+            Self::Transport => "connection broken",
+            Self::Api => "Telnyx API error",
+            Self::Decode => "unusable response",
+        }
+    }
+}
+
+/// One entry of Telnyx's error envelope `{"errors": [{"code", "title", "detail", "source", "meta"}]}`.
+///
+/// Every field is optional: the server is not trusted to send what the spec promises.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiErrorEntry {
+    code: Option<String>,
+    title: Option<String>,
+    detail: Option<String>,
+    source_pointer: Option<String>,
+    source_parameter: Option<String>,
+}
+
+impl ApiErrorEntry {
+    /// Telnyx's error code, e.g. `10015` (numbers are given as text).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// A short, human-readable summary, e.g. `Invalid value for token_ttl_secs`.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// A longer explanation.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// JSON pointer (RFC 6901) to the offending part of the request body, e.g. `/token_ttl_secs`.
+    pub fn source_pointer(&self) -> Option<&str> {
+        self.source_pointer.as_deref()
+    }
+
+    /// The query parameter that caused the error.
+    pub fn source_parameter(&self) -> Option<&str> {
+        self.source_parameter.as_deref()
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        let object = value.as_object()?;
+        let text = |value: Option<&Value>| -> Option<String> {
+            match value? {
+                Value::String(text) => Some(text.clone()),
+                Value::Number(number) => Some(number.to_string()),
+                _ => None,
+            }
+        };
+        let source = object.get("source").and_then(Value::as_object);
+        let entry = Self {
+            code: text(object.get("code")),
+            title: text(object.get("title")),
+            detail: text(object.get("detail")),
+            source_pointer: text(source.and_then(|source| source.get("pointer"))),
+            source_parameter: text(source.and_then(|source| source.get("parameter"))),
+        };
+        (entry.code.is_some() || entry.title.is_some() || entry.detail.is_some()).then_some(entry)
+    }
+}
+
+impl fmt::Display for ApiErrorEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::with_capacity(3);
+        if let Some(code) = &self.code {
+            parts.push(format!("[{code}]"));
+        }
+        if let Some(title) = &self.title {
+            parts.push(title.clone());
+        }
+        if let Some(pointer) = &self.source_pointer {
+            parts.push(format!("(at {pointer})"));
+        }
+        f.write_str(&parts.join(" "))
+    }
+}
+
+/// Characters of a body kept in an error: enough to recognise an HTML error page or a proxy's
+/// message, short enough for a log line.
+pub(crate) const SNIPPET_CHARS: usize = 200;
+
+/// What an error body said: Telnyx error entries when it is JSON of a known shape, otherwise a
+/// short, whitespace-collapsed and redacted snippet of its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ErrorBody {
+    pub(crate) entries: Vec<ApiErrorEntry>,
+    pub(crate) snippet: Option<String>,
+}
+
+impl ErrorBody {
+    /// Parses the `{"errors": [...]}` envelope, a bare error object, or falls back to a snippet.
+    pub(crate) fn parse(body: &[u8]) -> Self {
+        let parsed = serde_json::from_slice::<Value>(body).ok();
+        let entries: Vec<ApiErrorEntry> = match &parsed {
+            Some(Value::Object(object)) => match object.get("errors") {
+                Some(Value::Array(items)) => {
+                    items.iter().filter_map(ApiErrorEntry::from_json).collect()
+                }
+                _ => ApiErrorEntry::from_json(&Value::Object(object.clone()))
+                    .into_iter()
+                    .collect(),
+            },
+            _ => Vec::new(),
+        };
+        let snippet = entries.is_empty().then(|| snippet(body)).flatten();
+        Self { entries, snippet }
+    }
+}
+
+/// The start of `body` as text, for an error message: lossy UTF-8, whitespace collapsed, cut at
+/// [`SNIPPET_CHARS`] characters, token-like runs redacted. `None` for an empty body.
+pub(crate) fn snippet(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.is_empty() {
+        return None;
+    }
+    let mut cut: String = collapsed.chars().take(SNIPPET_CHARS).collect();
+    if collapsed.chars().nth(SNIPPET_CHARS).is_some() {
+        cut.push('…');
+    }
+    Some(redact_token_like(&cut))
+}
+
+type Source = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The error of every fallible call in this crate.
+///
+/// Carries its [`kind`](Error::kind), and where they apply the HTTP [`status`](Error::status), the
+/// [`request id`](Error::request_id) the API gave the response, Telnyx's parsed
+/// [`error entries`](Error::api_errors), a short [`body snippet`](Error::body_snippet) for bodies
+/// that are not Telnyx errors, the request [`field`](Error::field) at fault and the number of
+/// [`attempts`](Error::attempts) made. Its `Display` says what happened and never shows a secret.
+///
+/// ```
+/// # async fn run(client: telnyx_rooms::Client) {
+/// use telnyx_rooms::ErrorKind;
+///
+/// match client.create_client_token("0ccc7b54-4df3-4bca-a65a-3da1ecc777f0").await {
+///     Ok(token) => println!("expires at {}", token.expires_at()),
+///     Err(error) if error.kind() == ErrorKind::Api && error.status() == Some(403) => {
+///         eprintln!("check the API key: {error}");
+///     }
+///     Err(error) => eprintln!("{error} (request id {:?})", error.request_id()),
+/// }
+/// # }
+/// ```
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    request_id: Option<String>,
+    api_errors: Vec<ApiErrorEntry>,
+    body_snippet: Option<String>,
+    field: Option<&'static str>,
+    attempts: u32,
+    source: Option<Source>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                status: None,
+                request_id: None,
+                api_errors: Vec::new(),
+                body_snippet: None,
+                field: None,
+                attempts: 0,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.inner.request_id = request_id;
+        self
+    }
+
+    pub(crate) fn with_body(mut self, body: ErrorBody) -> Self {
+        self.inner.api_errors = body.entries;
+        self.inner.body_snippet = body.snippet;
+        self
+    }
+
+    pub(crate) fn with_snippet(mut self, snippet: Option<String>) -> Self {
+        self.inner.body_snippet = snippet;
+        self
+    }
+
+    pub(crate) fn with_field(mut self, field: &'static str) -> Self {
+        self.inner.field = Some(field);
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
+        self
+    }
+
+    /// The category of the failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status of the response that caused the error, if one was received.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// The request id the API attached to the response (`x-request-id`), if any: quote it to
+    /// Telnyx support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+
+    /// Telnyx's error entries, parsed from an `{"errors": [...]}` envelope or a bare error object;
+    /// empty when the body was neither.
+    pub fn api_errors(&self) -> &[ApiErrorEntry] {
+        &self.inner.api_errors
+    }
+
+    /// The start of a response body that was not a Telnyx error or not valid JSON (an HTML page
+    /// from a proxy, a truncated body), whitespace collapsed, at most 200 characters, with
+    /// anything that looks like a token redacted.
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.inner.body_snippet.as_deref()
+    }
+
+    /// The request field at fault for [`ErrorKind::InvalidRequest`], named as on the wire
+    /// (e.g. `token_ttl_secs`, `room_id`).
+    pub fn field(&self) -> Option<&str> {
+        self.inner.field
+    }
+
+    /// How many HTTP attempts were made before this error (0 when it was caught before any I/O).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// Whether the same call may succeed if made again: timeouts, connection failures, and the
+    /// statuses 408, 409, 429 and 5xx.
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Transport => true,
+            ErrorKind::Api => self
+                .inner
+                .status
+                .is_some_and(crate::retry::is_retryable_status),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        write!(f, "{}: {}", inner.kind.describe(), inner.message)?;
+        if let Some(entry) = inner.api_errors.first() {
+            write!(f, ": {entry}")?;
+            if inner.api_errors.len() > 1 {
+                write!(f, " (and {} more)", inner.api_errors.len() - 1)?;
+            }
+        } else if let Some(snippet) = &inner.body_snippet {
+            write!(f, "; body: {snippet}")?;
+        }
+        if let Some(request_id) = &inner.request_id {
+            write!(f, " [request id {request_id}]")?;
+        }
+        if inner.attempts > 1 {
+            write!(f, " after {} attempts", inner.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        let mut debug = f.debug_struct("Error");
+        debug
+            .field("kind", &inner.kind)
+            .field("message", &inner.message);
+        if let Some(status) = inner.status {
+            debug.field("status", &status);
+        }
+        if let Some(request_id) = &inner.request_id {
+            debug.field("request_id", request_id);
+        }
+        if !inner.api_errors.is_empty() {
+            debug.field("api_errors", &inner.api_errors);
+        }
+        if let Some(snippet) = &inner.body_snippet {
+            debug.field("body_snippet", snippet);
+        }
+        if let Some(field) = inner.field {
+            debug.field("field", &field);
+        }
+        if inner.attempts > 0 {
+            debug.field("attempts", &inner.attempts);
+        }
+        if let Some(source) = &inner.source {
+            debug.field("source", source);
+        }
+        debug.finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|source| source as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_entries_are_parsed_into_fields() {
+        let body = br#"{"errors":[{"code":"10015","title":"Invalid value","detail":"token_ttl_secs must be at most 3600","source":{"pointer":"/token_ttl_secs"},"meta":{"url":"https://developers.telnyx.com"}},{"code":10005,"title":"Second"}]}"#;
+        let parsed = ErrorBody::parse(body);
+        assert_eq!(parsed.entries.len(), 2);
+        let first = &parsed.entries[0];
+        assert_eq!(first.code(), Some("10015"));
+        assert_eq!(first.title(), Some("Invalid value"));
+        assert_eq!(first.detail(), Some("token_ttl_secs must be at most 3600"));
+        assert_eq!(first.source_pointer(), Some("/token_ttl_secs"));
+        assert_eq!(first.source_parameter(), None);
+        assert_eq!(
+            parsed.entries[1].code(),
+            Some("10005"),
+            "numeric codes become text"
+        );
+        assert_eq!(parsed.snippet, None);
+    }
+
+    #[test]
+    fn bare_error_object_is_one_entry() {
+        let parsed = ErrorBody::parse(
+            br#"{"code":"10010","title":"Forbidden","source":{"parameter":"room_id"}}"#,
+        );
+        assert_eq!(parsed.entries.len(), 1);
+        assert_eq!(parsed.entries[0].code(), Some("10010"));
+        assert_eq!(parsed.entries[0].source_parameter(), Some("room_id"));
+    }
+
+    #[test]
+    fn non_json_and_unknown_shapes_keep_a_snippet() {
+        let html = b"<html>\n  <body>  502 Bad Gateway </body>\n</html>";
+        let parsed = ErrorBody::parse(html);
+        assert!(parsed.entries.is_empty());
+        assert_eq!(
+            parsed.snippet.as_deref(),
+            Some("<html> <body> 502 Bad Gateway </body> </html>")
+        );
+
+        let unknown = ErrorBody::parse(br#"{"message":"rate limited"}"#);
+        assert!(unknown.entries.is_empty());
+        assert_eq!(
+            unknown.snippet.as_deref(),
+            Some(r#"{"message":"rate limited"}"#)
+        );
+
+        let empty_envelope = ErrorBody::parse(br#"{"errors":[]}"#);
+        assert!(empty_envelope.entries.is_empty());
+        assert_eq!(empty_envelope.snippet.as_deref(), Some(r#"{"errors":[]}"#));
+
+        assert_eq!(ErrorBody::parse(b"  \n").snippet, None);
+    }
+
+    #[test]
+    fn snippets_are_cut_and_invalid_utf8_is_tolerated() {
+        let long = "x ".repeat(500);
+        let cut = snippet(long.as_bytes()).expect("non-empty");
+        assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(snippet(&[0xff, b'o', b'k']).as_deref(), Some("\u{fffd}ok"));
+    }
+
+    #[test]
+    fn display_names_status_code_title_and_request_id() {
+        let error = Error::new(ErrorKind::Api, "status 403 Forbidden")
+            .with_status(403)
+            .with_request_id(Some("req-1".into()))
+            .with_body(ErrorBody::parse(
+                br#"{"errors":[{"code":"10010","title":"Authentication failed"},{"code":"1"}]}"#,
+            ))
+            .with_attempts(1);
+        assert_eq!(
+            error.to_string(),
+            "Telnyx API error: status 403 Forbidden: [10010] Authentication failed (and 1 more) [request id req-1]"
+        );
+        assert!(!error.is_retryable());
+        assert!(
+            Error::new(ErrorKind::Api, "x")
+                .with_status(503)
+                .is_retryable()
+        );
+        assert!(Error::new(ErrorKind::Timeout, "x").is_retryable());
+        assert!(!Error::new(ErrorKind::Decode, "x").is_retryable());
+    }
+
+    #[test]
+    fn source_chain_is_kept() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let error = Error::new(ErrorKind::Transport, "connection reset").with_source(io);
+        let source = StdError::source(&error).expect("source kept");
+        assert_eq!(source.to_string(), "reset by peer");
+    }
+}

@@ -1,0 +1,77 @@
+//! Rust SDK for Telnyx Video Rooms **client tokens**: create the token a participant joins a room
+//! with, and refresh it before it expires.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), telnyx_rooms::Error> {
+//! use std::time::Duration;
+//! use telnyx_rooms::Client;
+//!
+//! let client = Client::from_env()?; // TELNYX_API_KEY, optional TELNYX_BASE_URL
+//!
+//! // Create: needs the API key.
+//! let created = client
+//!     .create_client_token("0ccc7b54-4df3-4bca-a65a-3da1ecc777f0")
+//!     .token_ttl(Duration::from_secs(600))
+//!     .await?;
+//! let join_with = created.token().expose(); // hand this to the video SDK
+//!
+//! // Refresh: needs only the refresh token; the API key is never sent.
+//! let refreshed = client
+//!     .refresh_client_token(created.room_id(), created.refresh_token().clone())
+//!     .await?;
+//! println!("new token until {}", refreshed.expires_at());
+//! # let _ = join_with;
+//! # Ok(()) }
+//! ```
+//!
+//! What the crate guarantees:
+//! - **Checks before I/O.** A room id that is not a UUID, a TTL outside the spec's bounds (read
+//!   from the generated crate's operation metadata, never retyped) or not whole seconds, and
+//!   creating without an API key are [`ErrorKind::InvalidRequest`] / [`ErrorKind::MissingApiKey`]
+//!   errors; nothing is sent.
+//! - **The key only where the spec asks for it.** `Authorization: Bearer` goes with
+//!   `CreateRoomClientToken` only; `RefreshRoomClientToken` has `security: []`. Plain `http://`
+//!   is refused unless the host is loopback (a local mock).
+//! - **Untrusted responses.** A success missing the token or an expiry, or with malformed JSON,
+//!   is an [`ErrorKind::Decode`] error with the status, the request id and a redacted snippet;
+//!   unknown fields are ignored. Error bodies are parsed from Telnyx's `{"errors": [...]}`
+//!   envelope, a bare error object, or kept as a snippet (an HTML page from a proxy).
+//! - **Retries** ([`RetryPolicy`]): 2 by default, on connection failures, timeouts, 408, 409, 429
+//!   and 5xx, backoff 0.5 s doubling to 8 s with jitter; `retry-after-ms` / `Retry-After` honoured
+//!   up to 60 s; `x-should-retry` obeyed.
+//! - **Timeouts**: 5 s to connect and 60 s per attempt by default; an optional overall
+//!   [`deadline`](ClientBuilder::deadline) bounds a whole call, retries included.
+//! - **Secrets stay secret**: the key and tokens are [`Secret`]s, `[REDACTED]` in every `Debug`,
+//!   `Display`, error and `tracing` span (one span per call: operation, room id, attempt, status,
+//!   latency, request id).
+//!
+//! TLS: the default feature `rustls` uses rustls with the *ring* provider and the operating
+//! system's trust store; the feature `native-tls` uses the platform's TLS library instead.
+#![deny(missing_docs)]
+
+mod client;
+mod config;
+mod error;
+mod operations;
+mod response;
+mod retry;
+mod secret;
+mod telemetry;
+mod tls;
+mod token;
+
+pub use client::Client;
+pub use config::{
+    API_KEY_ENV, BASE_URL_ENV, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT,
+    default_base_url, user_agent,
+};
+pub use error::{ApiErrorEntry, Error, ErrorKind};
+pub use operations::{CallFuture, CreateClientToken, IntoRoomId, RefreshClientToken};
+pub use retry::{MAX_SERVER_DELAY, RetryPolicy, SleepFuture, Sleeper, TokioSleeper};
+pub use secret::Secret;
+pub use telemetry::TARGET as TRACING_TARGET;
+pub use token::{CreatedToken, RefreshedToken};
+pub use uuid::Uuid;
+
+/// Re-exported so callers name the same `chrono` types the token accessors return.
+pub use chrono;

@@ -1,0 +1,344 @@
+//! Settling what one attempt of the generated client returned into a decoded body or a classified
+//! [`Failure`]; the server is untrusted, so every shape of reply ends in a typed error.
+
+use chrono::{DateTime, Utc};
+use progenitor_client::{Error as GenError, ResponseValue};
+use reqwest::StatusCode;
+use reqwest::header::{DATE, HeaderMap};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use telnyx_rooms_gen::ResponseHead;
+
+use crate::error::{Error, ErrorBody, ErrorKind, snippet};
+use crate::retry::{Outcome, ServerHints};
+use crate::token::ResponseMeta;
+
+/// Headers that carry the API's id for a request, most specific first.
+const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "request-id"];
+
+/// The most of an unexpected response's body read into memory; the rest is dropped unread.
+const MAX_UNEXPECTED_BODY: usize = 64 * 1024;
+
+/// A decoded success response.
+pub(crate) struct Success<S> {
+    pub(crate) body: S,
+    pub(crate) status: u16,
+    pub(crate) meta: ResponseMeta,
+}
+
+impl<S> Success<S> {
+    fn new(body: S, status: StatusCode, meta: ResponseMeta) -> Self {
+        let success = Self {
+            body,
+            status: status.as_u16(),
+            meta,
+        };
+        crate::telemetry::record_response(
+            &tracing::Span::current(),
+            Some(success.status),
+            success.meta.request_id.as_deref(),
+        );
+        success
+    }
+}
+
+/// A failed attempt: the error to report and what the retry decision needs to know.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: Error,
+    retry: RetryClass,
+}
+
+#[derive(Debug)]
+enum RetryClass {
+    Transient,
+    Permanent,
+    Response {
+        status: u16,
+        retry_after_ms: Option<String>,
+        retry_after: Option<String>,
+        should_retry: Option<String>,
+    },
+}
+
+impl Failure {
+    /// A failure retrying may fix (connection failures, timeouts).
+    pub(crate) fn transient(error: Error) -> Self {
+        Self {
+            error,
+            retry: RetryClass::Transient,
+        }
+    }
+
+    /// A failure retrying cannot fix.
+    pub(crate) fn permanent(error: Error) -> Self {
+        Self {
+            error,
+            retry: RetryClass::Permanent,
+        }
+    }
+
+    /// An error response: the status and its headers decide.
+    fn response(error: Error, status: u16, headers: &HeaderMap) -> Self {
+        let text = |name: &str| header_text(headers, name).map(str::to_owned);
+        Self {
+            error,
+            retry: RetryClass::Response {
+                status,
+                retry_after_ms: text("retry-after-ms"),
+                retry_after: text("retry-after"),
+                should_retry: text("x-should-retry"),
+            },
+        }
+    }
+
+    /// The failure as input to the retry decision.
+    pub(crate) fn outcome(&self) -> Outcome<'_> {
+        match &self.retry {
+            RetryClass::Transient => Outcome::Transient,
+            RetryClass::Permanent => Outcome::Permanent,
+            RetryClass::Response {
+                status,
+                retry_after_ms,
+                retry_after,
+                should_retry,
+            } => Outcome::Response {
+                status: *status,
+                hints: ServerHints {
+                    retry_after_ms: retry_after_ms.as_deref(),
+                    retry_after: retry_after.as_deref(),
+                    should_retry: should_retry.as_deref(),
+                },
+            },
+        }
+    }
+}
+
+fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name)?.to_str().ok()
+}
+
+/// The request id and server date of a response.
+pub(crate) fn response_meta(headers: &HeaderMap) -> ResponseMeta {
+    ResponseMeta {
+        server_date: headers
+            .get(DATE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| httpdate::parse_http_date(value).ok())
+            .map(DateTime::<Utc>::from),
+        request_id: request_id(headers),
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| header_text(headers, name))
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+}
+
+fn status_text(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => format!("status {} {reason}", status.as_u16()),
+        None => format!("status {}", status.as_u16()),
+    }
+}
+
+/// An error response, as a failure carrying status, request id and parsed body.
+fn api_failure(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Failure {
+    let error = Error::new(ErrorKind::Api, status_text(status))
+        .with_status(status.as_u16())
+        .with_request_id(request_id(headers))
+        .with_body(ErrorBody::parse(body));
+    Failure::response(error, status.as_u16(), headers)
+}
+
+/// A success status whose body is not the documented JSON. The serde message is not kept as
+/// the source: it can quote a value from the body, and that value can be a token.
+fn decode_failure(
+    operation_id: &str,
+    status: Option<StatusCode>,
+    headers: Option<&HeaderMap>,
+    body: &[u8],
+    error: &serde_json::Error,
+) -> Failure {
+    let what = match error.classify() {
+        serde_json::error::Category::Eof => "it ends early",
+        serde_json::error::Category::Syntax => "it is not valid JSON",
+        serde_json::error::Category::Data => "a value has the wrong type",
+        serde_json::error::Category::Io => "it could not be read",
+    };
+    let status_part = status.map(status_text).unwrap_or_else(|| "response".into());
+    let message = format!(
+        "the {status_part} body of {operation_id} cannot be decoded: {what} (line {}, column {})",
+        error.line(),
+        error.column()
+    );
+    let mut decoded = Error::new(ErrorKind::Decode, message)
+        .with_request_id(headers.and_then(request_id))
+        .with_snippet(snippet(body));
+    if let Some(status) = status {
+        decoded = decoded.with_status(status.as_u16());
+    }
+    Failure::permanent(decoded)
+}
+
+/// A failure to send or to read: timeouts, refused connections and resets are all transient.
+fn transport_failure(source: reqwest::Error, status: Option<StatusCode>) -> Failure {
+    let (kind, message) = if source.is_timeout() {
+        (ErrorKind::Timeout, "the request timed out")
+    } else if source.is_connect() {
+        (ErrorKind::Connect, "could not connect to the API")
+    } else if status.is_some() {
+        (
+            ErrorKind::Transport,
+            "the connection broke while reading the response body",
+        )
+    } else {
+        (
+            ErrorKind::Transport,
+            "the connection broke before a response arrived",
+        )
+    };
+    let mut error = Error::new(kind, message).with_source(source);
+    if let Some(status) = status {
+        error = error.with_status(status.as_u16());
+    }
+    Failure::transient(error)
+}
+
+/// Reads at most [`MAX_UNEXPECTED_BODY`] bytes of a response body.
+async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_UNEXPECTED_BODY.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_UNEXPECTED_BODY {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// Turns the generated client's result (and the response head it captured) into a decoded
+/// success body or a classified failure.
+///
+/// A 2xx other than the spec's success status is decoded like it: a server that answers 200
+/// with the documented body gave the caller what it asked for.
+pub(crate) async fn settle<S, E>(
+    operation_id: &str,
+    result: Result<ResponseValue<S>, GenError<E>>,
+    head: Option<ResponseHead>,
+) -> Result<Success<S>, Failure>
+where
+    S: DeserializeOwned,
+    E: Serialize,
+{
+    let head_status = head.as_ref().map(|head| head.status);
+    match result {
+        Ok(value) => {
+            let (status, meta) = (value.status(), response_meta(value.headers()));
+            Ok(Success::new(value.into_inner(), status, meta))
+        }
+        Err(GenError::ErrorResponse(value)) => {
+            let status = value.status();
+            let headers = value.headers().clone();
+            // The generated error type is a re-encoding of the body; our parser reads its fields.
+            let body = serde_json::to_vec(&value.into_inner()).unwrap_or_default();
+            Err(api_failure(status, &headers, &body))
+        }
+        Err(GenError::UnexpectedResponse(response)) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = read_bounded(response)
+                .await
+                .map_err(|source| transport_failure(source, Some(status)))?;
+            if !status.is_success() {
+                return Err(api_failure(status, &headers, &body));
+            }
+            match serde_json::from_slice::<S>(&body) {
+                Ok(decoded) => Ok(Success::new(decoded, status, response_meta(&headers))),
+                Err(error) => Err(decode_failure(
+                    operation_id,
+                    Some(status),
+                    Some(&headers),
+                    &body,
+                    &error,
+                )),
+            }
+        }
+        Err(GenError::InvalidResponsePayload(body, error)) => match head {
+            Some(head) if !head.status.is_success() => {
+                // A documented error status whose body is not the documented error shape
+                // (for example Telnyx's envelope where the spec names a bare object).
+                Err(api_failure(head.status, &head.headers, &body))
+            }
+            Some(head) => Err(decode_failure(
+                operation_id,
+                Some(head.status),
+                Some(&head.headers),
+                &body,
+                &error,
+            )),
+            None => Err(decode_failure(operation_id, None, None, &body, &error)),
+        },
+        Err(GenError::CommunicationError(source)) => Err(transport_failure(source, None)),
+        Err(GenError::ResponseBodyError(source) | GenError::InvalidUpgrade(source)) => {
+            Err(transport_failure(source, head_status))
+        }
+        Err(GenError::InvalidRequest(message) | GenError::Custom(message)) => Err(
+            Failure::permanent(Error::new(ErrorKind::InvalidRequest, message)),
+        ),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_id_and_date_are_read_from_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("request-id", "fallback".parse().expect("valid"));
+        assert_eq!(request_id(&headers).as_deref(), Some("fallback"));
+        headers.insert("x-request-id", "primary".parse().expect("valid"));
+        headers.insert(
+            DATE,
+            "Sun, 06 Nov 1994 08:49:37 GMT".parse().expect("valid"),
+        );
+        let meta = response_meta(&headers);
+        assert_eq!(meta.request_id.as_deref(), Some("primary"));
+        assert_eq!(
+            meta.server_date.map(|date| date.to_rfc3339()),
+            Some("1994-11-06T08:49:37+00:00".to_owned())
+        );
+        let mut bad = HeaderMap::new();
+        bad.insert(DATE, "yesterday".parse().expect("valid"));
+        bad.insert("x-request-id", "".parse().expect("valid"));
+        let meta = response_meta(&bad);
+        assert_eq!(meta.server_date, None);
+        assert_eq!(meta.request_id, None);
+    }
+
+    #[test]
+    fn retry_hints_come_from_the_error_response_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "7".parse().expect("valid"));
+        headers.insert("x-should-retry", "false".parse().expect("valid"));
+        let failure = api_failure(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}");
+        assert_eq!(
+            failure.outcome(),
+            Outcome::Response {
+                status: 429,
+                hints: ServerHints {
+                    retry_after_ms: None,
+                    retry_after: Some("7"),
+                    should_retry: Some("false"),
+                },
+            }
+        );
+        assert_eq!(failure.error.status(), Some(429));
+    }
+}

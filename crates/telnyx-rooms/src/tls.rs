@@ -1,0 +1,90 @@
+//! The HTTP client the SDK builds for itself, and its TLS stack (rustls + ring by default).
+//!
+//! Why ring and the platform verifier: reqwest's `rustls` feature brings aws-lc-rs, whose C and
+//! assembly build (cmake, sometimes bindgen) dominates a clean build; ring builds in seconds and is
+//! just as sound for a client making a few HTTPS calls. Certificates are checked by
+//! `rustls-platform-verifier`, which reqwest's `rustls-no-provider` feature compiles in any case:
+//! it trusts the operating system's store (and so a company's own roots) instead of a root list
+//! frozen into the binary that goes stale. The config is handed to reqwest ready-made, so no
+//! process-wide crypto provider is installed behind the caller's back.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::error::{Error, ErrorKind};
+
+/// Builds the SDK's own `reqwest::Client`: `User-Agent`, connect timeout, TLS.
+pub(crate) fn http_client(
+    user_agent: &HeaderValue,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, Error> {
+    let builder = reqwest::Client::builder()
+        .user_agent(user_agent.clone())
+        .connect_timeout(connect_timeout);
+    with_tls(builder)?.build().map_err(|source| {
+        Error::new(ErrorKind::Config, "could not build the HTTP client").with_source(source)
+    })
+}
+
+#[cfg(feature = "rustls")]
+fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder.tls_backend_preconfigured(rustls_config()?))
+}
+
+/// With only `native-tls` enabled reqwest uses it by default; with no TLS feature the client
+/// speaks plain http only (enough for a loopback mock).
+#[cfg(not(feature = "rustls"))]
+fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder)
+}
+
+/// A rustls config with the ring provider, the platform verifier and ALPN for HTTP/2 and 1.1.
+///
+/// Built once per process: loading the OS trust store costs milliseconds, a clone costs nothing.
+#[cfg(feature = "rustls")]
+fn rustls_config() -> Result<rustls::ClientConfig, Error> {
+    use std::sync::{Arc, OnceLock};
+
+    use rustls_platform_verifier::BuilderVerifierExt;
+
+    static CONFIG: OnceLock<rustls::ClientConfig> = OnceLock::new();
+    if let Some(config) = CONFIG.get() {
+        return Ok(config.clone());
+    }
+    let tls_error = |source: rustls::Error| {
+        Error::new(ErrorKind::Config, "could not set up TLS (rustls with ring)").with_source(source)
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .with_platform_verifier()
+        .map_err(tls_error)?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(CONFIG.get_or_init(|| config).clone())
+}
+
+#[cfg(all(test, feature = "rustls"))]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rustls_config_uses_ring_and_offers_h2() {
+        let config = rustls_config().expect("TLS config");
+        assert_eq!(
+            config.alpn_protocols,
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
+        let ring_suites = rustls::crypto::ring::default_provider().cipher_suites;
+        assert_eq!(
+            config.crypto_provider().cipher_suites,
+            ring_suites,
+            "the ring provider's suites"
+        );
+        http_client(&HeaderValue::from_static("t/1"), Duration::from_secs(1))
+            .expect("client builds without a process-wide crypto provider");
+    }
+}

@@ -1,0 +1,130 @@
+//! Shared fixtures of the loopback tests: a wiremock server, canned Telnyx bodies, a sleeper that
+//! records waits instead of sleeping, and raw TCP servers that misbehave on purpose.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use telnyx_rooms::{Client, ClientBuilder, SleepFuture, Sleeper};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const ROOM_ID: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
+pub const API_KEY: &str = "KEY_test_0123456789abcdef_SECRET";
+pub const CLIENT_TOKEN: &str = "eyJhbGciOiJFZDI1NTE5IiwidHlwIjoiSldUIn0.eyJ0eXAiOiJhY2Nlc3MiLCJqdGkiOiJjbGllbnQifQ.c2lnbmF0dXJlLWNsaWVudA";
+pub const REFRESH_TOKEN: &str = "eyJhbGciOiJFZDI1NTE5IiwidHlwIjoiSldUIn0.eyJ0eXAiOiJyZWZyZXNoIiwianRpIjoicmVmcmVzaCJ9.c2lnbmF0dXJlLXJlZnJlc2g";
+pub const NEW_CLIENT_TOKEN: &str = "eyJhbGciOiJFZDI1NTE5IiwidHlwIjoiSldUIn0.eyJ0eXAiOiJhY2Nlc3MiLCJqdGkiOiJuZXcifQ.c2lnbmF0dXJlLW5ldw";
+
+pub fn create_path() -> String {
+    format!("/v2/rooms/{ROOM_ID}/actions/generate_join_client_token")
+}
+
+pub fn refresh_path() -> String {
+    format!("/v2/rooms/{ROOM_ID}/actions/refresh_client_token")
+}
+
+pub fn created_body() -> Value {
+    json!({"data": {
+        "token": CLIENT_TOKEN,
+        "token_expires_at": "2030-04-22T12:24:55Z",
+        "refresh_token": REFRESH_TOKEN,
+        "refresh_token_expires_at": "2030-04-22T13:14:55Z"
+    }})
+}
+
+pub fn refreshed_body() -> Value {
+    json!({"data": {"token": NEW_CLIENT_TOKEN, "token_expires_at": "2030-04-22T12:34:55Z"}})
+}
+
+/// Records each wait the client asks for and returns at once: retry tests never sleep.
+#[derive(Debug, Clone, Default)]
+pub struct RecordingSleeper(Arc<Mutex<Vec<Duration>>>);
+
+impl RecordingSleeper {
+    pub fn waits(&self) -> Vec<Duration> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+}
+
+impl Sleeper for RecordingSleeper {
+    fn sleep(&self, duration: Duration) -> SleepFuture {
+        self.0.lock().expect("not poisoned").push(duration);
+        Box::pin(async {})
+    }
+}
+
+/// Answers every `POST` to `route` with `template`.
+pub async fn serve(server: &MockServer, route: impl Into<String>, template: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(route.into()))
+        .respond_with(template)
+        .mount(server)
+        .await;
+}
+
+pub fn base_url(server: &MockServer) -> String {
+    format!("{}/v2", server.uri())
+}
+
+/// A builder aimed at `base_url` with the API key and a recording sleeper.
+pub fn builder(base_url: &str, sleeper: &RecordingSleeper) -> ClientBuilder {
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(base_url)
+        .sleeper(sleeper.clone())
+}
+
+pub async fn client_for(server: &MockServer) -> (Client, RecordingSleeper) {
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&base_url(server), &sleeper)
+        .build()
+        .expect("client builds");
+    (client, sleeper)
+}
+
+/// A TCP server on loopback that reads each request and answers with `reply` (raw bytes, possibly
+/// nothing) before closing the connection. Returns its base URL and the count of connections.
+pub async fn raw_server(reply: &'static [u8]) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 16 * 1024];
+                let mut seen = Vec::new();
+                // Read until the end of the headers and the JSON body (small requests).
+                while let Ok(read) = socket.read(&mut buffer).await {
+                    if read == 0 {
+                        break;
+                    }
+                    seen.extend_from_slice(&buffer[..read]);
+                    if let Some(end) = seen.windows(4).position(|window| window == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|line| line.strip_prefix("content-length:"))
+                            .and_then(|value| value.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if seen.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let _ = socket.write_all(reply).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (format!("http://{address}/v2"), connections)
+}
+
+pub fn count(connections: &AtomicUsize) -> usize {
+    connections.load(Ordering::SeqCst)
+}
