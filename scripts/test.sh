@@ -19,3 +19,6 @@ cargo test --workspace --doc --locked
 
 step "cargo xtask codegen --check (spec drift and provenance)"
 cargo xtask codegen --check
+
+step "spec-change smoke test (scripts/spec-change-smoke.sh)"
+scripts/spec-change-smoke.sh
