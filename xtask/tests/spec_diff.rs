@@ -1,4 +1,6 @@
 //! `cargo xtask spec diff` end to end: real Telnyx history, and a synthetic fixture per class of change.
+// The helpers below belong to the tests: an `expect` in them is an assertion.
+#![allow(clippy::expect_used)]
 
 use std::path::Path;
 use std::process::Command;
@@ -39,7 +41,10 @@ fn fixture(name: &str) -> String {
 
 /// The change lines of a human report, without headings.
 fn change_lines(report: &str) -> Vec<&str> {
-    report.lines().filter(|line| line.starts_with("  ")).collect()
+    report
+        .lines()
+        .filter(|line| line.starts_with("  "))
+        .collect()
 }
 
 #[test]
@@ -71,11 +76,24 @@ cosmetic, not contract changes (4):
 
 #[test]
 fn real_history_as_json_for_tools() {
-    let run = xtask(&["spec", "diff", OLD_UPSTREAM, NEW_UPSTREAM, "--format", "json"]);
+    let run = xtask(&[
+        "spec",
+        "diff",
+        OLD_UPSTREAM,
+        NEW_UPSTREAM,
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
-    assert_eq!(report["old"], json!({"file": OLD_UPSTREAM, "openapi": "3.0.0"}));
-    assert_eq!(report["new"], json!({"file": NEW_UPSTREAM, "openapi": "3.1.0"}));
+    assert_eq!(
+        report["old"],
+        json!({"file": OLD_UPSTREAM, "openapi": "3.0.0"})
+    );
+    assert_eq!(
+        report["new"],
+        json!({"file": NEW_UPSTREAM, "openapi": "3.1.0"})
+    );
     assert_eq!(
         report["summary"],
         json!({"breaking": 2, "non-breaking": 0, "cosmetic": 4})
@@ -98,7 +116,9 @@ fn real_history_as_json_for_tools() {
         .collect();
     assert_eq!(
         classes,
-        ["breaking", "breaking", "cosmetic", "cosmetic", "cosmetic", "cosmetic"]
+        [
+            "breaking", "breaking", "cosmetic", "cosmetic", "cosmetic", "cosmetic"
+        ]
     );
 }
 
@@ -114,7 +134,8 @@ fn the_vendored_subset_has_the_contract_of_the_whole_document_it_was_cut_from() 
     ]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stdout.ends_with("\n0 breaking, 0 non-breaking, 0 cosmetic\n"),
+        run.stdout
+            .ends_with("\n0 breaking, 0 non-breaking, 0 cosmetic\n"),
         "{}",
         run.stdout
     );
@@ -144,7 +165,10 @@ fn cosmetic_changes_are_not_contract_changes_even_with_fail_on_any() {
             "  RefreshRoomClientToken  request body.refresh_token: example added [example-changed]",
         ]
     );
-    assert!(run.stdout.contains("\nbreaking (0):\n\nnon-breaking (0):\n"));
+    assert!(
+        run.stdout
+            .contains("\nbreaking (0):\n\nnon-breaking (0):\n")
+    );
 }
 
 #[test]
@@ -206,18 +230,28 @@ fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
 
 #[test]
 fn a_removed_operation_is_breaking() {
-    let run = xtask(&["spec", "diff", &fixture("base"), &fixture("removed-operation")]);
+    let run = xtask(&[
+        "spec",
+        "diff",
+        &fixture("base"),
+        &fixture("removed-operation"),
+    ]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         change_lines(&run.stdout),
-        ["  RefreshRoomClientToken  operation: POST /rooms/{room_id}/actions/refresh_client_token is gone (removed or renamed upstream) [operation-removed]"]
+        [
+            "  RefreshRoomClientToken  operation: POST /rooms/{room_id}/actions/refresh_client_token is gone (removed or renamed upstream) [operation-removed]"
+        ]
     );
 }
 
 #[test]
 fn unusable_inputs_exit_2_with_a_message_saying_why() {
     for (name, message) in [
-        ("not-openapi", "not an OpenAPI 3.0 or 3.1 document: it has no `openapi` version"),
+        (
+            "not-openapi",
+            "not an OpenAPI 3.0 or 3.1 document: it has no `openapi` version",
+        ),
         (
             "dangling-ref",
             "dangling $ref `#/components/schemas/RefreshRequest` at /paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/requestBody/content/application~1json/schema/$ref",

@@ -56,7 +56,11 @@ pub fn run(root: &Path, args: &DiffArgs) -> Result<ExitCode> {
         FailOn::Breaking => change.class == Class::Breaking,
         FailOn::Any => change.class != Class::Cosmetic,
     });
-    Ok(if fails { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if fails {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Every difference between two contracts, classified, grouped by class and then by operation in
@@ -72,13 +76,21 @@ pub fn compare(old: &Contract, new: &Contract) -> Result<Vec<Change>> {
     differ.document();
     for op in &old.operations {
         differ.operation = op.id.clone();
-        match new.operations.iter().find(|candidate| candidate.id == op.id) {
+        match new
+            .operations
+            .iter()
+            .find(|candidate| candidate.id == op.id)
+        {
             Some(new_op) => differ.operation_pair(op, new_op)?,
             None => differ.push(
                 Class::Breaking,
                 "operation",
                 "operation-removed",
-                format!("{} {} is gone (removed or renamed upstream)", op.method.to_uppercase(), op.path),
+                format!(
+                    "{} {} is gone (removed or renamed upstream)",
+                    op.method.to_uppercase(),
+                    op.path
+                ),
             ),
         }
     }
@@ -117,7 +129,13 @@ pub(super) struct Differ<'a> {
 }
 
 impl Differ<'_> {
-    pub(super) fn push(&mut self, class: Class, location: &str, kind: &'static str, message: String) {
+    pub(super) fn push(
+        &mut self,
+        class: Class,
+        location: &str,
+        kind: &'static str,
+        message: String,
+    ) {
         self.changes.push(Change {
             class,
             operation: self.operation.clone(),
@@ -130,19 +148,31 @@ impl Differ<'_> {
     /// Document-wide parts of the contract: the server the SDK talks to by default.
     fn document(&mut self) {
         self.operation = "(document)".into();
-        let url = |contract: &Contract| contract.doc["servers"][0]["url"].as_str().map(str::to_string);
+        let url = |contract: &Contract| {
+            contract.doc["servers"][0]["url"]
+                .as_str()
+                .map(str::to_string)
+        };
         let (old_url, new_url) = (url(self.old), url(self.new));
         if old_url != new_url {
             self.push(
                 Class::Breaking,
                 "servers",
                 "server-changed",
-                format!("default server {} → {}", show_opt(&old_url), show_opt(&new_url)),
+                format!(
+                    "default server {} → {}",
+                    show_opt(&old_url),
+                    show_opt(&new_url)
+                ),
             );
         }
     }
 
-    fn operation_pair(&mut self, old_op: &SelectedOperation, new_op: &SelectedOperation) -> Result<()> {
+    fn operation_pair(
+        &mut self,
+        old_op: &SelectedOperation,
+        new_op: &SelectedOperation,
+    ) -> Result<()> {
         if old_op.path != new_op.path || old_op.method != new_op.method {
             self.push(
                 Class::Breaking,
@@ -162,9 +192,21 @@ impl Differ<'_> {
             self.annotation("operation", key, old.get(key), new.get(key));
         }
         if old.get("deprecated") != new.get("deprecated") {
-            let now = new.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
-            let message = if now { "now deprecated" } else { "no longer deprecated" };
-            self.push(Class::NonBreaking, "operation", "deprecated-changed", message.into());
+            let now = new
+                .get("deprecated")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let message = if now {
+                "now deprecated"
+            } else {
+                "no longer deprecated"
+            };
+            self.push(
+                Class::NonBreaking,
+                "operation",
+                "deprecated-changed",
+                message.into(),
+            );
         }
         self.security(old, new);
         self.parameters(old_op, new_op)?;
@@ -174,7 +216,13 @@ impl Differ<'_> {
     }
 
     /// Records a documentation-only difference.
-    pub(super) fn annotation(&mut self, location: &str, key: &str, old: Option<&Value>, new: Option<&Value>) {
+    pub(super) fn annotation(
+        &mut self,
+        location: &str,
+        key: &str,
+        old: Option<&Value>,
+        new: Option<&Value>,
+    ) {
         let what = match (old, new) {
             (a, b) if a == b => return,
             (None, Some(_)) => "added",
@@ -190,9 +238,13 @@ impl Differ<'_> {
     }
 
     fn security(&mut self, old: &Value, new: &Value) {
-        let (old_req, new_req) = (effective_security(self.old, old), effective_security(self.new, new));
+        let (old_req, new_req) = (
+            effective_security(self.old, old),
+            effective_security(self.new, new),
+        );
         if old_req != new_req {
-            let open = |req: &BTreeSet<Vec<String>>| req.is_empty() || req.iter().any(Vec::is_empty);
+            let open =
+                |req: &BTreeSet<Vec<String>>| req.is_empty() || req.iter().any(Vec::is_empty);
             let (class, kind) = match (open(&old_req), open(&new_req)) {
                 (true, false) => (Class::Breaking, "security-tightened"),
                 (false, true) => (Class::NonBreaking, "security-relaxed"),
@@ -202,16 +254,36 @@ impl Differ<'_> {
             self.push(class, "security", kind, message);
         }
         // The same scheme name may now mean another kind of credential.
-        for name in old_req.iter().flatten().filter(|name| new_req.iter().flatten().any(|n| n == *name)) {
-            let scheme = |contract: &Contract| contract.doc["components"]["securitySchemes"][name].clone();
+        for name in old_req
+            .iter()
+            .flatten()
+            .filter(|name| new_req.iter().flatten().any(|n| n == *name))
+        {
+            let scheme =
+                |contract: &Contract| contract.doc["components"]["securitySchemes"][name].clone();
             let (before, after) = (scheme(self.old), scheme(self.new));
-            let contract_keys = ["type", "scheme", "in", "name", "bearerFormat", "flows", "openIdConnectUrl"];
-            if contract_keys.iter().any(|key| before.get(key) != after.get(key)) {
+            let contract_keys = [
+                "type",
+                "scheme",
+                "in",
+                "name",
+                "bearerFormat",
+                "flows",
+                "openIdConnectUrl",
+            ];
+            if contract_keys
+                .iter()
+                .any(|key| before.get(key) != after.get(key))
+            {
                 self.push(
                     Class::Breaking,
                     "security",
                     "security-scheme-changed",
-                    format!("scheme `{name}` {} → {}", show_scheme(&before), show_scheme(&after)),
+                    format!(
+                        "scheme `{name}` {} → {}",
+                        show_scheme(&before),
+                        show_scheme(&after)
+                    ),
                 );
             }
         }
@@ -223,14 +295,34 @@ impl Differ<'_> {
         for (key, (old_ref, old_param)) in &old {
             let location = format!("{} parameter {}", key.0, key.1);
             let Some((new_ref, new_param)) = new.get(key) else {
-                self.push(Class::Breaking, &location, "parameter-removed", "removed".into());
+                self.push(
+                    Class::Breaking,
+                    &location,
+                    "parameter-removed",
+                    "removed".into(),
+                );
                 continue;
             };
             self.ref_note(&location, *old_ref, *new_ref, false);
-            let required = |param: &Value| param.get("required").and_then(Value::as_bool).unwrap_or(false);
+            let required = |param: &Value| {
+                param
+                    .get("required")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+            };
             match (required(old_param), required(new_param)) {
-                (false, true) => self.push(Class::Breaking, &location, "parameter-required", "now required".into()),
-                (true, false) => self.push(Class::NonBreaking, &location, "parameter-optional", "now optional".into()),
+                (false, true) => self.push(
+                    Class::Breaking,
+                    &location,
+                    "parameter-required",
+                    "now required".into(),
+                ),
+                (true, false) => self.push(
+                    Class::NonBreaking,
+                    &location,
+                    "parameter-optional",
+                    "now optional".into(),
+                ),
                 _ => {}
             }
             for key in ["style", "explode", "allowReserved", "content"] {
@@ -239,7 +331,11 @@ impl Differ<'_> {
                         Class::Breaking,
                         &location,
                         "parameter-encoding-changed",
-                        format!("{key} {} → {}", show(old_param.get(key)), show(new_param.get(key))),
+                        format!(
+                            "{key} {} → {}",
+                            show(old_param.get(key)),
+                            show(new_param.get(key))
+                        ),
                     );
                 }
             }
@@ -253,10 +349,24 @@ impl Differ<'_> {
         for (key, (_, param)) in &new {
             if !old.contains_key(key) {
                 let location = format!("{} parameter {}", key.0, key.1);
-                if param.get("required").and_then(Value::as_bool).unwrap_or(false) {
-                    self.push(Class::Breaking, &location, "parameter-added", "new required parameter".into());
+                if param
+                    .get("required")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+                {
+                    self.push(
+                        Class::Breaking,
+                        &location,
+                        "parameter-added",
+                        "new required parameter".into(),
+                    );
                 } else {
-                    self.push(Class::NonBreaking, &location, "parameter-added", "new optional parameter".into());
+                    self.push(
+                        Class::NonBreaking,
+                        &location,
+                        "parameter-added",
+                        "new optional parameter".into(),
+                    );
                 }
             }
         }
@@ -265,19 +375,38 @@ impl Differ<'_> {
 
     fn request_body(&mut self, old: Option<&Value>, new: Option<&Value>) -> Result<()> {
         let location = "request body";
-        let required = |body: &Value| body.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let required = |body: &Value| {
+            body.get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
         let (old, new) = match (old, new) {
             (None, None) => return Ok(()),
             (Some(_), None) => {
-                self.push(Class::Breaking, location, "body-removed", "the operation no longer takes a body".into());
+                self.push(
+                    Class::Breaking,
+                    location,
+                    "body-removed",
+                    "the operation no longer takes a body".into(),
+                );
                 return Ok(());
             }
             (None, Some(new)) => {
                 let (_, new) = self.new.resolve(new)?;
                 if required(new) {
-                    self.push(Class::Breaking, location, "body-added", "new required body".into());
+                    self.push(
+                        Class::Breaking,
+                        location,
+                        "body-added",
+                        "new required body".into(),
+                    );
                 } else {
-                    self.push(Class::NonBreaking, location, "body-added", "new optional body".into());
+                    self.push(
+                        Class::NonBreaking,
+                        location,
+                        "body-added",
+                        "new optional body".into(),
+                    );
                 }
                 return Ok(());
             }
@@ -287,12 +416,32 @@ impl Differ<'_> {
         let (new_ref, new) = self.new.resolve(new)?;
         self.ref_note(location, old_ref, new_ref, false);
         match (required(old), required(new)) {
-            (false, true) => self.push(Class::Breaking, location, "body-required", "now required".into()),
-            (true, false) => self.push(Class::NonBreaking, location, "body-optional", "now optional".into()),
+            (false, true) => self.push(
+                Class::Breaking,
+                location,
+                "body-required",
+                "now required".into(),
+            ),
+            (true, false) => self.push(
+                Class::NonBreaking,
+                location,
+                "body-optional",
+                "now optional".into(),
+            ),
             _ => {}
         }
-        self.annotation(location, "description", old.get("description"), new.get("description"));
-        self.content(Direction::Request, "request", old.get("content"), new.get("content"))
+        self.annotation(
+            location,
+            "description",
+            old.get("description"),
+            new.get("description"),
+        );
+        self.content(
+            Direction::Request,
+            "request",
+            old.get("content"),
+            new.get("content"),
+        )
     }
 
     fn responses(&mut self, old: Option<&Value>, new: Option<&Value>) -> Result<()> {
@@ -302,7 +451,12 @@ impl Differ<'_> {
         for (status, old_response) in old {
             let location = format!("response {status}");
             let Some(new_response) = new.get(status) else {
-                self.push(Class::Breaking, &location, "response-removed", "no longer documented".into());
+                self.push(
+                    Class::Breaking,
+                    &location,
+                    "response-removed",
+                    "no longer documented".into(),
+                );
                 continue;
             };
             let (old_ref, old_response) = self.old.resolve(old_response)?;
@@ -314,7 +468,12 @@ impl Differ<'_> {
                 old_response.get("description"),
                 new_response.get("description"),
             );
-            self.content(Direction::Response, &location, old_response.get("content"), new_response.get("content"))?;
+            self.content(
+                Direction::Response,
+                &location,
+                old_response.get("content"),
+                new_response.get("content"),
+            )?;
         }
         for status in new.keys().filter(|status| !old.contains_key(*status)) {
             self.push(
@@ -328,7 +487,13 @@ impl Differ<'_> {
     }
 
     /// Compares the media types of a request body or response.
-    fn content(&mut self, direction: Direction, prefix: &str, old: Option<&Value>, new: Option<&Value>) -> Result<()> {
+    fn content(
+        &mut self,
+        direction: Direction,
+        prefix: &str,
+        old: Option<&Value>,
+        new: Option<&Value>,
+    ) -> Result<()> {
         let empty = Map::new();
         let old = old.and_then(Value::as_object).unwrap_or(&empty);
         let new = new.and_then(Value::as_object).unwrap_or(&empty);
@@ -342,7 +507,12 @@ impl Differ<'_> {
         for (media, old_media) in old {
             let location = body(media);
             let Some(new_media) = new.get(media) else {
-                self.push(Class::Breaking, &location, "media-type-removed", format!("{media} no longer offered"));
+                self.push(
+                    Class::Breaking,
+                    &location,
+                    "media-type-removed",
+                    format!("{media} no longer offered"),
+                );
                 continue;
             };
             for key in ["example", "examples"] {
@@ -360,14 +530,25 @@ impl Differ<'_> {
             }
         }
         for media in new.keys().filter(|media| !old.contains_key(*media)) {
-            self.push(Class::NonBreaking, &body(media), "media-type-added", format!("{media} now offered"));
+            self.push(
+                Class::NonBreaking,
+                &body(media),
+                "media-type-added",
+                format!("{media} now offered"),
+            );
         }
         Ok(())
     }
 
     /// Records how the `$ref`s at one place changed. Inlining or extracting a component is layout;
     /// pointing a schema at another named component renames the generated Rust type.
-    pub(super) fn ref_note(&mut self, location: &str, old: Option<&str>, new: Option<&str>, is_schema: bool) {
+    pub(super) fn ref_note(
+        &mut self,
+        location: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+        is_schema: bool,
+    ) {
         match (old, new) {
             (Some(a), Some(b)) if a != b => {
                 if is_schema {
@@ -382,11 +563,26 @@ impl Differ<'_> {
                         ),
                     );
                 } else {
-                    self.push(Class::Cosmetic, location, "ref-retargeted", format!("$ref {a} → {b}"));
+                    self.push(
+                        Class::Cosmetic,
+                        location,
+                        "ref-retargeted",
+                        format!("$ref {a} → {b}"),
+                    );
                 }
             }
-            (Some(a), None) => self.push(Class::Cosmetic, location, "ref-inlined", format!("$ref {a} inlined")),
-            (None, Some(b)) => self.push(Class::Cosmetic, location, "ref-extracted", format!("moved into $ref {b}")),
+            (Some(a), None) => self.push(
+                Class::Cosmetic,
+                location,
+                "ref-inlined",
+                format!("$ref {a} inlined"),
+            ),
+            (None, Some(b)) => self.push(
+                Class::Cosmetic,
+                location,
+                "ref-extracted",
+                format!("moved into $ref {b}"),
+            ),
             _ => {}
         }
     }
@@ -398,10 +594,24 @@ type Parameters<'a> = std::collections::BTreeMap<(String, String), (Option<&'a s
 
 fn parameters<'a>(contract: &'a Contract, op: &SelectedOperation) -> Result<Parameters<'a>> {
     let mut out = Parameters::new();
-    let lists = [contract.path_item(op).get("parameters"), contract.operation(op).get("parameters")];
-    for param in lists.into_iter().flatten().filter_map(Value::as_array).flatten() {
+    let lists = [
+        contract.path_item(op).get("parameters"),
+        contract.operation(op).get("parameters"),
+    ];
+    for param in lists
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+    {
         let (reference, param) = contract.resolve(param)?;
-        let field = |key: &str| param.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+        let field = |key: &str| {
+            param
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         out.insert((field("in"), field("name")), (reference, param));
     }
     Ok(out)
@@ -410,7 +620,9 @@ fn parameters<'a>(contract: &'a Contract, op: &SelectedOperation) -> Result<Para
 /// Security requirements of an operation: its own, else the document's. Each requirement is the
 /// sorted list of scheme names it needs together.
 fn effective_security(contract: &Contract, operation: &Value) -> BTreeSet<Vec<String>> {
-    let list = operation.get("security").or_else(|| contract.doc.get("security"));
+    let list = operation
+        .get("security")
+        .or_else(|| contract.doc.get("security"));
     list.and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -429,7 +641,13 @@ fn show_security(requirements: &BTreeSet<Vec<String>>) -> String {
     }
     let alternatives: Vec<String> = requirements
         .iter()
-        .map(|names| if names.is_empty() { "none".to_string() } else { names.join(" + ") })
+        .map(|names| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(" + ")
+            }
+        })
         .collect();
     alternatives.join(" or ")
 }

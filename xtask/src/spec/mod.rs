@@ -8,6 +8,7 @@ mod schema_diff;
 pub mod scope;
 pub mod subset;
 pub mod update;
+mod verbatim;
 
 use std::process::ExitCode;
 
@@ -78,7 +79,9 @@ pub enum SpecError {
         at: String,
     },
     /// A security requirement names a scheme that `components.securitySchemes` lacks.
-    #[error("security scheme `{name}` required at {at} is not defined in components.securitySchemes")]
+    #[error(
+        "security scheme `{name}` required at {at} is not defined in components.securitySchemes"
+    )]
     MissingSecurityScheme {
         /// The scheme name.
         name: String,

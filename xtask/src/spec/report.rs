@@ -29,7 +29,12 @@ pub fn render(
     new: &Contract,
     changes: &[Change],
 ) -> Result<String> {
-    let count = |class: Class| changes.iter().filter(|change| change.class == class).count();
+    let count = |class: Class| {
+        changes
+            .iter()
+            .filter(|change| change.class == class)
+            .count()
+    };
     let mut operations: Vec<&str> = old.operations.iter().map(|op| op.id.as_str()).collect();
     for op in &new.operations {
         if !operations.contains(&op.id.as_str()) {
@@ -63,7 +68,11 @@ pub fn render(
                 new_path.display(),
                 new.openapi
             )?;
-            let width = changes.iter().map(|change| change.operation.len()).max().unwrap_or(0);
+            let width = changes
+                .iter()
+                .map(|change| change.operation.len())
+                .max()
+                .unwrap_or(0);
             for class in CLASSES {
                 let heading = match class {
                     Class::Cosmetic => "cosmetic, not contract changes",

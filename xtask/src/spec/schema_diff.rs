@@ -47,17 +47,29 @@ const TYPED_STRING_FORMATS: [(&str, &str); 6] = [
 
 impl Differ<'_> {
     /// Compares two schemas found at the same place.
-    pub(super) fn schema(&mut self, direction: Direction, location: &str, old: &Value, new: &Value) -> Result<()> {
+    pub(super) fn schema(
+        &mut self,
+        direction: Direction,
+        location: &str,
+        old: &Value,
+        new: &Value,
+    ) -> Result<()> {
         let (old_ref, old_schema) = self.old.resolve(old)?;
         let (new_ref, new_schema) = self.new.resolve(new)?;
-        let names_type = |reference: Option<&str>| reference.is_some_and(|r| r.starts_with("#/components/schemas/"));
+        let names_type = |reference: Option<&str>| {
+            reference.is_some_and(|r| r.starts_with("#/components/schemas/"))
+        };
         let both_named = names_type(old_ref) && names_type(new_ref);
         self.ref_note(location, old_ref, new_ref, both_named);
         if old_schema == new_schema {
             return Ok(());
         }
-        let pair = (old_ref.unwrap_or_default().to_string(), new_ref.unwrap_or_default().to_string());
-        let recursive = (old_ref.is_some() || new_ref.is_some()) && self.in_progress.contains(&pair);
+        let pair = (
+            old_ref.unwrap_or_default().to_string(),
+            new_ref.unwrap_or_default().to_string(),
+        );
+        let recursive =
+            (old_ref.is_some() || new_ref.is_some()) && self.in_progress.contains(&pair);
         if recursive {
             return Ok(());
         }
@@ -67,7 +79,13 @@ impl Differ<'_> {
         outcome
     }
 
-    fn schema_body(&mut self, direction: Direction, location: &str, old: &Value, new: &Value) -> Result<()> {
+    fn schema_body(
+        &mut self,
+        direction: Direction,
+        location: &str,
+        old: &Value,
+        new: &Value,
+    ) -> Result<()> {
         let (Some(old_map), Some(new_map)) = (old.as_object(), new.as_object()) else {
             // `true`/`false` schemas, or malformed ones: compare as values.
             self.push(
@@ -106,7 +124,12 @@ impl Differ<'_> {
                         (Direction::Request, Some(_)) => Class::Breaking,
                         _ => Class::NonBreaking,
                     };
-                    self.push(class, location, "constraint-changed", format!("{key} {} → {}", show(a), show(b)));
+                    self.push(
+                        class,
+                        location,
+                        "constraint-changed",
+                        format!("{key} {} → {}", show(a), show(b)),
+                    );
                 }
                 "default" => self.push(
                     Class::NonBreaking,
@@ -135,16 +158,30 @@ impl Differ<'_> {
                     Class::Breaking,
                     location,
                     "keyword-changed",
-                    format!("{key} {} → {} (not classified by this tool; review it)", show(a), show(b)),
+                    format!(
+                        "{key} {} → {} (not classified by this tool; review it)",
+                        show(a),
+                        show(b)
+                    ),
                 ),
             }
         }
         self.bounds(direction, location, old_map, new_map);
-        let properties = |map: &'_ Map<String, Value>| map.get("properties").and_then(Value::as_object).cloned();
+        let properties =
+            |map: &'_ Map<String, Value>| map.get("properties").and_then(Value::as_object).cloned();
         let (old_props, new_props) = (properties(old_map), properties(new_map));
-        if old_props.is_some() || new_props.is_some() || old_map.get("required") != new_map.get("required") {
-            let (old_props, new_props) = (old_props.unwrap_or_default(), new_props.unwrap_or_default());
-            self.properties(direction, location, (&old_props, old_map), (&new_props, new_map))?;
+        if old_props.is_some()
+            || new_props.is_some()
+            || old_map.get("required") != new_map.get("required")
+        {
+            let (old_props, new_props) =
+                (old_props.unwrap_or_default(), new_props.unwrap_or_default());
+            self.properties(
+                direction,
+                location,
+                (&old_props, old_map),
+                (&new_props, new_map),
+            )?;
         }
         Ok(())
     }
@@ -159,13 +196,22 @@ impl Differ<'_> {
         let (old_required, new_required) = (required(old), required(new));
         let names: Vec<&String> = old_props
             .keys()
-            .chain(new_props.keys().filter(|name| !old_props.contains_key(*name)))
+            .chain(
+                new_props
+                    .keys()
+                    .filter(|name| !old_props.contains_key(*name)),
+            )
             .collect();
         for name in names {
             let field = format!("{location}.{name}");
-            let (was, now) = (old_required.contains(name.as_str()), new_required.contains(name.as_str()));
+            let (was, now) = (
+                old_required.contains(name.as_str()),
+                new_required.contains(name.as_str()),
+            );
             match (old_props.get(name), new_props.get(name)) {
-                (Some(_), None) => self.push(Class::Breaking, &field, "field-removed", "removed".into()),
+                (Some(_), None) => {
+                    self.push(Class::Breaking, &field, "field-removed", "removed".into())
+                }
                 (None, Some(_)) => {
                     let (class, what) = match (direction, now) {
                         (Direction::Request, true) => (Class::Breaking, "new required field"),
@@ -177,10 +223,20 @@ impl Differ<'_> {
                 (Some(a), Some(b)) => {
                     match (direction, was, now) {
                         (Direction::Request, false, true) => {
-                            self.push(Class::Breaking, &field, "field-required", "now required".into());
+                            self.push(
+                                Class::Breaking,
+                                &field,
+                                "field-required",
+                                "now required".into(),
+                            );
                         }
                         (Direction::Request, true, false) => {
-                            self.push(Class::NonBreaking, &field, "field-optional", "now optional".into());
+                            self.push(
+                                Class::NonBreaking,
+                                &field,
+                                "field-optional",
+                                "now optional".into(),
+                            );
                         }
                         (Direction::Response, true, false) => self.push(
                             Class::Breaking,
@@ -189,7 +245,12 @@ impl Differ<'_> {
                             "may now be absent; the generated field becomes an Option".into(),
                         ),
                         (Direction::Response, false, true) => {
-                            self.push(Class::NonBreaking, &field, "field-required", "now always present".into());
+                            self.push(
+                                Class::NonBreaking,
+                                &field,
+                                "field-required",
+                                "now always present".into(),
+                            );
                         }
                         _ => {}
                     }
@@ -202,7 +263,9 @@ impl Differ<'_> {
     }
 
     fn format(&mut self, location: &str, old: &Map<String, Value>, new: &Map<String, Value>) {
-        let text = |map: &Map<String, Value>, key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+        let text = |map: &Map<String, Value>, key: &str| {
+            map.get(key).and_then(Value::as_str).map(str::to_string)
+        };
         let (old_format, new_format) = (text(old, "format"), text(new, "format"));
         let message = format!(
             "format {} → {}",
@@ -227,7 +290,13 @@ impl Differ<'_> {
         }
     }
 
-    fn nullable(&mut self, direction: Direction, location: &str, old: Option<&Value>, new: Option<&Value>) {
+    fn nullable(
+        &mut self,
+        direction: Direction,
+        location: &str,
+        old: Option<&Value>,
+        new: Option<&Value>,
+    ) {
         let now = new.and_then(Value::as_bool).unwrap_or(false);
         let was = old.and_then(Value::as_bool).unwrap_or(false);
         if was == now {
@@ -242,9 +311,20 @@ impl Differ<'_> {
         self.push(class, location, "nullable-changed", message.into());
     }
 
-    fn enumeration(&mut self, direction: Direction, location: &str, old: Option<&Value>, new: Option<&Value>) {
+    fn enumeration(
+        &mut self,
+        direction: Direction,
+        location: &str,
+        old: Option<&Value>,
+        new: Option<&Value>,
+    ) {
         let values = |value: &Value| -> BTreeSet<String> {
-            value.as_array().into_iter().flatten().map(Value::to_string).collect()
+            value
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(Value::to_string)
+                .collect()
         };
         let (Some(old), Some(new)) = (old, new) else {
             // An enum appearing or disappearing turns a plain type into a generated enum or back.
@@ -271,8 +351,17 @@ impl Differ<'_> {
             Direction::Request => !removed.is_empty(),
             Direction::Response => !added.is_empty(),
         };
-        let class = if breaks { Class::Breaking } else { Class::NonBreaking };
-        self.push(class, location, "enum-changed", format!("enum values {}", parts.join("; ")));
+        let class = if breaks {
+            Class::Breaking
+        } else {
+            Class::NonBreaking
+        };
+        self.push(
+            class,
+            location,
+            "enum-changed",
+            format!("enum values {}", parts.join("; ")),
+        );
     }
 
     fn additional_properties(
@@ -328,7 +417,12 @@ impl Differ<'_> {
                 let names = |list: Option<&Vec<Value>>| -> Vec<String> {
                     list.into_iter()
                         .flatten()
-                        .map(|item| item.get("$ref").and_then(Value::as_str).map_or("inline", component_name).to_string())
+                        .map(|item| {
+                            item.get("$ref")
+                                .and_then(Value::as_str)
+                                .map_or("inline", component_name)
+                                .to_string()
+                        })
                         .collect()
                 };
                 self.push(
@@ -350,24 +444,62 @@ impl Differ<'_> {
 
     /// Numeric and size bounds: narrowing what a request may carry breaks callers; bounds never
     /// break response decoding, unless they change the generated integer type.
-    fn bounds(&mut self, direction: Direction, location: &str, old: &Map<String, Value>, new: &Map<String, Value>) {
+    fn bounds(
+        &mut self,
+        direction: Direction,
+        location: &str,
+        old: &Map<String, Value>,
+        new: &Map<String, Value>,
+    ) {
         let (old_type, new_type) = (rust_type(old), rust_type(new));
         let type_note = if old_type != new_type && old.get("format") == new.get("format") {
-            Some(format!("; the generated type changes {old_type} → {new_type}"))
+            Some(format!(
+                "; the generated type changes {old_type} → {new_type}"
+            ))
         } else {
             None
         };
         let checks: [(&str, Bound, Bound, Side); 5] = [
             ("minimum", lower(old), lower(new), Side::Lower),
             ("maximum", upper(old), upper(new), Side::Upper),
-            ("length", count(old, "minLength"), count(new, "minLength"), Side::Lower),
-            ("length", count(old, "maxLength"), count(new, "maxLength"), Side::Upper),
-            ("items", count(old, "minItems"), count(new, "minItems"), Side::Lower),
+            (
+                "length",
+                count(old, "minLength"),
+                count(new, "minLength"),
+                Side::Lower,
+            ),
+            (
+                "length",
+                count(old, "maxLength"),
+                count(new, "maxLength"),
+                Side::Upper,
+            ),
+            (
+                "items",
+                count(old, "minItems"),
+                count(new, "minItems"),
+                Side::Lower,
+            ),
         ];
         let more: [(&str, Bound, Bound, Side); 3] = [
-            ("items", count(old, "maxItems"), count(new, "maxItems"), Side::Upper),
-            ("properties", count(old, "minProperties"), count(new, "minProperties"), Side::Lower),
-            ("properties", count(old, "maxProperties"), count(new, "maxProperties"), Side::Upper),
+            (
+                "items",
+                count(old, "maxItems"),
+                count(new, "maxItems"),
+                Side::Upper,
+            ),
+            (
+                "properties",
+                count(old, "minProperties"),
+                count(new, "minProperties"),
+                Side::Lower,
+            ),
+            (
+                "properties",
+                count(old, "maxProperties"),
+                count(new, "maxProperties"),
+                Side::Upper,
+            ),
         ];
         for (name, before, after, side) in checks.into_iter().chain(more) {
             if before == after {
@@ -433,12 +565,18 @@ fn number(map: &Map<String, Value>, key: &str) -> Option<f64> {
 
 /// The lower bound in OpenAPI 3.0 form (`exclusiveMinimum` is a boolean beside `minimum`).
 fn lower(map: &Map<String, Value>) -> Bound {
-    let exclusive = map.get("exclusiveMinimum").and_then(Value::as_bool).unwrap_or(false);
+    let exclusive = map
+        .get("exclusiveMinimum")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     number(map, "minimum").map(|value| (value, exclusive))
 }
 
 fn upper(map: &Map<String, Value>) -> Bound {
-    let exclusive = map.get("exclusiveMaximum").and_then(Value::as_bool).unwrap_or(false);
+    let exclusive = map
+        .get("exclusiveMaximum")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     number(map, "maximum").map(|value| (value, exclusive))
 }
 
@@ -481,11 +619,29 @@ fn integer_type(format: Option<&str>, lower: Bound, upper: Bound) -> &'static st
     const TYPES: [(&str, &str, &str, f64, f64); 10] = [
         ("int8", "i8", "NonZeroU8", i8::MIN as f64, i8::MAX as f64),
         ("uint8", "u8", "NonZeroU8", 0.0, u8::MAX as f64),
-        ("int16", "i16", "NonZeroU16", i16::MIN as f64, i16::MAX as f64),
+        (
+            "int16",
+            "i16",
+            "NonZeroU16",
+            i16::MIN as f64,
+            i16::MAX as f64,
+        ),
         ("uint16", "u16", "NonZeroU16", 0.0, u16::MAX as f64),
-        ("int32", "i32", "NonZeroU32", i32::MIN as f64, i32::MAX as f64),
+        (
+            "int32",
+            "i32",
+            "NonZeroU32",
+            i32::MIN as f64,
+            i32::MAX as f64,
+        ),
         ("uint32", "u32", "NonZeroU32", 0.0, u32::MAX as f64),
-        ("int64", "i64", "NonZeroU64", i64::MIN as f64, i64::MAX as f64),
+        (
+            "int64",
+            "i64",
+            "NonZeroU64",
+            i64::MIN as f64,
+            i64::MAX as f64,
+        ),
         ("uint64", "u64", "NonZeroU64", 0.0, u64::MAX as f64),
         ("int", "i32", "NonZeroU32", i32::MIN as f64, i32::MAX as f64),
         ("uint", "u32", "NonZeroU32", 0.0, u32::MAX as f64),
@@ -502,9 +658,15 @@ fn integer_type(format: Option<&str>, lower: Bound, upper: Bound) -> &'static st
     let exact = |found: f64, limit: f64| (found - limit).abs() <= f64::EPSILON;
     let picked = match (min, max) {
         (None, None) => None,
-        (Some(min), _) if min == 1.0 => Some("NonZeroU64"),
-        (None, Some(max)) => ranked.clone().find(|entry| exact(max, entry.4)).map(|entry| entry.1),
-        (Some(min), None) => ranked.clone().find(|entry| exact(min, entry.3)).map(|entry| entry.1),
+        (Some(1.0), _) => Some("NonZeroU64"),
+        (None, Some(max)) => ranked
+            .clone()
+            .find(|entry| exact(max, entry.4))
+            .map(|entry| entry.1),
+        (Some(min), None) => ranked
+            .clone()
+            .find(|entry| exact(min, entry.3))
+            .map(|entry| entry.1),
         (Some(min), Some(max)) => ranked
             .clone()
             .find(|entry| exact(min, entry.3) && exact(max, entry.4))

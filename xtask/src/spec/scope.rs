@@ -193,6 +193,9 @@ mod tests {
             ["CreateRoomClientToken", "RefreshRoomClientToken"]
         );
         assert!(Scope::parse("operations = []\n").is_err());
-        assert!(Scope::parse("operation = [\"x\"]\n").is_err(), "typos are refused");
+        assert!(
+            Scope::parse("operation = [\"x\"]\n").is_err(),
+            "typos are refused"
+        );
     }
 }

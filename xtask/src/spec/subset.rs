@@ -73,7 +73,10 @@ pub fn extract(doc: &Value, scope: &Scope) -> Result<Subset, SpecError> {
 }
 
 /// Like [`extract`], for operations already selected from `doc`.
-pub fn extract_operations(doc: &Value, operations: Vec<SelectedOperation>) -> Result<Subset, SpecError> {
+pub fn extract_operations(
+    doc: &Value,
+    operations: Vec<SelectedOperation>,
+) -> Result<Subset, SpecError> {
     check_openapi(doc)?;
     let mut collector = Collector {
         doc,
@@ -192,9 +195,16 @@ impl Collector<'_> {
     }
 
     /// Keeps the security schemes named by a list of security requirements.
-    fn keep_security_schemes(&mut self, security: Option<&Value>, at: &str) -> Result<(), SpecError> {
+    fn keep_security_schemes(
+        &mut self,
+        security: Option<&Value>,
+        at: &str,
+    ) -> Result<(), SpecError> {
         let requirements = security.and_then(Value::as_array).into_iter().flatten();
-        for name in requirements.filter_map(Value::as_object).flat_map(Map::keys) {
+        for name in requirements
+            .filter_map(Value::as_object)
+            .flat_map(Map::keys)
+        {
             let scheme = self.doc["components"]["securitySchemes"].get(name);
             let Some(scheme) = scheme else {
                 return Err(SpecError::MissingSecurityScheme {
@@ -257,7 +267,10 @@ fn collect_refs(
                                 } else {
                                     format!("#/components/schemas/{target}")
                                 };
-                                out.push((reference, format!("{pointer}/{}", escape_pointer_token(label))));
+                                out.push((
+                                    reference,
+                                    format!("{pointer}/{}", escape_pointer_token(label)),
+                                ));
                             }
                         }
                     }
@@ -435,7 +448,10 @@ mod tests {
         for (doc, why) in [
             (json!(["a"]), "not a mapping"),
             (json!({"swagger": "2.0", "paths": {}}), "Swagger 2.0"),
-            (json!({"openapi": "2.0", "paths": {}}), "neither 3.0.x nor 3.1.x"),
+            (
+                json!({"openapi": "2.0", "paths": {}}),
+                "neither 3.0.x nor 3.1.x",
+            ),
             (json!({"openapi": "3.1.0"}), "no `paths`"),
             (json!({"title": "a list"}), "no `openapi`"),
         ] {

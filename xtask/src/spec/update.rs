@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::SCOPE_FILE;
 use super::scope::Scope;
 use super::subset::{self, Subset};
+use super::verbatim;
 use crate::codegen;
 use crate::openapi31::downgrade_to_30;
 use crate::paths::Workspace;
@@ -56,8 +57,14 @@ pub fn run(workspace: &Workspace, args: &UpdateArgs) -> Result<()> {
         _ => None,
     };
     let vendored_name = workspace.relative(&workspace.spec());
-    let vendoring = vendor(&upstream, &scope, recorded.as_ref(), revision, &vendored_name)
-        .with_context(|| format!("cannot take {} in", args.from.display()))?;
+    let vendoring = vendor(
+        &upstream,
+        &scope,
+        recorded.as_ref(),
+        revision,
+        &vendored_name,
+    )
+    .with_context(|| format!("cannot take {} in", args.from.display()))?;
     let cut = started.elapsed();
 
     let spec_changed = write_if_changed(&workspace.spec(), &vendoring.text)?;
@@ -77,7 +84,10 @@ pub fn run(workspace: &Workspace, args: &UpdateArgs) -> Result<()> {
     let changed: Vec<&str> = [
         (spec_changed, vendored_name.as_str()),
         (provenance_changed, "openapi/provenance.toml"),
-        (outcome == codegen::Outcome::Written, "crates/telnyx-rooms-gen/src/generated.rs"),
+        (
+            outcome == codegen::Outcome::Written,
+            "crates/telnyx-rooms-gen/src/generated.rs",
+        ),
     ]
     .into_iter()
     .filter_map(|(changed, name)| changed.then_some(name))
@@ -120,9 +130,10 @@ pub fn vendor(
             check_date(&date)?;
             (commit, date)
         }
-        (None, Some(recorded)) if recorded.upstream.sha256 == upstream_sha => {
-            (recorded.upstream.commit.clone(), recorded.upstream.date.clone())
-        }
+        (None, Some(recorded)) if recorded.upstream.sha256 == upstream_sha => (
+            recorded.upstream.commit.clone(),
+            recorded.upstream.date.clone(),
+        ),
         (None, Some(recorded)) => bail!(
             "this is not the recorded upstream revision {} (sha256 {}, recorded {}): say which \
              revision it is with --commit SHA --date DATE",
@@ -134,7 +145,12 @@ pub fn vendor(
     };
     let (repository, path) = recorded.map_or_else(
         || (DEFAULT_REPOSITORY.to_string(), DEFAULT_PATH.to_string()),
-        |recorded| (recorded.upstream.repository.clone(), recorded.upstream.path.clone()),
+        |recorded| {
+            (
+                recorded.upstream.repository.clone(),
+                recorded.upstream.path.clone(),
+            )
+        },
     );
     let upstream_record = Upstream {
         repository,
@@ -143,7 +159,7 @@ pub fn vendor(
         date,
         sha256: upstream_sha,
     };
-    let text = render(&subset.doc, &upstream_record)?;
+    let text = render(upstream, &subset.doc, &upstream_record)?;
     let provenance = Provenance {
         vendored: Vendored {
             file: vendored_name.to_string(),
@@ -158,26 +174,40 @@ pub fn vendor(
     })
 }
 
-/// The vendored file: a header saying where it comes from, then the subset as YAML.
-pub fn render(doc: &Value, upstream: &Upstream) -> Result<String> {
-    let header = format!(
+/// The vendored file: a header saying where it comes from, then the subset in upstream's own
+/// text (see [`verbatim`]), or as JSON (which is YAML) when that text cannot be sliced safely.
+pub fn render(upstream: &SpecFile, subset: &Value, record: &Upstream) -> Result<String> {
+    let verbatim = std::str::from_utf8(&upstream.bytes)
+        .ok()
+        .and_then(|text| verbatim::render(text, &upstream.doc, subset));
+    let (how, body) = match verbatim {
+        Some(body) => ("Each block is copied byte for byte from upstream", body),
+        None => (
+            "Written as JSON: upstream's layout could not be sliced",
+            format!("{}\n", serde_json::to_string_pretty(subset)?),
+        ),
+    };
+    Ok(format!(
         "# Telnyx's OpenAPI document cut down to the operations this SDK covers. Do not edit by hand:\n\
          # written by `cargo xtask spec update` from {repository} {path}\n\
          # at commit {commit} ({date}).\n\
-         # Kept, with upstream content unchanged: the operations listed in {SCOPE_FILE}, every\n\
-         # component they reference, and the document's openapi/info/servers/security and their tags.\n\
-         # Corrections of upstream defects are overlays in openapi/overlays/; checksums are in\n\
-         # openapi/provenance.toml.\n",
-        repository = upstream.repository,
-        path = upstream.path,
-        commit = upstream.commit,
-        date = upstream.date,
-    );
-    Ok(format!("{header}{}", serde_yaml_ng::to_string(doc)?))
+         # Kept: the operations listed in {SCOPE_FILE}, every component they reference, and the\n\
+         # document's openapi/info/servers/security and their tags.\n\
+         # {how}.\n\
+         # Upstream defects are corrected by the overlays in openapi/overlays/; checksums are in\n\
+         # openapi/provenance.toml.\n{body}",
+        repository = record.repository,
+        path = record.path,
+        commit = record.commit,
+        date = record.date,
+    ))
 }
 
 fn check_commit(commit: &str) -> Result<()> {
-    let valid = commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let valid = commit.len() == 40
+        && commit
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if !valid {
         bail!("--commit {commit:?} is not a full commit SHA (40 lower-case hex digits)");
     }
@@ -187,8 +217,16 @@ fn check_commit(commit: &str) -> Result<()> {
 /// Accepts `YYYY-MM-DD`, optionally followed by `T` and a time, as git and GitHub print dates.
 fn check_date(date: &str) -> Result<()> {
     let bytes = date.as_bytes();
-    let digits = |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_digit));
-    let day = digits(0..4) && bytes.get(4) == Some(&b'-') && digits(5..7) && bytes.get(7) == Some(&b'-') && digits(8..10);
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    let day = digits(0..4)
+        && bytes.get(4) == Some(&b'-')
+        && digits(5..7)
+        && bytes.get(7) == Some(&b'-')
+        && digits(8..10);
     let rest_ok = bytes.len() == 10 || (bytes.get(10) == Some(&b'T') && bytes.len() > 11);
     if !(day && rest_ok) {
         bail!("--date {date:?} is not an ISO 8601 date (2026-07-16 or 2026-07-16T15:39:08Z)");
@@ -222,12 +260,17 @@ mod tests {
 
     /// Real upstream revisions, kept beside the repository in `../shared/upstream/`.
     fn upstream(name: &str) -> PathBuf {
-        Workspace::current().root().join("../shared/upstream").join(name)
+        Workspace::current()
+            .root()
+            .join("../shared/upstream")
+            .join(name)
     }
 
     fn newest() -> &'static SpecFile {
         static FILE: OnceLock<SpecFile> = OnceLock::new();
-        FILE.get_or_init(|| SpecFile::read(&upstream("spec3.12de4dd0.yml")).expect("upstream revision 12de4dd0"))
+        FILE.get_or_init(|| {
+            SpecFile::read(&upstream("spec3.12de4dd0.yml")).expect("upstream revision 12de4dd0")
+        })
     }
 
     fn scope() -> Scope {
@@ -241,7 +284,8 @@ mod tests {
     #[test]
     fn the_whole_upstream_document_yields_the_verbatim_extract_as_data() {
         let subset = subset::extract(&newest().doc, &scope()).expect("extracts");
-        let verbatim = SpecFile::read(&upstream("rooms-client-tokens.12de4dd0.yaml")).expect("verbatim extract");
+        let verbatim = SpecFile::read(&upstream("rooms-client-tokens.12de4dd0.yaml"))
+            .expect("verbatim extract");
         assert_eq!(subset.doc, verbatim.doc);
         let ids: Vec<_> = subset.operations.iter().map(|op| op.id.as_str()).collect();
         assert_eq!(ids, ["CreateRoomClientToken", "RefreshRoomClientToken"]);
@@ -253,8 +297,10 @@ mod tests {
     fn the_recorded_revision_reproduces_the_committed_files_byte_for_byte() {
         let recorded = recorded();
         assert_eq!(recorded.upstream.commit, NEWEST);
-        let vendoring = vendor(newest(), &scope(), Some(&recorded), None, VENDORED).expect("vendors");
-        let committed = std::fs::read_to_string(Workspace::current().spec()).expect("vendored file");
+        let vendoring =
+            vendor(newest(), &scope(), Some(&recorded), None, VENDORED).expect("vendors");
+        let committed =
+            std::fs::read_to_string(Workspace::current().spec()).expect("vendored file");
         assert!(
             vendoring.text == committed,
             "`cargo xtask spec update --from ../shared/upstream/spec3.12de4dd0.yml` would rewrite {VENDORED}:\n{}",
@@ -267,22 +313,44 @@ mod tests {
 
     #[test]
     fn another_revision_must_be_named_and_is_recorded_as_named() {
-        let older = SpecFile::read(&upstream("spec3.bebb7246.yml")).expect("upstream revision bebb7246");
-        let err = vendor(&older, &scope(), Some(&recorded()), None, VENDORED).expect_err("unnamed revision");
-        assert!(err.to_string().contains("--commit SHA --date DATE"), "{err}");
+        let older =
+            SpecFile::read(&upstream("spec3.bebb7246.yml")).expect("upstream revision bebb7246");
+        let err = vendor(&older, &scope(), Some(&recorded()), None, VENDORED)
+            .expect_err("unnamed revision");
+        assert!(
+            err.to_string().contains("--commit SHA --date DATE"),
+            "{err}"
+        );
 
         let named = Some((OLDER.to_string(), "2025-08-04".to_string()));
-        let vendoring = vendor(&older, &scope(), Some(&recorded()), named, VENDORED).expect("vendors");
+        let vendoring =
+            vendor(&older, &scope(), Some(&recorded()), named, VENDORED).expect("vendors");
         let upstream = &vendoring.provenance.upstream;
-        assert_eq!((upstream.commit.as_str(), upstream.date.as_str()), (OLDER, "2025-08-04"));
+        assert_eq!(
+            (upstream.commit.as_str(), upstream.date.as_str()),
+            (OLDER, "2025-08-04")
+        );
         assert_eq!(upstream.sha256, older.sha256());
-        assert_eq!(vendoring.provenance.vendored.sha256, sha256_hex(vendoring.text.as_bytes()));
-        assert!(vendoring.text.contains(&format!("at commit {OLDER} (2025-08-04)")));
+        assert_eq!(
+            vendoring.provenance.vendored.sha256,
+            sha256_hex(vendoring.text.as_bytes())
+        );
+        assert!(
+            vendoring
+                .text
+                .contains(&format!("at commit {OLDER} (2025-08-04)"))
+        );
         // That revision's 403 still used the generic `Error` schema and `$ref`'d 201 responses.
         let doc = crate::spec_file::parse_yaml(vendoring.text.as_bytes()).expect("valid YAML");
         let components: Vec<String> = ["responses", "schemas"]
             .iter()
-            .flat_map(|section| doc["components"][section].as_object().expect("section").keys().cloned())
+            .flat_map(|section| {
+                doc["components"][section]
+                    .as_object()
+                    .expect("section")
+                    .keys()
+                    .cloned()
+            })
             .collect();
         assert_eq!(
             components,
@@ -321,7 +389,8 @@ mod tests {
             bytes: text.as_bytes().to_vec(),
             doc: crate::spec_file::parse_yaml(text.as_bytes()).expect("yaml"),
         };
-        let err = vendor(&file, &scope(), Some(&recorded()), None, VENDORED).expect_err("missing op");
+        let err =
+            vendor(&file, &scope(), Some(&recorded()), None, VENDORED).expect_err("missing op");
         assert!(
             err.to_string()
                 .starts_with("operation `CreateRoomClientToken` is in scope (openapi/scope.toml) but not in the document"),
