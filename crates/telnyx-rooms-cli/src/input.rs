@@ -1,0 +1,205 @@
+//! Where secrets come from: the API key (environment or file) and tokens (environment or stdin).
+//!
+//! Never from arguments: those land in shell history and are visible to every user via `ps`.
+
+use std::io::{IsTerminal as _, Read as _};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::failure::Failure;
+
+/// The environment variable a refresh token may come from.
+pub(crate) const REFRESH_TOKEN_ENV: &str = "TELNYX_REFRESH_TOKEN";
+
+/// Which token of a `token create`/`refresh` output to pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// The client (access) token: `token` / `TELNYX_CLIENT_TOKEN`.
+    Client,
+    /// The refresh token: `refresh_token` / `TELNYX_REFRESH_TOKEN`.
+    Refresh,
+}
+
+impl Pick {
+    fn json_key(self) -> &'static str {
+        match self {
+            Self::Client => "token",
+            Self::Refresh => "refresh_token",
+        }
+    }
+
+    fn env_key(self) -> &'static str {
+        match self {
+            Self::Client => "TELNYX_CLIENT_TOKEN",
+            Self::Refresh => REFRESH_TOKEN_ENV,
+        }
+    }
+}
+
+/// The API key from `--api-key-file` (its first line) or else `TELNYX_API_KEY`.
+pub(crate) fn api_key(file: Option<&Path>, env: Option<String>) -> Result<Option<String>, Failure> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            Failure::usage(format!(
+                "cannot read the API key file {}: {err}",
+                path.display()
+            ))
+        })?;
+        let key = text.lines().next().unwrap_or_default().trim().to_owned();
+        if key.is_empty() {
+            return Err(Failure::usage(format!(
+                "the API key file {} is empty",
+                path.display()
+            )));
+        }
+        return Ok(Some(key));
+    }
+    Ok(env
+        .map(|key| key.trim().to_owned())
+        .filter(|key| !key.is_empty()))
+}
+
+/// The refresh token from `TELNYX_REFRESH_TOKEN`, else from standard input.
+pub(crate) fn refresh_token(env: Option<String>) -> Result<String, Failure> {
+    if let Some(token) = env.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        return Ok(token);
+    }
+    let input = read_stdin("the refresh token", REFRESH_TOKEN_ENV)?;
+    extract(&input, Pick::Refresh)
+}
+
+/// A token to inspect, from standard input.
+pub(crate) fn token_to_inspect(pick: Pick) -> Result<String, Failure> {
+    let input = read_stdin("the token", pick.env_key())?;
+    extract(&input, pick)
+}
+
+fn read_stdin(what: &str, env_key: &str) -> Result<String, Failure> {
+    let mut stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(Failure::usage(format!(
+            "pipe {what} on standard input (e.g. `printf %s \"${env_key}\" | telnyx-rooms …`); \
+             it is never taken as an argument"
+        )));
+    }
+    let mut input = String::new();
+    stdin
+        .read_to_string(&mut input)
+        .map_err(|err| Failure::usage(format!("cannot read standard input: {err}")))?;
+    Ok(input)
+}
+
+/// The token in `input`: the bare token, a JSON object holding it, or `KEY=value` lines.
+pub(crate) fn extract(input: &str, pick: Pick) -> Result<String, Failure> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(Failure::usage("standard input is empty; expected a token"));
+    }
+    if trimmed.starts_with('{') {
+        let value: Value = serde_json::from_str(trimmed).map_err(|err| {
+            Failure::usage(format!(
+                "standard input looks like JSON but is not valid: {err}"
+            ))
+        })?;
+        return value
+            .get(pick.json_key())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "the JSON on standard input has no string `{}`",
+                    pick.json_key()
+                ))
+            });
+    }
+    let prefix = format!("{}=", pick.env_key());
+    if let Some(line) = trimmed
+        .lines()
+        .map(|line| line.trim().trim_start_matches("export "))
+        .find(|line| line.starts_with(&prefix))
+    {
+        let value = &line[prefix.len()..];
+        return Ok(value.trim_matches('\'').trim_matches('"').to_owned());
+    }
+    if trimmed.contains(char::is_whitespace) {
+        return Err(Failure::usage(format!(
+            "standard input holds several words; expected one token, JSON with `{}`, or a `{}` line",
+            pick.json_key(),
+            prefix
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_bare_json_and_env_forms() {
+        assert_eq!(
+            extract("  abc.def.ghi\n", Pick::Refresh).ok(),
+            Some("abc.def.ghi".to_owned())
+        );
+        let json = r#"{"token":"access.t.k","refresh_token":"refresh.t.k"}"#;
+        assert_eq!(
+            extract(json, Pick::Refresh).ok(),
+            Some("refresh.t.k".to_owned())
+        );
+        assert_eq!(
+            extract(json, Pick::Client).ok(),
+            Some("access.t.k".to_owned())
+        );
+        let env =
+            "TELNYX_ROOM_ID=r\nTELNYX_CLIENT_TOKEN=access.t.k\nTELNYX_REFRESH_TOKEN=refresh.t.k\n";
+        assert_eq!(
+            extract(env, Pick::Refresh).ok(),
+            Some("refresh.t.k".to_owned())
+        );
+        assert_eq!(
+            extract(env, Pick::Client).ok(),
+            Some("access.t.k".to_owned())
+        );
+        assert_eq!(
+            extract("export TELNYX_REFRESH_TOKEN='r.t.k'", Pick::Refresh).ok(),
+            Some("r.t.k".to_owned())
+        );
+    }
+
+    #[test]
+    fn refuses_empty_ambiguous_and_incomplete_input() {
+        for (input, pick) in [
+            ("", Pick::Client),
+            ("   \n", Pick::Client),
+            ("two words", Pick::Client),
+            (r#"{"token": 5}"#, Pick::Client),
+            (r#"{"token":"a.b.c"}"#, Pick::Refresh),
+            ("{not json", Pick::Client),
+        ] {
+            let failure = extract(input, pick).expect_err(input);
+            assert_eq!(failure.exit_code(), 2, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn api_key_prefers_the_file_and_ignores_blank_values() {
+        let dir = std::env::temp_dir().join(format!("telnyx-rooms-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        let file = dir.join("key");
+        std::fs::write(&file, "KEY_FROM_FILE\nsecond line\n").expect("written");
+        assert_eq!(
+            api_key(Some(&file), Some("KEY_FROM_ENV".to_owned())).ok(),
+            Some(Some("KEY_FROM_FILE".to_owned()))
+        );
+        assert_eq!(
+            api_key(None, Some(" KEY ".to_owned())).ok(),
+            Some(Some("KEY".to_owned()))
+        );
+        assert_eq!(api_key(None, Some("  ".to_owned())).ok(), Some(None));
+        std::fs::write(&file, "\n").expect("written");
+        assert!(api_key(Some(&file), None).is_err());
+        assert!(api_key(Some(&dir.join("absent")), None).is_err());
+        std::fs::remove_dir_all(&dir).expect("cleaned up");
+    }
+}
