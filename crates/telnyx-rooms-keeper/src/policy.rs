@@ -1,0 +1,256 @@
+//! When to refresh (margin before expiry, jitter) and how to retry (backoff).
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// When keepers refresh and how they retry.
+///
+/// A token is refreshed `margin` before it expires, where `margin` is `margin_fraction` of the token's
+/// lifetime, clamped to `[min_margin, max_margin]` and never more than half the lifetime. The defaults
+/// (a quarter, 3 s to 5 min) refresh a 10 s token 3 s early, a 10 min token 150 s early and a 1 h token
+/// 5 min early. Each refresh is moved earlier still by a random part of `jitter × margin`, so sessions
+/// started together spread out instead of refreshing in the same instant.
+///
+/// The same rule, applied to the refresh token's lifetime, decides when a new pair is minted.
+///
+/// Failed calls that may succeed later are retried after `retry_initial`, doubling up to `retry_max`
+/// (half of each delay random), for as long as the current token is still valid.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RefreshPolicy {
+    margin_fraction: f64,
+    min_margin: Duration,
+    max_margin: Duration,
+    jitter: f64,
+    retry_initial: Duration,
+    retry_max: Duration,
+    start_timeout: Duration,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self {
+            margin_fraction: 0.25,
+            min_margin: Duration::from_secs(3),
+            max_margin: Duration::from_secs(300),
+            jitter: 0.5,
+            retry_initial: Duration::from_millis(250),
+            retry_max: Duration::from_secs(5),
+            start_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Clamps a user-supplied fraction into `[0, 1]`; NaN becomes `fallback`.
+fn fraction(value: f64, fallback: f64) -> f64 {
+    if value.is_nan() {
+        fallback
+    } else {
+        value.clamp(0.0, 1.0)
+    }
+}
+
+impl RefreshPolicy {
+    /// The defaults described on the type.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Refreshes this fraction of the lifetime before expiry (clamped to `0.0..=1.0`, then to the
+    /// margin bounds).
+    #[must_use]
+    pub fn margin_fraction(mut self, fraction_of_lifetime: f64) -> Self {
+        self.margin_fraction = fraction(fraction_of_lifetime, self.margin_fraction);
+        self
+    }
+
+    /// The smallest margin, for short-lived tokens (still capped at half the lifetime).
+    #[must_use]
+    pub fn min_margin(mut self, margin: Duration) -> Self {
+        self.min_margin = margin;
+        self
+    }
+
+    /// The largest margin, for long-lived tokens.
+    #[must_use]
+    pub fn max_margin(mut self, margin: Duration) -> Self {
+        self.max_margin = margin;
+        self
+    }
+
+    /// Always refreshes exactly this long before expiry (at most half the lifetime).
+    #[must_use]
+    pub fn fixed_margin(self, margin: Duration) -> Self {
+        self.margin_fraction(0.0)
+            .min_margin(margin)
+            .max_margin(margin)
+    }
+
+    /// Moves each refresh earlier by a random part of `fraction × margin` (clamped to `0.0..=1.0`;
+    /// `0.0` turns jitter off).
+    #[must_use]
+    pub fn jitter(mut self, fraction_of_margin: f64) -> Self {
+        self.jitter = fraction(fraction_of_margin, self.jitter);
+        self
+    }
+
+    /// Backoff before the first retry; it doubles on each further failure up to [`retry_max`](Self::retry_max).
+    #[must_use]
+    pub fn retry_initial(mut self, delay: Duration) -> Self {
+        self.retry_initial = delay;
+        self
+    }
+
+    /// Cap on the backoff between retries.
+    #[must_use]
+    pub fn retry_max(mut self, delay: Duration) -> Self {
+        self.retry_max = delay;
+        self
+    }
+
+    /// How long a new session may take to get its first token (retrying transient failures) before it
+    /// ends as [`EndReason::Expired`](crate::EndReason::Expired).
+    #[must_use]
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = timeout;
+        self
+    }
+
+    /// The margin for a token that lives `lifetime`, before jitter.
+    pub fn margin_for(&self, lifetime: Duration) -> Duration {
+        let floor = self.min_margin.min(self.max_margin);
+        lifetime
+            .mul_f64(self.margin_fraction)
+            .clamp(floor, self.max_margin)
+            .min(lifetime / 2)
+    }
+
+    /// When to act on something valid until `deadline`: its margin earlier, minus jitter, never before
+    /// `now`.
+    pub(crate) fn renew_at(
+        &self,
+        now: Instant,
+        deadline: Instant,
+        rng: &mut fastrand::Rng,
+    ) -> Instant {
+        let lifetime = deadline.saturating_duration_since(now);
+        let margin = self.margin_for(lifetime);
+        let early = margin.mul_f64(self.jitter * rng.f64());
+        deadline
+            .checked_sub(margin + early)
+            .map_or(now, |at| at.max(now))
+    }
+
+    /// Delay before retry number `attempt` (1-based): exponential with its upper half random.
+    pub(crate) fn backoff(&self, attempt: u32, rng: &mut fastrand::Rng) -> Duration {
+        let doublings = attempt.saturating_sub(1).min(30);
+        let base = self
+            .retry_initial
+            .saturating_mul(1 << doublings)
+            .min(self.retry_max);
+        base / 2 + (base / 2).mul_f64(rng.f64())
+    }
+
+    pub(crate) fn start_timeout_value(&self) -> Duration {
+        self.start_timeout
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margins_scale_from_ten_seconds_to_an_hour() {
+        let policy = RefreshPolicy::default();
+        assert_eq!(
+            policy.margin_for(Duration::from_secs(10)),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            policy.margin_for(Duration::from_secs(60)),
+            Duration::from_secs(15)
+        );
+        assert_eq!(
+            policy.margin_for(Duration::from_secs(600)),
+            Duration::from_secs(150)
+        );
+        assert_eq!(
+            policy.margin_for(Duration::from_secs(3600)),
+            Duration::from_secs(300)
+        );
+        // Never more than half the lifetime, however large the floor.
+        assert_eq!(
+            policy.margin_for(Duration::from_secs(4)),
+            Duration::from_secs(2)
+        );
+    }
+
+    #[test]
+    fn fixed_margin_ignores_lifetime() {
+        let policy = RefreshPolicy::new().fixed_margin(Duration::from_secs(7));
+        assert_eq!(
+            policy.margin_for(Duration::from_secs(600)),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            policy.margin_for(Duration::from_secs(3600)),
+            Duration::from_secs(7)
+        );
+    }
+
+    #[test]
+    fn nonsense_fractions_are_clamped() {
+        let policy = RefreshPolicy::new().margin_fraction(f64::NAN).jitter(7.0);
+        assert_eq!(policy.margin_fraction, 0.25);
+        assert_eq!(policy.jitter, 1.0);
+        let policy = policy.margin_fraction(-3.0);
+        assert_eq!(
+            policy.margin_for(Duration::from_secs(600)),
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_to_the_cap_with_half_jitter() {
+        let policy = RefreshPolicy::default();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for (attempt, base_ms) in [
+            (1, 250),
+            (2, 500),
+            (3, 1000),
+            (4, 2000),
+            (5, 4000),
+            (6, 5000),
+            (60, 5000),
+        ] {
+            let delay = policy.backoff(attempt, &mut rng);
+            assert!(
+                delay >= Duration::from_millis(base_ms / 2),
+                "{attempt}: {delay:?}"
+            );
+            assert!(
+                delay <= Duration::from_millis(base_ms),
+                "{attempt}: {delay:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn renew_at_stays_within_margin_and_jitter_window() {
+        let policy = RefreshPolicy::default();
+        let mut rng = fastrand::Rng::with_seed(1);
+        let now = Instant::now();
+        let deadline = now + Duration::from_secs(600);
+        for _ in 0..1000 {
+            let at = policy.renew_at(now, deadline, &mut rng);
+            // margin 150 s, jitter up to 75 s more.
+            assert!(at <= deadline - Duration::from_secs(150));
+            assert!(at >= deadline - Duration::from_secs(225));
+        }
+        // Something already expired is acted on now, not in the past.
+        assert_eq!(policy.renew_at(now, now, &mut rng), now);
+    }
+}

@@ -1,0 +1,174 @@
+//! What subscribers see: a session's `Status` and, once it is over, its `EndReason`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+
+use crate::Token;
+
+/// Where a session stands. Subscribers receive a new value each time the token changes or the session
+/// ends.
+#[non_exhaustive]
+pub enum Status<E> {
+    /// Getting the first token.
+    Starting,
+    /// A token is held and will be kept fresh.
+    Active(Token),
+    /// A token is held, but the session cannot outlive its refresh token: the source has no API key to
+    /// mint a new pair. Refreshes go on until then; the session ends when the last token expires.
+    Ending {
+        /// The current token.
+        token: Token,
+        /// When the refresh token expires, on the server's clock.
+        refresh_token_expires_at: DateTime<Utc>,
+        /// The local instant after which the refresh token is treated as expired.
+        refresh_token_valid_until: Instant,
+    },
+    /// The session is over; no token of it is valid any more.
+    Ended(EndReason<E>),
+}
+
+impl<E> Status<E> {
+    /// The current token, if it is still valid now (never an expired one, even if the keeper is behind).
+    pub fn token(&self) -> Option<&Token> {
+        match self {
+            Status::Active(token) | Status::Ending { token, .. } => {
+                Some(token).filter(|t| t.is_valid())
+            }
+            Status::Starting | Status::Ended(_) => None,
+        }
+    }
+
+    /// Why the session ended, once it has.
+    pub fn end_reason(&self) -> Option<&EndReason<E>> {
+        match self {
+            Status::Ended(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// Whether the session is over.
+    pub fn is_ended(&self) -> bool {
+        matches!(self, Status::Ended(_))
+    }
+}
+
+impl<E> Clone for Status<E> {
+    fn clone(&self) -> Self {
+        match self {
+            Status::Starting => Status::Starting,
+            Status::Active(token) => Status::Active(token.clone()),
+            Status::Ending {
+                token,
+                refresh_token_expires_at,
+                refresh_token_valid_until,
+            } => Status::Ending {
+                token: token.clone(),
+                refresh_token_expires_at: *refresh_token_expires_at,
+                refresh_token_valid_until: *refresh_token_valid_until,
+            },
+            Status::Ended(reason) => Status::Ended(reason.clone()),
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Status<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::Starting => f.write_str("Starting"),
+            Status::Active(token) => f.debug_tuple("Active").field(token).finish(),
+            Status::Ending {
+                token,
+                refresh_token_expires_at,
+                ..
+            } => f
+                .debug_struct("Ending")
+                .field("token", token)
+                .field("refresh_token_expires_at", refresh_token_expires_at)
+                .finish(),
+            Status::Ended(reason) => f.debug_tuple("Ended").field(reason).finish(),
+        }
+    }
+}
+
+/// Why a session ended.
+#[non_exhaustive]
+pub enum EndReason<E> {
+    /// Stopped by its owner: the keeper, session handle or pool was stopped or dropped.
+    Stopped,
+    /// The source failed with an error that retrying cannot fix (403, unknown room, missing API key, ...).
+    Failed(Arc<E>),
+    /// No new token could be had before the current one expired (or, for a new session, within the start
+    /// timeout): every attempt failed with a transient error, the last of which is kept.
+    Expired {
+        /// The last transient error, if any attempt finished.
+        last_error: Option<Arc<E>>,
+    },
+    /// The refresh token expired and the source has no API key to mint a new pair; announced ahead of
+    /// time by [`Status::Ending`].
+    RefreshTokenExpired,
+    /// The server returned a token that was already expired by its own clock.
+    UnusableToken,
+}
+
+impl<E> Clone for EndReason<E> {
+    fn clone(&self) -> Self {
+        match self {
+            EndReason::Stopped => EndReason::Stopped,
+            EndReason::Failed(error) => EndReason::Failed(Arc::clone(error)),
+            EndReason::Expired { last_error } => EndReason::Expired {
+                last_error: last_error.clone(),
+            },
+            EndReason::RefreshTokenExpired => EndReason::RefreshTokenExpired,
+            EndReason::UnusableToken => EndReason::UnusableToken,
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for EndReason<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndReason::Stopped => f.write_str("Stopped"),
+            EndReason::Failed(error) => f.debug_tuple("Failed").field(error).finish(),
+            EndReason::Expired { last_error } => f
+                .debug_struct("Expired")
+                .field("last_error", last_error)
+                .finish(),
+            EndReason::RefreshTokenExpired => f.write_str("RefreshTokenExpired"),
+            EndReason::UnusableToken => f.write_str("UnusableToken"),
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for EndReason<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndReason::Stopped => f.write_str("token session stopped"),
+            EndReason::Failed(error) => write!(f, "token session failed: {error}"),
+            EndReason::Expired {
+                last_error: Some(error),
+            } => write!(f, "token expired before it could be renewed: {error}"),
+            EndReason::Expired { last_error: None } => {
+                f.write_str("token expired before it could be renewed")
+            }
+            EndReason::RefreshTokenExpired => {
+                f.write_str("refresh token expired and no API key is set to mint a new one")
+            }
+            EndReason::UnusableToken => f.write_str("server returned an already expired token"),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for EndReason<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EndReason::Failed(error)
+            | EndReason::Expired {
+                last_error: Some(error),
+            } => Some(error.as_ref()),
+            _ => None,
+        }
+    }
+}
