@@ -449,9 +449,13 @@ async fn unmatched(State(shared): State<Arc<Shared>>, request: Request) -> Respo
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
     let arrival = Arrival::new(received_at, &parts, &body);
-    let known_path = router_paths().any(|path| path_matches(&path, parts.uri.path()));
-    let error = if known_path {
-        let allowed: Vec<&str> = operations::ALL.iter().map(|op| op.method).collect();
+    let mut allowed: Vec<&str> = operations::ALL
+        .iter()
+        .filter(|op| path_matches(&format!("{}{}", base_path(), op.path), parts.uri.path()))
+        .map(|op| op.method)
+        .collect();
+    allowed.dedup();
+    let error = if !allowed.is_empty() {
         ApiError::one(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorEntry::new(
@@ -474,12 +478,6 @@ async fn unmatched(State(shared): State<Arc<Shared>>, request: Request) -> Respo
     };
     let response = error_response(&shared, &error);
     arrival.answered(&shared, UNMATCHED_ROUTE, None, response)
-}
-
-fn router_paths() -> impl Iterator<Item = String> {
-    operations::ALL
-        .iter()
-        .map(|op| format!("{}{}", base_path(), op.path))
 }
 
 /// Whether `path` fits the template `pattern` (`{name}` matches one non-empty segment).

@@ -191,6 +191,10 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_error_bodies() {
     assert_eq!(response.status(), 405);
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["errors"][0]["title"], "Bad Request");
+    assert_eq!(
+        body["errors"][0]["detail"],
+        "GET is not allowed here; use POST."
+    );
     assert_eq!(server.attempts(telnyx_rooms_mock::UNMATCHED_ROUTE), 4);
 }
 
