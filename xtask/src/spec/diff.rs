@@ -679,3 +679,91 @@ fn presence(value: Option<&Value>) -> &'static str {
 pub(super) fn component_name(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn contract(doc: Value) -> Contract {
+        let scope = Scope {
+            operations: vec!["Op".into()],
+            tags: vec![],
+        };
+        Contract::from_doc(&doc, &scope).expect("valid contract")
+    }
+
+    fn base() -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "servers": [{"url": "https://api.example.com/v2"}],
+            "security": [{"key": []}],
+            "paths": {"/x/{id}": {"post": {
+                "operationId": "Op",
+                "parameters": [{"in": "path", "name": "id", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {"201": {"description": "ok"}}
+            }}},
+            "components": {"securitySchemes": {"key": {"type": "http", "scheme": "bearer"}}}
+        })
+    }
+
+    fn lines(old: Value, new: Value) -> Vec<String> {
+        compare(&contract(old), &contract(new))
+            .expect("compares")
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} {}: {} [{}]",
+                    c.class.name(),
+                    c.operation,
+                    c.location,
+                    c.message,
+                    c.kind
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn operation_level_changes_are_classified() {
+        let mut new = base();
+        new["servers"][0]["url"] = json!("https://api.example.com/v3");
+        let op = &mut new["paths"]["/x/{id}"]["post"];
+        op["security"] = json!([]);
+        op["parameters"] = json!([
+            {"in": "path", "name": "id", "required": true, "schema": {"type": "string"}},
+            {"in": "query", "name": "dry_run", "schema": {"type": "boolean"}},
+            {"in": "header", "name": "X-Tenant", "required": true, "schema": {"type": "string"}}
+        ]);
+        op["requestBody"]["required"] = json!(false);
+        op["requestBody"]["content"] = json!({"text/plain": {"schema": {"type": "string"}}});
+        assert_eq!(
+            lines(base(), new),
+            [
+                "breaking (document) servers: default server https://api.example.com/v2 → https://api.example.com/v3 [server-changed]",
+                "breaking Op header parameter X-Tenant: new required parameter [parameter-added]",
+                "breaking Op request body: application/json no longer offered [media-type-removed]",
+                "non-breaking Op security: key → none [security-relaxed]",
+                "non-breaking Op query parameter dry_run: new optional parameter [parameter-added]",
+                "non-breaking Op request body: now optional [body-optional]",
+                "non-breaking Op request body (text/plain): text/plain now offered [media-type-added]",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_scheme_that_changes_kind_under_the_same_name_is_breaking() {
+        let mut new = base();
+        new["components"]["securitySchemes"]["key"] =
+            json!({"type": "apiKey", "in": "header", "name": "X-Key"});
+        assert_eq!(
+            lines(base(), new),
+            [
+                "breaking Op security: scheme `key` http bearer → apiKey in header [security-scheme-changed]"
+            ]
+        );
+    }
+}

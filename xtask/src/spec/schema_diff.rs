@@ -674,3 +674,208 @@ fn integer_type(format: Option<&str>, lower: Bound, upper: Bound) -> &'static st
     };
     picked.unwrap_or("i64")
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::change::Class;
+    use super::super::contract::Contract;
+    use super::super::diff::compare;
+    use super::super::scope::Scope;
+
+    /// A one-operation document whose request body is `request` and 200 body is `response`.
+    fn doc(request: Value, response: Value) -> Contract {
+        let doc = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"post": {
+                "operationId": "Op",
+                "requestBody": {"content": {"application/json": {"schema": request}}},
+                "responses": {"200": {"content": {"application/json": {"schema": response}}}}
+            }}}
+        });
+        let scope = Scope {
+            operations: vec!["Op".into()],
+            tags: vec![],
+        };
+        Contract::from_doc(&doc, &scope).expect("valid contract")
+    }
+
+    /// `(class, location, message)` of every change from `old` to `new`.
+    fn changes(old: &Contract, new: &Contract) -> Vec<(Class, String, String)> {
+        compare(old, new)
+            .expect("compares")
+            .into_iter()
+            .map(|change| (change.class, change.location, change.message))
+            .collect()
+    }
+
+    fn one(class: Class, location: &str, message: &str) -> Vec<(Class, String, String)> {
+        vec![(class, location.into(), message.into())]
+    }
+
+    #[test]
+    fn enum_values_break_requests_when_removed_and_responses_when_added() {
+        let small = json!({"type": "string", "enum": ["a"]});
+        let large = json!({"type": "string", "enum": ["a", "b"]});
+        let (before, after) = (doc(large.clone(), small.clone()), doc(small, large));
+        assert_eq!(
+            changes(&before, &after),
+            [
+                (
+                    Class::Breaking,
+                    "request body".into(),
+                    "enum values removed \"b\"".into()
+                ),
+                (
+                    Class::Breaking,
+                    "response 200 body".into(),
+                    "enum values added \"b\"".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            changes(&after, &before),
+            [
+                (
+                    Class::NonBreaking,
+                    "request body".into(),
+                    "enum values added \"b\"".into()
+                ),
+                (
+                    Class::NonBreaking,
+                    "response 200 body".into(),
+                    "enum values removed \"b\"".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bound_that_changes_the_generated_integer_type_is_breaking_even_when_it_widens() {
+        let zero = json!({"type": "integer", "minimum": 0});
+        let one_up = json!({"type": "integer", "minimum": 1});
+        let ten = json!({"type": "integer", "minimum": 10});
+        assert_eq!(
+            changes(
+                &doc(json!({}), one_up.clone()),
+                &doc(json!({}), zero.clone())
+            ),
+            one(
+                Class::Breaking,
+                "response 200 body",
+                "minimum 1 → 0 (widened); the generated type changes NonZeroU64 → u64"
+            )
+        );
+        // 10 → 1 would widen a request, but turns i64 into NonZeroU64.
+        assert_eq!(
+            changes(&doc(ten.clone(), json!({})), &doc(one_up, json!({})))[0].0,
+            Class::Breaking
+        );
+        // A bound that keeps the type: widening a request is fine, responses never mind.
+        let eleven = json!({"type": "integer", "minimum": 11});
+        assert_eq!(
+            changes(&doc(eleven.clone(), eleven.clone()), &doc(ten.clone(), ten)),
+            [
+                (
+                    Class::NonBreaking,
+                    "request body".into(),
+                    "minimum 11 → 10 (widened)".into()
+                ),
+                (
+                    Class::NonBreaking,
+                    "response 200 body".into(),
+                    "minimum 11 → 10 (widened)".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_format_the_generator_ignores_is_not_breaking() {
+        let jwt = json!({"type": "string", "format": "jwt"});
+        let plain = json!({"type": "string"});
+        let date = json!({"type": "string", "format": "date-time"});
+        assert_eq!(
+            changes(&doc(json!({}), jwt.clone()), &doc(json!({}), plain.clone())),
+            one(
+                Class::NonBreaking,
+                "response 200 body",
+                "format jwt → (none) (the generated type stays String)"
+            )
+        );
+        assert_eq!(
+            changes(&doc(json!({}), plain), &doc(json!({}), date)),
+            one(
+                Class::Breaking,
+                "response 200 body",
+                "format (none) → date-time: the generated type changes String → DateTime<Utc>"
+            )
+        );
+    }
+
+    #[test]
+    fn nullability_and_closed_objects_follow_the_direction_of_data() {
+        let text = json!({"type": "string"});
+        let nullable = json!({"type": ["string", "null"]});
+        assert_eq!(
+            changes(
+                &doc(text.clone(), text.clone()),
+                &doc(nullable.clone(), nullable)
+            ),
+            [
+                (
+                    Class::Breaking,
+                    "response 200 body".into(),
+                    "may now be null".into()
+                ),
+                (
+                    Class::NonBreaking,
+                    "request body".into(),
+                    "now accepts null".into()
+                ),
+            ]
+        );
+        let open = json!({"type": "object"});
+        let closed = json!({"type": "object", "additionalProperties": false});
+        assert_eq!(
+            changes(
+                &doc(json!({}), open.clone()),
+                &doc(json!({}), closed.clone())
+            ),
+            one(
+                Class::Breaking,
+                "response 200 body",
+                "unknown fields are now refused"
+            )
+        );
+        assert_eq!(
+            changes(&doc(closed, json!({})), &doc(open, json!({})))[0].0,
+            Class::NonBreaking
+        );
+    }
+
+    #[test]
+    fn composition_and_unknown_keywords_are_flagged_for_review() {
+        let one_of = |n: usize| json!({"oneOf": vec![json!({"type": "string"}); n]});
+        assert_eq!(
+            changes(&doc(json!({}), one_of(1)), &doc(json!({}), one_of(2))),
+            one(
+                Class::Breaking,
+                "response 200 body",
+                "oneOf with 1 schemas [inline] → 2 [inline, inline]"
+            )
+        );
+        let plain = json!({"type": "string"});
+        let odd = json!({"type": "string", "not": {"enum": [""]}});
+        assert_eq!(
+            changes(&doc(plain.clone(), json!({})), &doc(odd, json!({})))[0],
+            (
+                Class::Breaking,
+                "request body".into(),
+                "not (none) → {\"enum\":[\"\"]} (not classified by this tool; review it)".into()
+            )
+        );
+    }
+}

@@ -294,6 +294,18 @@ mod tests {
     }
 
     #[test]
+    fn selecting_by_tag_finds_the_same_operations_in_the_whole_document() {
+        let by_tag = Scope {
+            operations: vec![],
+            tags: vec!["Rooms Client Tokens".into()],
+        };
+        let by_tag = subset::extract(&newest().doc, &by_tag).expect("extracts");
+        let by_id = subset::extract(&newest().doc, &scope()).expect("extracts");
+        assert_eq!(by_tag.operations, by_id.operations);
+        assert_eq!(by_tag.doc, by_id.doc);
+    }
+
+    #[test]
     fn the_recorded_revision_reproduces_the_committed_files_byte_for_byte() {
         let recorded = recorded();
         assert_eq!(recorded.upstream.commit, NEWEST);
