@@ -419,7 +419,7 @@ fn api_errors_exit_3_with_status_code_title_detail_and_request_id() {
         "HTTP 403",
         "code 10010",
         "Authorization failed",
-        "expected a refresh token",
+        "expected `typ` refresh, got access",
         "request id ",
     ] {
         assert!(run.stderr.contains(expected), "{expected:?} in {run:?}");

@@ -130,6 +130,8 @@ async fn main() {
         .start()
         .await
         .expect("the mock starts");
+    // Needed when reqwest's `rustls-no-provider` feature is unified in from the facade.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(in_flight)
         .build()

@@ -44,7 +44,7 @@ fn create(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
     let now = shared.clock.now();
     let access = shared
         .signer
-        .mint(TokenKind::Access, room, shared.account, now, token_ttl);
+        .mint(TokenKind::Client, room, shared.account, now, token_ttl);
     let refresh = shared
         .signer
         .mint(TokenKind::Refresh, room, shared.account, now, refresh_ttl);
@@ -81,7 +81,7 @@ fn refresh(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
     let account = TokenSigner::account_of(&claims).unwrap_or(shared.account);
     let access = shared
         .signer
-        .mint(TokenKind::Access, room, account, now, token_ttl);
+        .mint(TokenKind::Client, room, account, now, token_ttl);
     let body = types::RefreshRoomClientTokenResponse {
         data: Some(types::RefreshRoomClientTokenResponseData {
             token_expires_at: Some(expiry(&access)?),

@@ -31,6 +31,7 @@
 //!     "{}/rooms/0ccc7b54-4df3-4bca-a65a-3da1ecc777f0/actions/generate_join_client_token",
 //!     server.base_url()
 //! );
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let http = reqwest::Client::new();
 //! let first = http.post(&url).bearer_auth("KEY").json(&serde_json::json!({})).send().await?;
 //! assert_eq!(first.status(), 503);

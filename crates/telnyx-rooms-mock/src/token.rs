@@ -30,20 +30,22 @@ const SUBJECT_PREFIX: &str = "telnyx:users:";
 /// Seconds `nbf` lies before `iat`, as in Telnyx's tokens: a verifier a second behind still accepts it.
 const NOT_BEFORE_LEEWAY_SECS: i64 = 1;
 
-/// Whether a token lets its holder join a room (`access`) or obtain a new access token (`refresh`).
+/// Whether a token lets its holder join a room (a client token) or obtain new client tokens (a
+/// refresh token). Displayed as its `typ` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
 pub enum TokenKind {
-    /// A client token: joins the room until it expires.
-    Access,
-    /// A refresh token: buys new client tokens for the same room until it expires.
+    /// A client token (`typ: access`): joins the room until it expires.
+    #[serde(rename = "access")]
+    Client,
+    /// A refresh token (`typ: refresh`): buys new client tokens for the same room until it expires.
+    #[serde(rename = "refresh")]
     Refresh,
 }
 
 impl fmt::Display for TokenKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::Access => "access",
+            Self::Client => "access",
             Self::Refresh => "refresh",
         })
     }
@@ -150,8 +152,8 @@ pub enum TokenError {
     /// The signature does not verify against this server's key.
     #[error("the token signature is invalid")]
     BadSignature,
-    /// An access token where a refresh token was expected, or the reverse.
-    #[error("expected a {expected} token, got a {found} token")]
+    /// A client token where a refresh token was expected, or the reverse.
+    #[error("expected `typ` {expected}, got {found}")]
     WrongKind {
         /// The kind the operation needs.
         expected: TokenKind,
@@ -361,7 +363,7 @@ mod tests {
     #[test]
     fn minted_token_has_telnyx_header_and_claim_shape() {
         let signer = TokenSigner::from_passphrase("test");
-        let minted = signer.mint(TokenKind::Access, ROOM, ACCOUNT, at(1_619_093_695), 600);
+        let minted = signer.mint(TokenKind::Client, ROOM, ACCOUNT, at(1_619_093_695), 600);
         let header = minted.token.split('.').next().expect("a header segment");
         assert_eq!(
             URL_SAFE_NO_PAD.decode(header).expect("base64url"),
@@ -431,9 +433,9 @@ mod tests {
             Err(TokenError::NotYetValid)
         );
         assert_eq!(
-            signer.verify(&refresh.token, TokenKind::Access, ROOM, at(1_000)),
+            signer.verify(&refresh.token, TokenKind::Client, ROOM, at(1_000)),
             Err(TokenError::WrongKind {
-                expected: TokenKind::Access,
+                expected: TokenKind::Client,
                 found: TokenKind::Refresh
             })
         );
@@ -508,7 +510,7 @@ mod tests {
     #[test]
     fn debug_of_minted_token_hides_the_token() {
         let signer = TokenSigner::from_passphrase("test");
-        let minted = signer.mint(TokenKind::Access, ROOM, ACCOUNT, at(1_000), 60);
+        let minted = signer.mint(TokenKind::Client, ROOM, ACCOUNT, at(1_000), 60);
         let shown = format!("{minted:?}");
         assert!(!shown.contains(&minted.token), "{shown}");
         assert!(shown.contains("[REDACTED]"));

@@ -73,7 +73,7 @@ async fn create_mints_access_and_refresh_tokens_whose_expiry_matches_the_claims(
     // The server's key verifies both, each only as its own kind.
     assert!(
         server
-            .verify_token(&answer.data("token"), TokenKind::Access, room())
+            .verify_token(&answer.data("token"), TokenKind::Client, room())
             .is_ok()
     );
     assert!(
@@ -172,7 +172,7 @@ async fn refresh_needs_no_api_key() {
 #[tokio::test]
 async fn unknown_routes_are_404_and_wrong_methods_405_with_error_bodies() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
-    let http = reqwest::Client::new();
+    let http = support::http();
     for path in ["/rooms", "/rooms/x/actions/nope", "/../v3/rooms"] {
         let response = http
             .post(format!("{}{path}", server.base_url()))
@@ -420,7 +420,7 @@ async fn refresh_with_the_token_from_create_returns_a_new_access_token() {
     );
     assert!(
         server
-            .verify_token(&token, TokenKind::Access, room())
+            .verify_token(&token, TokenKind::Client, room())
             .is_ok()
     );
 }
@@ -468,7 +468,10 @@ async fn refresh_refuses_an_access_token_another_room_another_key_and_garbage() 
     let created = create(&server, ROOM, json!({})).await;
 
     let detail = refresh_refusal(&server, ROOM, &created.data("token")).await;
-    assert!(detail.contains("expected a refresh token"), "{detail}");
+    assert!(
+        detail.contains("expected `typ` refresh, got access"),
+        "{detail}"
+    );
 
     let detail = refresh_refusal(&server, OTHER_ROOM, &created.data("refresh_token")).await;
     assert!(detail.contains(OTHER_ROOM), "{detail}");

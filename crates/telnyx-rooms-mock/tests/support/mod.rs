@@ -12,6 +12,13 @@ pub const OTHER_ROOM: &str = "9e2a0cbe-ce66-411e-a1ac-468f0b103c9a";
 pub const CREATE: Operation = operations::CREATE_ROOM_CLIENT_TOKEN;
 pub const REFRESH: Operation = operations::REFRESH_ROOM_CLIENT_TOKEN;
 
+/// A plain-HTTP client. When the workspace builds the facade too, reqwest's `rustls-no-provider`
+/// feature is unified in, and building any client then needs a process-wide crypto provider.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// The URL of `operation` for `room`, built from the spec's path template.
 pub fn url(server: &MockServer, operation: &Operation, room: &str) -> String {
     format!(
@@ -52,7 +59,7 @@ pub struct Call {
 
 impl Call {
     pub fn new(server: &MockServer, operation: &Operation, room: &str) -> Self {
-        let request = reqwest::Client::new().post(url(server, operation, room));
+        let request = http().post(url(server, operation, room));
         let request = if operation.requires_api_key() {
             request.bearer_auth("KEY_TEST")
         } else {
@@ -63,7 +70,7 @@ impl Call {
 
     pub fn without_auth(server: &MockServer, operation: &Operation, room: &str) -> Self {
         Self {
-            request: reqwest::Client::new().post(url(server, operation, room)),
+            request: http().post(url(server, operation, room)),
         }
     }
 
