@@ -9,7 +9,8 @@ use super::scope::{METHODS, Scope, SelectedOperation};
 use crate::spec_file::escape_pointer_token;
 
 /// Top-level keys carried into the subset, when upstream has them. Everything else (`webhooks`,
-/// top-level extensions) describes operations outside the scope.
+/// top-level extensions) describes operations outside the scope; `jsonSchemaDialect` is left out
+/// too, as code generation (OpenAPI 3.0) cannot honour another dialect.
 const KEPT_TOP_LEVEL: [&str; 8] = [
     "openapi",
     "info",
