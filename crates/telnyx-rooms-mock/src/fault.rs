@@ -44,7 +44,8 @@ pub enum FaultAction {
 ///
 /// Text form (the [`FAULT_HEADER`] value and `--fault` of the binary): `;`-separated directives,
 /// `status=503`, `retry-after=2`, `delay=250ms`, `reset`, `malformed-json`,
-/// `missing-fields[=token,token_expires_at]`, `times=2`, `key=my-test`, `op=CreateRoomClientToken`.
+/// `missing-fields[=token,token_expires_at]`, `header=x-should-retry:false`, `times=2`,
+/// `key=my-test`, `op=CreateRoomClientToken`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -61,6 +62,7 @@ pub struct Fault {
     times: Option<u32>,
     key: Option<String>,
     operation: Option<String>,
+    headers: Vec<(String, String)>,
 }
 
 impl Fault {
@@ -146,6 +148,21 @@ impl Fault {
     pub fn for_operation(mut self, operation_id: impl Into<String>) -> Self {
         self.operation = Some(operation_id.into());
         self
+    }
+
+    /// Adds a header to the answer, whatever it is (e.g. `x-should-retry: false` on a 503, or
+    /// `retry-after-ms: 1500` on a 429). Text form: `header=name:value`, repeatable.
+    ///
+    /// A name or value that cannot be an HTTP header is left out of the answer.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The extra response headers.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
     }
 
     /// The delay, if any.
@@ -244,6 +261,18 @@ impl FromStr for Fault {
                     fault.key = Some(needs()?.to_owned());
                     None
                 }
+                "header" => {
+                    let (name, value) = needs()?
+                        .split_once(':')
+                        .map(|(n, v)| (n.trim(), v.trim()))
+                        .filter(|(n, v)| {
+                            axum::http::HeaderName::try_from(*n).is_ok()
+                                && axum::http::HeaderValue::try_from(*v).is_ok()
+                        })
+                        .ok_or_else(|| fail("`header` must be `name:value`".to_owned()))?;
+                    fault.headers.push((name.to_owned(), value.to_owned()));
+                    None
+                }
                 "op" | "operation" => {
                     fault.operation = Some(needs()?.to_owned());
                     None
@@ -270,8 +299,8 @@ impl FromStr for Fault {
             (_, Some(_)) => return Err(fail("`retry-after` needs `status`".to_owned())),
             _ => {}
         }
-        if fault.action.is_none() && fault.delay.is_none() {
-            return Err(fail("name a delay or an action".to_owned()));
+        if fault.action.is_none() && fault.delay.is_none() && fault.headers.is_empty() {
+            return Err(fail("name a delay, an action or a header".to_owned()));
         }
         Ok(fault)
     }
@@ -316,6 +345,9 @@ impl fmt::Display for Fault {
         }
         if let Some(key) = &self.key {
             parts.push(format!("key={key}"));
+        }
+        for (name, value) in &self.headers {
+            parts.push(format!("header={name}:{value}"));
         }
         if let Some(op) = &self.operation {
             parts.push(format!("op={op}"));
@@ -448,6 +480,13 @@ mod tests {
                 "reset;delay=1s",
                 Fault::reset().with_delay(Duration::from_secs(1)),
             ),
+            (
+                "status=503;header=x-should-retry:false;header=retry-after-ms: 1500",
+                Fault::status(503)
+                    .header("x-should-retry", "false")
+                    .header("retry-after-ms", "1500"),
+            ),
+            ("header=x-a:b", Fault::default().header("x-a", "b")),
         ];
         for (text, expected) in cases {
             assert_eq!(text.parse::<Fault>(), Ok(expected), "{text}");
@@ -462,6 +501,7 @@ mod tests {
             "missing-fields=token",
             "missing-fields",
             "malformed-json;times=1",
+            "status=503;times=1;header=x-should-retry:false",
         ] {
             let fault: Fault = text.parse().expect("valid");
             assert_eq!(fault.to_string(), text);
@@ -482,6 +522,8 @@ mod tests {
             "delay=soon",
             "times=-1",
             "explode",
+            "header=novalue",
+            "header=bad name:v",
         ] {
             assert!(text.parse::<Fault>().is_err(), "{text:?} should be refused");
         }

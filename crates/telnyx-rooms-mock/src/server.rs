@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts as _, Path, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use chrono::{DateTime, Utc};
@@ -439,6 +439,15 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
             }
         }
     };
+    let mut response = response;
+    for (name, value) in fault.iter().flat_map(Fault::headers) {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
     let fault_text = fault.map(|fault| fault.to_string());
     arrival.answered(&shared, operation.operation_id, fault_text, response)
 }

@@ -71,6 +71,24 @@ async fn a_429_carries_retry_after() {
 }
 
 #[tokio::test]
+async fn a_fault_can_add_headers_to_any_answer() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let failed = create_with_fault(
+        &server,
+        "status=429;retry-after=9;header=retry-after-ms:1500;header=retry-after:3",
+    )
+    .await;
+    assert_eq!(failed.headers["retry-after-ms"], "1500");
+    assert_eq!(
+        failed.headers["retry-after"], "3",
+        "a fault header overrides"
+    );
+    let ok = create_with_fault(&server, "header=x-should-retry:false").await;
+    assert_eq!(ok.status, 201);
+    assert_eq!(ok.headers["x-should-retry"], "false");
+}
+
+#[tokio::test]
 async fn status_faults_answer_before_validation() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
     let answer = Call::without_auth(&server, &CREATE, "not-a-uuid")
