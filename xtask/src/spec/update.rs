@@ -44,6 +44,8 @@ pub struct Vendoring {
     pub text: String,
     /// The provenance record for it.
     pub provenance: Provenance,
+    /// Whether the text is upstream's own (else the data re-serialised as JSON).
+    pub verbatim: bool,
 }
 
 /// Runs `spec update`: writes the vendored file and provenance, then regenerates the code.
@@ -66,6 +68,13 @@ pub fn run(workspace: &Workspace, args: &UpdateArgs) -> Result<()> {
     )
     .with_context(|| format!("cannot take {} in", args.from.display()))?;
     let cut = started.elapsed();
+    if !vendoring.verbatim {
+        eprintln!(
+            "note: {} is not laid out as block YAML this tool can slice, so the vendored file \
+             holds the kept data as JSON; the contract is the same, the text is not upstream's",
+            args.from.display()
+        );
+    }
 
     let spec_changed = write_if_changed(&workspace.spec(), &vendoring.text)?;
     let provenance_changed = recorded.as_ref() != Some(&vendoring.provenance);
@@ -159,7 +168,7 @@ pub fn vendor(
         date,
         sha256: upstream_sha,
     };
-    let text = render(upstream, &subset.doc, &upstream_record)?;
+    let (text, verbatim) = render(upstream, &subset.doc, &upstream_record)?;
     let provenance = Provenance {
         vendored: Vendored {
             file: vendored_name.to_string(),
@@ -171,15 +180,18 @@ pub fn vendor(
         subset,
         text,
         provenance,
+        verbatim,
     })
 }
 
 /// The vendored file: a header saying where it comes from, then the subset in upstream's own
-/// text (see [`verbatim`]), or as JSON (which is YAML) when that text cannot be sliced safely.
-pub fn render(upstream: &SpecFile, subset: &Value, record: &Upstream) -> Result<String> {
+/// text (see [`verbatim`]), or as JSON (which is YAML) when that text cannot be sliced safely;
+/// says which.
+pub fn render(upstream: &SpecFile, subset: &Value, record: &Upstream) -> Result<(String, bool)> {
     let verbatim = std::str::from_utf8(&upstream.bytes)
         .ok()
         .and_then(|text| verbatim::render(text, &upstream.doc, subset));
+    let copied = verbatim.is_some();
     let (how, body) = match verbatim {
         Some(body) => ("Each block is copied byte for byte from upstream", body),
         None => (
@@ -187,7 +199,7 @@ pub fn render(upstream: &SpecFile, subset: &Value, record: &Upstream) -> Result<
             format!("{}\n", serde_json::to_string_pretty(subset)?),
         ),
     };
-    Ok(format!(
+    let text = format!(
         "# Telnyx's OpenAPI document cut down to the operations this SDK covers. Do not edit by hand:\n\
          # written by `cargo xtask spec update` from {repository} {path}\n\
          # at commit {commit} ({date}).\n\
@@ -200,7 +212,8 @@ pub fn render(upstream: &SpecFile, subset: &Value, record: &Upstream) -> Result<
         path = record.path,
         commit = record.commit,
         date = record.date,
-    ))
+    );
+    Ok((text, copied))
 }
 
 fn check_commit(commit: &str) -> Result<()> {
@@ -321,6 +334,7 @@ mod tests {
         assert_eq!(vendoring.provenance, recorded);
         let again = vendor(newest(), &scope(), Some(&recorded), None, VENDORED).expect("vendors");
         assert_eq!(again.text, vendoring.text, "same input, same bytes");
+        assert!(vendoring.verbatim, "upstream's own text is kept");
     }
 
     #[test]
@@ -392,6 +406,36 @@ mod tests {
             let revision = Some((NEWEST.to_string(), date.to_string()));
             vendor(newest(), &scope(), None, revision, VENDORED).expect("accepted");
         }
+    }
+
+    #[test]
+    fn a_document_that_cannot_be_sliced_is_vendored_as_json_with_the_same_data() {
+        // JSON is YAML, but not block YAML: nothing to copy line by line.
+        let whole = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/rooms/{room_id}/actions/generate_join_client_token": {"post": {"operationId": "CreateRoomClientToken"}},
+                "/rooms/{room_id}/actions/refresh_client_token": {"post": {"operationId": "RefreshRoomClientToken"}},
+                "/other": {"get": {"operationId": "Other"}}
+            }
+        });
+        let text = serde_json::to_string(&whole).expect("json");
+        let file = SpecFile {
+            bytes: text.clone().into_bytes(),
+            doc: crate::spec_file::parse_yaml(text.as_bytes()).expect("yaml"),
+        };
+        let revision = Some((NEWEST.to_string(), "2026-07-16".to_string()));
+        let vendoring = vendor(&file, &scope(), None, revision, VENDORED).expect("vendors");
+        assert!(!vendoring.verbatim);
+        assert!(
+            vendoring
+                .text
+                .contains("# Written as JSON: upstream's layout could not be sliced.")
+        );
+        let reread = crate::spec_file::parse_yaml(vendoring.text.as_bytes()).expect("valid YAML");
+        assert_eq!(reread, vendoring.subset.doc);
+        assert!(reread["paths"].get("/other").is_none());
     }
 
     #[test]
