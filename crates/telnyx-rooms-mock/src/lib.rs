@@ -6,8 +6,9 @@
 //!
 //! - **Validation from the spec.** Routes, the operations that need `Authorization: Bearer …`,
 //!   path parameter formats (UUID), body field types, required fields, bounds and defaults all
-//!   come from [`telnyx_rooms_gen::operations`]: unknown route 404, no API key 401, malformed JSON
-//!   400, any other invalid input 422, each with Telnyx's `{"errors": [{"code", "title",
+//!   come from [`telnyx_rooms_gen::operations`]: unknown route 404 (405 for another method), no
+//!   API key 401, malformed JSON 400, a body that is not JSON by media type 415, any other invalid
+//!   input 422, each with Telnyx's `{"errors": [{"code", "title",
 //!   "detail", "source"}]}` body and `x-request-id` header.
 //! - **Real tokens.** Ed25519-signed JWTs shaped like Telnyx's (see [`token`]), with `iat`, `nbf`
 //!   and `exp` from the requested TTLs; the response expiry times are the `exp` claims. Refresh

@@ -49,7 +49,7 @@ pub enum StartError {
     },
     /// The operating system's random source failed (needed for a random signing key).
     #[error("cannot draw a random signing key: {0}")]
-    Random(getrandom::Error),
+    Random(#[source] std::io::Error),
 }
 
 /// Configuration of a [`MockServer`]; [`MockServer::builder`] makes one.
@@ -60,7 +60,7 @@ pub struct MockServerBuilder {
     clock: Arc<dyn Clock>,
     faults: Vec<Fault>,
     log_capacity: usize,
-    api_key: Option<String>,
+    api_key: Option<AcceptedKey>,
     account: Option<Uuid>,
 }
 
@@ -125,7 +125,7 @@ impl MockServerBuilder {
     /// Accepts only this API key (default: any non-empty bearer token).
     #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
+        self.api_key = Some(AcceptedKey(key.into()));
         self
     }
 
@@ -282,8 +282,17 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<dyn Clock>,
     faults: FaultBook,
     log: RequestLog,
-    api_key: Option<String>,
+    api_key: Option<AcceptedKey>,
     pub(crate) account: Uuid,
+}
+
+/// The one API key a server accepts, if configured; never shown by `Debug`.
+struct AcceptedKey(String);
+
+impl std::fmt::Debug for AcceptedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[REDACTED]")
+    }
 }
 
 /// The path of the spec's server URL (`/v2`), under which every operation path is served.
@@ -429,7 +438,7 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
                     &parts.headers,
                     &params,
                     raw_body,
-                    shared.api_key.as_deref(),
+                    shared.api_key.as_ref().map(|key| key.0.as_str()),
                 )
                 .and_then(|valid| handlers::answer(&shared, operation, &valid)),
             };

@@ -209,9 +209,9 @@ impl TokenSigner {
     }
 
     /// A signer with a key from the operating system's random source.
-    pub fn random() -> Result<Self, getrandom::Error> {
+    pub fn random() -> Result<Self, std::io::Error> {
         let mut seed = [0_u8; 32];
-        getrandom::fill(&mut seed)?;
+        getrandom::fill(&mut seed).map_err(|err| std::io::Error::other(err.to_string()))?;
         Ok(Self::from_seed(seed))
     }
 

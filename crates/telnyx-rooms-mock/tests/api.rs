@@ -156,6 +156,10 @@ async fn a_configured_api_key_must_match() {
         .json(json!({}))
         .await;
     assert_eq!(right.status, 201);
+    assert!(
+        !format!("{server:?}").contains("RIGHT"),
+        "Debug hides the key"
+    );
 }
 
 #[tokio::test]
