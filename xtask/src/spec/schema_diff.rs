@@ -857,6 +857,39 @@ mod tests {
     }
 
     #[test]
+    fn recursive_schemas_are_compared_once_per_place() {
+        let with = |value_type: &str| {
+            let doc = json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t", "version": "1"},
+                "paths": {"/x": {"get": {
+                    "operationId": "Op",
+                    "responses": {"200": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Node"}
+                    }}}}
+                }}},
+                "components": {"schemas": {"Node": {"properties": {
+                    "next": {"$ref": "#/components/schemas/Node"},
+                    "value": {"type": value_type}
+                }}}}
+            });
+            let scope = Scope {
+                operations: vec!["Op".into()],
+                tags: vec![],
+            };
+            Contract::from_doc(&doc, &scope).expect("valid contract")
+        };
+        assert_eq!(
+            changes(&with("string"), &with("integer")),
+            one(
+                Class::Breaking,
+                "response 200 body.value",
+                "type \"string\" → \"integer\""
+            )
+        );
+    }
+
+    #[test]
     fn composition_and_unknown_keywords_are_flagged_for_review() {
         let one_of = |n: usize| json!({"oneOf": vec![json!({"type": "string"}); n]});
         assert_eq!(
