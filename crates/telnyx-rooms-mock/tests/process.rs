@@ -1,0 +1,99 @@
+//! The `telnyx-rooms-mock` binary: serves the API as a separate process, with its options.
+
+mod support;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::json;
+use support::{CREATE, REFRESH, ROOM};
+
+/// The binary on an ephemeral port; killed on drop.
+struct Process {
+    child: Child,
+    base_url: String,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("a stdout pipe"))
+            .read_line(&mut line)
+            .expect("the base URL line");
+        Self {
+            child,
+            base_url: line.trim().to_owned(),
+        }
+    }
+
+    fn url(&self, operation: &telnyx_rooms_gen::Operation) -> String {
+        format!(
+            "{}{}",
+            self.base_url,
+            operation.path.replace("{room_id}", ROOM)
+        )
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_with_its_seed_and_faults() {
+    let process = Process::start(&[
+        "--seed",
+        "shared",
+        "--fault",
+        "op=CreateRoomClientToken;status=503;times=1",
+    ]);
+    assert!(
+        process.base_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        process.base_url
+    );
+    assert!(process.base_url.ends_with("/v2"));
+    let http = support::http();
+    let create = || {
+        http.post(process.url(&CREATE))
+            .bearer_auth("KEY")
+            .json(&json!({}))
+            .send()
+    };
+    assert_eq!(create().await.expect("answers").status(), 503);
+    let created: serde_json::Value = create().await.expect("answers").json().await.expect("JSON");
+
+    // An in-process server with the same seed accepts the process's refresh token.
+    let twin = telnyx_rooms_mock::MockServer::builder()
+        .signing_passphrase("shared")
+        .start()
+        .await
+        .expect("starts");
+    let refreshed = http
+        .post(support::url(&twin, &REFRESH, ROOM))
+        .json(&json!({"refresh_token": created["data"]["refresh_token"]}))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(refreshed.status(), 201);
+}
+
+#[test]
+fn the_binary_refuses_a_bad_fault_with_a_usage_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+        .args(["--addr", "127.0.0.1:0", "--fault", "status=teapot"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`status` must be 200..=599"));
+}
