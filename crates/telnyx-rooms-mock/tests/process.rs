@@ -1,4 +1,5 @@
 //! The `telnyx-rooms-mock` binary: serves the API as a separate process, with its options.
+#![allow(clippy::expect_used)]
 
 mod support;
 

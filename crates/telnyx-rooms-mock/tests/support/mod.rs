@@ -1,5 +1,5 @@
 //! Helpers shared by the mock's integration tests: URLs from the spec metadata and a tiny client.
-#![allow(dead_code, clippy::expect_used)]
+#![allow(dead_code, clippy::expect_used, clippy::panic)]
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
