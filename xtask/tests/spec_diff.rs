@@ -256,6 +256,7 @@ fn unusable_inputs_exit_2_with_a_message_saying_why() {
             "dangling-ref",
             "dangling $ref `#/components/schemas/RefreshRequest` at /paths/~1rooms~1{room_id}~1actions~1refresh_client_token/post/requestBody/content/application~1json/schema/$ref",
         ),
+        ("not-yaml", "is not valid YAML"),
         ("missing", "cannot read"),
     ] {
         let run = xtask(&["spec", "diff", &fixture("base"), &fixture(name)]);
@@ -263,4 +264,50 @@ fn unusable_inputs_exit_2_with_a_message_saying_why() {
         assert_eq!(run.stdout, "", "{name}");
         assert!(run.stderr.contains(message), "{name}: {}", run.stderr);
     }
+}
+
+#[test]
+fn spec_update_refuses_unusable_inputs_before_writing_anything() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace");
+    let watched = [
+        "openapi/rooms-client-tokens.yaml",
+        "openapi/provenance.toml",
+        "crates/telnyx-rooms-gen/src/generated.rs",
+    ];
+    let snapshot = || -> Vec<Vec<u8>> {
+        watched
+            .iter()
+            .map(|path| std::fs::read(root.join(path)).expect("tracked file"))
+            .collect()
+    };
+    let before = snapshot();
+    for (args, message) in [
+        (
+            vec!["--from", &fixture("not-openapi")],
+            "not an OpenAPI 3.0 or 3.1 document",
+        ),
+        (
+            vec!["--from", &fixture("removed-operation")],
+            "operation `RefreshRoomClientToken` is in scope (openapi/scope.toml) but not in the document",
+        ),
+        (
+            vec!["--from", &fixture("dangling-ref")],
+            "dangling $ref `#/components/schemas/RefreshRequest`",
+        ),
+        (
+            vec!["--from", &fixture("base")],
+            "this is not the recorded upstream revision",
+        ),
+        (
+            vec!["--from", &fixture("base"), "--commit", "12de4dd0"],
+            "--date <DATE>",
+        ),
+    ] {
+        let run = xtask(&[&["spec", "update"][..], &args].concat());
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+    }
+    assert!(snapshot() == before, "a refused update wrote files");
 }
