@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// How a change affects users of the SDK.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Class {
     /// Code or behaviour users rely on stops working: regenerate, adapt, release a major version.
