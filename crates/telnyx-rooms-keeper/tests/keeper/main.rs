@@ -2,6 +2,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod fake;
+#[cfg(feature = "client")]
+mod mock_e2e;
 mod pool;
 mod single;
 
