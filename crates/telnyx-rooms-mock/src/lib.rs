@@ -49,6 +49,7 @@ mod clock;
 mod fault;
 mod handlers;
 mod log;
+mod routes;
 mod server;
 pub mod token;
 mod validate;

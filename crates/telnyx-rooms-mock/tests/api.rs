@@ -210,6 +210,7 @@ async fn a_room_id_that_is_not_a_uuid_is_refused_on_every_operation() {
             "not-a-uuid",
             "0ccc7b544df34bca a65a3da1ecc777f0",
             "0ccc7b544df34bcaa65a3da1ecc777f0",
+            "%FF%FE",
         ] {
             let answer = Call::new(&server, operation, &room.replace(' ', "%20"))
                 .json(json!({"refresh_token": "x"}))
