@@ -32,6 +32,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let created = request.await.map_err(|err| target.failure(&err))?;
             let report = token_report(
+                global,
                 "Client token",
                 created.room_id(),
                 created.token().expose(),
@@ -69,6 +70,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let refreshed = request.await.map_err(|err| target.failure(&err))?;
             let report = token_report(
+                global,
                 "Refreshed client token",
                 refreshed.room_id(),
                 refreshed.token().expose(),
@@ -163,8 +165,21 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// The rows `token create` and `token refresh` share: room, client token and its expiry.
-fn token_report(what: &str, room_id: Uuid, token: &str, expires_at: DateTime<Utc>) -> Report {
-    Report::new(format!("{what} for room {room_id}"))
+///
+/// The title says when the embedded mock answered: its tokens grant nothing real.
+fn token_report(
+    global: &GlobalArgs,
+    what: &str,
+    room_id: Uuid,
+    token: &str,
+    expires_at: DateTime<Utc>,
+) -> Report {
+    let source = if global.mock {
+        " (from the embedded mock)"
+    } else {
+        ""
+    };
+    Report::new(format!("{what} for room {room_id}{source}"))
         .row(
             "room",
             "room_id",

@@ -150,9 +150,9 @@ fn create_with_the_embedded_mock_prints_the_token_and_its_expiry() {
     let human = run(&["--mock", "token", "create", ROOM]);
     human.assert_ok();
     assert!(
-        human
-            .stdout
-            .starts_with(&format!("Client token for room {ROOM}\n")),
+        human.stdout.starts_with(&format!(
+            "Client token for room {ROOM} (from the embedded mock)\n"
+        )),
         "{human:?}"
     );
     for label in [
