@@ -547,3 +547,34 @@ async fn the_server_stops_when_dropped() {
     }
     assert!(refused, "the listener should close after drop");
 }
+
+#[tokio::test]
+async fn http2_with_prior_knowledge_is_served_too() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let _ = support::http();
+    let http2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("a client");
+    let response = http2
+        .post(support::url(&server, &CREATE, ROOM))
+        .bearer_auth("KEY")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    assert_eq!(response.status(), 201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_are_each_answered_and_counted() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let calls = (0..32).map(|_| create(&server, ROOM, json!({})));
+    let answers = futures_util::future::join_all(calls).await;
+    let mut tokens: Vec<String> = answers.iter().map(|a| a.data("token")).collect();
+    tokens.sort();
+    tokens.dedup();
+    assert_eq!(tokens.len(), 32, "every token is unique (jti)");
+    assert_eq!(server.attempts(CREATE.operation_id), 32);
+}
