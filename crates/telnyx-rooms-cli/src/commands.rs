@@ -1,11 +1,12 @@
 //! What each subcommand does: gather inputs, call the SDK (or the mock), build the report.
 
 use std::io::Write as _;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use telnyx_rooms::{API_KEY_ENV, BASE_URL_ENV, Client, RetryPolicy, Uuid};
-use telnyx_rooms_mock::MockServer;
+use telnyx_rooms_mock::{Fault, MockServer};
 
 use crate::cli::{Cli, Command, Format, GlobalArgs, MOCK_API_KEY, MockCommand, TokenCommand};
 use crate::failure::Failure;
@@ -21,147 +22,160 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             room_id,
             ttl,
             refresh_ttl,
-        }) => {
-            let target = Target::connect(global).await?;
-            let mut request = target.client.create_client_token(room_id.as_str());
-            if let Some(ttl) = ttl {
-                request = request.token_ttl(ttl);
-            }
-            if let Some(ttl) = refresh_ttl {
-                request = request.refresh_token_ttl(ttl);
-            }
-            let created = request.await.map_err(|err| target.failure(&err))?;
-            let report = token_report(
-                global,
-                "Client token",
-                created.room_id(),
-                created.token().expose(),
-                created.expires_at(),
-            )
-            .row(
-                "refresh token",
-                "refresh_token",
-                REFRESH_TOKEN_ENV,
-                Some(created.refresh_token().expose()),
-            )
-            .row(
-                "refresh expires at",
-                "refresh_token_expires_at",
-                "TELNYX_REFRESH_TOKEN_EXPIRES_AT",
-                Val::Time(created.refresh_token_expires_at()),
-            )
-            .row(
-                "request id",
-                "request_id",
-                "TELNYX_REQUEST_ID",
-                created.request_id(),
-            );
-            emit(&report, global.format)
-        }
+        }) => create(global, &room_id, ttl, refresh_ttl).await,
         Command::Token(TokenCommand::Refresh { room_id, ttl }) => {
-            // Inputs first: a missing token is a usage error before anything starts.
-            let refresh_token = input::refresh_token(std::env::var(REFRESH_TOKEN_ENV).ok())?;
-            let target = Target::connect(global).await?;
-            let mut request = target
-                .client
-                .refresh_client_token(room_id.as_str(), refresh_token);
-            if let Some(ttl) = ttl {
-                request = request.token_ttl(ttl);
-            }
-            let refreshed = request.await.map_err(|err| target.failure(&err))?;
-            let report = token_report(
-                global,
-                "Refreshed client token",
-                refreshed.room_id(),
-                refreshed.token().expose(),
-                refreshed.expires_at(),
-            )
-            .row(
-                "request id",
-                "request_id",
-                "TELNYX_REQUEST_ID",
-                refreshed.request_id(),
-            );
-            emit(&report, global.format)
+            refresh(global, &room_id, ttl).await
         }
-        Command::Token(TokenCommand::Inspect { refresh }) => {
-            let pick = if refresh { Pick::Refresh } else { Pick::Client };
-            let seen = inspect(&input::token_to_inspect(pick)?)?;
-            let now = Utc::now();
-            let left = seen.expires_at.map_or(Val::Absent, |at| {
-                Val::Int(at.signed_duration_since(now).num_seconds())
-            });
-            let expired = seen
-                .expires_at
-                .map_or(Val::Absent, |at| Val::Bool(at <= now));
-            let report = Report::new("Token (decoded, signature not verified)")
-                .row("kind", "kind", "TELNYX_TOKEN_KIND", seen.kind)
-                .row(
-                    "room",
-                    "room_id",
-                    "TELNYX_TOKEN_ROOM_ID",
-                    seen.room_id.map(|id| id.to_string()),
-                )
-                .row("subject", "subject", "TELNYX_TOKEN_SUBJECT", seen.subject)
-                .row(
-                    "issued at",
-                    "issued_at",
-                    "TELNYX_TOKEN_ISSUED_AT",
-                    seen.issued_at,
-                )
-                .row(
-                    "not before",
-                    "not_before",
-                    "TELNYX_TOKEN_NOT_BEFORE",
-                    seen.not_before,
-                )
-                .row(
-                    "expires at",
-                    "expires_at",
-                    "TELNYX_TOKEN_EXPIRES_AT",
-                    seen.expires_at,
-                )
-                .row(
-                    "seconds left",
-                    "expires_in_secs",
-                    "TELNYX_TOKEN_EXPIRES_IN_SECS",
-                    left,
-                )
-                .row("expired", "expired", "TELNYX_TOKEN_EXPIRED", expired)
-                .row("issuer", "issuer", "TELNYX_TOKEN_ISSUER", seen.issuer)
-                .row("token id", "token_id", "TELNYX_TOKEN_ID", seen.token_id)
-                .row(
-                    "algorithm",
-                    "algorithm",
-                    "TELNYX_TOKEN_ALGORITHM",
-                    seen.algorithm,
-                );
-            emit(&report, global.format)
-        }
-        Command::Mock(MockCommand::Serve { addr, faults }) => {
-            let mut builder = MockServer::builder()
-                .addr(addr)
-                .signing_passphrase(&global.mock_seed);
-            for fault in faults {
-                builder = builder.fault(fault);
-            }
-            let server = builder
-                .start()
-                .await
-                .map_err(|err| Failure::unexpected(format!("cannot start the mock: {err}")))?;
-            let report = Report::new("Mock Telnyx client-token API serving (Ctrl-C stops it)")
-                .row("base URL", "base_url", BASE_URL_ENV, Some(server.base_url()))
-                .row("API key", "api_key", API_KEY_ENV, Some(MOCK_API_KEY))
-                .footer(format!(
-                    "Any API key is accepted. Point the SDK or this CLI at it:\n  export {BASE_URL_ENV}={} {API_KEY_ENV}={MOCK_API_KEY}",
-                    server.base_url()
-                ));
-            emit(&report, global.format)?;
-            tokio::signal::ctrl_c()
-                .await
-                .map_err(|err| Failure::unexpected(format!("cannot wait for Ctrl-C: {err}")))
-        }
+        Command::Token(TokenCommand::Inspect { refresh }) => inspect_token(global, refresh),
+        Command::Mock(MockCommand::Serve { addr, faults }) => serve(global, addr, faults).await,
     }
+}
+
+async fn create(
+    global: &GlobalArgs,
+    room_id: &str,
+    ttl: Option<Duration>,
+    refresh_ttl: Option<Duration>,
+) -> Result<(), Failure> {
+    let target = Target::connect(global).await?;
+    let mut request = target.client.create_client_token(room_id);
+    if let Some(ttl) = ttl {
+        request = request.token_ttl(ttl);
+    }
+    if let Some(ttl) = refresh_ttl {
+        request = request.refresh_token_ttl(ttl);
+    }
+    let created = request.await.map_err(|err| target.failure(&err))?;
+    let report = token_report(
+        global,
+        "Client token",
+        created.room_id(),
+        created.token().expose(),
+        created.expires_at(),
+    )
+    .row(
+        "refresh token",
+        "refresh_token",
+        REFRESH_TOKEN_ENV,
+        Some(created.refresh_token().expose()),
+    )
+    .row(
+        "refresh expires at",
+        "refresh_token_expires_at",
+        "TELNYX_REFRESH_TOKEN_EXPIRES_AT",
+        Val::Time(created.refresh_token_expires_at()),
+    )
+    .row(
+        "request id",
+        "request_id",
+        "TELNYX_REQUEST_ID",
+        created.request_id(),
+    );
+    emit(&report, global.format)
+}
+
+async fn refresh(global: &GlobalArgs, room_id: &str, ttl: Option<Duration>) -> Result<(), Failure> {
+    // Inputs first: a missing token is a usage error before anything starts.
+    let refresh_token = input::refresh_token(std::env::var(REFRESH_TOKEN_ENV).ok())?;
+    let target = Target::connect(global).await?;
+    let mut request = target.client.refresh_client_token(room_id, refresh_token);
+    if let Some(ttl) = ttl {
+        request = request.token_ttl(ttl);
+    }
+    let refreshed = request.await.map_err(|err| target.failure(&err))?;
+    let report = token_report(
+        global,
+        "Refreshed client token",
+        refreshed.room_id(),
+        refreshed.token().expose(),
+        refreshed.expires_at(),
+    )
+    .row(
+        "request id",
+        "request_id",
+        "TELNYX_REQUEST_ID",
+        refreshed.request_id(),
+    );
+    emit(&report, global.format)
+}
+
+fn inspect_token(global: &GlobalArgs, refresh: bool) -> Result<(), Failure> {
+    let pick = if refresh { Pick::Refresh } else { Pick::Client };
+    let seen = inspect(&input::token_to_inspect(pick)?)?;
+    let now = Utc::now();
+    let left = seen.expires_at.map_or(Val::Absent, |at| {
+        Val::Int(at.signed_duration_since(now).num_seconds())
+    });
+    let expired = seen
+        .expires_at
+        .map_or(Val::Absent, |at| Val::Bool(at <= now));
+    let report = Report::new("Token (decoded, signature not verified)")
+        .row("kind", "kind", "TELNYX_TOKEN_KIND", seen.kind)
+        .row(
+            "room",
+            "room_id",
+            "TELNYX_TOKEN_ROOM_ID",
+            seen.room_id.map(|id| id.to_string()),
+        )
+        .row("subject", "subject", "TELNYX_TOKEN_SUBJECT", seen.subject)
+        .row(
+            "issued at",
+            "issued_at",
+            "TELNYX_TOKEN_ISSUED_AT",
+            seen.issued_at,
+        )
+        .row(
+            "not before",
+            "not_before",
+            "TELNYX_TOKEN_NOT_BEFORE",
+            seen.not_before,
+        )
+        .row(
+            "expires at",
+            "expires_at",
+            "TELNYX_TOKEN_EXPIRES_AT",
+            seen.expires_at,
+        )
+        .row(
+            "seconds left",
+            "expires_in_secs",
+            "TELNYX_TOKEN_EXPIRES_IN_SECS",
+            left,
+        )
+        .row("expired", "expired", "TELNYX_TOKEN_EXPIRED", expired)
+        .row("issuer", "issuer", "TELNYX_TOKEN_ISSUER", seen.issuer)
+        .row("token id", "token_id", "TELNYX_TOKEN_ID", seen.token_id)
+        .row(
+            "algorithm",
+            "algorithm",
+            "TELNYX_TOKEN_ALGORITHM",
+            seen.algorithm,
+        );
+    emit(&report, global.format)
+}
+
+async fn serve(global: &GlobalArgs, addr: SocketAddr, faults: Vec<Fault>) -> Result<(), Failure> {
+    let mut builder = MockServer::builder()
+        .addr(addr)
+        .signing_passphrase(&global.mock_seed);
+    for fault in faults {
+        builder = builder.fault(fault);
+    }
+    let server = builder
+        .start()
+        .await
+        .map_err(|err| Failure::unexpected(format!("cannot start the mock: {err}")))?;
+    let report = Report::new("Mock Telnyx client-token API serving (Ctrl-C stops it)")
+        .row("base URL", "base_url", BASE_URL_ENV, Some(server.base_url()))
+        .row("API key", "api_key", API_KEY_ENV, Some(MOCK_API_KEY))
+        .footer(format!(
+            "Any API key is accepted. Point the SDK or this CLI at it:\n  export {BASE_URL_ENV}={} {API_KEY_ENV}={MOCK_API_KEY}",
+            server.base_url()
+        ));
+    emit(&report, global.format)?;
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|err| Failure::unexpected(format!("cannot wait for Ctrl-C: {err}")))
 }
 
 /// The rows `token create` and `token refresh` share: room, client token and its expiry.
