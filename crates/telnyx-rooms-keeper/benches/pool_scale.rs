@@ -140,13 +140,14 @@ fn rss_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
-/// User + system CPU time of this process from /proc (Linux), in clock ticks of 10 ms.
-fn cpu_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let after_name = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+/// CPU time of all this process's threads from /proc (Linux), in nanoseconds.
+fn cpu_nanos() -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let schedstat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 struct Report {
@@ -170,7 +171,7 @@ fn print(report: &Report) {
         report.heap_per_session, report.rss_per_session
     );
     println!(
-        "  idle CPU: {:.0} ms over {:.1?} ({:.3}% of one core)",
+        "  idle CPU: {:.1} ms over {:.1?} ({:.3}% of one core)",
         report.idle_cpu_ms,
         report.idle_window,
         report.idle_cpu_ms / report.idle_window.as_secs_f64() / 10.0
@@ -201,9 +202,9 @@ fn env_or(name: &str, default: u64) -> u64 {
 }
 
 /// Drives one design through setup, an idle window and the first refresh wave.
-async fn measure<F, Fut>(name: &'static str, settings: &Settings, start: F) -> Report
+async fn measure<'s, F, Fut>(name: &'static str, settings: &'s Settings, start: F) -> Report
 where
-    F: FnOnce(Synthetic) -> Fut,
+    F: FnOnce(Synthetic, &'s Settings) -> Fut,
     Fut: std::future::Future<Output = Box<dyn std::any::Any>>,
 {
     let source = Synthetic::new(settings.ttl);
@@ -211,7 +212,7 @@ where
     let region = Region::new(GLOBAL);
     let started = Instant::now();
     *source.stats.origin.lock().expect("origin") = started;
-    let held = start(source.clone()).await;
+    let held = start(source.clone(), settings).await;
     let setup = started.elapsed();
     let change = region.change();
     // Reallocations are already counted in both totals.
@@ -226,9 +227,9 @@ where
     let idle_from = Instant::now() + Duration::from_millis(500);
     let idle_to = earliest_refresh - Duration::from_millis(500);
     sleep_until(idle_from).await;
-    let ticks_before = cpu_ticks().unwrap_or(0);
+    let cpu_before = cpu_nanos().unwrap_or(0);
     sleep_until(idle_to).await;
-    let idle_cpu_ms = (cpu_ticks().unwrap_or(0) - ticks_before) as f64 * 10.0;
+    let idle_cpu_ms = cpu_nanos().unwrap_or(0).saturating_sub(cpu_before) as f64 / 1e6;
     let refreshed_while_idle = source.stats.refreshes.load(Ordering::Relaxed);
     assert_eq!(
         refreshed_while_idle, 0,
@@ -302,7 +303,23 @@ fn naive_session(
     (task, rx)
 }
 
+/// Runs each design in a fresh process of its own, so one's freed memory does not flatter the other's
+/// RSS; with an argument `pool` or `naive`, runs that design here.
 fn main() {
+    let variant = std::env::args()
+        .skip(1)
+        .find(|a| a == "pool" || a == "naive");
+    let Some(variant) = variant else {
+        let exe = std::env::current_exe().expect("own path");
+        for variant in ["pool", "naive"] {
+            let status = std::process::Command::new(&exe)
+                .arg(variant)
+                .status()
+                .expect("run");
+            assert!(status.success(), "{variant} run failed");
+        }
+        return;
+    };
     let settings = Settings {
         sessions: env_or("SESSIONS", 100_000) as usize,
         ttl: Duration::from_secs(env_or("TTL_SECS", 30)),
@@ -314,54 +331,49 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        println!(
-            "{} sessions, {} s tokens, {} B tokens, {:?} per call, pool bound {} calls in flight",
-            settings.sessions,
-            settings.ttl.as_secs(),
-            TOKEN_LEN,
-            LATENCY,
-            settings.max_in_flight
-        );
-        let ttls = Ttls::new().token(settings.ttl);
-        let pool = measure(
-            "KeeperPool (one scheduler)",
-            &settings,
-            |source| async move {
-                let pool = KeeperPool::builder(source)
-                    .max_in_flight(settings.max_in_flight)
-                    .build();
-                let sessions: Vec<_> = (0..settings.sessions)
-                    .map(|_| pool.add_with(Uuid::new_v4(), ttls))
-                    .collect();
-                for session in &sessions {
-                    session.token().await.expect("token");
-                }
-                Box::new((pool, sessions)) as Box<dyn std::any::Any>
-            },
-        )
-        .await;
-        print(&pool);
-        let naive = measure(
-            "naive: one task per session",
-            &settings,
-            |source| async move {
-                let ready = Arc::new(AtomicUsize::new(0));
-                let sessions: Vec<_> = (0..settings.sessions)
-                    .map(|_| naive_session(source.clone(), Arc::clone(&ready)))
-                    .collect();
-                while ready.load(Ordering::Relaxed) < settings.sessions {
-                    sleep(Duration::from_millis(10)).await;
-                }
-                let aborts: Vec<_> = sessions
-                    .iter()
-                    .map(|(task, _)| task.abort_handle())
-                    .collect();
-                Box::new((sessions, AbortOnDrop(aborts))) as Box<dyn std::any::Any>
-            },
-        )
-        .await;
-        print(&naive);
+        if variant == "pool" {
+            println!(
+                "{} sessions, {} s tokens, {} B tokens, {:?} per call, pool bound {} calls in flight",
+                settings.sessions,
+                settings.ttl.as_secs(),
+                TOKEN_LEN,
+                LATENCY,
+                settings.max_in_flight
+            );
+            print(&measure("KeeperPool (one scheduler)", &settings, start_pool).await);
+        } else {
+            print(&measure("naive: one task per session", &settings, start_naive).await);
+        }
     });
+}
+
+async fn start_pool(source: Synthetic, settings: &Settings) -> Box<dyn std::any::Any> {
+    let ttls = Ttls::new().token(settings.ttl);
+    let pool = KeeperPool::builder(source)
+        .max_in_flight(settings.max_in_flight)
+        .build();
+    let sessions: Vec<_> = (0..settings.sessions)
+        .map(|_| pool.add_with(Uuid::new_v4(), ttls))
+        .collect();
+    for session in &sessions {
+        session.token().await.expect("token");
+    }
+    Box::new((pool, sessions))
+}
+
+async fn start_naive(source: Synthetic, settings: &Settings) -> Box<dyn std::any::Any> {
+    let ready = Arc::new(AtomicUsize::new(0));
+    let sessions: Vec<_> = (0..settings.sessions)
+        .map(|_| naive_session(source.clone(), Arc::clone(&ready)))
+        .collect();
+    while ready.load(Ordering::Relaxed) < settings.sessions {
+        sleep(Duration::from_millis(10)).await;
+    }
+    let aborts: Vec<_> = sessions
+        .iter()
+        .map(|(task, _)| task.abort_handle())
+        .collect();
+    Box::new((sessions, AbortOnDrop(aborts)))
 }
 
 struct AbortOnDrop(Vec<tokio::task::AbortHandle>);

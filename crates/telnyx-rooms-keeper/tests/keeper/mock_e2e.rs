@@ -2,9 +2,9 @@
 //! under paused tokio time (the mock's clock follows tokio's, five years ahead of this machine's).
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use telnyx_rooms::Client;
+use telnyx_rooms::{Client, ErrorKind};
 use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper};
-use telnyx_rooms_mock::{Clock, MockServer, TokenKind};
+use telnyx_rooms_mock::{Clock, Fault, MockServer, TokenKind};
 use tokio::time::{Instant, sleep};
 
 use crate::{ms, room, secs};
@@ -102,4 +102,129 @@ async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
     let count = server.request_count();
     sleep(secs(120)).await;
     assert_eq!(server.request_count(), count, "no calls after stop");
+}
+
+/// A mock whose clock follows tokio time, and a client with (or without) an API key for it.
+async fn mock_and_client(api_key: Option<&str>) -> (MockServer, Client) {
+    let clock = TokioClock {
+        origin: Instant::now(),
+        base: Utc::now(),
+    };
+    let server = MockServer::builder()
+        .clock(clock)
+        .start()
+        .await
+        .expect("mock starts");
+    let mut client = Client::builder().base_url(server.base_url());
+    if let Some(key) = api_key {
+        client = client.api_key(key);
+    }
+    (server, client.build().expect("client"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn api_errors_map_to_retry_or_end() {
+    let (server, client) = mock_and_client(Some("KEY")).await;
+    // One 503 on the first refresh is retried; a later 403 ends the session with the facade's error.
+    server.inject(
+        Fault::status(503)
+            .times(1)
+            .for_operation("RefreshRoomClientToken"),
+    );
+    let keeper = TokenKeeper::builder(client, room())
+        .token_ttl(secs(10))
+        .policy(RefreshPolicy::new().jitter(0.0))
+        .start();
+    keeper.token().await.expect("first token");
+    sleep(secs(10)).await;
+    assert_eq!(
+        server.attempts("RefreshRoomClientToken"),
+        2,
+        "503 retried once"
+    );
+    assert!(keeper.current().is_some());
+
+    server.inject(Fault::status(403).for_operation("RefreshRoomClientToken"));
+    let status = keeper
+        .subscribe()
+        .wait_for(Status::is_ended)
+        .await
+        .expect("ends")
+        .clone();
+    let Some(EndReason::Failed(error)) = status.end_reason() else {
+        panic!("expected Failed, got {status:?}");
+    };
+    assert_eq!(error.status(), Some(403));
+    assert_eq!(
+        server.attempts("RefreshRoomClientToken"),
+        3,
+        "403 not retried"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_without_a_key_cannot_start_but_keeps_an_adopted_pair() {
+    let (server, keyless) = mock_and_client(None).await;
+    let error = TokenKeeper::start(keyless.clone(), room())
+        .token()
+        .await
+        .expect_err("cannot mint without a key");
+    let EndReason::Failed(error) = error else {
+        panic!("expected Failed, got {error:?}");
+    };
+    assert_eq!(error.kind(), ErrorKind::MissingApiKey);
+    assert_eq!(server.request_count(), 0, "refused before any I/O");
+
+    // A pair minted elsewhere (with a key) is kept fresh by the keyless client until its refresh
+    // token runs out, which the keeper announces from the start.
+    let keyed = Client::builder()
+        .api_key("KEY")
+        .base_url(server.base_url())
+        .build()
+        .expect("client");
+    let room = room();
+    let created = keyed
+        .create_client_token(room)
+        .token_ttl(secs(10))
+        .refresh_token_ttl(secs(60))
+        .await
+        .expect("created");
+    let keeper = TokenKeeper::builder(keyless, room)
+        .token_ttl(secs(10))
+        .policy(RefreshPolicy::new().jitter(0.0))
+        .adopt(created.into());
+    let mut updates = keeper.subscribe();
+    let announced = updates
+        .wait_for(|s| matches!(s, Status::Ending { .. }))
+        .await
+        .expect("announced")
+        .clone();
+    let Status::Ending {
+        refresh_token_valid_until,
+        ..
+    } = announced
+    else {
+        unreachable!("waited for Ending");
+    };
+    assert!(refresh_token_valid_until - Instant::now() >= secs(58));
+    let ended = updates
+        .wait_for(Status::is_ended)
+        .await
+        .expect("ends")
+        .clone();
+    assert!(
+        matches!(ended.end_reason(), Some(EndReason::RefreshTokenExpired)),
+        "{ended:?}"
+    );
+    assert!(
+        Instant::now() <= refresh_token_valid_until,
+        "ended before the refresh token did"
+    );
+    assert_eq!(
+        server.attempts("CreateRoomClientToken"),
+        1,
+        "only the test's own create"
+    );
+    assert!(server.attempts("RefreshRoomClientToken") >= 7);
+    assert!(server.requests().iter().all(|r| r.status == Some(201)));
 }

@@ -362,3 +362,39 @@ async fn stopping_or_dropping_a_keeper_ends_all_its_work() {
     sleep(secs(3600)).await;
     assert_eq!(slow.calls().len(), 1, "nothing runs after the drop");
 }
+
+#[tokio::test(start_paused = true)]
+async fn no_public_type_shows_a_token_in_debug_or_display() {
+    let fake = Fake::builder().without_api_key().build();
+    let room = room();
+    let pair = fake.mint_directly(room, Ttls::new());
+    let issued = pair.token().clone();
+    let keeper = TokenKeeper::builder(fake.clone(), room).adopt(pair.clone());
+    let token = keeper.token().await.expect("adopted token");
+    assert!(token.expose().starts_with("tok-"));
+    let pool = telnyx_rooms_keeper::KeeperPool::new(fake.clone());
+    let session = pool.add(room);
+    let ended: Status<crate::fake::FakeError> =
+        Status::Ended(EndReason::Failed(forbidden().into()));
+    let shown = [
+        format!("{pair:?}"),
+        format!("{issued:?}"),
+        format!("{token:?}"),
+        format!("{:?}", keeper.status()),
+        format!("{keeper:?}"),
+        format!("{pool:?}"),
+        format!("{session:?}"),
+        format!("{ended:?}"),
+        format!(
+            "{}",
+            EndReason::<crate::fake::FakeError>::RefreshTokenExpired
+        ),
+    ];
+    for text in shown {
+        assert!(
+            !text.contains("tok-") && !text.contains("rt-"),
+            "secret shown: {text}"
+        );
+    }
+    assert!(format!("{:?}", keeper.status()).starts_with("Ending"));
+}

@@ -1,0 +1,77 @@
+//! One participant's token kept fresh and pushed to a subscriber (think: a websocket to the browser).
+//!
+//! ```text
+//! cargo run -p telnyx-rooms-keeper --example keep_one                  # against the embedded mock
+//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms-keeper --example keep_one -- <room-uuid> [seconds]
+//! ```
+//!
+//! Without `TELNYX_API_KEY` it starts the project's mock on loopback and keeps a token for a random
+//! room, with the shortest lifetimes the spec allows (10 s tokens, 60 s refresh tokens), for 75 s by
+//! default: long enough to see refreshes every ~6 s and a new pair minted before the refresh token
+//! expires. Tokens are credentials, so only a short fingerprint of each is printed.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use telnyx_rooms::Client;
+use telnyx_rooms_keeper::TokenKeeper;
+use uuid::Uuid;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let room: Uuid = match args.first() {
+        Some(room) => room.parse()?,
+        None => Uuid::new_v4(),
+    };
+    let seconds: u64 = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(75);
+
+    // Against Telnyx when a key is set, else against the embedded mock.
+    let (client, _mock) = if std::env::var_os("TELNYX_API_KEY").is_some() {
+        (Client::from_env()?, None)
+    } else {
+        let mock = telnyx_rooms_mock::start().await?;
+        println!("no TELNYX_API_KEY: using the mock at {}", mock.base_url());
+        let client = Client::builder()
+            .api_key("mock-key")
+            .base_url(mock.base_url())
+            .build()?;
+        (client, Some(mock))
+    };
+
+    let keeper = TokenKeeper::builder(client, room)
+        .token_ttl(Duration::from_secs(10))
+        .refresh_token_ttl(Duration::from_secs(60))
+        .start();
+
+    // The subscriber: every new token, as it arrives.
+    let mut tokens = keeper.tokens();
+    let push = tokio::spawn(async move {
+        while let Some(token) = tokens.next().await {
+            let tail = &token.expose()[token.expose().len().saturating_sub(8)..];
+            println!(
+                "push token …{tail} (valid {:.1?} more, until {})",
+                token.time_left(),
+                token.expires_at()
+            );
+        }
+    });
+
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let status = keeper.status();
+    keeper.stop().await;
+    push.await?;
+    println!("stopped after {seconds} s; status before stopping: {status:?}");
+    Ok(())
+}
