@@ -138,12 +138,10 @@ impl Client {
                 let failure = if budget.is_zero() {
                     timeout_failure(budget, true)
                 } else {
-                    match tokio::time::timeout(
-                        budget,
-                        attempt(&self.inner.generated, room_id, body),
-                    )
-                    .await
-                    {
+                    // Boxed once here, so the layers around it move a pointer, not kilobytes
+                    // of generated-client state (measured: fewer instructions per call).
+                    let attempt = Box::pin(attempt(&self.inner.generated, room_id, body));
+                    match tokio::time::timeout(budget, attempt).await {
                         Ok(Ok(value)) => return Ok(value),
                         Ok(Err(failure)) => failure,
                         Err(_elapsed) => timeout_failure(budget, deadline_bound),
@@ -176,6 +174,10 @@ impl Client {
                 retries_done += 1;
             }
         };
+        if span.is_disabled() {
+            // Nobody listens: skip the span bookkeeping (measurable per call).
+            return call.await;
+        }
         let result = call.instrument(span.clone()).await;
         telemetry::record_latency(&span, started.elapsed());
         result

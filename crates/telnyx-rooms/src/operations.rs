@@ -18,10 +18,11 @@ use uuid::Uuid;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
+use crate::response::ResponseMeta;
 use crate::response::{Failure, Success, settle};
 use crate::retry::RetryPolicy;
 use crate::secret::{REDACTED, Secret};
-use crate::token::{CreatedToken, RefreshedToken, ResponseMeta};
+use crate::token::{CreatedToken, RefreshedToken};
 
 /// A room id: a [`Uuid`], or text that must parse as one.
 ///
@@ -87,18 +88,20 @@ fn ttl_seconds(field: &'static Field, ttl: Option<Duration>) -> Result<Option<i6
             "must be a whole number of seconds, got {ttl:?}"
         )));
     }
-    let bounds = match (field.minimum, field.maximum) {
-        (Some(min), Some(max)) => format!("{min}..={max} s"),
-        (Some(min), None) => format!("at least {min} s"),
-        (None, Some(max)) => format!("at most {max} s"),
-        (None, None) => "any".to_owned(),
-    };
     match i64::try_from(ttl.as_secs()) {
         Ok(secs) if field.accepts(secs) => Ok(Some(secs)),
-        _ => Err(invalid(format!(
-            "= {} s is outside the range the API accepts ({bounds})",
-            ttl.as_secs()
-        ))),
+        _ => {
+            let bounds = match (field.minimum, field.maximum) {
+                (Some(min), Some(max)) => format!("{min}..={max} s"),
+                (Some(min), None) => format!("at least {min} s"),
+                (None, Some(max)) => format!("at most {max} s"),
+                (None, None) => "any".to_owned(),
+            };
+            Err(invalid(format!(
+                "= {} s is outside the range the API accepts ({bounds})",
+                ttl.as_secs()
+            )))
+        }
     }
 }
 
@@ -112,7 +115,8 @@ where
     S: DeserializeOwned,
     E: Serialize,
 {
-    let (result, head) = capture_response_head(call).await;
+    // Boxed so the task-local scope around it moves a pointer, not the generated call's state.
+    let (result, head) = capture_response_head(Box::pin(call)).await;
     let Success { body, status, meta } = settle(operation.operation_id, result, head).await?;
     let received = Received {
         operation_id: operation.operation_id,
@@ -143,7 +147,7 @@ impl Received {
                     ),
                 )
                 .with_status(self.status)
-                .with_request_id(self.meta.request_id.clone()),
+                .with_request_id(self.meta.request_id().map(str::to_owned)),
             )
         })
     }

@@ -4,17 +4,19 @@
 use chrono::{DateTime, Utc};
 use progenitor_client::{Error as GenError, ResponseValue};
 use reqwest::StatusCode;
-use reqwest::header::{DATE, HeaderMap};
+use reqwest::header::{DATE, HeaderMap, HeaderName};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use telnyx_rooms_gen::ResponseHead;
 
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};
 use crate::retry::{Outcome, ServerHints};
-use crate::token::ResponseMeta;
 
 /// Headers that carry the API's id for a request, most specific first.
-const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "request-id"];
+const REQUEST_ID_HEADERS: [HeaderName; 2] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("request-id"),
+];
 
 /// The most of an unexpected response's body read into memory; the rest is dropped unread.
 const MAX_UNEXPECTED_BODY: usize = 64 * 1024;
@@ -27,17 +29,20 @@ pub(crate) struct Success<S> {
 }
 
 impl<S> Success<S> {
-    fn new(body: S, status: StatusCode, meta: ResponseMeta) -> Self {
+    fn new(status: StatusCode, meta: ResponseMeta, body: S) -> Self {
         let success = Self {
             body,
             status: status.as_u16(),
             meta,
         };
-        crate::telemetry::record_response(
-            &tracing::Span::current(),
-            Some(success.status),
-            success.meta.request_id.as_deref(),
-        );
+        // The call span is the current one while an attempt runs.
+        if tracing::level_enabled!(tracing::Level::INFO) {
+            crate::telemetry::record_response(
+                &tracing::Span::current(),
+                Some(success.status),
+                success.meta.request_id(),
+            );
+        }
         success
     }
 }
@@ -118,23 +123,40 @@ fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name)?.to_str().ok()
 }
 
-/// The request id and server date of a response.
-pub(crate) fn response_meta(headers: &HeaderMap) -> ResponseMeta {
-    ResponseMeta {
-        server_date: headers
-            .get(DATE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| httpdate::parse_http_date(value).ok())
-            .map(DateTime::<Utc>::from),
-        request_id: request_id(headers),
+/// What a success response said besides its body: its headers, kept as received and read only
+/// when a caller asks for the server date or request id.
+#[derive(Clone, Default)]
+pub(crate) struct ResponseMeta {
+    headers: HeaderMap,
+}
+
+impl ResponseMeta {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        Self {
+            headers: headers.clone(),
+        }
+    }
+
+    pub(crate) fn server_date(&self) -> Option<DateTime<Utc>> {
+        let text = self.headers.get(DATE)?.to_str().ok()?;
+        httpdate::parse_http_date(text)
+            .ok()
+            .map(DateTime::<Utc>::from)
+    }
+
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        REQUEST_ID_HEADERS
+            .iter()
+            .find_map(|name| self.headers.get(name))?
+            .to_str()
+            .ok()
+            .filter(|id| !id.is_empty())
     }
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|name| header_text(headers, name))
-        .filter(|id| !id.is_empty())
+    ResponseMeta::from_headers(headers)
+        .request_id()
         .map(str::to_owned)
 }
 
@@ -238,8 +260,14 @@ where
     let head_status = head.as_ref().map(|head| head.status);
     match result {
         Ok(value) => {
-            let (status, meta) = (value.status(), response_meta(value.headers()));
-            Ok(Success::new(value.into_inner(), status, meta))
+            // The captured head owns a copy of the headers already; keep that one.
+            let meta = match head {
+                Some(head) => ResponseMeta {
+                    headers: head.headers,
+                },
+                None => ResponseMeta::from_headers(value.headers()),
+            };
+            Ok(Success::new(value.status(), meta, value.into_inner()))
         }
         Err(GenError::ErrorResponse(value)) => {
             let status = value.status();
@@ -258,7 +286,7 @@ where
                 return Err(api_failure(status, &headers, &body));
             }
             match serde_json::from_slice::<S>(&body) {
-                Ok(decoded) => Ok(Success::new(decoded, status, response_meta(&headers))),
+                Ok(decoded) => Ok(Success::new(status, ResponseMeta { headers }, decoded)),
                 Err(error) => Err(decode_failure(
                     operation_id,
                     Some(status),
@@ -308,18 +336,18 @@ mod tests {
             DATE,
             "Sun, 06 Nov 1994 08:49:37 GMT".parse().expect("valid"),
         );
-        let meta = response_meta(&headers);
-        assert_eq!(meta.request_id.as_deref(), Some("primary"));
+        let meta = ResponseMeta::from_headers(&headers);
+        assert_eq!(meta.request_id(), Some("primary"));
         assert_eq!(
-            meta.server_date.map(|date| date.to_rfc3339()),
+            meta.server_date().map(|date| date.to_rfc3339()),
             Some("1994-11-06T08:49:37+00:00".to_owned())
         );
         let mut bad = HeaderMap::new();
         bad.insert(DATE, "yesterday".parse().expect("valid"));
         bad.insert("x-request-id", "".parse().expect("valid"));
-        let meta = response_meta(&bad);
-        assert_eq!(meta.server_date, None);
-        assert_eq!(meta.request_id, None);
+        let meta = ResponseMeta::from_headers(&bad);
+        assert_eq!(meta.server_date(), None);
+        assert_eq!(meta.request_id(), None);
     }
 
     #[test]

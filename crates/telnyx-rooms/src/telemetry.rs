@@ -28,11 +28,16 @@ pub(crate) fn call_span(operation_id: &'static str, room_id: Uuid) -> Span {
 
 /// Records the number of the attempt about to start.
 pub(crate) fn record_attempt(span: &Span, attempt: u32) {
-    span.record("attempt", attempt);
+    if !span.is_disabled() {
+        span.record("attempt", attempt);
+    }
 }
 
 /// Records the status and request id of the response an attempt received.
 pub(crate) fn record_response(span: &Span, status: Option<u16>, request_id: Option<&str>) {
+    if span.is_disabled() {
+        return;
+    }
     if let Some(status) = status {
         span.record("status", status);
     }

@@ -6,14 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::response::ResponseMeta;
 use crate::secret::Secret;
-
-/// What the API said about a response besides its body.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ResponseMeta {
-    pub(crate) server_date: Option<DateTime<Utc>>,
-    pub(crate) request_id: Option<String>,
-}
 
 /// Time from `now` until `expires_at`, zero when it has passed.
 fn time_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
@@ -41,12 +35,12 @@ macro_rules! client_token_accessors {
         /// The response's `Date` header: the server's clock, to correct for local clock skew
         /// (`expires_at - server_date` is the lifetime the server granted).
         pub fn server_date(&self) -> Option<DateTime<Utc>> {
-            self.meta.server_date
+            self.meta.server_date()
         }
 
         /// The API's request id for the response (`x-request-id`), if it sent one.
         pub fn request_id(&self) -> Option<&str> {
-            self.meta.request_id.as_deref()
+            self.meta.request_id()
         }
 
         /// How long the client token remains valid after `now`; zero once expired.
@@ -135,8 +129,8 @@ impl fmt::Debug for CreatedToken {
             .field("expires_at", &self.expires_at)
             .field("refresh_token", &self.refresh_token)
             .field("refresh_token_expires_at", &self.refresh_token_expires_at)
-            .field("server_date", &self.meta.server_date)
-            .field("request_id", &self.meta.request_id)
+            .field("server_date", &self.meta.server_date())
+            .field("request_id", &self.meta.request_id())
             .finish()
     }
 }
@@ -175,8 +169,8 @@ impl fmt::Debug for RefreshedToken {
             .field("room_id", &self.room_id)
             .field("token", &self.token)
             .field("expires_at", &self.expires_at)
-            .field("server_date", &self.meta.server_date)
-            .field("request_id", &self.meta.request_id)
+            .field("server_date", &self.meta.server_date())
+            .field("request_id", &self.meta.request_id())
             .finish()
     }
 }
