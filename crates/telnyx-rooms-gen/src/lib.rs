@@ -22,6 +22,7 @@
 //! let ttl = create.body_field("token_ttl_secs").expect("the spec defines token_ttl_secs");
 //! assert_eq!((ttl.minimum, ttl.maximum), (Some(10), Some(3600)));
 //!
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let client = Client::new_with_client(
 //!     "http://127.0.0.1:4010/v2",
 //!     reqwest::Client::new(),
