@@ -76,3 +76,8 @@ pub use pool::{KeeperPool, PoolBuilder, Session};
 pub use source::{IssuedToken, MintedToken, TokenSource, Ttls};
 pub use status::{EndReason, Status};
 pub use token::Token;
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
