@@ -19,6 +19,7 @@
 //! # One participant, kept fresh for hours
 //!
 //! ```no_run
+//! # #[cfg(feature = "client")]
 //! # async fn run(room_id: uuid::Uuid) -> Result<(), Box<dyn std::error::Error>> {
 //! use futures_util::StreamExt;
 //!
@@ -38,6 +39,7 @@
 //! use telnyx_rooms_keeper::{KeeperPool, Ttls};
 //! use std::time::Duration;
 //!
+//! # #[cfg(feature = "client")]
 //! # async fn run(rooms: Vec<uuid::Uuid>) -> Result<(), Box<dyn std::error::Error>> {
 //! let pool = KeeperPool::builder(telnyx_rooms::Client::from_env()?)
 //!     .max_in_flight(32)
@@ -77,7 +79,7 @@ pub use source::{IssuedToken, MintedToken, TokenSource, Ttls};
 pub use status::{EndReason, Status};
 pub use token::Token;
 
-/// The README's examples, compiled as doctests so they cannot rot.
-#[cfg(doctest)]
+/// The README's examples (which use the facade client), compiled as doctests so they cannot rot.
+#[cfg(all(doctest, feature = "client"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
