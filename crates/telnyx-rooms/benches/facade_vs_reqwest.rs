@@ -175,23 +175,15 @@ impl Floor {
             "{}/rooms/{room_id}/actions/generate_join_client_token",
             self.base_url
         );
-        let response = self
+        let request = self
             .http
             .post(url)
             .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
             .json(&CreateBody {
                 refresh_token_ttl_secs: None,
                 token_ttl_secs: Some(600),
-            })
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(response.status().as_u16(), 201);
-        let bytes = response.bytes().await.expect("body");
-        let data = serde_json::from_slice::<Envelope<CreatedData>>(&bytes)
-            .expect("json")
-            .data;
+            });
+        let data: CreatedData = Self::send(request).await;
         assert!(data.token_expires_at > DateTime::<Utc>::UNIX_EPOCH);
         assert!(!data.refresh_token.is_empty());
         data.token.len()
@@ -202,24 +194,26 @@ impl Floor {
             "{}/rooms/{room_id}/actions/refresh_client_token",
             self.base_url
         );
-        let response = self
-            .http
-            .post(url)
+        let request = self.http.post(url).json(&RefreshBody {
+            refresh_token,
+            token_ttl_secs: Some(600),
+        });
+        let data: RefreshedData = Self::send(request).await;
+        data.token.len()
+    }
+
+    /// Sends, expects 201, decodes `{"data": T}`.
+    async fn send<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+        let response = request
             .header(reqwest::header::ACCEPT, "application/json")
-            .json(&RefreshBody {
-                refresh_token,
-                token_ttl_secs: Some(600),
-            })
             .send()
             .await
             .expect("send");
         assert_eq!(response.status().as_u16(), 201);
         let bytes = response.bytes().await.expect("body");
-        serde_json::from_slice::<Envelope<RefreshedData>>(&bytes)
+        serde_json::from_slice::<Envelope<T>>(&bytes)
             .expect("json")
             .data
-            .token
-            .len()
     }
 }
 

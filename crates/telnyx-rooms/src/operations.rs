@@ -109,14 +109,13 @@ fn ttl_seconds(field: &'static Field, ttl: Option<Duration>) -> Result<Option<i6
 /// check it.
 async fn attempt<S, E>(
     operation: &Operation,
-    call: impl Future<Output = Result<ResponseValue<S>, GenError<E>>>,
+    call: Pin<Box<impl Future<Output = Result<ResponseValue<S>, GenError<E>>>>>,
 ) -> Result<(S, Received), Failure>
 where
     S: DeserializeOwned,
     E: Serialize,
 {
-    // Boxed so the task-local scope around it moves a pointer, not the generated call's state.
-    let (result, head) = capture_response_head(Box::pin(call)).await;
+    let (result, head) = capture_response_head(call).await;
     let Success { body, status, meta } = settle(operation.operation_id, result, head).await?;
     let received = Received {
         operation_id: operation.operation_id,
@@ -235,7 +234,9 @@ async fn create_attempt(
     room_id: Uuid,
     body: &types::CreateRoomClientTokenRequest,
 ) -> Result<CreatedToken, Failure> {
-    let call = generated.create_room_client_token(&room_id, body);
+    // Boxed at once: the layers around it then move a pointer, not the generated call's
+    // kilobytes of state (measured with callgrind: fewer instructions per call).
+    let call = Box::pin(generated.create_room_client_token(&room_id, body));
     let (body, received) = attempt(&CREATE_ROOM_CLIENT_TOKEN, call).await?;
     let data = received.require(body.data, "data")?;
     let client_token = (
@@ -330,7 +331,7 @@ async fn refresh_attempt(
     room_id: Uuid,
     body: &types::RefreshRoomClientTokenRequest,
 ) -> Result<RefreshedToken, Failure> {
-    let call = generated.refresh_room_client_token(&room_id, body);
+    let call = Box::pin(generated.refresh_room_client_token(&room_id, body));
     let (body, received) = attempt(&REFRESH_ROOM_CLIENT_TOKEN, call).await?;
     let data = received.require(body.data, "data")?;
     let client_token = (
