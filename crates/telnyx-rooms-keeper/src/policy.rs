@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// The shortest backoff between retries.
+const MIN_BACKOFF: Duration = Duration::from_millis(10);
+
 /// When keepers refresh and how they retry.
 ///
 /// A token is refreshed `margin` before it expires, where `margin` is `margin_fraction` of the token's
@@ -95,17 +98,18 @@ impl RefreshPolicy {
         self
     }
 
-    /// Backoff before the first retry; it doubles on each further failure up to [`retry_max`](Self::retry_max).
+    /// Backoff before the first retry (at least 10 ms, so a failing source cannot make the scheduler
+    /// spin); it doubles on each further failure up to [`retry_max`](Self::retry_max).
     #[must_use]
     pub fn retry_initial(mut self, delay: Duration) -> Self {
-        self.retry_initial = delay;
+        self.retry_initial = delay.max(MIN_BACKOFF);
         self
     }
 
-    /// Cap on the backoff between retries.
+    /// Cap on the backoff between retries (at least 10 ms).
     #[must_use]
     pub fn retry_max(mut self, delay: Duration) -> Self {
-        self.retry_max = delay;
+        self.retry_max = delay.max(MIN_BACKOFF);
         self
     }
 
@@ -235,6 +239,17 @@ mod tests {
                 delay <= Duration::from_millis(base_ms),
                 "{attempt}: {delay:?}"
             );
+        }
+    }
+
+    #[test]
+    fn backoff_has_a_floor() {
+        let policy = RefreshPolicy::new()
+            .retry_initial(Duration::ZERO)
+            .retry_max(Duration::ZERO);
+        let mut rng = fastrand::Rng::with_seed(3);
+        for attempt in 1..10 {
+            assert!(policy.backoff(attempt, &mut rng) >= Duration::from_millis(5));
         }
     }
 
