@@ -48,16 +48,14 @@ struct ErrorBody {
 type Reply<T> = Result<Json<T>, (StatusCode, Json<ErrorBody>)>;
 
 /// Maps an SDK error to this service's answer. Its text names no secret, so it can go back to
-/// the caller as is.
-fn failure(error: telnyx_rooms::Error) -> (StatusCode, Json<ErrorBody>) {
-    let status = match error.kind() {
-        ErrorKind::InvalidRequest => StatusCode::BAD_REQUEST,
-        // An expired or revoked refresh token is the caller's problem; anything else from
-        // Telnyx (a bad API key, say) is this service's.
-        ErrorKind::Api if matches!(error.status(), Some(400 | 404 | 422)) => {
-            StatusCode::BAD_REQUEST
-        }
-        ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Transport => {
+/// the caller as is. On refresh, a 403 means Telnyx rejected the caller's refresh token (expired,
+/// or for another room); on mint it means this service's API key is wrong.
+fn failure(error: telnyx_rooms::Error, refreshing: bool) -> (StatusCode, Json<ErrorBody>) {
+    let status = match (error.kind(), error.status()) {
+        (ErrorKind::InvalidRequest, _) => StatusCode::BAD_REQUEST,
+        (ErrorKind::Api, Some(403)) if refreshing => StatusCode::UNAUTHORIZED,
+        (ErrorKind::Api, Some(400 | 404 | 422)) => StatusCode::BAD_REQUEST,
+        (ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Transport, _) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
         _ => StatusCode::BAD_GATEWAY,
@@ -72,7 +70,10 @@ fn failure(error: telnyx_rooms::Error) -> (StatusCode, Json<ErrorBody>) {
 }
 
 async fn mint(State(client): State<Client>, Path(room_id): Path<String>) -> Reply<MintedToken> {
-    let created = client.create_client_token(room_id).await.map_err(failure)?;
+    let created = client
+        .create_client_token(room_id)
+        .await
+        .map_err(|error| failure(error, false))?;
     Ok(Json(MintedToken {
         token: created.token().expose().to_owned(),
         token_expires_at: created.expires_at(),
@@ -89,7 +90,7 @@ async fn refresh(
     let refreshed = client
         .refresh_client_token(room_id, request.refresh_token)
         .await
-        .map_err(failure)?;
+        .map_err(|error| failure(error, true))?;
     Ok(Json(RefreshedToken {
         token: refreshed.token().expose().to_owned(),
         token_expires_at: refreshed.expires_at(),

@@ -75,3 +75,8 @@ pub use uuid::Uuid;
 
 /// Re-exported so callers name the same `chrono` types the token accessors return.
 pub use chrono;
+
+/// The README's examples, compiled as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
