@@ -161,6 +161,7 @@ impl Floor {
             .user_agent(telnyx_rooms::USER_AGENT)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("reqwest client");
         Self {

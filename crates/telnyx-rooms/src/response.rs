@@ -208,10 +208,11 @@ fn decode_failure(
 
 /// A failure to send or to read: timeouts, refused connections and resets are all transient.
 fn transport_failure(source: reqwest::Error, status: Option<StatusCode>) -> Failure {
-    let (kind, message) = if source.is_timeout() {
-        (ErrorKind::Timeout, "the request timed out")
-    } else if source.is_connect() {
+    let (kind, message) = if source.is_connect() {
+        // A connect timeout is a connection failure first: nothing reached the API.
         (ErrorKind::Connect, "could not connect to the API")
+    } else if source.is_timeout() {
+        (ErrorKind::Timeout, "the request timed out")
     } else if status.is_some() {
         (
             ErrorKind::Transport,

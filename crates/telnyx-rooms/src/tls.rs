@@ -1,4 +1,4 @@
-//! The HTTP client the SDK builds for itself, and its TLS stack (rustls + ring by default).
+//! The HTTP client the SDK builds for itself (no redirects) and its TLS stack (rustls + ring by default).
 //!
 //! Why ring and the platform verifier: reqwest's `rustls` feature brings aws-lc-rs, whose C and
 //! assembly build (cmake, sometimes bindgen) dominates a clean build; ring builds in seconds and is
@@ -21,7 +21,10 @@ pub(crate) fn http_client(
 ) -> Result<reqwest::Client, Error> {
     let builder = reqwest::Client::builder()
         .user_agent(user_agent.clone())
-        .connect_timeout(connect_timeout);
+        .connect_timeout(connect_timeout)
+        // An API answers POSTs itself; following a redirect would re-send the body (and the
+        // key's request) somewhere the caller did not configure.
+        .redirect(reqwest::redirect::Policy::none());
     with_tls(builder)?.build().map_err(|source| {
         Error::new(ErrorKind::Config, "could not build the HTTP client").with_source(source)
     })

@@ -361,3 +361,22 @@ async fn plain_http_to_a_remote_host_is_refused() {
         .build()
         .expect("loopback http is allowed for mocks");
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        create_path(),
+        ResponseTemplate::new(307).insert_header("location", "http://127.0.0.1:9/elsewhere"),
+    )
+    .await;
+    let (client, _) = client_for(&server).await;
+    let error = client
+        .create_client_token(ROOM_ID)
+        .await
+        .expect_err("a redirect is an answer, not a hop");
+    assert_eq!(error.kind(), ErrorKind::Api);
+    assert_eq!(error.status(), Some(307));
+    assert_eq!(server.received_requests().await.expect("recorded").len(), 1);
+}
