@@ -4,7 +4,8 @@
 //! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms --example create_and_refresh -- <room-uuid> [ttl-secs]
 //! ```
 //!
-//! `TELNYX_BASE_URL` points it elsewhere, e.g. at a loopback mock: `http://127.0.0.1:4010/v2`.
+//! `TELNYX_BASE_URL` points it elsewhere, e.g. at a loopback mock: `http://127.0.0.1:4010/v2`;
+//! `--mock` starts the project's embedded mock in-process and uses it (no key or network needed).
 //! Tokens are printed only with `--show-tokens`: they are credentials.
 
 use std::process::ExitCode;
@@ -16,9 +17,10 @@ use telnyx_rooms::Client;
 async fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let show_tokens = args.iter().any(|arg| arg == "--show-tokens");
-    args.retain(|arg| arg != "--show-tokens");
+    let use_mock = args.iter().any(|arg| arg == "--mock");
+    args.retain(|arg| arg != "--show-tokens" && arg != "--mock");
     let Some(room_id) = args.first() else {
-        eprintln!("usage: create_and_refresh <room-uuid> [ttl-secs] [--show-tokens]");
+        eprintln!("usage: create_and_refresh <room-uuid> [ttl-secs] [--show-tokens] [--mock]");
         return ExitCode::from(2);
     };
     let ttl = match args.get(1).map(|secs| secs.parse::<u64>()) {
@@ -29,7 +31,30 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(room_id, ttl, show_tokens).await {
+    // Kept alive until the end of main: dropping it stops the mock.
+    let mock = if use_mock {
+        match telnyx_rooms_mock::start().await {
+            Ok(server) => Some(server),
+            Err(error) => {
+                eprintln!("could not start the mock: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let client = match &mock {
+        Some(server) => Client::builder()
+            .api_key("KEY_MOCK_DEMO")
+            .base_url(server.base_url())
+            .build(),
+        None => Client::from_env(),
+    };
+    let result = match client {
+        Ok(client) => run(&client, room_id, ttl, show_tokens).await,
+        Err(error) => Err(error),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // Display never contains the key or a token.
@@ -40,12 +65,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(
+    client: &Client,
     room_id: &str,
     ttl: Option<Duration>,
     show_tokens: bool,
 ) -> Result<(), telnyx_rooms::Error> {
-    let client = Client::from_env()?;
-
     let mut create = client.create_client_token(room_id);
     if let Some(ttl) = ttl {
         create = create.token_ttl(ttl);

@@ -9,7 +9,8 @@
 //! curl -X POST http://127.0.0.1:3000/rooms/0ccc7b54-4df3-4bca-a65a-3da1ecc777f0/token
 //! ```
 //!
-//! `TELNYX_BASE_URL=http://127.0.0.1:4010/v2` runs it against a loopback mock;
+//! `TELNYX_BASE_URL=http://127.0.0.1:4010/v2` runs it against a loopback mock, and `-- --mock`
+//! starts the project's embedded mock in-process instead (no key or network needed);
 //! `TOKEN_SERVICE_ADDR` changes the listening address (default `127.0.0.1:3000`).
 //! A real service would authenticate its caller and check it may join the room first.
 
@@ -106,7 +107,19 @@ fn router(client: Client) -> Router {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let client = Client::from_env()?;
+    // Kept alive until the end of main: dropping it stops the mock.
+    let mock = if std::env::args().any(|arg| arg == "--mock") {
+        Some(telnyx_rooms_mock::start().await?)
+    } else {
+        None
+    };
+    let client = match &mock {
+        Some(server) => Client::builder()
+            .api_key("KEY_MOCK_DEMO")
+            .base_url(server.base_url())
+            .build()?,
+        None => Client::from_env()?,
+    };
     if !client.has_api_key() {
         anyhow::bail!("set TELNYX_API_KEY: minting tokens needs the API key");
     }
