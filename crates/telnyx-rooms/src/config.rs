@@ -173,10 +173,10 @@ impl ClientBuilder {
             return Err(Error::new(ErrorKind::Config, "the API key is empty").with_field("api_key"));
         }
         let user_agent = user_agent_with(self.user_agent_suffix.as_deref())?;
-        if self.timeout.is_zero() {
+        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
             return Err(Error::new(
                 ErrorKind::Config,
-                "the per-attempt timeout is zero",
+                "the per-attempt and connect timeouts must be longer than zero",
             ));
         }
         if self.deadline.is_some_and(|deadline| deadline.is_zero()) {
@@ -382,6 +382,11 @@ mod tests {
             .build()
             .expect_err("zero timeout");
         assert_eq!(zero_timeout.kind(), ErrorKind::Config);
+        let zero_connect = ClientBuilder::default()
+            .connect_timeout(Duration::ZERO)
+            .build()
+            .expect_err("zero connect timeout");
+        assert_eq!(zero_connect.kind(), ErrorKind::Config);
         let zero_deadline = ClientBuilder::default()
             .deadline(Duration::ZERO)
             .build()

@@ -344,3 +344,37 @@ async fn a_wait_longer_than_the_deadline_is_not_started() {
     assert_eq!(error.attempts(), 1);
     assert!(sleeper.waits().is_empty());
 }
+
+#[tokio::test]
+async fn the_timeout_is_per_attempt_so_a_fast_retry_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(create_path()))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(created_body())
+                .set_delay(Duration::from_secs(30)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    serve(
+        &server,
+        create_path(),
+        ResponseTemplate::new(201).set_body_json(created_body()),
+    )
+    .await;
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&base_url(&server), &sleeper)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("client");
+    let created = client
+        .create_client_token(ROOM_ID)
+        .await
+        .expect("the second attempt has its own 300 ms");
+    assert_eq!(created.token().expose(), CLIENT_TOKEN);
+    assert_eq!(server.received_requests().await.expect("recorded").len(), 2);
+    assert_eq!(sleeper.waits().len(), 1);
+}
