@@ -65,6 +65,15 @@ struct Inner {
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     issued: AtomicUsize,
+    random: Option<Mutex<RandomFailures>>,
+}
+
+/// Failures drawn at random, per mille of calls.
+struct RandomFailures {
+    rng: fastrand::Rng,
+    transient: u32,
+    permanent: u32,
+    permanent_injected: usize,
 }
 
 /// Builds a [`Fake`].
@@ -73,9 +82,21 @@ pub struct FakeBuilder {
     send_date: bool,
     latency: Duration,
     server_base: DateTime<Utc>,
+    random: Option<RandomFailures>,
 }
 
 impl FakeBuilder {
+    /// Fails calls at random: `transient` and `permanent` per mille, reproducibly from `seed`.
+    pub fn random_failures(mut self, seed: u64, transient: u32, permanent: u32) -> Self {
+        self.random = Some(RandomFailures {
+            rng: fastrand::Rng::with_seed(seed),
+            transient,
+            permanent,
+            permanent_injected: 0,
+        });
+        self
+    }
+
     pub fn without_api_key(mut self) -> Self {
         self.can_mint = false;
         self
@@ -112,6 +133,7 @@ impl FakeBuilder {
                 in_flight: AtomicUsize::new(0),
                 max_in_flight: AtomicUsize::new(0),
                 issued: AtomicUsize::new(0),
+                random: self.random.map(Mutex::new),
             }),
         }
     }
@@ -132,6 +154,7 @@ impl Fake {
             can_mint: true,
             send_date: true,
             latency: Duration::ZERO,
+            random: None,
             server_base: Utc::now()
                 .duration_trunc(TimeDelta::seconds(1))
                 .expect("truncate to seconds"),
@@ -171,6 +194,27 @@ impl Fake {
             .into_iter()
             .filter(|c| c.kind == kind)
             .collect()
+    }
+
+    /// How many permanent failures the random mode has injected.
+    pub fn random_permanent_failures(&self) -> usize {
+        self.inner
+            .random
+            .as_ref()
+            .map_or(0, |r| r.lock().expect("random").permanent_injected)
+    }
+
+    fn random_failure(&self) -> Option<FakeError> {
+        let mut random = self.inner.random.as_ref()?.lock().expect("random");
+        let draw = random.rng.u32(0..1000);
+        if draw < random.permanent {
+            random.permanent_injected += 1;
+            Some(forbidden())
+        } else if draw < random.permanent + random.transient {
+            Some(transient())
+        } else {
+            None
+        }
     }
 
     pub fn max_in_flight(&self) -> usize {
@@ -272,7 +316,7 @@ impl Fake {
                 None => None,
             }
         };
-        if let Some(error) = scripted {
+        if let Some(error) = scripted.or_else(|| self.random_failure()) {
             return Err(error);
         }
         if matches!(refresh_token_left, Some(left) if left <= TimeDelta::zero()) {

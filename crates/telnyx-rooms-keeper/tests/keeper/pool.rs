@@ -174,3 +174,81 @@ async fn stopping_or_dropping_a_pool_ends_every_session_and_task() {
         Some(EndReason::Stopped)
     ));
 }
+
+#[tokio::test(start_paused = true)]
+async fn random_failures_and_churn_keep_every_invariant() {
+    // Two virtual hours of 10 s and 60 s tokens, 15% transient and 0.2% permanent failures, sessions
+    // joining and leaving at random: checked every second.
+    let fake = Fake::builder()
+        .latency(ms(150))
+        .random_failures(7, 150, 2)
+        .build();
+    let pool = KeeperPool::builder(fake.clone())
+        .max_in_flight(8)
+        .seed(11)
+        .build();
+    let ttls = Ttls::new().token(secs(10)).refresh_token(secs(60));
+    let mut rng = fastrand::Rng::with_seed(5);
+    let mut handles: Vec<_> = (0..100).map(|_| pool.add_with(room(), ttls)).collect();
+    let mut removed = 0;
+    let mut failed = 0;
+    for _ in 0..7200 {
+        sleep(secs(1)).await;
+        let now = tokio::time::Instant::now();
+        for session in &handles {
+            match session.status() {
+                // The scheduler ends a session no later than the millisecond tick after expiry.
+                Status::Active(token) | Status::Ending { token, .. } => {
+                    assert!(now <= token.valid_until() + ms(1), "stale token kept");
+                }
+                Status::Ended(EndReason::Failed(_)) => {}
+                Status::Ended(EndReason::Expired { .. }) | Status::Starting => {}
+                other => panic!("unexpected {other:?}"),
+            }
+            if let Some(token) = session.current() {
+                assert!(
+                    token.valid_until() > now,
+                    "current() returned an expired token"
+                );
+            }
+        }
+        // Leave and join at random; drop sessions that ended.
+        if rng.u32(0..100) < 5 && !handles.is_empty() {
+            handles.swap_remove(rng.usize(0..handles.len()));
+            removed += 1;
+        }
+        if rng.u32(0..100) < 5 {
+            handles.push(pool.add_with(room(), ttls));
+        }
+        handles.retain(|s| match s.status().end_reason() {
+            Some(EndReason::Failed(_)) => {
+                failed += 1;
+                false
+            }
+            Some(_) => false,
+            None => true,
+        });
+        sleep(ms(1)).await;
+        assert_eq!(
+            pool.len(),
+            handles.len(),
+            "the pool keeps exactly the live handles"
+        );
+    }
+    assert!(removed > 200, "{removed} removals");
+    assert!(
+        failed <= fake.random_permanent_failures(),
+        "only permanent errors fail sessions"
+    );
+    assert!(fake.max_in_flight() <= 8);
+    let refreshes = fake.calls_of(Kind::Refresh);
+    assert!(refreshes.len() > 10_000, "{} refreshes", refreshes.len());
+    assert!(
+        refreshes
+            .iter()
+            .all(|c| c.refresh_token_left.expect("presented") > chrono::TimeDelta::zero()),
+        "never presented an expired refresh token"
+    );
+    pool.stop().await;
+    assert_eq!(fake.handles(), 1);
+}

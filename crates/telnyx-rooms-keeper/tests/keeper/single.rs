@@ -398,3 +398,27 @@ async fn no_public_type_shows_a_token_in_debug_or_display() {
     }
     assert!(format!("{:?}", keeper.status()).starts_with("Ending"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn keeps_a_token_valid_for_a_day_with_server_defaults() {
+    let fake = Fake::new();
+    let keeper = TokenKeeper::start(fake.clone(), room());
+    keeper.token().await.expect("first token");
+    for _ in 0..(24 * 3600 / 5) {
+        sleep(secs(5)).await;
+        assert!(
+            keeper.current().is_some(),
+            "no token at {:?}",
+            fake.elapsed()
+        );
+    }
+    // 600 s tokens refreshed 150-225 s early; 3600 s refresh tokens replaced 5-7.5 min early. The
+    // bounds hold for any jitter: 27-28 mints and roughly 190-240 refreshes.
+    let mints = fake.calls_of(Kind::Mint).len();
+    let refreshes = fake.calls_of(Kind::Refresh).len();
+    assert!((25..=28).contains(&mints), "{mints} mints in a day");
+    assert!(
+        (150..=250).contains(&refreshes),
+        "{refreshes} refreshes in a day"
+    );
+}
