@@ -374,4 +374,49 @@ mod tests {
             Decision::Stop
         );
     }
+
+    #[test]
+    fn any_input_gives_a_bounded_wait_or_stop() {
+        let policy = RetryPolicy::default().max_retries(5);
+        let headers = [
+            None,
+            Some(""),
+            Some("-1"),
+            Some("NaN"),
+            Some("inf"),
+            Some("1e308"),
+            Some("0"),
+            Some("12.5"),
+            Some("Wed, 21 Oct 2099 07:28:00 GMT"),
+            Some("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some("\u{0}garbage"),
+        ];
+        let bound = MAX_SERVER_DELAY.max(policy.max_backoff);
+        for status in [0u16, 200, 408, 429, 500, 599, 999] {
+            for retry_after_ms in headers {
+                for retry_after in headers {
+                    for should_retry in [None, Some("true"), Some("false"), Some("yes")] {
+                        for done in 0..7 {
+                            let outcome = Outcome::Response {
+                                status,
+                                hints: ServerHints {
+                                    retry_after_ms,
+                                    retry_after,
+                                    should_retry,
+                                },
+                            };
+                            let jitter = fastrand::f64();
+                            match decide(&policy, done, outcome, now(), jitter) {
+                                Decision::RetryAfter(wait) => {
+                                    assert!(wait <= bound, "{wait:?}");
+                                    assert!(done < 5);
+                                }
+                                Decision::Stop => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
