@@ -18,8 +18,7 @@ use uuid::Uuid;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
-use crate::response::ResponseMeta;
-use crate::response::{Failure, Success, settle};
+use crate::response::{Failure, ResponseMeta, Success, settle};
 use crate::retry::RetryPolicy;
 use crate::secret::{REDACTED, Secret};
 use crate::token::{CreatedToken, RefreshedToken};
