@@ -137,9 +137,9 @@ impl ClientBuilder {
 
     /// Sends requests through your own `reqwest::Client` (proxies, custom roots, pool settings).
     ///
-    /// That client's own connect timeout, TLS settings and `User-Agent` apply; set its user agent
-    /// with [`user_agent`](crate::user_agent) to keep this SDK identifiable. The per-attempt
-    /// [`timeout`](Self::timeout), the deadline and retries still apply.
+    /// That client's own connect timeout, TLS settings, redirect policy and `User-Agent` apply:
+    /// start from [`http_client_builder`](crate::http_client_builder) to keep the SDK's. The
+    /// per-attempt [`timeout`](Self::timeout), the deadline and retries still apply.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -172,7 +172,7 @@ impl ClientBuilder {
         {
             return Err(Error::new(ErrorKind::Config, "the API key is empty").with_field("api_key"));
         }
-        let user_agent = user_agent_with(self.user_agent_suffix.as_deref())?;
+        let user_agent = user_agent_header(self.user_agent_suffix.as_deref())?;
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
             return Err(Error::new(
                 ErrorKind::Config,
@@ -216,12 +216,12 @@ impl fmt::Debug for ClientBuilder {
 /// # Ok::<(), telnyx_rooms::Error>(())
 /// ```
 pub fn user_agent(suffix: Option<&str>) -> Result<String, Error> {
-    let value = user_agent_with(suffix)?;
+    let value = user_agent_header(suffix)?;
     // Built from visible ASCII only (checked below), so it is valid UTF-8.
     Ok(String::from_utf8_lossy(value.as_bytes()).into_owned())
 }
 
-fn user_agent_with(suffix: Option<&str>) -> Result<HeaderValue, Error> {
+pub(crate) fn user_agent_header(suffix: Option<&str>) -> Result<HeaderValue, Error> {
     let text = match suffix.map(str::trim).filter(|suffix| !suffix.is_empty()) {
         Some(suffix) => format!("{USER_AGENT} {suffix}"),
         None => USER_AGENT.to_owned(),

@@ -70,6 +70,7 @@ pub use operations::{CallFuture, CreateClientToken, IntoRoomId, RefreshClientTok
 pub use retry::{MAX_SERVER_DELAY, RetryPolicy, SleepFuture, Sleeper, TokioSleeper};
 pub use secret::Secret;
 pub use telemetry::TARGET as TRACING_TARGET;
+pub use tls::http_client_builder;
 pub use token::{CreatedToken, RefreshedToken};
 pub use uuid::Uuid;
 

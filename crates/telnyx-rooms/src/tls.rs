@@ -14,20 +14,53 @@ use reqwest::header::HeaderValue;
 
 use crate::error::{Error, ErrorKind};
 
-/// Builds the SDK's own `reqwest::Client`: `User-Agent`, connect timeout, TLS.
+/// Builds the SDK's own `reqwest::Client`: `User-Agent`, connect timeout, TLS, no redirects.
 pub(crate) fn http_client(
     user_agent: &HeaderValue,
     connect_timeout: Duration,
 ) -> Result<reqwest::Client, Error> {
+    preconfigured(user_agent, connect_timeout)?
+        .build()
+        .map_err(|source| {
+            Error::new(ErrorKind::Config, "could not build the HTTP client").with_source(source)
+        })
+}
+
+fn preconfigured(
+    user_agent: &HeaderValue,
+    connect_timeout: Duration,
+) -> Result<reqwest::ClientBuilder, Error> {
     let builder = reqwest::Client::builder()
         .user_agent(user_agent.clone())
         .connect_timeout(connect_timeout)
         // An API answers POSTs itself; following a redirect would re-send the body (and the
         // key's request) somewhere the caller did not configure.
         .redirect(reqwest::redirect::Policy::none());
-    with_tls(builder)?.build().map_err(|source| {
-        Error::new(ErrorKind::Config, "could not build the HTTP client").with_source(source)
-    })
+    with_tls(builder)
+}
+
+/// A `reqwest::ClientBuilder` set up as the SDK's own client is — `User-Agent`
+/// `telnyx-rooms-rust/<version>` (plus `user_agent_suffix`), 5 s connect timeout, no redirects,
+/// and the crate's TLS (rustls with ring and the OS trust store by default) — for you to add
+/// proxies, roots or pool settings before passing the result to
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client).
+///
+/// Unlike `reqwest::Client::new()`, it needs no process-wide rustls crypto provider.
+///
+/// ```
+/// let http = telnyx_rooms::http_client_builder(Some("my-app/1.2"))?
+///     .pool_max_idle_per_host(4)
+///     .build()
+///     .expect("valid settings");
+/// let client = telnyx_rooms::Client::builder().http_client(http).build()?;
+/// # let _ = client;
+/// # Ok::<(), telnyx_rooms::Error>(())
+/// ```
+pub fn http_client_builder(
+    user_agent_suffix: Option<&str>,
+) -> Result<reqwest::ClientBuilder, Error> {
+    let user_agent = crate::config::user_agent_header(user_agent_suffix)?;
+    preconfigured(&user_agent, crate::config::DEFAULT_CONNECT_TIMEOUT)
 }
 
 #[cfg(feature = "rustls")]

@@ -380,3 +380,41 @@ async fn redirects_are_not_followed() {
     assert_eq!(error.status(), Some(307));
     assert_eq!(server.received_requests().await.expect("recorded").len(), 1);
 }
+
+#[tokio::test]
+async fn a_caller_built_http_client_from_the_sdk_builder_keeps_the_user_agent() {
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        refresh_path(),
+        ResponseTemplate::new(201).set_body_json(refreshed_body()),
+    )
+    .await;
+    let http = telnyx_rooms::http_client_builder(Some("proxy-app/2"))
+        .expect("builder")
+        .pool_max_idle_per_host(1)
+        .build()
+        .expect("reqwest client");
+    let client = Client::builder()
+        .base_url(base_url(&server))
+        .http_client(http)
+        .build()
+        .expect("client");
+    client
+        .refresh_client_token(ROOM_ID, REFRESH_TOKEN)
+        .await
+        .expect("refreshed");
+    let requests = server.received_requests().await.expect("recorded");
+    assert_eq!(
+        requests[0]
+            .headers
+            .get("user-agent")
+            .expect("ua")
+            .to_str()
+            .expect("ascii"),
+        format!(
+            "telnyx-rooms-rust/{} proxy-app/2",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
