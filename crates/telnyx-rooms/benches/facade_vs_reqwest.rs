@@ -396,9 +396,9 @@ async fn measure(clients: Arc<Clients>) {
     }
 }
 
-/// `BENCH_PROFILE=<sdk|floor>:<create|refresh>:<calls>`: only that many sequential calls of one
-/// kind, for instruction counting (`valgrind --tool=callgrind`; run two call counts and divide
-/// the difference, so start-up cancels out).
+/// `BENCH_PROFILE=<sdk|floor>:<create|refresh>:<calls>[:<in flight>]`: only that many calls of
+/// one kind (one at a time unless told), for instruction counting (`valgrind --tool=callgrind`;
+/// run two call counts and divide the difference, so start-up cancels out).
 async fn profile(clients: Arc<Clients>, spec: &str) {
     let parts: Vec<&str> = spec.split(':').collect();
     let who = if parts.first() == Some(&"floor") {
@@ -415,7 +415,11 @@ async fn profile(clients: Arc<Clients>, spec: &str) {
         .get(2)
         .and_then(|calls| calls.parse().ok())
         .unwrap_or(1000);
-    round(&clients, who, op, calls, 1).await;
+    let in_flight = parts
+        .get(3)
+        .and_then(|in_flight| in_flight.parse().ok())
+        .unwrap_or(1);
+    round(&clients, who, op, calls, in_flight).await;
 }
 
 /// The `cargo test` run: a few calls of each kind, and both clients must agree.
