@@ -53,7 +53,7 @@ async fn telnyx_error_envelope_is_parsed_into_entries() {
 }
 
 #[tokio::test]
-async fn documented_403_with_envelope_or_bare_object_is_parsed() {
+async fn envelope_at_403_and_bare_object_at_other_statuses_are_parsed() {
     let envelope = create_with_response(
         ResponseTemplate::new(403)
             .insert_header("x-request-id", "req-403")
