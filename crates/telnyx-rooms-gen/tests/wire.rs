@@ -1,6 +1,9 @@
 //! Wire fidelity of the generated client against a raw loopback HTTP server: exactly what bytes
 //! go out (method, path, headers, body) and what comes back when the server misbehaves.
 
+// Helpers outside `#[test]` functions panic on purpose too: they are part of the assertions.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use std::sync::{Arc, Mutex};
 
 use telnyx_rooms_gen::types::{CreateRoomClientTokenRequest, RefreshRoomClientTokenRequest};

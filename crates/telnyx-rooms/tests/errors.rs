@@ -78,6 +78,20 @@ async fn envelope_at_403_and_bare_object_at_other_statuses_are_parsed() {
     assert_eq!(bare.api_errors()[0].code(), Some("10009"));
     assert_eq!(bare.api_errors()[0].detail(), Some("bad key"));
 
+    // A bare error object at 403, where the spec documents the envelope: the overlay makes
+    // `errors` required, so it is parsed from the raw body rather than read as an empty list.
+    let bare_403 = create_with_response(
+        ResponseTemplate::new(403)
+            .insert_header("x-request-id", "req-bare")
+            .set_body_json(json!({"code": "10010", "title": "Forbidden", "detail": "room locked"})),
+    )
+    .await;
+    assert_eq!(bare_403.status(), Some(403));
+    assert_eq!(bare_403.request_id(), Some("req-bare"));
+    assert_eq!(bare_403.api_errors().len(), 1);
+    assert_eq!(bare_403.api_errors()[0].code(), Some("10010"));
+    assert_eq!(bare_403.api_errors()[0].detail(), Some("room locked"));
+
     // An envelope entry that breaks the generated 403 type (numeric code, no title) still parses.
     let loose = create_with_response(
         ResponseTemplate::new(403).set_body_json(json!({"errors": [{"code": 10010}]})),
