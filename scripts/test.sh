@@ -17,6 +17,9 @@ step "cargo test --workspace --locked"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
 
+step "cargo doc --workspace --no-deps (rustdoc warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
 step "cargo xtask codegen --check (spec drift and provenance)"
 cargo xtask codegen --check
 
