@@ -1,11 +1,11 @@
-//! Request hooks of the generated [`Client`](crate::Client): per-operation credentials and header hygiene.
+//! Request hooks of the generated [`Client`](crate::Client): per-operation credentials and response heads.
 //!
-//! progenitor calls [`ClientHooks::pre`] on every request after building it. Two rules live here, both
-//! driven by the generated metadata rather than by operation names:
-//! - the API key is attached only to operations whose spec security asks for a bearer token, so a key
-//!   never travels to an operation that does not need it (`security: []`);
-//! - the `api-version` header progenitor adds to every request is removed: the Telnyx API does not
-//!   define it, and a client should send nothing the API does not ask for.
+//! progenitor calls [`ClientHooks::pre`] on every request after building it. There the API key is
+//! attached only to operations whose spec security asks for a bearer token — a rule read from the
+//! generated metadata, not from operation names — so a key never travels to an operation that does
+//! not need it (`security: []`). (progenitor also adds an `api-version` header to every request;
+//! `cargo xtask codegen` removes that statement from the generated methods, because the Telnyx API
+//! defines no such header.)
 //!
 //! [`ClientHooks::post`] records the status and headers of each response for a caller that asked with
 //! [`capture_response_head`]: progenitor's `Error::InvalidResponsePayload` keeps neither, yet a caller
@@ -16,13 +16,10 @@ use std::future::Future;
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 use crate::Client;
 use crate::operations;
-
-/// The header progenitor 0.15 adds to every request (`api-version: <info.version>`).
-const PROGENITOR_API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 /// Credentials a [`Client`] attaches to operations that require them.
 ///
@@ -75,7 +72,6 @@ impl ClientHooks<Credentials> for Client {
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
-        headers.remove(PROGENITOR_API_VERSION);
         let requires_key = operations::by_client_method(info.operation_id)
             .map(|operation| operation.requires_api_key())
             // An operation the metadata does not know cannot be generated; fail closed anyway.

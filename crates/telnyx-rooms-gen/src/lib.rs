@@ -35,6 +35,7 @@
 #[allow(
     missing_docs,
     unused_imports,
+    unused_mut,
     clippy::all,
     clippy::pedantic,
     clippy::unwrap_used,
