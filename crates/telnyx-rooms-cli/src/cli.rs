@@ -73,7 +73,7 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) api_key_file: Option<PathBuf>,
 
-    /// API base URL [default: TELNYX_BASE_URL, else https://api.telnyx.com/v2].
+    /// API base URL [default: TELNYX_BASE_URL, else `https://api.telnyx.com/v2`].
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) base_url: Option<String>,
 
