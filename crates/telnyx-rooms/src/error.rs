@@ -2,6 +2,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -177,8 +178,9 @@ type Source = Box<dyn StdError + Send + Sync + 'static>;
 /// Carries its [`kind`](Error::kind), and where they apply the HTTP [`status`](Error::status), the
 /// [`request id`](Error::request_id) the API gave the response, Telnyx's parsed
 /// [`error entries`](Error::api_errors), a short [`body snippet`](Error::body_snippet) for bodies
-/// that are not Telnyx errors, the request [`field`](Error::field) at fault and the number of
-/// [`attempts`](Error::attempts) made. Its `Display` says what happened and never shows a secret.
+/// that are not Telnyx errors, the request [`field`](Error::field) at fault, the number of
+/// [`attempts`](Error::attempts) made and the [`delay`](Error::retry_after) the server asked for
+/// before another. Its `Display` says what happened and never shows a secret.
 ///
 /// ```
 /// # async fn run(client: telnyx_rooms::Client) {
@@ -206,6 +208,7 @@ struct Inner {
     body_snippet: Option<String>,
     field: Option<&'static str>,
     attempts: u32,
+    retry_after: Option<Duration>,
     source: Option<Source>,
 }
 
@@ -221,6 +224,7 @@ impl Error {
                 body_snippet: None,
                 field: None,
                 attempts: 0,
+                retry_after: None,
                 source: None,
             }),
         }
@@ -262,6 +266,11 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_retry_after(mut self, delay: Option<Duration>) -> Self {
+        self.inner.retry_after = delay;
+        self
+    }
+
     /// The category of the failure.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -300,6 +309,39 @@ impl Error {
     /// How many HTTP attempts were made before this error (0 when it was caught before any I/O).
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
+    }
+
+    /// The wait the server asked for on the response that caused this error: `retry-after-ms`,
+    /// else `Retry-After` in seconds or as an HTTP date (measured from when the response arrived),
+    /// capped at [`MAX_SERVER_DELAY`](crate::MAX_SERVER_DELAY).
+    ///
+    /// `None` when the response named no delay (or none that parses), and when no response
+    /// arrived at all (timeouts, connection failures, errors caught before I/O). It reports what
+    /// the server said whatever the status; whether to try again at all is
+    /// [`is_retryable`](Self::is_retryable). The client's own retries already wait this long; the
+    /// accessor is for callers that retry on their own, with [`RetryPolicy::none`](crate::RetryPolicy::none).
+    ///
+    /// ```
+    /// # async fn run(client: telnyx_rooms::Client) -> Result<(), telnyx_rooms::Error> {
+    /// use std::time::Duration;
+    /// use telnyx_rooms::RetryPolicy;
+    ///
+    /// let room = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
+    /// let once = || client.create_client_token(room).retry_policy(RetryPolicy::none());
+    /// let token = match once().await {
+    ///     Err(error) if error.is_retryable() => {
+    ///         // Our own backoff, but never sooner than the server asked.
+    ///         let wait = Duration::from_secs(1).max(error.retry_after().unwrap_or_default());
+    ///         tokio::time::sleep(wait).await;
+    ///         once().await?
+    ///     }
+    ///     other => other?,
+    /// };
+    /// println!("valid until {}", token.expires_at());
+    /// # Ok(()) }
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
     }
 
     /// Whether the same call may succeed if made again: timeouts, connection failures, and the
@@ -362,6 +404,9 @@ impl fmt::Debug for Error {
         }
         if inner.attempts > 0 {
             debug.field("attempts", &inner.attempts);
+        }
+        if let Some(delay) = inner.retry_after {
+            debug.field("retry_after", &delay);
         }
         if let Some(source) = &inner.source {
             debug.field("source", source);

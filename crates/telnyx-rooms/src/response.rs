@@ -1,6 +1,8 @@
 //! Settling what one attempt of the generated client returned into a decoded body or a classified
 //! [`Failure`]; the server is untrusted, so every shape of reply ends in a typed error.
 
+use std::time::SystemTime;
+
 use chrono::{DateTime, Utc};
 use progenitor_client::{Error as GenError, ResponseValue};
 use reqwest::StatusCode;
@@ -10,7 +12,7 @@ use serde::de::DeserializeOwned;
 use telnyx_rooms_gen::ResponseHead;
 
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};
-use crate::retry::{Outcome, ServerHints};
+use crate::retry::{Outcome, ServerHints, server_delay};
 
 /// Headers that carry the API's id for a request, most specific first.
 const REQUEST_ID_HEADERS: [HeaderName; 2] = [
@@ -83,16 +85,24 @@ impl Failure {
         }
     }
 
-    /// An error response: the status and its headers decide.
+    /// An error response: the status and its headers decide. The delay the server asked for is
+    /// also kept on the error, for callers that retry on their own.
     fn response(error: Error, status: u16, headers: &HeaderMap) -> Self {
-        let text = |name: &str| header_text(headers, name).map(str::to_owned);
+        let hints = ServerHints {
+            retry_after_ms: header_text(headers, "retry-after-ms"),
+            retry_after: header_text(headers, "retry-after"),
+            should_retry: header_text(headers, "x-should-retry"),
+        };
+        // Resolved at receipt: an HTTP-date `Retry-After` means "from when the server answered".
+        let requested = server_delay(hints, SystemTime::now());
+        let owned = |value: Option<&str>| value.map(str::to_owned);
         Self {
-            error,
+            error: error.with_retry_after(requested),
             retry: RetryClass::Response {
                 status,
-                retry_after_ms: text("retry-after-ms"),
-                retry_after: text("retry-after"),
-                should_retry: text("x-should-retry"),
+                retry_after_ms: owned(hints.retry_after_ms),
+                retry_after: owned(hints.retry_after),
+                should_retry: owned(hints.should_retry),
             },
         }
     }

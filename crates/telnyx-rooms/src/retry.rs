@@ -160,7 +160,8 @@ pub(crate) fn decide(
 
 /// The wait a server asked for, capped at [`MAX_SERVER_DELAY`]: `retry-after-ms` first, then
 /// `Retry-After` as seconds or as an HTTP date relative to `now`. `None` when absent or unparsable.
-fn server_delay(hints: ServerHints<'_>, now: SystemTime) -> Option<Duration> {
+/// Also what [`Error::retry_after`](crate::Error::retry_after) reports.
+pub(crate) fn server_delay(hints: ServerHints<'_>, now: SystemTime) -> Option<Duration> {
     let from_ms = hints
         .retry_after_ms
         .and_then(|value| value.trim().parse::<f64>().ok())

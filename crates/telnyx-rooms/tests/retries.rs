@@ -8,9 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use telnyx_rooms::{ErrorKind, RetryPolicy};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use telnyx_rooms::{ErrorKind, MAX_SERVER_DELAY, RetryPolicy};
+use wiremock::{MockServer, ResponseTemplate};
 
 /// Serves `status` to every create request; returns the error and the number of requests seen.
 async fn attempts_for_status(status: u16) -> (telnyx_rooms::Error, usize, Vec<Duration>) {
@@ -69,13 +68,7 @@ async fn non_retryable_statuses_make_exactly_one_attempt() {
 async fn a_retry_that_succeeds_returns_the_token() {
     let server = MockServer::start().await;
     // Two 503s first (higher priority while they last), then the token.
-    Mock::given(method("POST"))
-        .and(path(refresh_path()))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    serve_first(&server, refresh_path(), 2, ResponseTemplate::new(503)).await;
     serve(
         &server,
         refresh_path(),
@@ -99,6 +92,17 @@ async fn a_retry_that_succeeds_returns_the_token() {
     assert_eq!(sleeper.waits().len(), 2);
 }
 
+/// One create call allowed one retry against `server`; returns the error and the waits asked for.
+async fn create_with_one_retry(server: &MockServer) -> (telnyx_rooms::Error, Vec<Duration>) {
+    let (client, sleeper) = client_for(server).await;
+    let error = client
+        .create_client_token(ROOM_ID)
+        .retry_policy(RetryPolicy::default().max_retries(1))
+        .await
+        .expect_err("error status");
+    (error, sleeper.waits())
+}
+
 #[tokio::test]
 async fn retry_after_is_honoured_and_capped() {
     let cases: [(&str, &str, Duration); 4] = [
@@ -115,14 +119,9 @@ async fn retry_after_is_honoured_and_capped() {
             ResponseTemplate::new(429).insert_header(header, value),
         )
         .await;
-        let (client, sleeper) = client_for(&server).await;
-        let error = client
-            .create_client_token(ROOM_ID)
-            .retry_policy(RetryPolicy::default().max_retries(1))
-            .await
-            .expect_err("429");
+        let (error, waits) = create_with_one_retry(&server).await;
         assert_eq!(error.attempts(), 2);
-        assert_eq!(sleeper.waits(), vec![expected], "{header}: {value}");
+        assert_eq!(waits, vec![expected], "{header}: {value}");
     }
 }
 
@@ -136,19 +135,138 @@ async fn retry_after_http_date_is_honoured() {
         ResponseTemplate::new(503).insert_header("retry-after", in_20_s.as_str()),
     )
     .await;
-    let (client, sleeper) = client_for(&server).await;
-    client
-        .create_client_token(ROOM_ID)
-        .retry_policy(RetryPolicy::default().max_retries(1))
-        .await
-        .expect_err("503");
-    let waits = sleeper.waits();
+    let (_, waits) = create_with_one_retry(&server).await;
     assert_eq!(waits.len(), 1);
     // HTTP dates have one-second resolution; the wait is the time left until that second.
     assert!(
         waits[0] > Duration::from_secs(18) && waits[0] <= Duration::from_secs(20),
         "{waits:?}"
     );
+}
+
+/// Response headers, as name and value.
+type Headers = &'static [(&'static str, &'static str)];
+
+/// One create call without retries against a server answering `status` with `headers`.
+async fn error_with_headers(status: u16, headers: &[(&str, &str)]) -> telnyx_rooms::Error {
+    let server = MockServer::start().await;
+    let mut template = ResponseTemplate::new(status);
+    for (name, value) in headers {
+        template = template.insert_header(*name, *value);
+    }
+    serve(&server, create_path(), template).await;
+    let (client, sleeper) = client_for(&server).await;
+    let error = client
+        .create_client_token(ROOM_ID)
+        .retry_policy(RetryPolicy::none())
+        .await
+        .expect_err("error status");
+    assert_eq!(error.attempts(), 1);
+    assert!(sleeper.waits().is_empty(), "no retries: nothing waited");
+    error
+}
+
+#[tokio::test]
+async fn error_reports_the_delay_the_server_asked_for() {
+    let secs = Duration::from_secs;
+    let cases: [(u16, Headers, Option<Duration>); 9] = [
+        (
+            429,
+            &[("retry-after-ms", "1250")],
+            Some(Duration::from_millis(1250)),
+        ),
+        (503, &[("retry-after", "3")], Some(secs(3))),
+        // retry-after-ms wins over Retry-After.
+        (
+            429,
+            &[("retry-after-ms", "250"), ("retry-after", "9")],
+            Some(Duration::from_millis(250)),
+        ),
+        // Capped at MAX_SERVER_DELAY.
+        (429, &[("retry-after", "86400")], Some(MAX_SERVER_DELAY)),
+        (429, &[("retry-after-ms", "600000")], Some(MAX_SERVER_DELAY)),
+        // Reported whatever the status; is_retryable() decides whether to use it.
+        (403, &[("retry-after", "5")], Some(secs(5))),
+        // Absent or unusable.
+        (429, &[], None),
+        (
+            503,
+            &[("retry-after", "soon"), ("retry-after-ms", "-5")],
+            None,
+        ),
+        (500, &[("x-should-retry", "true")], None),
+    ];
+    for (status, headers, expected) in cases {
+        let error = error_with_headers(status, headers).await;
+        assert_eq!(error.status(), Some(status));
+        assert_eq!(error.retry_after(), expected, "{status} {headers:?}");
+    }
+}
+
+#[tokio::test]
+async fn error_reports_an_http_date_delay_from_when_the_response_arrived() {
+    let in_20_s = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(20));
+    let error = error_with_headers(503, &[("retry-after", in_20_s.as_str())]).await;
+    let delay = error.retry_after().expect("a date is a delay");
+    // HTTP dates have one-second resolution.
+    assert!(
+        delay > Duration::from_secs(18) && delay <= Duration::from_secs(20),
+        "{delay:?}"
+    );
+    let in_2_h = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(7200));
+    let error = error_with_headers(503, &[("retry-after", in_2_h.as_str())]).await;
+    assert_eq!(error.retry_after(), Some(MAX_SERVER_DELAY), "capped");
+    let past = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(30));
+    let error = error_with_headers(503, &[("retry-after", past.as_str())]).await;
+    assert_eq!(
+        error.retry_after(),
+        Some(Duration::ZERO),
+        "a past date means now"
+    );
+}
+
+#[tokio::test]
+async fn the_last_attempts_delay_is_reported_after_the_clients_own_retries() {
+    let server = MockServer::start().await;
+    serve_first(
+        &server,
+        create_path(),
+        1,
+        ResponseTemplate::new(503).insert_header("retry-after", "2"),
+    )
+    .await;
+    serve(
+        &server,
+        create_path(),
+        ResponseTemplate::new(429).insert_header("retry-after-ms", "700"),
+    )
+    .await;
+    let (error, waits) = create_with_one_retry(&server).await;
+    assert_eq!(error.attempts(), 2);
+    assert_eq!(waits, vec![Duration::from_secs(2)]);
+    assert_eq!(error.status(), Some(429));
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(700)));
+    assert!(
+        format!("{error:?}").contains("retry_after: 700ms"),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_response_means_no_server_delay() {
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&refusing_base_url(), &sleeper)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    let error = client
+        .create_client_token(ROOM_ID)
+        .await
+        .expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::Connect);
+    assert!(error.is_retryable());
+    assert_eq!(error.retry_after(), None);
+    assert!(!format!("{error:?}").contains("retry_after"), "{error:?}");
 }
 
 #[tokio::test]
@@ -250,14 +368,8 @@ async fn garbage_instead_of_http_is_a_transport_error() {
 
 #[tokio::test]
 async fn refused_connection_is_a_connect_error_and_retried() {
-    // Bind then drop a listener: nothing listens on that port afterwards.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port();
     let sleeper = RecordingSleeper::default();
-    let client = builder(&format!("http://127.0.0.1:{port}/v2"), &sleeper)
+    let client = builder(&refusing_base_url(), &sleeper)
         .build()
         .expect("client");
     let error = client
@@ -348,17 +460,15 @@ async fn a_wait_longer_than_the_deadline_is_not_started() {
 #[tokio::test]
 async fn the_timeout_is_per_attempt_so_a_fast_retry_succeeds() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(create_path()))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(created_body())
-                .set_delay(Duration::from_secs(30)),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
+    serve_first(
+        &server,
+        create_path(),
+        1,
+        ResponseTemplate::new(201)
+            .set_body_json(created_body())
+            .set_delay(Duration::from_secs(30)),
+    )
+    .await;
     serve(
         &server,
         create_path(),

@@ -66,6 +66,32 @@ pub async fn serve(server: &MockServer, route: impl Into<String>, template: Resp
         .await;
 }
 
+/// Answers the first `times` `POST`s to `route` with `template`, ahead of any [`serve`]d answer.
+pub async fn serve_first(
+    server: &MockServer,
+    route: impl Into<String>,
+    times: u64,
+    template: ResponseTemplate,
+) {
+    Mock::given(method("POST"))
+        .and(path(route.into()))
+        .respond_with(template)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
+}
+
+/// A loopback base URL nothing listens on: a listener is bound, then dropped.
+pub fn refusing_base_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    format!("http://127.0.0.1:{port}/v2")
+}
+
 pub fn base_url(server: &MockServer) -> String {
     format!("{}/v2", server.uri())
 }
