@@ -11,7 +11,8 @@ use crate::{IssuedToken, MintedToken, TokenSource, Ttls};
 /// `refresh_client_token` (sends no key).
 ///
 /// Each call is made once, without the client's own retries: the keeper retries transient failures
-/// itself ([`Error::is_retryable`]), with backoff bounded by the lifetime of the token it still holds.
+/// itself ([`Error::is_retryable`]), with backoff bounded by the lifetime of the token it still holds,
+/// and never sooner than the server asked ([`Error::retry_after`]).
 impl TokenSource for Client {
     type Error = Error;
 
@@ -53,6 +54,10 @@ impl TokenSource for Client {
 
     fn is_transient(&self, error: &Error) -> bool {
         error.is_retryable()
+    }
+
+    fn retry_after(&self, error: &Error) -> Option<Duration> {
+        error.retry_after()
     }
 }
 

@@ -433,15 +433,21 @@ impl<S: TokenSource> Engine<S> {
         slot.status.send_replace(status);
     }
 
-    /// Schedules another attempt after a backoff, or giving up if the token runs out first.
+    /// Schedules another attempt after a backoff — or the server's requested delay, if longer — or
+    /// giving up if the token runs out first.
     fn retry_later(&mut self, id: SessionId, slot: &mut Slot<S::Error>, error: S::Error) {
         slot.attempt = slot.attempt.saturating_add(1);
+        let backoff = self.policy.backoff(slot.attempt, &mut self.rng);
+        let delay = match self.source.retry_after(&error) {
+            Some(requested) => backoff.max(requested),
+            None => backoff,
+        };
         slot.last_error = Some(Arc::new(error));
-        let retry_at = Instant::now() + self.policy.backoff(slot.attempt, &mut self.rng);
-        let (next, at) = if retry_at < slot.give_up_at {
-            (Next::Renew, retry_at)
-        } else {
-            (Next::GiveUp, slot.give_up_at)
+        // A source may ask for any delay; one too large for the clock is past every deadline.
+        let retry_at = Instant::now().checked_add(delay);
+        let (next, at) = match retry_at {
+            Some(retry_at) if retry_at < slot.give_up_at => (Next::Renew, retry_at),
+            _ => (Next::GiveUp, slot.give_up_at),
         };
         slot.phase = Phase::Waiting(next);
         self.set_timer(id, slot, at);

@@ -11,8 +11,9 @@
 //!
 //! Both refresh a configurable margin before expiry, with jitter ([`RefreshPolicy`]); mint a new pair
 //! with the API key before the refresh token expires, or — without a key — announce ahead of time that
-//! the session will end ([`Status::Ending`]); retry transient errors with backoff while the current token
-//! lasts; end on permanent errors with the typed error ([`EndReason::Failed`]); never report a token
+//! the session will end ([`Status::Ending`]); retry transient errors with backoff — never sooner than a
+//! server's `Retry-After` ([`TokenSource::retry_after`]) — while the current token lasts; end on
+//! permanent errors with the typed error ([`EndReason::Failed`]); never report a token
 //! valid after its expiry; and schedule from the server's clock (its `Date` header, or the requested
 //! lifetime measured from the send instant), so a skewed local clock does not matter.
 //!

@@ -18,7 +18,9 @@ const MIN_BACKOFF: Duration = Duration::from_millis(10);
 /// The same rule, applied to the refresh token's lifetime, decides when a new pair is minted.
 ///
 /// Failed calls that may succeed later are retried after `retry_initial`, doubling up to `retry_max`
-/// (half of each delay random), for as long as the current token is still valid.
+/// (half of each delay random), or after the delay the server asked for if that is longer
+/// ([`TokenSource::retry_after`](crate::TokenSource::retry_after)), for as long as the current token is
+/// still valid.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RefreshPolicy {

@@ -42,6 +42,20 @@ pub trait TokenSource: Clone + Send + Sync + 'static {
     /// Whether `error` is worth retrying (timeouts, connection failures, 429, 5xx). Anything else ends
     /// the session.
     fn is_transient(&self, error: &Self::Error) -> bool;
+
+    /// How long the server asked to wait before the next attempt after `error` (`Retry-After`,
+    /// `retry-after-ms`), if it said.
+    ///
+    /// After a transient error the keeper waits the longer of this and its own backoff, and never
+    /// past the expiry of the token it still holds (before the first token: the start timeout). A
+    /// delay that reaches beyond that is not waited out; the session ends then, as
+    /// [`EndReason::Expired`](crate::EndReason::Expired), with no call after it. The default
+    /// says nothing, so only the backoff applies; the `telnyx_rooms::Client` source reports
+    /// `telnyx_rooms::Error::retry_after`.
+    fn retry_after(&self, error: &Self::Error) -> Option<Duration> {
+        let _ = error;
+        None
+    }
 }
 
 /// Lifetimes to request for a session's tokens; `None` leaves the choice to the server (600 s and 3600 s

@@ -32,11 +32,12 @@ pub enum Kind {
     Refresh,
 }
 
-/// The fake's error: an HTTP-like status, transient or not.
+/// The fake's error: an HTTP-like status, transient or not, and the delay the server asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakeError {
     pub status: u16,
     pub transient: bool,
+    pub retry_after: Option<Duration>,
 }
 
 impl fmt::Display for FakeError {
@@ -323,6 +324,7 @@ impl Fake {
             return Err(FakeError {
                 status: 401,
                 transient: false,
+                retry_after: None,
             });
         }
         Ok(())
@@ -342,6 +344,7 @@ impl TokenSource for Fake {
             return Err(FakeError {
                 status: 401,
                 transient: false,
+                retry_after: None,
             });
         }
         Ok(self.issue_pair(room, ttls))
@@ -361,12 +364,26 @@ impl TokenSource for Fake {
     fn is_transient(&self, error: &FakeError) -> bool {
         error.transient
     }
+
+    fn retry_after(&self, error: &FakeError) -> Option<Duration> {
+        error.retry_after
+    }
 }
 
 pub fn transient() -> FakeError {
     FakeError {
         status: 503,
         transient: true,
+        retry_after: None,
+    }
+}
+
+/// A 429 whose server asked to wait `delay` before trying again.
+pub fn rate_limited(delay: Duration) -> FakeError {
+    FakeError {
+        status: 429,
+        transient: true,
+        retry_after: Some(delay),
     }
 }
 
@@ -374,5 +391,6 @@ pub fn forbidden() -> FakeError {
     FakeError {
         status: 403,
         transient: false,
+        retry_after: None,
     }
 }

@@ -228,3 +228,39 @@ async fn a_client_without_a_key_cannot_start_but_keeps_an_adopted_pair() {
     assert!(server.attempts("RefreshRoomClientToken") >= 7);
     assert!(server.requests().iter().all(|r| r.status == Some(201)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_mock_429_with_retry_after_postpones_the_retry() {
+    let (server, client) = mock_and_client(Some("KEY")).await;
+    server.inject(
+        "status=429;retry-after=5;times=1"
+            .parse::<Fault>()
+            .expect("a valid fault")
+            .for_operation("RefreshRoomClientToken"),
+    );
+    // 60 s tokens (59 s counted) are refreshed 14.75 s early: a 5 s wait fits.
+    let keeper = TokenKeeper::builder(client, room())
+        .token_ttl(secs(60))
+        .policy(RefreshPolicy::new().jitter(0.0))
+        .start();
+    let first = keeper.token().await.expect("first token");
+    let mut updates = keeper.subscribe();
+    updates.borrow_and_update();
+    updates.changed().await.expect("a refreshed token");
+    let second = keeper.current().expect("valid");
+    assert_ne!(second.expose(), first.expose());
+
+    let refreshes: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == "RefreshRoomClientToken")
+        .collect();
+    let statuses: Vec<_> = refreshes.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(429), Some(201)], "{refreshes:?}");
+    let gap = (refreshes[1].received_at - refreshes[0].received_at)
+        .to_std()
+        .expect("in order");
+    // The server's 5 s, not the keeper's 125..250 ms backoff (the mock's clock is tokio's).
+    assert!(gap >= secs(5) && gap < secs(6), "retried after {gap:?}");
+    assert!(!keeper.status().is_ended());
+}

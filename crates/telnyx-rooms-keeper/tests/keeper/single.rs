@@ -5,13 +5,23 @@ use std::time::Duration;
 use chrono::{TimeDelta, TimeZone, Utc};
 use futures_util::StreamExt;
 use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper, Ttls};
-use tokio::time::{Instant, sleep, sleep_until};
+use tokio::time::{Instant, sleep, sleep_until, timeout};
 
-use crate::fake::{Fake, Kind, forbidden, transient};
+use crate::fake::{Fake, FakeError, Kind, forbidden, rate_limited, transient};
 use crate::{assert_at, ms, room, secs};
 
 fn no_jitter() -> RefreshPolicy {
     RefreshPolicy::new().jitter(0.0)
+}
+
+/// The last error of a session that ended at its token's expiry; panics on any other status.
+fn expiry_error(status: &Status<FakeError>) -> &FakeError {
+    match status.end_reason() {
+        Some(EndReason::Expired {
+            last_error: Some(error),
+        }) => error,
+        _ => panic!("expected Expired with an error, got {status:?}"),
+    }
 }
 
 /// A keeper of 10 s tokens (counted as 9 s: refreshed every 6 s) without jitter.
@@ -215,6 +225,75 @@ async fn a_transient_failure_is_retried_then_succeeds() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_server_delay_postpones_the_retry_while_the_token_lasts() {
+    let fake = Fake::new();
+    fake.fail_next(Kind::Refresh, rate_limited(secs(60)));
+    // 600 s tokens (599 s counted) refreshed 200 s early: the first refresh has 200 s to spare.
+    let keeper = TokenKeeper::builder(fake.clone(), room())
+        .token_ttl(secs(600))
+        .policy(no_jitter().fixed_margin(secs(200)))
+        .start();
+    keeper.token().await.expect("first token");
+    let mut subscription = keeper.subscribe();
+    subscription.borrow_and_update();
+    subscription.changed().await.expect("a refreshed token");
+    assert_eq!(keeper.current().expect("valid").expose(), "tok-2");
+    let refreshes = fake.calls_of(Kind::Refresh);
+    assert_eq!(refreshes.len(), 2, "one 429, then success: {refreshes:?}");
+    assert_at(refreshes[0].at, secs(399));
+    // The server's 60 s, not the keeper's 125..250 ms backoff.
+    assert_at(refreshes[1].at - refreshes[0].at, secs(60));
+    assert!(!keeper.status().is_ended());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_server_delay_does_not_shorten_the_backoff() {
+    let fake = Fake::new();
+    fake.fail_next(Kind::Refresh, rate_limited(ms(1)));
+    let keeper = ten_second_keeper(&fake);
+    keeper.token().await.expect("first token");
+    let mut subscription = keeper.subscribe();
+    subscription.borrow_and_update();
+    subscription.changed().await.expect("a refreshed token");
+    let refreshes = fake.calls_of(Kind::Refresh);
+    assert_eq!(refreshes.len(), 2, "{refreshes:?}");
+    let gap = refreshes[1].at - refreshes[0].at;
+    assert!(
+        gap >= ms(125) && gap <= ms(260),
+        "backoff 125..250 ms, got {gap:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_delay_past_expiry_is_not_waited_out() {
+    // Refreshed at 6 s with 3 s left: neither delay fits, and neither is retried past expiry.
+    for delay in [secs(60), Duration::MAX] {
+        let fake = Fake::new();
+        fake.fail_next(Kind::Refresh, rate_limited(delay));
+        let keeper = ten_second_keeper(&fake);
+        let expiry = keeper.token().await.expect("first token").valid_until();
+        let mut updates = keeper.subscribe();
+        // Bounded: a keeper that retried and carried on would otherwise never end.
+        let status = timeout(secs(30), updates.wait_for(Status::is_ended))
+            .await
+            .expect("ended with the token")
+            .expect("ends")
+            .clone();
+        assert_eq!(expiry_error(&status), &rate_limited(delay));
+        assert_eq!(Instant::now(), expiry, "ended exactly at expiry");
+        sleep(secs(120)).await;
+        let refreshes = fake.calls_of(Kind::Refresh);
+        assert_eq!(
+            refreshes.len(),
+            1,
+            "no retry before or after expiry: {refreshes:?}"
+        );
+        assert_at(refreshes[0].at, secs(6));
+        assert_eq!(fake.calls_of(Kind::Mint).len(), 1);
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_permanent_failure_ends_the_session_with_the_typed_error() {
     let fake = Fake::new();
     fake.fail_next(Kind::Refresh, forbidden());
@@ -276,13 +355,7 @@ async fn never_reports_a_token_valid_after_it_expires() {
         .await
         .expect("ends")
         .clone();
-    let Some(EndReason::Expired {
-        last_error: Some(error),
-    }) = status.end_reason()
-    else {
-        panic!("expected Expired, got {status:?}");
-    };
-    assert_eq!(**error, transient());
+    assert_eq!(expiry_error(&status), &transient());
     assert_eq!(Instant::now(), expiry, "ended exactly at expiry");
     // Retries kept going for the 3 s margin, with backoff.
     let refreshes = fake.calls_of(Kind::Refresh).len();
