@@ -20,7 +20,8 @@ const MIN_BACKOFF: Duration = Duration::from_millis(10);
 /// Failed calls that may succeed later are retried after `retry_initial`, doubling up to `retry_max`
 /// (half of each delay random), or after the delay the server asked for if that is longer
 /// ([`TokenSource::retry_after`](crate::TokenSource::retry_after)), for as long as the current token is
-/// still valid.
+/// still valid. A new session may spend up to `start_timeout` (default 2 min, longer than the 60 s the
+/// facade lets a server ask for) getting its first token.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RefreshPolicy {
@@ -42,7 +43,9 @@ impl Default for RefreshPolicy {
             jitter: 0.5,
             retry_initial: Duration::from_millis(250),
             retry_max: Duration::from_secs(5),
-            start_timeout: Duration::from_secs(60),
+            // Longer than the largest server delay the facade honours (`Retry-After` is capped at
+            // 60 s), so a first mint answered "429, retry in 60 s" is retried, not given up on.
+            start_timeout: Duration::from_secs(120),
         }
     }
 }
