@@ -340,7 +340,10 @@ async fn a_first_mint_told_to_wait_the_longest_server_delay_is_retried() {
     // 60 s is the most the facade honours (`MAX_SERVER_DELAY`); the default start timeout outlasts it.
     fake.fail_next(Kind::Mint, rate_limited(secs(60)));
     let keeper = TokenKeeper::start(fake.clone(), room());
-    keeper.token().await.expect("a token after the server's delay");
+    keeper
+        .token()
+        .await
+        .expect("a token after the server's delay");
     let mints = fake.calls_of(Kind::Mint);
     assert_eq!(mints.len(), 2, "one 429, then success: {mints:?}");
     assert_at(mints[1].at - mints[0].at, secs(60));
