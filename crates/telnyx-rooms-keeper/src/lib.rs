@@ -84,3 +84,9 @@ pub use token::Token;
 #[cfg(all(doctest, feature = "client"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The workspace README's Rust examples (the facade's and the keeper's), compiled as doctests here,
+/// where both crates are in reach; outside the packaged crate, so only under `cfg(doctest)`.
+#[cfg(all(doctest, feature = "client"))]
+#[doc = include_str!("../../../README.md")]
+struct WorkspaceReadmeDoctests;
