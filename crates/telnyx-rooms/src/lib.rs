@@ -53,6 +53,9 @@ mod client;
 mod config;
 mod error;
 mod operations;
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod proptests;
 mod response;
 mod retry;
 mod secret;

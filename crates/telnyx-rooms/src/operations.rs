@@ -6,6 +6,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use progenitor_client::{Error as GenError, ResponseValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -74,7 +75,10 @@ pub type CallFuture<'c, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Sen
 
 /// A TTL as whole seconds within the bounds the spec gives `field`; the error names the field,
 /// the value and the bounds.
-fn ttl_seconds(field: &'static Field, ttl: Option<Duration>) -> Result<Option<i64>, Error> {
+pub(crate) fn ttl_seconds(
+    field: &'static Field,
+    ttl: Option<Duration>,
+) -> Result<Option<i64>, Error> {
     let Some(ttl) = ttl else {
         return Ok(None);
     };
@@ -115,25 +119,31 @@ where
     E: Serialize,
 {
     let (result, head) = capture_response_head(call).await;
-    let Success { body, status, meta } = settle(operation.operation_id, result, head).await?;
-    let received = Received {
-        operation_id: operation.operation_id,
-        status,
-        meta,
-    };
-    Ok((body, received))
+    let success = settle(operation.operation_id, result, head).await?;
+    Ok(Received::split(operation, success))
 }
 
 /// A success response being checked: every value the spec marks optional but a token needs is
 /// required here, and its absence is a decode error with status and request id — never a token
 /// with a made-up expiry.
-struct Received {
+pub(crate) struct Received {
     operation_id: &'static str,
     status: u16,
     meta: ResponseMeta,
 }
 
 impl Received {
+    /// A settled success as its body and what checking that body needs.
+    pub(crate) fn split<S>(operation: &Operation, success: Success<S>) -> (S, Self) {
+        let Success { body, status, meta } = success;
+        let received = Self {
+            operation_id: operation.operation_id,
+            status,
+            meta,
+        };
+        (body, received)
+    }
+
     fn require<T>(&self, value: Option<T>, path: &str) -> Result<T, Failure> {
         value.ok_or_else(|| {
             Failure::permanent(
@@ -148,6 +158,18 @@ impl Received {
                 .with_request_id(self.meta.request_id().map(str::to_owned)),
             )
         })
+    }
+
+    /// The client token and its expiry, both required.
+    fn client_token(
+        &self,
+        token: Option<String>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(Secret, DateTime<Utc>), Failure> {
+        Ok((
+            self.token(token, "data.token")?,
+            self.require(expires_at, "data.token_expires_at")?,
+        ))
     }
 
     /// A token string: present and not empty.
@@ -237,11 +259,17 @@ async fn create_attempt(
     // kilobytes of state (measured with callgrind: fewer instructions per call).
     let call = Box::pin(generated.create_room_client_token(&room_id, body));
     let (body, received) = attempt(&CREATE_ROOM_CLIENT_TOKEN, call).await?;
+    created_token(room_id, body, received)
+}
+
+/// A decoded create response as a token, or a decode error naming the value it lacks.
+pub(crate) fn created_token(
+    room_id: Uuid,
+    body: types::CreateRoomClientTokenResponse,
+    received: Received,
+) -> Result<CreatedToken, Failure> {
     let data = received.require(body.data, "data")?;
-    let client_token = (
-        received.token(data.token, "data.token")?,
-        received.require(data.token_expires_at, "data.token_expires_at")?,
-    );
+    let client_token = received.client_token(data.token, data.token_expires_at)?;
     let refresh_token = (
         received.token(data.refresh_token, "data.refresh_token")?,
         received.require(
@@ -332,11 +360,17 @@ async fn refresh_attempt(
 ) -> Result<RefreshedToken, Failure> {
     let call = Box::pin(generated.refresh_room_client_token(&room_id, body));
     let (body, received) = attempt(&REFRESH_ROOM_CLIENT_TOKEN, call).await?;
+    refreshed_token(room_id, body, received)
+}
+
+/// A decoded refresh response as a token, or a decode error naming the value it lacks.
+pub(crate) fn refreshed_token(
+    room_id: Uuid,
+    body: types::RefreshRoomClientTokenResponse,
+    received: Received,
+) -> Result<RefreshedToken, Failure> {
     let data = received.require(body.data, "data")?;
-    let client_token = (
-        received.token(data.token, "data.token")?,
-        received.require(data.token_expires_at, "data.token_expires_at")?,
-    );
+    let client_token = received.client_token(data.token, data.token_expires_at)?;
     Ok(RefreshedToken::new(room_id, client_token, received.meta))
 }
 

@@ -178,7 +178,7 @@ fn status_text(status: StatusCode) -> String {
 }
 
 /// An error response, as a failure carrying status, request id and parsed body.
-fn api_failure(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Failure {
+pub(crate) fn api_failure(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Failure {
     let error = Error::new(ErrorKind::Api, status_text(status))
         .with_status(status.as_u16())
         .with_request_id(request_id(headers))

@@ -85,7 +85,10 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(doubling)
             .min(self.max_backoff);
-        base.mul_f64(1.0 - jitter.clamp(0.0, 1.0) / 4.0)
+        let factor = 1.0 - jitter.clamp(0.0, 1.0) / 4.0;
+        // Not `Duration::mul_f64`: it panics when the product does not fit, and an f64 rounds
+        // the longest durations up past `Duration::MAX`. Such a wait is kept unjittered.
+        Duration::try_from_secs_f64(base.as_secs_f64() * factor).map_or(base, |wait| wait.min(base))
     }
 }
 
@@ -207,6 +210,7 @@ impl Sleeper for TokioSleeper {
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const NOW: u64 = 1_700_000_000;
 
@@ -305,6 +309,29 @@ mod tests {
             decide(&policy, 200, Outcome::Transient, now(), 0.0),
             ms(8000)
         );
+    }
+
+    /// Found by `any_policy_and_response_gives_a_bounded_wait_or_stop`: `Duration::mul_f64`
+    /// panicked on the first retry of a policy whose backoffs are `Duration::MAX`.
+    #[test]
+    fn longest_backoffs_do_not_overflow_when_jittered() {
+        let policy = RetryPolicy::default()
+            .max_retries(4)
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
+        assert_eq!(
+            decide(&policy, 0, Outcome::Transient, now(), 0.0),
+            Decision::RetryAfter(Duration::MAX)
+        );
+        assert_eq!(
+            decide(&policy, 0, Outcome::Transient, now(), f64::NAN),
+            Decision::RetryAfter(Duration::MAX)
+        );
+        let Decision::RetryAfter(jittered) = decide(&policy, 3, Outcome::Transient, now(), 0.5)
+        else {
+            unreachable!("a retry is left");
+        };
+        assert_eq!(jittered, Duration::MAX.mul_f64(0.875));
     }
 
     #[test]
@@ -418,6 +445,80 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Any duration a caller can configure, the extremes included.
+    fn any_duration() -> impl Strategy<Value = Duration> {
+        prop_oneof![
+            (0u64..120_000).prop_map(Duration::from_millis),
+            (any::<u64>(), 0u32..1_000_000_000)
+                .prop_map(|(secs, nanos)| Duration::new(secs, nanos)),
+            Just(Duration::ZERO),
+            Just(Duration::MAX),
+        ]
+    }
+
+    /// A retry header's text: anything, numbers in every notation, HTTP dates, the known words.
+    fn any_hint() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(prop_oneof![
+            "\\PC{0,30}",
+            any::<f64>().prop_map(|n| n.to_string()),
+            any::<i128>().prop_map(|n| n.to_string()),
+            (0u64..=253_402_300_799).prop_map(|secs| {
+                httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+            }),
+            prop::sample::select(vec![
+                "true", "false", " TRUE ", "-0", "1e400", "NaN", "0x10"
+            ])
+            .prop_map(str::to_owned),
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Generalises `any_input_gives_a_bounded_wait_or_stop` to any policy a caller can build,
+        /// any status, header text, retry count and clock: the decision never panics, never waits
+        /// longer than the larger of the server cap and the policy's longest backoff, stops once
+        /// the retries are spent, and obeys `x-should-retry: false`.
+        #[test]
+        fn any_policy_and_response_gives_a_bounded_wait_or_stop(
+            max_retries in prop_oneof![0u32..8, any::<u32>()],
+            initial in any_duration(),
+            longest in any_duration(),
+            done in prop_oneof![0u32..8, any::<u32>()],
+            status in any::<u16>(),
+            kind in 0..3u8,
+            (retry_after_ms, retry_after, should_retry) in (any_hint(), any_hint(), any_hint()),
+            now_secs in 0u64..=253_402_300_799,
+            jitter in prop_oneof![Just(0.0), 0.0f64..1.0],
+        ) {
+            let policy = RetryPolicy::default()
+                .max_retries(max_retries)
+                .initial_backoff(initial)
+                .max_backoff(longest);
+            let hints = ServerHints {
+                retry_after_ms: retry_after_ms.as_deref(),
+                retry_after: retry_after.as_deref(),
+                should_retry: should_retry.as_deref(),
+            };
+            let outcome = match kind {
+                0 => Outcome::Transient,
+                1 => Outcome::Permanent,
+                _ => Outcome::Response { status, hints },
+            };
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(now_secs);
+            let refused = should_retry.as_deref().is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
+            match decide(&policy, done, outcome, now, jitter) {
+                Decision::RetryAfter(wait) => {
+                    prop_assert!(done < max_retries);
+                    prop_assert!(kind != 1 && !(kind == 2 && refused));
+                    prop_assert!(wait <= MAX_SERVER_DELAY.max(longest), "{:?}", wait);
+                }
+                Decision::Stop => prop_assert!(done >= max_retries || kind != 0),
+            }
+            prop_assert!(server_delay(hints, now).is_none_or(|delay| delay <= MAX_SERVER_DELAY));
         }
     }
 }
