@@ -187,7 +187,10 @@ impl Fault {
 }
 
 fn ceil_secs(duration: Duration) -> u64 {
-    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+    // Saturating: the text form accepts durations up to `Duration::MAX`, whose seconds are `u64::MAX`.
+    duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0))
 }
 
 /// Why a fault's text form was refused.
@@ -506,6 +509,28 @@ mod tests {
             let fault: Fault = text.parse().expect("valid");
             assert_eq!(fault.to_string(), text);
         }
+    }
+
+    /// Found by `proptests::fault_text_parses_or_is_refused`: rounding the longest
+    /// `retry-after` up to whole seconds overflowed, so this header panicked the request's task.
+    #[test]
+    fn longest_retry_after_saturates() {
+        let fault: Fault = "status=429;retry-after=18446744073709551615s 1ns"
+            .parse()
+            .expect("valid");
+        assert_eq!(
+            fault.action(),
+            Some(&FaultAction::Status {
+                status: 429,
+                retry_after_secs: Some(u64::MAX),
+            })
+        );
+        assert_eq!(
+            Fault::status(429).retry_after(Duration::MAX),
+            "status=429;retry-after=18446744073709551615"
+                .parse()
+                .expect("valid")
+        );
     }
 
     #[test]

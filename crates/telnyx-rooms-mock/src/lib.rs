@@ -49,6 +49,9 @@ mod clock;
 mod fault;
 mod handlers;
 mod log;
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod proptests;
 mod routes;
 mod server;
 pub mod token;

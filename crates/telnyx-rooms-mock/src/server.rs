@@ -281,6 +281,21 @@ impl Shared {
     }
 }
 
+#[cfg(test)]
+impl Shared {
+    /// A server's state without a listener, for tests that call the router in process.
+    pub(crate) fn for_tests(signer: TokenSigner, clock: Arc<dyn Clock>, api_key: &str) -> Self {
+        Self {
+            signer,
+            clock,
+            faults: FaultBook::new(Vec::new()),
+            log: RequestLog::new(16),
+            api_key: Some(AcceptedKey(api_key.to_owned())),
+            account: Uuid::nil(),
+        }
+    }
+}
+
 /// The one API key a server accepts, if configured; never shown by `Debug`.
 struct AcceptedKey(String);
 
