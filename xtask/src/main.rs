@@ -6,6 +6,9 @@ mod openapi31;
 mod overlay;
 mod paths;
 mod precheck;
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod proptests;
 mod provenance;
 mod schema_walk;
 mod spec;

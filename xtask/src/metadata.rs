@@ -50,6 +50,8 @@ pub fn extract(doc: &Value) -> Result<Vec<OperationMeta>> {
                 .get("operationId")
                 .and_then(Value::as_str)
                 .with_context(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
+            rust_name("operationId", id, &id.to_shouty_snake_case())?;
+            rust_name("operationId", id, &id.to_snake_case())?;
             let meta = extract_operation(doc, path, method, item, operation)
                 .with_context(|| format!("operation {id} ({} {path})", method.to_uppercase()))?;
             operations.push(meta);
@@ -202,7 +204,17 @@ fn requires_bearer(doc: &Value, security: Option<&Value>) -> Result<bool> {
     Ok(true)
 }
 
+/// Refuses a spec name whose spelling in the generated code (`ident`) is not a Rust identifier:
+/// `format_ident!` would panic on it, or the generated crate would not compile.
+fn rust_name(what: &str, name: &str, ident: &str) -> Result<()> {
+    if syn::parse_str::<syn::Ident>(ident).is_err() {
+        bail!("{what} `{name}` would be named `{ident}` in Rust, which is not an identifier");
+    }
+    Ok(())
+}
+
 fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<FieldMeta> {
+    rust_name("field", name, &name.to_shouty_snake_case())?;
     let schema = resolve(doc, schema).with_context(|| format!("dangling schema $ref of {name}"))?;
     let kind = match schema.get("type").and_then(Value::as_str) {
         Some("integer") => "Integer",
@@ -384,6 +396,30 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// Found by `proptests::accepted_names_render_as_rust`: an `operationId` or field name with
+    /// no Rust spelling (`""`, `1a`, `_`) made `tokens` panic in `format_ident!`.
+    #[test]
+    fn names_without_a_rust_spelling_are_refused() {
+        for id in ["", "1a", "_", "self"] {
+            let doc = json!({"openapi": "3.0.3", "paths": {"/x": {"post": {
+                "operationId": id, "responses": {"201": {"description": "d"}}}}}});
+            let error = extract(&doc).expect_err("no Rust name");
+            assert!(
+                format!("{error:#}").contains("not an identifier"),
+                "{error:#}"
+            );
+        }
+        let doc = json!({"openapi": "3.0.3", "paths": {"/x": {"post": {
+            "operationId": "Make",
+            "requestBody": {"content": {"application/json": {"schema": {"properties": {"9": {}}}}}},
+            "responses": {"201": {"description": "d"}}}}}});
+        let error = extract(&doc).expect_err("no Rust name");
+        assert!(format!("{error:#}").contains("field `9`"), "{error:#}");
+        let doc = json!({"openapi": "3.0.3", "paths": {"/x": {"post": {
+            "operationId": "Mäke", "responses": {"201": {"description": "d"}}}}}});
+        assert!(extract(&doc).is_ok());
+    }
 
     #[test]
     fn extracts_security_bounds_and_defaults() {

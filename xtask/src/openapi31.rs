@@ -136,7 +136,7 @@ fn convert_schema(node: &mut Value, pointer: &str) -> Result<(), ConversionError
     }
     schema.remove("$comment");
     if schema.contains_key("$ref") {
-        convert_ref_siblings(schema);
+        convert_ref_siblings(schema, pointer)?;
     }
     convert_type(schema, pointer)?;
     convert_const(schema, pointer)?;
@@ -159,16 +159,30 @@ fn convert_schema(node: &mut Value, pointer: &str) -> Result<(), ConversionError
 
 /// In 3.1 `$ref` may have sibling keywords, which apply together with the reference; 3.0 ignores
 /// them. Documentation siblings are dropped, constraining ones kept through `allOf`.
-fn convert_ref_siblings(schema: &mut Map<String, Value>) {
+fn convert_ref_siblings(
+    schema: &mut Map<String, Value>,
+    pointer: &str,
+) -> Result<(), ConversionError> {
     schema.remove("description");
     schema.remove("summary");
-    if schema.len() > 1
-        && let Some(reference) = schema.remove("$ref")
-    {
-        let mut wrapped = Map::new();
-        wrapped.insert("$ref".into(), reference);
-        schema.insert("allOf".into(), Value::Array(vec![Value::Object(wrapped)]));
+    if schema.len() == 1 {
+        return Ok(());
     }
+    if schema.get("allOf").is_some_and(|all_of| !all_of.is_array()) {
+        return Err(keyword_error(pointer, "allOf", "must be a list of schemas"));
+    }
+    let Some(reference) = schema.remove("$ref") else {
+        return Ok(());
+    };
+    let wrapped = Value::Object(Map::from_iter([("$ref".to_owned(), reference)]));
+    match schema.get_mut("allOf") {
+        // Appended: the members already there keep their indices, so pointers stay true.
+        Some(Value::Array(members)) => members.push(wrapped),
+        _ => {
+            schema.insert("allOf".into(), Value::Array(vec![wrapped]));
+        }
+    }
+    Ok(())
 }
 
 fn convert_type(schema: &mut Map<String, Value>, pointer: &str) -> Result<(), ConversionError> {
@@ -451,6 +465,19 @@ mod tests {
             converted(json!({"$ref": "#/components/schemas/T", "type": ["object", "null"]})),
             json!({"type": "object", "nullable": true, "allOf": [{"$ref": "#/components/schemas/T"}]})
         );
+    }
+
+    /// Found by `proptests::generator_passes_end_in_a_value_or_a_located_error`: a `$ref` beside
+    /// an `allOf` replaced the `allOf`, dropping its members (and the `$ref` inside them).
+    #[test]
+    fn ref_beside_all_of_joins_it() {
+        let a = "#/components/schemas/A";
+        assert_eq!(
+            converted(json!({"allOf": [{"items": {"$ref": a}}], "$ref": a})),
+            json!({"allOf": [{"items": {"$ref": a}}, {"$ref": a}]})
+        );
+        let error = refused(json!({"allOf": {"type": "string"}, "$ref": a}));
+        assert_eq!(error.pointer, "/components/schemas/S/allOf");
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl Overlay {
         Self::from_value(path, file.sha256(), file.doc)
     }
 
-    fn from_value(path: &Path, sha256: String, value: Value) -> Result<Self> {
+    pub(crate) fn from_value(path: &Path, sha256: String, value: Value) -> Result<Self> {
         let document: OverlayDocument = serde_json::from_value(value).with_context(|| {
             format!("{} is not an OpenAPI Overlay 1.0 document", path.display())
         })?;
@@ -133,18 +133,20 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Overlay>> {
 
 fn apply_action(doc: &mut Value, action: &Action) -> Result<()> {
     let path = JsonPath::parse(&action.target)?;
-    let pointers: Vec<String> = path
-        .query_located(doc)
-        .locations()
-        .map(|location| location.to_json_pointer())
-        .collect();
+    let mut pointers: Vec<String> = Vec::new();
+    // A union or a descendant query may select a node twice; an action applies to it once.
+    for location in path.query_located(doc).locations() {
+        let pointer = location.to_json_pointer();
+        if !pointers.contains(&pointer) {
+            pointers.push(pointer);
+        }
+    }
     if pointers.is_empty() {
         bail!("the target matches nothing in the document; the overlay is stale — review it");
     }
     if action.remove {
-        // Remove deepest-last-first so earlier removals do not shift later array indices.
-        for pointer in pointers.iter().rev() {
-            remove_at(doc, pointer)?;
+        for pointer in removal_order(pointers) {
+            remove_at(doc, &pointer)?;
         }
         return Ok(());
     }
@@ -167,6 +169,19 @@ fn apply_action(doc: &mut Value, action: &Action) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `pointers` ordered so that no removal shifts a node still to be removed: descendants before
+/// their ancestors, higher array indices before lower ones (whatever order the query gave).
+fn removal_order(mut pointers: Vec<String>) -> Vec<String> {
+    pointers.sort_by_cached_key(|pointer| {
+        pointer
+            .split('/')
+            .map(|token| (token.parse::<usize>().ok(), token.to_owned()))
+            .collect::<Vec<_>>()
+    });
+    pointers.reverse();
+    pointers
 }
 
 /// Overlay 1.0 merge: object members merge recursively; any other value replaces the target's.
@@ -260,6 +275,36 @@ mod tests {
             .apply(&mut doc)
             .expect("applies");
         assert_eq!(doc, json!({"p": {"a": {}, "b": {"keep": 3}}}));
+    }
+
+    /// Found by `proptests::removing_by_index_union_removes_exactly_the_named_elements`: a union
+    /// naming one element twice (`[1,-4]` of five) removed two, and one out of order removed the
+    /// wrong one; updates of a twice-named array appended twice.
+    #[test]
+    fn unions_act_once_on_each_named_node() {
+        let apply = |doc: &mut Value, action: Value| {
+            overlay(json!([action]))
+                .expect("valid")
+                .apply(doc)
+                .expect("applies");
+        };
+        let mut doc = json!({"a": [0, 1, 2, 3, 4]});
+        apply(
+            &mut doc,
+            json!({"target": "$.a[1,-4]", "description": "why", "remove": true}),
+        );
+        assert_eq!(doc, json!({"a": [0, 2, 3, 4]}));
+        apply(
+            &mut doc,
+            json!({"target": "$.a[0,2]", "description": "why", "remove": true}),
+        );
+        assert_eq!(doc, json!({"a": [2, 4]}));
+        let mut doc = json!({"a": [[]]});
+        apply(
+            &mut doc,
+            json!({"target": "$.a[0,0]", "description": "why", "update": 7}),
+        );
+        assert_eq!(doc, json!({"a": [[7]]}));
     }
 
     #[test]
