@@ -11,7 +11,7 @@ use telnyx_rooms_mock::{Fault, MockServer};
 use crate::cli::{Cli, Command, Format, GlobalArgs, MOCK_API_KEY, MockCommand, TokenCommand};
 use crate::failure::Failure;
 use crate::input::{self, Pick, REFRESH_TOKEN_ENV};
-use crate::inspect::inspect;
+use crate::inspect::{Inspected, inspect};
 use crate::output::{Report, Val};
 
 /// Runs the parsed command line, printing its result to standard output.
@@ -102,14 +102,18 @@ async fn refresh(global: &GlobalArgs, room_id: &str, ttl: Option<Duration>) -> R
 fn inspect_token(global: &GlobalArgs, refresh: bool) -> Result<(), Failure> {
     let pick = if refresh { Pick::Refresh } else { Pick::Client };
     let seen = inspect(&input::token_to_inspect(pick)?)?;
-    let now = Utc::now();
+    emit(&inspection_report(seen, Utc::now()), global.format)
+}
+
+/// What `token inspect` prints about a decoded token at `now`.
+pub(crate) fn inspection_report(seen: Inspected, now: DateTime<Utc>) -> Report {
     let left = seen.expires_at.map_or(Val::Absent, |at| {
         Val::Int(at.signed_duration_since(now).num_seconds())
     });
     let expired = seen
         .expires_at
         .map_or(Val::Absent, |at| Val::Bool(at <= now));
-    let report = Report::new("Token (decoded, signature not verified)")
+    Report::new("Token (decoded, signature not verified)")
         .row("kind", "kind", "TELNYX_TOKEN_KIND", seen.kind)
         .row(
             "room",
@@ -150,8 +154,7 @@ fn inspect_token(global: &GlobalArgs, refresh: bool) -> Result<(), Failure> {
             "algorithm",
             "TELNYX_TOKEN_ALGORITHM",
             seen.algorithm,
-        );
-    emit(&report, global.format)
+        )
 }
 
 async fn serve(global: &GlobalArgs, addr: SocketAddr, faults: Vec<Fault>) -> Result<(), Failure> {

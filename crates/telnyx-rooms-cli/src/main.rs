@@ -7,6 +7,9 @@ mod failure;
 mod input;
 mod inspect;
 mod output;
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+mod proptests;
 
 use std::process::ExitCode;
 
