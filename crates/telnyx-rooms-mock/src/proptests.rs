@@ -66,6 +66,8 @@ fn header_value() -> impl Strategy<Value = Option<HeaderValue>> {
 fn authorization() -> impl Strategy<Value = Option<HeaderValue>> {
     prop_oneof![
         2 => Just(Some(HeaderValue::from_static("Bearer mock-api-key-7f3a9c1e5b2d"))),
+        1 => prop::sample::select(vec!["Bearer\t", "Bearer  ", "bearer", "Basic ", ""])
+            .prop_map(|scheme| HeaderValue::from_str(&format!("{scheme}{API_KEY}")).ok()),
         1 => Just(None),
         1 => "(?i:bearer)[ \t]{0,2}[ -~]{0,24}".prop_map(|text| HeaderValue::from_str(&text).ok()),
         1 => header_value(),
@@ -122,6 +124,7 @@ fn request_body() -> impl Strategy<Value = Vec<u8>> {
         (Just("token_ttl_secs"), (0i64..5000).prop_map(Value::from)),
         (Just("refresh_token"), refresh_token_value()),
         (Just("extra"), json_value()),
+        (Just("extra"), refresh_token_value()),
     ];
     prop_oneof![
         4 => prop::collection::vec(field, 0..4).prop_map(|fields| {
@@ -226,6 +229,8 @@ fn mutate(token: &str, at: prop::sample::Index, c: char, kind: u8) -> String {
 }
 
 struct Answer {
+    /// The server's request log after the request, as `Debug` text.
+    log: String,
     status: StatusCode,
     dropped: bool,
     has_request_id: bool,
@@ -243,7 +248,7 @@ fn send(request: Request<Body>) -> Answer {
     runtime.block_on(async {
         let clock = Arc::new(ManualClock::at_unix(NOW));
         let shared = Arc::new(Shared::for_tests(signer(), clock, API_KEY));
-        let response = router(shared)
+        let response = router(shared.clone())
             .call(request)
             .await
             .expect("the router is infallible");
@@ -252,6 +257,7 @@ fn send(request: Request<Body>) -> Answer {
             .await
             .expect("an in-memory body");
         Answer {
+            log: format!("{:?}", shared.log.entries()),
             status: parts.status,
             dropped: parts.extensions.get::<DropConnection>().is_some(),
             has_request_id: parts.headers.contains_key("x-request-id"),
@@ -294,17 +300,34 @@ fn check_well_formed(answer: &Answer) -> Result<(), TestCaseError> {
             prop_assert!(error["detail"].is_string());
         }
     }
-    let text = String::from_utf8_lossy(&answer.body);
-    prop_assert!(!text.contains(API_KEY), "the API key is echoed: {}", text);
     Ok(())
+}
+
+/// Every string in `body` (if it is JSON) that is a token this server signed.
+fn valid_tokens(body: &[u8]) -> Vec<String> {
+    fn collect(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::String(text) if signer().verify_signature(text).is_ok() => {
+                found.push(text.clone());
+            }
+            Value::Array(items) => items.iter().for_each(|item| collect(item, found)),
+            Value::Object(map) => map.values().for_each(|item| collect(item, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        collect(&value, &mut found);
+    }
+    found
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Any path segment as the room id, any `Authorization` and `Content-Type`, any body, and
-    /// any fault directive: never a panic; without an accepted fault the answer is a well-formed
-    /// success or Telnyx error body, and never echoes the API key.
+    /// any fault directive: never a panic; the API key and any valid token sent are neither echoed
+    /// nor logged; without an accepted fault the answer is a well-formed success or Telnyx error.
     #[test]
     fn any_request_gets_a_telnyx_answer(
         refresh in any::<bool>(),
@@ -327,7 +350,14 @@ proptest! {
         if let Some(value) = fault.and_then(|text| HeaderValue::from_str(&text).ok()) {
             request = request.header(FAULT_HEADER, value);
         }
+        let mut secrets = valid_tokens(&body);
+        secrets.push(API_KEY.to_owned());
         let answer = send(request.body(Body::from(body)).expect("a valid request"));
+        let answered = String::from_utf8_lossy(&answer.body);
+        for secret in &secrets {
+            prop_assert!(!answer.log.contains(secret.as_str()), "logged: {}", answer.log);
+            prop_assert!(!answered.contains(secret.as_str()), "echoed: {}", answered);
+        }
         if !accepted_fault {
             prop_assert!(!answer.dropped);
             check_well_formed(&answer)?;
