@@ -423,6 +423,34 @@ proptest! {
     }
 }
 
+proptest! {
+    // Bodies of hundreds of kilobytes: few cases, each still cheap.
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A huge envelope keeps every entry and shows only the first; a huge non-JSON body keeps
+    /// only a bounded snippet.
+    #[test]
+    fn huge_bodies_parse_with_bounded_output(
+        count in 0usize..4_000,
+        title_len in 0usize..200,
+        junk_len in 0usize..300_000,
+    ) {
+        let entry = json!({"code": "10015", "title": "t".repeat(title_len), "source": {"pointer": "/x"}});
+        let body = json!({ "errors": vec![entry; count] }).to_string();
+        let parsed = ErrorBody::parse(body.as_bytes());
+        prop_assert_eq!(parsed.entries.len(), count);
+        let error = Error::new(ErrorKind::Api, "status 422").with_body(parsed);
+        let shown = error.to_string();
+        if count > 1 {
+            let more = format!("(and {} more)", count - 1);
+            prop_assert!(shown.contains(&more), "{}", shown);
+        }
+        prop_assert!(shown.len() < 300 + title_len, "{} bytes", shown.len());
+        let junk = vec![b'<'; junk_len];
+        assert_bounded_snippet(ErrorBody::parse(&junk).snippet.as_deref())?;
+    }
+}
+
 fn check_decode_error(error: &Error, marker: &str) -> Result<(), TestCaseError> {
     prop_assert_eq!(error.kind(), ErrorKind::Decode);
     prop_assert_eq!(error.status(), Some(201));
