@@ -50,6 +50,13 @@ impl Default for RefreshPolicy {
     }
 }
 
+/// `duration × factor` for a factor in `[0, 1]`. `Duration::mul_f64` panics when float rounding
+/// carries a product of a duration near `Duration::MAX` past it; this saturates instead.
+fn scale(duration: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(duration.as_secs_f64() * factor)
+        .map_or(duration, |scaled| scaled.min(duration))
+}
+
 /// Clamps a user-supplied fraction into `[0, 1]`; NaN becomes `fallback`.
 fn fraction(value: f64, fallback: f64) -> f64 {
     if value.is_nan() {
@@ -129,8 +136,7 @@ impl RefreshPolicy {
     /// The margin for a token that lives `lifetime`, before jitter.
     pub fn margin_for(&self, lifetime: Duration) -> Duration {
         let floor = self.min_margin.min(self.max_margin);
-        lifetime
-            .mul_f64(self.margin_fraction)
+        scale(lifetime, self.margin_fraction)
             .clamp(floor, self.max_margin)
             .min(lifetime / 2)
     }
@@ -145,7 +151,7 @@ impl RefreshPolicy {
     ) -> Instant {
         let lifetime = deadline.saturating_duration_since(now);
         let margin = self.margin_for(lifetime);
-        let early = margin.mul_f64(self.jitter * rng.f64());
+        let early = scale(margin, self.jitter * rng.f64());
         deadline
             .checked_sub(margin + early)
             .map_or(now, |at| at.max(now))
@@ -158,7 +164,7 @@ impl RefreshPolicy {
             .retry_initial
             .saturating_mul(1 << doublings)
             .min(self.retry_max);
-        base / 2 + (base / 2).mul_f64(rng.f64())
+        (base / 2).saturating_add(scale(base / 2, rng.f64()))
     }
 
     pub(crate) fn start_timeout_value(&self) -> Duration {
@@ -170,6 +176,26 @@ impl RefreshPolicy {
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extreme_durations_do_not_overflow() {
+        let policy = RefreshPolicy::default()
+            .min_margin(Duration::MAX)
+            .max_margin(Duration::MAX)
+            .margin_fraction(1.0)
+            .retry_initial(Duration::MAX)
+            .retry_max(Duration::MAX);
+        assert_eq!(policy.margin_for(Duration::MAX), Duration::MAX / 2);
+        let mut rng = fastrand::Rng::with_seed(7);
+        for attempt in [1, 2, 40, u32::MAX] {
+            let wait = policy.backoff(attempt, &mut rng);
+            assert!(wait >= Duration::MAX / 2, "{wait:?}");
+        }
+        let now = Instant::now();
+        // The margin is capped at half the lifetime: renewal falls in the first half.
+        let at = policy.renew_at(now, now + Duration::from_secs(10), &mut rng);
+        assert!(at >= now && at <= now + Duration::from_secs(5), "{at:?}");
+    }
 
     #[test]
     fn margins_scale_from_ten_seconds_to_an_hour() {
