@@ -1,11 +1,7 @@
 //! `cargo xtask spec …`: pull a new upstream revision in (`update`) and tell what it changes (`diff`).
 
-pub mod change;
-pub mod contract;
-pub mod diff;
-pub mod report;
-mod schema_diff;
-pub mod scope;
+pub(crate) mod diff;
+pub(crate) mod scope;
 pub mod subset;
 pub mod update;
 mod verbatim;
