@@ -3,20 +3,28 @@
 # vendored spec the OpenAPI 3.1 way makes `cargo xtask codegen --check` fail with a diff naming it,
 # `cargo xtask codegen` regenerates, the generated crate compiles, and `--check` passes again; then
 # a shape progenitor cannot generate (two success body types) is a clear error, not a panic.
+#
+# The checkout's own xtask binary does the work, run inside the scratch copy: it finds the
+# workspace it is run in, so this also proves it acts on the copy and not on the checkout. The
+# scratch copy's crates build in a target directory of their own, so nothing built from the edited
+# spec can be mistaken by cargo for the checkout's own build.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
+target="$(cd "$root" && cargo metadata --format-version 1 --no-deps --locked \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 
 mkdir -p "$scratch/crates"
 cp -r "$root/Cargo.toml" "$root/Cargo.lock" "$root/.cargo" "$root/openapi" "$root/xtask" "$scratch/"
 cp -r "$root/crates/telnyx-rooms-gen" "$scratch/crates/"
 rm -rf "$scratch/crates/telnyx-rooms-gen/tests"
-# Reuse the real target directory: only the changed crate is rebuilt.
-export CARGO_TARGET_DIR="$root/target"
 cd "$scratch"
-# The lock file is pruned to this subset of the workspace, so no --locked here (the alias has it).
-xtask() { cargo run --quiet -p xtask -- "$@"; }
+# The checkout's xtask, built in the checkout's target directory, run with the scratch copy as its
+# working directory.
+xtask() { cargo run --quiet --locked --manifest-path "$root/Cargo.toml" -p xtask -- "$@"; }
+# The lock file is pruned to this subset of the workspace, so no --locked here.
+check_generated() { CARGO_TARGET_DIR="$target/spec-change-smoke" cargo check --quiet -p telnyx-rooms-gen; }
 
 python3 - openapi/rooms-client-tokens.yaml <<'PY'
 import sys
@@ -36,8 +44,10 @@ grep -q '^+.*pub nickname: ::std::option::Option<::std::string::String>' check.o
 grep -q 'does not match its recorded checksum' check.out \
   || { echo "FAIL: the hand edit was not reported" >&2; cat check.out >&2; exit 1; }
 xtask codegen
-cargo check --quiet -p telnyx-rooms-gen
+check_generated
 xtask codegen --check
+# The checkout itself was not touched: its own --check still passes.
+(cd "$root" && xtask codegen --check >/dev/null)
 
 python3 - openapi/rooms-client-tokens.yaml <<'PY'
 import sys

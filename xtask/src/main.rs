@@ -1,6 +1,7 @@
 //! Maintainer tasks for telnyx-rooms. Run through the cargo alias: `cargo xtask <task>`.
 
 mod codegen;
+mod fixtures;
 mod metadata;
 mod openapi31;
 mod overlay;
@@ -42,12 +43,33 @@ enum Task {
         #[command(subcommand)]
         command: spec::SpecCommand,
     },
+    /// Decompress the real upstream revisions kept for tests (xtask/fixtures/upstream/), checking
+    /// each against its recorded SHA-256; prints each file written and where it came from.
+    Fixtures {
+        /// Where to write them (default: `fixtures/` in the target directory).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let workspace = Workspace::current();
+    let workspace = match Workspace::current() {
+        Ok(workspace) => workspace,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.task {
+        Task::Fixtures { out } => {
+            let out = out.unwrap_or_else(|| workspace.target_dir().join("fixtures"));
+            fixtures::unpack_all(&workspace, &out).map(|written| {
+                for (path, fixture) in written {
+                    println!("{}\t{}", path.display(), fixture.describe());
+                }
+            })
+        }
         Task::Spec { command } => return spec::run(&workspace, command),
         Task::Codegen { check } => codegen::run(&workspace, check).map(|outcome| {
             let target = workspace.relative(&workspace.generated());

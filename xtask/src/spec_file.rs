@@ -20,8 +20,12 @@ impl SpecFile {
     pub fn read(path: &Path) -> Result<Self> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let doc =
-            parse_yaml(&bytes).with_context(|| format!("{} is not valid YAML", path.display()))?;
+        Self::parse(bytes, &path.display().to_string())
+    }
+
+    /// Parses bytes already in memory; `origin` names them in errors.
+    pub fn parse(bytes: Vec<u8>, origin: &str) -> Result<Self> {
+        let doc = parse_yaml(&bytes).with_context(|| format!("{origin} is not valid YAML"))?;
         Ok(Self { bytes, doc })
     }
 

@@ -2,15 +2,13 @@
 // The helpers below belong to the tests: an `expect` in them is an assertion.
 #![allow(clippy::expect_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
 const FIXTURES: &str = "xtask/tests/fixtures/spec-diff";
-/// Real revisions of Telnyx's `spec3.yml`, kept beside the repository (see the README).
-const OLD_UPSTREAM: &str = "../shared/upstream/spec3.bebb7246.yml";
-const NEW_UPSTREAM: &str = "../shared/upstream/spec3.12de4dd0.yml";
 
 struct Run {
     code: i32,
@@ -35,6 +33,27 @@ fn xtask(args: &[&str]) -> Run {
     }
 }
 
+/// A real revision of Telnyx's `spec3.yml` from the repository's fixtures, decompressed and
+/// checksum-checked by `xtask fixtures` (once per test run).
+fn upstream(name: &str) -> String {
+    static UNPACKED: OnceLock<PathBuf> = OnceLock::new();
+    let dir = UNPACKED.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("upstream-fixtures");
+        let run = xtask(&["fixtures", "--out", dir.to_str().expect("utf-8 path")]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        dir
+    });
+    dir.join(name).to_str().expect("utf-8 path").to_string()
+}
+
+fn old_upstream() -> String {
+    upstream("spec3.bebb7246.yml")
+}
+
+fn new_upstream() -> String {
+    upstream("spec3.12de4dd0.yml")
+}
+
 fn fixture(name: &str) -> String {
     format!("{FIXTURES}/{name}.yaml")
 }
@@ -49,12 +68,13 @@ fn change_lines(report: &str) -> Vec<&str> {
 
 #[test]
 fn real_history_reports_the_forbidden_schema_switch_and_nothing_cosmetic_as_a_contract_change() {
-    let run = xtask(&["spec", "diff", OLD_UPSTREAM, NEW_UPSTREAM]);
+    let (old, new) = (old_upstream(), new_upstream());
+    let run = xtask(&["spec", "diff", &old, &new]);
     assert_eq!(run.stderr, "");
     assert_eq!(
         run.stdout,
-        "\
-Contract of 2 in-scope operations (CreateRoomClientToken, RefreshRoomClientToken): ../shared/upstream/spec3.bebb7246.yml (OpenAPI 3.0.0) → ../shared/upstream/spec3.12de4dd0.yml (OpenAPI 3.1.0)
+        format!("\
+Contract of 2 in-scope operations (CreateRoomClientToken, RefreshRoomClientToken): {old} (OpenAPI 3.0.0) → {new} (OpenAPI 3.1.0)
 
 breaking (2):
   CreateRoomClientToken   response 403 body: schema component Error → video_Error: the generated Rust type is renamed [schema-renamed]
@@ -70,30 +90,19 @@ cosmetic, not contract changes (4):
 
 2 breaking, 0 non-breaking, 4 cosmetic
 "
+        )
     );
     assert_eq!(run.code, 1, "breaking changes fail the run");
 }
 
 #[test]
 fn real_history_as_json_for_tools() {
-    let run = xtask(&[
-        "spec",
-        "diff",
-        OLD_UPSTREAM,
-        NEW_UPSTREAM,
-        "--format",
-        "json",
-    ]);
+    let (old, new) = (old_upstream(), new_upstream());
+    let run = xtask(&["spec", "diff", &old, &new, "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
-    assert_eq!(
-        report["old"],
-        json!({"file": OLD_UPSTREAM, "openapi": "3.0.0"})
-    );
-    assert_eq!(
-        report["new"],
-        json!({"file": NEW_UPSTREAM, "openapi": "3.1.0"})
-    );
+    assert_eq!(report["old"], json!({"file": old, "openapi": "3.0.0"}));
+    assert_eq!(report["new"], json!({"file": new, "openapi": "3.1.0"}));
     assert_eq!(
         report["summary"],
         json!({"breaking": 2, "non-breaking": 0, "cosmetic": 4})
@@ -128,7 +137,7 @@ fn the_vendored_subset_has_the_contract_of_the_whole_document_it_was_cut_from() 
         "spec",
         "diff",
         "openapi/rooms-client-tokens.yaml",
-        NEW_UPSTREAM,
+        &new_upstream(),
         "--fail-on",
         "any",
     ]);

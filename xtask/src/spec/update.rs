@@ -262,7 +262,6 @@ fn millis(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
     use std::sync::OnceLock;
 
     use super::*;
@@ -271,34 +270,41 @@ mod tests {
     const NEWEST: &str = "12de4dd039fd867f7a81c8ec415e6fb6477d5687";
     const OLDER: &str = "bebb7246053f4aefee05426cb67b9cfc67abb065";
 
-    /// Real upstream revisions, kept beside the repository in `../shared/upstream/`.
-    fn upstream(name: &str) -> PathBuf {
-        Workspace::current()
-            .root()
-            .join("../shared/upstream")
-            .join(name)
+    /// A real upstream revision from the repository's fixtures, checksum checked.
+    fn upstream(name: &str) -> SpecFile {
+        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let bytes = crate::fixtures::load(&workspace, name).expect("fixture");
+        SpecFile::parse(bytes, name).expect("fixture parses")
     }
 
     fn newest() -> &'static SpecFile {
         static FILE: OnceLock<SpecFile> = OnceLock::new();
-        FILE.get_or_init(|| {
-            SpecFile::read(&upstream("spec3.12de4dd0.yml")).expect("upstream revision 12de4dd0")
-        })
+        FILE.get_or_init(|| upstream("spec3.12de4dd0.yml"))
     }
 
     fn scope() -> Scope {
-        Scope::read(&Workspace::current().root().join(SCOPE_FILE)).expect("scope file")
+        Scope::read(
+            &Workspace::current()
+                .expect("tests run inside the workspace")
+                .root()
+                .join(SCOPE_FILE),
+        )
+        .expect("scope file")
     }
 
     fn recorded() -> Provenance {
-        Provenance::read(&Workspace::current().provenance()).expect("provenance record")
+        Provenance::read(
+            &Workspace::current()
+                .expect("tests run inside the workspace")
+                .provenance(),
+        )
+        .expect("provenance record")
     }
 
     #[test]
     fn the_whole_upstream_document_yields_the_verbatim_extract_as_data() {
         let subset = subset::extract(&newest().doc, &scope()).expect("extracts");
-        let verbatim = SpecFile::read(&upstream("rooms-client-tokens.12de4dd0.yaml"))
-            .expect("verbatim extract");
+        let verbatim = upstream("rooms-client-tokens.12de4dd0.yaml");
         assert_eq!(subset.doc, verbatim.doc);
         let ids: Vec<_> = subset.operations.iter().map(|op| op.id.as_str()).collect();
         assert_eq!(ids, ["CreateRoomClientToken", "RefreshRoomClientToken"]);
@@ -324,11 +330,15 @@ mod tests {
         assert_eq!(recorded.upstream.commit, NEWEST);
         let vendoring =
             vendor(newest(), &scope(), Some(&recorded), None, VENDORED).expect("vendors");
-        let committed =
-            std::fs::read_to_string(Workspace::current().spec()).expect("vendored file");
+        let committed = std::fs::read_to_string(
+            Workspace::current()
+                .expect("tests run inside the workspace")
+                .spec(),
+        )
+        .expect("vendored file");
         assert!(
             vendoring.text == committed,
-            "`cargo xtask spec update --from ../shared/upstream/spec3.12de4dd0.yml` would rewrite {VENDORED}:\n{}",
+            "`cargo xtask spec update --from <spec3.yml at 12de4dd0>` would rewrite {VENDORED}:\n{}",
             codegen::unified_diff(&committed, &vendoring.text, VENDORED)
         );
         assert_eq!(vendoring.provenance, recorded);
@@ -339,8 +349,7 @@ mod tests {
 
     #[test]
     fn another_revision_must_be_named_and_is_recorded_as_named() {
-        let older =
-            SpecFile::read(&upstream("spec3.bebb7246.yml")).expect("upstream revision bebb7246");
+        let older = upstream("spec3.bebb7246.yml");
         let err = vendor(&older, &scope(), Some(&recorded()), None, VENDORED)
             .expect_err("unnamed revision");
         assert!(
