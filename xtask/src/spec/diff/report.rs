@@ -146,7 +146,7 @@ fn operations<'a>(revisions: &Revisions<'a>) -> Vec<&'a str> {
 /// Both verdicts in a line, e.g. `wire: unchanged; rust: 1 rename` (a pull request's title).
 ///
 /// The wire counts changes; the Rust side counts distinct API changes, so a type renamed once
-/// but reached through two operations is one rename.
+/// at the same place of two operations (a shared component) is one rename.
 pub(crate) fn summary(changes: &[Change]) -> String {
     let count = |verdict: Wire| {
         changes
@@ -159,10 +159,16 @@ pub(crate) fn summary(changes: &[Change]) -> String {
         (count(Wire::NonBreaking), "non-breaking", "non-breaking"),
     ]);
     let distinct = |keep: &dyn Fn(&Change) -> bool| {
-        let set: BTreeSet<(&str, &str)> = changes
+        let set: BTreeSet<(&str, &str, &str)> = changes
             .iter()
             .filter(|change| keep(change))
-            .map(|change| (change.kind, change.detail.as_str()))
+            .map(|change| {
+                (
+                    change.kind,
+                    change.location.as_str(),
+                    change.detail.as_str(),
+                )
+            })
             .collect();
         set.len()
     };
