@@ -5,10 +5,10 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::openapi31::downgrade_to_30;
+use crate::openapi::downgrade::downgrade_to_30;
+use crate::openapi::file::SpecFile;
 use crate::spec::scope::{Scope, SelectedOperation};
 use crate::spec::subset;
-use crate::spec_file::SpecFile;
 
 /// How many `$ref` hops in a row are followed before a reference chain is called a loop.
 const MAX_REF_HOPS: usize = 32;

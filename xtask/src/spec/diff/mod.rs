@@ -45,7 +45,7 @@ pub(crate) struct DiffArgs {
     #[arg(long, value_enum, default_value = "wire")]
     pub(crate) fail_on: FailOn,
     /// The scope file naming the operations to compare.
-    #[arg(long, default_value = crate::spec::SCOPE_FILE)]
+    #[arg(long, default_value = crate::spec::scope::SCOPE_FILE)]
     pub(crate) scope: PathBuf,
 }
 
