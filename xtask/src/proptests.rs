@@ -167,7 +167,7 @@ fn operation() -> impl Strategy<Value = Value> {
 
 /// OpenAPI-shaped documents: a version, component schemas, paths with operations, and sometimes
 /// keys or values where no OpenAPI document has them.
-fn document() -> impl Strategy<Value = Value> {
+pub(crate) fn document() -> impl Strategy<Value = Value> {
     let version = prop_oneof![
         4 => Just(Value::from("3.1.0")),
         1 => prop::sample::select(vec!["3.0.3", "3.1.1", "2.0", "4.0.0"]).prop_map(Value::from),

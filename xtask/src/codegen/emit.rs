@@ -87,75 +87,11 @@ pub(crate) fn header(inputs: &Inputs) -> String {
 
 /// The `operations` module of the generated file.
 pub(crate) fn metadata_tokens(operations: &[OperationMeta]) -> TokenStream {
-    let mut consts = Vec::new();
-    let mut modules = Vec::new();
-    let mut all = Vec::new();
-    for op in operations {
-        let const_name = format_ident!("{}", op.operation_id.to_shouty_snake_case());
-        let module = format_ident!("{}", op.operation_id.to_snake_case());
-        let field_consts = |fields: &[FieldMeta]| -> (Vec<TokenStream>, Vec<TokenStream>) {
-            let defs = fields.iter().map(field_tokens).collect();
-            let refs = fields
-                .iter()
-                .map(|f| {
-                    let ident = format_ident!("{}", f.name.to_shouty_snake_case());
-                    quote!(#ident)
-                })
-                .collect();
-            (defs, refs)
-        };
-        let (path_defs, path_refs) = field_consts(&op.path_params);
-        let (body_defs, body_refs) = field_consts(&op.body_fields);
-        let OperationMeta {
-            operation_id,
-            method,
-            path,
-            success_status,
-            body_required,
-            ..
-        } = op;
-        // progenitor names the method (and `OperationInfo::operation_id`) in snake case.
-        let client_method = operation_id.to_snake_case();
-        let security = if op.requires_bearer {
-            quote!(Security::BearerToken)
-        } else {
-            quote!(Security::None)
-        };
-        let media_type = option_str(op.body_media_type.as_deref());
-        let doc = format!("`{operation_id}`: `{method} {path}`.");
-        let module_doc = format!("Path parameters and body fields of `{operation_id}`.");
-        consts.push(quote! {
-            #[doc = #doc]
-            pub const #const_name: Operation = Operation {
-                operation_id: #operation_id,
-                client_method: #client_method,
-                method: #method,
-                path: #path,
-                security: #security,
-                success_status: #success_status,
-                body_required: #body_required,
-                body_media_type: #media_type,
-                path_params: &[#(#module::path::#path_refs),*],
-                body_fields: &[#(#module::body::#body_refs),*],
-            };
-        });
-        modules.push(quote! {
-            #[doc = #module_doc]
-            pub mod #module {
-                /// Path parameters, in path-template order.
-                pub mod path {
-                    use crate::meta::{Field, FieldKind};
-                    #(#path_defs)*
-                }
-                /// Top-level properties of the JSON request body.
-                pub mod body {
-                    use crate::meta::{Field, FieldKind};
-                    #(#body_defs)*
-                }
-            }
-        });
-        all.push(const_name);
-    }
+    let (consts, modules): (Vec<TokenStream>, Vec<TokenStream>) =
+        operations.iter().map(operation_tokens).unzip();
+    let all = operations
+        .iter()
+        .map(|op| format_ident!("{}", op.operation_id.to_shouty_snake_case()));
     quote! {
         /// Per-operation metadata extracted from the spec by `cargo xtask codegen`.
         pub mod operations {
@@ -175,6 +111,75 @@ pub(crate) fn metadata_tokens(operations: &[OperationMeta]) -> TokenStream {
             #(#modules)*
         }
     }
+}
+
+/// One operation's `Operation` constant, and the module of its path parameter and body field
+/// constants.
+fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
+    let const_name = format_ident!("{}", op.operation_id.to_shouty_snake_case());
+    let module = format_ident!("{}", op.operation_id.to_snake_case());
+    let field_consts = |fields: &[FieldMeta]| -> (Vec<TokenStream>, Vec<TokenStream>) {
+        let defs = fields.iter().map(field_tokens).collect();
+        let refs = fields
+            .iter()
+            .map(|f| {
+                let ident = format_ident!("{}", f.name.to_shouty_snake_case());
+                quote!(#ident)
+            })
+            .collect();
+        (defs, refs)
+    };
+    let (path_defs, path_refs) = field_consts(&op.path_params);
+    let (body_defs, body_refs) = field_consts(&op.body_fields);
+    let OperationMeta {
+        operation_id,
+        method,
+        path,
+        success_status,
+        body_required,
+        ..
+    } = op;
+    // progenitor names the method (and `OperationInfo::operation_id`) in snake case.
+    let client_method = operation_id.to_snake_case();
+    let security = if op.requires_bearer {
+        quote!(Security::BearerToken)
+    } else {
+        quote!(Security::None)
+    };
+    let media_type = option_str(op.body_media_type.as_deref());
+    let doc = format!("`{operation_id}`: `{method} {path}`.");
+    let module_doc = format!("Path parameters and body fields of `{operation_id}`.");
+    let constant = quote! {
+        #[doc = #doc]
+        pub const #const_name: Operation = Operation {
+            operation_id: #operation_id,
+            client_method: #client_method,
+            method: #method,
+            path: #path,
+            security: #security,
+            success_status: #success_status,
+            body_required: #body_required,
+            body_media_type: #media_type,
+            path_params: &[#(#module::path::#path_refs),*],
+            body_fields: &[#(#module::body::#body_refs),*],
+        };
+    };
+    let fields = quote! {
+        #[doc = #module_doc]
+        pub mod #module {
+            /// Path parameters, in path-template order.
+            pub mod path {
+                use crate::meta::{Field, FieldKind};
+                #(#path_defs)*
+            }
+            /// Top-level properties of the JSON request body.
+            pub mod body {
+                use crate::meta::{Field, FieldKind};
+                #(#body_defs)*
+            }
+        }
+    };
+    (constant, fields)
 }
 
 fn field_tokens(field: &FieldMeta) -> TokenStream {

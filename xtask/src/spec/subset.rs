@@ -85,28 +85,7 @@ pub(crate) fn extract_operations(
         kept: HashSet::new(),
     };
 
-    let mut paths = Map::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        let methods: Vec<&str> = operations
-            .iter()
-            .filter(|op| &op.path == path)
-            .map(|op| op.method.as_str())
-            .collect();
-        if methods.is_empty() {
-            continue;
-        }
-        let item = item.as_object().ok_or_else(|| {
-            SpecError::NotOpenApi(format!("the path item {path} is not a mapping"))
-        })?;
-        let kept: Map<String, Value> = item
-            .iter()
-            .filter(|(key, _)| !METHODS.contains(&key.as_str()) || methods.contains(&key.as_str()))
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        let kept = Value::Object(kept);
-        collector.walk(&kept, &format!("/paths/{}", escape_pointer_token(path)))?;
-        paths.insert(path.clone(), kept);
-    }
+    let mut paths = kept_paths(doc, &operations, &mut collector)?;
 
     collector.keep_security_schemes(doc.get("security"), "/security")?;
     for op in &operations {
@@ -161,6 +140,38 @@ pub(crate) fn extract_operations(
         operations,
         components: collector.kept.len(),
     })
+}
+
+/// The path items holding the selected operations, each with only those operations (and its
+/// path-level keys); records the components they reach.
+fn kept_paths(
+    doc: &Value,
+    operations: &[SelectedOperation],
+    collector: &mut Collector<'_>,
+) -> Result<Map<String, Value>, SpecError> {
+    let mut paths = Map::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        let methods: Vec<&str> = operations
+            .iter()
+            .filter(|op| &op.path == path)
+            .map(|op| op.method.as_str())
+            .collect();
+        if methods.is_empty() {
+            continue;
+        }
+        let item = item.as_object().ok_or_else(|| {
+            SpecError::NotOpenApi(format!("the path item {path} is not a mapping"))
+        })?;
+        let kept: Map<String, Value> = item
+            .iter()
+            .filter(|(key, _)| !METHODS.contains(&key.as_str()) || methods.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let kept = Value::Object(kept);
+        collector.walk(&kept, &format!("/paths/{}", escape_pointer_token(path)))?;
+        paths.insert(path.clone(), kept);
+    }
+    Ok(paths)
 }
 
 /// Walks kept content and records the components it reaches.

@@ -152,82 +152,30 @@ impl Differ<'_> {
         (old, new): (&Map<String, Value>, &Map<String, Value>),
     ) -> Result<()> {
         let (a, b) = (old.get(key), new.get(key));
-        let rust = rust_change(old, new);
-        let change = format!("{key} {} → {}", show(a), show(b));
         match key {
             key if ANNOTATIONS.contains(&key) || key.starts_with("x-") => {
                 self.annotation(location, key, a, b);
             }
             "type" => self.type_change(direction, location, old, new),
             "format" => self.format(direction, location, old, new),
-            "nullable" => {
-                let now = b.and_then(Value::as_bool).unwrap_or(false);
-                let detail = match (direction, now) {
-                    (Direction::Response, true) => "may now be null",
-                    (Direction::Response, false) => "no longer null",
-                    (Direction::Request, true) => "now accepts null",
-                    (Direction::Request, false) => "no longer accepts null",
-                };
-                let detail = format!(
-                    "{detail} (a required field's generated type gains or loses an Option)"
-                );
-                let verdict = (direction.judge(!now), Rust::Breaking);
-                self.push(verdict, location, "nullable-changed", detail);
-            }
             "enum" => self.enumeration(direction, location, a, b),
-            "pattern" => {
-                // A pattern added narrows; removed widens; replaced, both.
-                let wire = match (a, b) {
-                    (Some(_), Some(_)) => Wire::Breaking,
-                    _ => direction.judge(b.is_some()),
-                };
-                self.push((wire, rust), location, "constraint-changed", change);
-            }
-            "multipleOf" | "uniqueItems" => {
-                let wire = match (a, b) {
-                    (Some(_), Some(_)) => Wire::Breaking,
-                    _ => direction.judge(b.is_some()),
-                };
-                self.push((wire, Rust::None), location, "constraint-changed", change);
-            }
-            // The server fills a default in for a request that leaves the field out.
-            "default" => self.push(
-                (Wire::NonBreaking, Rust::None),
-                location,
-                "default-changed",
-                change,
-            ),
-            "readOnly" | "writeOnly" => {
-                self.push(
-                    (Wire::NonBreaking, Rust::None),
-                    location,
-                    "annotation-changed",
-                    change,
-                );
-            }
             "items" => match (a, b) {
                 (Some(a), Some(b)) => {
                     let owner = self.derived("Item", b);
                     let place = format!("{location}[]");
                     self.within(owner, |differ| differ.schema(direction, &place, a, b))?;
                 }
-                _ => self.push(
-                    (Wire::Breaking, Rust::Breaking),
-                    location,
-                    "schema-changed",
-                    change,
-                ),
+                _ => {
+                    let detail = format!("items {} → {}", show(a), show(b));
+                    let verdict = (Wire::Breaking, Rust::Breaking);
+                    self.push(verdict, location, "schema-changed", detail);
+                }
             },
             "additionalProperties" => self.additional_properties(direction, location, a, b)?,
             "allOf" | "oneOf" | "anyOf" => self.composition(direction, location, key, a, b)?,
             _ => {
-                let detail = format!("{change} (not classified by this tool; review it)");
-                self.push(
-                    (Wire::Breaking, Rust::Breaking),
-                    location,
-                    "keyword-changed",
-                    detail,
-                );
+                let (verdict, kind, detail) = scalar_keyword(direction, key, (old, new));
+                self.push(verdict, location, kind, detail);
             }
         }
         Ok(())
@@ -409,6 +357,57 @@ impl Differ<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The verdicts of a keyword that holds a value rather than subschemas.
+fn scalar_keyword(
+    direction: Direction,
+    key: &str,
+    (old, new): (&Map<String, Value>, &Map<String, Value>),
+) -> (Verdict, &'static str, String) {
+    let (a, b) = (old.get(key), new.get(key));
+    let change = format!("{key} {} → {}", show(a), show(b));
+    // A constraint added narrows; removed widens; replaced, both.
+    let constraint = match (a, b) {
+        (Some(_), Some(_)) => Wire::Breaking,
+        _ => direction.judge(b.is_some()),
+    };
+    match key {
+        "nullable" => {
+            let now = b.and_then(Value::as_bool).unwrap_or(false);
+            let detail = match (direction, now) {
+                (Direction::Response, true) => "may now be null",
+                (Direction::Response, false) => "no longer null",
+                (Direction::Request, true) => "now accepts null",
+                (Direction::Request, false) => "no longer accepts null",
+            };
+            let detail =
+                format!("{detail} (a required field's generated type gains or loses an Option)");
+            (
+                (direction.judge(!now), Rust::Breaking),
+                "nullable-changed",
+                detail,
+            )
+        }
+        // typify validates a pattern in the string newtype it generates.
+        "pattern" => (
+            (constraint, rust_change(old, new)),
+            "constraint-changed",
+            change,
+        ),
+        "multipleOf" | "uniqueItems" => ((constraint, Rust::None), "constraint-changed", change),
+        // The server fills a default in for a request that leaves the field out.
+        "default" => ((Wire::NonBreaking, Rust::None), "default-changed", change),
+        "readOnly" | "writeOnly" => (
+            (Wire::NonBreaking, Rust::None),
+            "annotation-changed",
+            change,
+        ),
+        _ => {
+            let detail = format!("{change} (not classified by this tool; review it)");
+            ((Wire::Breaking, Rust::Breaking), "keyword-changed", detail)
+        }
     }
 }
 
