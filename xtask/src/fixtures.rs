@@ -2,7 +2,7 @@
 //!
 //! Telnyx's whole `spec3.yml` is ~4 MB a revision, so the fixtures are stored xz-compressed, with
 //! `fixtures.toml` beside them recording where each came from and the SHA-256 of its decompressed
-//! text. Every read goes through [`load`], which decompresses (with a size cap) and checks that
+//! text. Every read goes through [`read_checked`], which decompresses (with a size cap) and checks that
 //! checksum before anything uses the bytes; `cargo xtask fixtures` writes them out, checked the
 //! same way, for `scripts/test.sh` and the end-to-end tests that drive the binary.
 
