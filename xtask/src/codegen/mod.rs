@@ -1,7 +1,7 @@
 //! `cargo xtask codegen [--check]`: vendored spec → overlays → 3.0 → pre-check → progenitor → file.
 
 //!
-//! Stages: [`inputs`] reads the spec, overlays and provenance; [`render`] runs the pipeline, with
+//! Stages: [`inputs`] reads the spec, overlays and provenance; [`mod@render`] runs the pipeline, with
 //! [`metadata`] extracting per-operation facts and [`emit`] writing the header, provenance and
 //! metadata tables; this module compares or writes the result.
 

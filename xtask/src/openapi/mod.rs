@@ -1,4 +1,4 @@
-//! What every task shares about OpenAPI documents: reading YAML/JSON ([`file`]), walking schemas
+//! What every task shares about OpenAPI documents: reading YAML/JSON ([`mod@file`]), walking schemas
 //! ([`walk`]), the 3.1 → 3.0 conversion ([`downgrade`]), overlays ([`overlay`]), the pre-check for
 //! shapes the generator cannot take ([`precheck`]) and the provenance record ([`provenance`]).
 
