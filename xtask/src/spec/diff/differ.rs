@@ -1,6 +1,6 @@
 //! The walker that compares two contracts side by side, and what every rule shares.
 
-use heck::ToUpperCamelCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::Value;
 
 use super::change::{Change, Rust, Verdict, Wire};
@@ -68,6 +68,28 @@ impl<'a> Differ<'a> {
             detail,
             types,
         });
+    }
+
+    /// Records a change to the generated method of the operation being compared (its arguments,
+    /// result or error type, or its existence).
+    pub(crate) fn push_signature(
+        &mut self,
+        verdict: Verdict,
+        location: &str,
+        kind: &'static str,
+        detail: String,
+    ) {
+        let types = match verdict.1 {
+            Rust::None => Vec::new(),
+            _ => vec![self.method()],
+        };
+        self.push_typed(verdict, location, kind, detail, types);
+    }
+
+    /// The generated client method of the operation being compared (progenitor names it after the
+    /// operationId in snake case).
+    pub(crate) fn method(&self) -> String {
+        self.operation.to_snake_case()
     }
 
     /// Records a documentation-only difference: nothing changes on the wire or in the Rust API

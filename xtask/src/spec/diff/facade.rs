@@ -113,15 +113,17 @@ fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Whether `text` refers to the generated item `word`: as `types::word`, or named in a
-/// `use telnyx_rooms_gen…;` statement (the facade has its own `Error`, say, which is not meant).
+/// Whether `text` refers to the generated item `word`: as `types::word`, as a method called
+/// (`.word(`), or named in a `use telnyx_rooms_gen…;` statement (the facade has its own `Error`, say, which is not meant).
 fn names(text: &str, word: &str) -> bool {
     let qualified = format!("types::{word}");
     let imports = text.match_indices("use telnyx_rooms_gen").map(|(at, _)| {
         let rest = &text[at..];
         &rest[..rest.find(';').unwrap_or(rest.len())]
     });
+    let called = format!(".{word}(");
     has_ident(text, &qualified)
+        || text.contains(&called)
         || imports
             .into_iter()
             .any(|statement| has_ident(statement, word))
@@ -153,6 +155,10 @@ mod tests {
             "use telnyx_rooms_gen::operations::{\n    create_room_client_token, other,\n};";
         assert!(names(import, "create_room_client_token"));
         assert!(!names(import, "create_room"));
+        assert!(names(
+            "generated.create_room_client_token(&id, body)",
+            "create_room_client_token"
+        ));
         assert!(!names(
             "use telnyx_rooms_gen::x; create_room_client_token()",
             "create_room_client_token"

@@ -119,7 +119,7 @@ pub(crate) fn compare(old: &Contract, new: &Contract) -> Result<Vec<Change>> {
                     op.path
                 );
                 let verdict = (Wire::Breaking, Rust::Breaking);
-                differ.push(verdict, "operation", "operation-removed", detail);
+                differ.push_signature(verdict, "operation", "operation-removed", detail);
             }
         }
     }

@@ -115,7 +115,7 @@ impl Differ<'_> {
     fn parameters(&mut self, old_op: &SelectedOperation, new_op: &SelectedOperation) -> Result<()> {
         let old = parameters(self.old, old_op)?;
         let new = parameters(self.new, new_op)?;
-        let method = Some(heck::AsSnakeCase(&new_op.id).to_string());
+        let method = Some(self.method());
         self.within(method, |differ| {
             for (key, (old_ref, old_param)) in &old {
                 let location = format!("{} parameter {}", key.0, key.1);
@@ -182,7 +182,7 @@ impl Differ<'_> {
                 let detail =
                     "the operation no longer takes a body (nor its method a body argument)";
                 let verdict = (Wire::Breaking, Rust::Breaking);
-                self.push(verdict, location, "body-removed", detail.into());
+                self.push_signature(verdict, location, "body-removed", detail.into());
                 return Ok(());
             }
             (None, Some(new)) => {
@@ -193,7 +193,7 @@ impl Differ<'_> {
                     (Wire::NonBreaking, "new optional body")
                 };
                 let detail = format!("{what}: the generated method takes a body argument");
-                self.push((wire, Rust::Breaking), location, "body-added", detail);
+                self.push_signature((wire, Rust::Breaking), location, "body-added", detail);
                 return Ok(());
             }
             (Some(old), Some(new)) => (old, new),
@@ -235,7 +235,7 @@ impl Differ<'_> {
             let Some(new_response) = new.get(status) else {
                 let verdict = (Wire::NonBreaking, rust_if_typed(self.old, old_response));
                 let detail = "no longer documented".into();
-                self.push(verdict, &location, "response-removed", detail);
+                self.push_signature(verdict, &location, "response-removed", detail);
                 continue;
             };
             let (new_ref, new_response) = self.new.resolve(new_response)?;
@@ -256,12 +256,8 @@ impl Differ<'_> {
             let (_, response) = self.new.resolve(response)?;
             let verdict = (Wire::NonBreaking, rust_if_typed(self.new, response));
             let location = format!("response {status}");
-            self.push(
-                verdict,
-                &location,
-                "response-added",
-                "new response status".into(),
-            );
+            let detail = "new response status".into();
+            self.push_signature(verdict, &location, "response-added", detail);
         }
         Ok(())
     }

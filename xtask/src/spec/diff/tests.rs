@@ -196,6 +196,9 @@ fn operations_added_and_removed() {
         &base,
         &BTreeMap::from([("operationId".into(), json!("Other"))]),
     );
+    // The removed operation takes its generated method with it: that is what the facade calls.
+    let changes = compare(&contract(&base), &contract(&other)).expect("compares");
+    assert_eq!(changes[0].types, ["op"]);
     assert_eq!(
         lines(&base, &other),
         [
