@@ -18,6 +18,9 @@ pub(crate) struct Differ<'a> {
     /// The name the generator gives an inline body schema at the place being compared.
     pub(crate) place: Option<String>,
     pub(crate) changes: Vec<Change>,
+    /// Whether the next schema compared is that of a field that may be absent (taken, so it
+    /// applies to that schema only, not to the ones nested in it).
+    pub(crate) optional_field: bool,
     /// `$ref` pairs being compared further up, so recursive schemas end.
     pub(crate) in_progress: Vec<(String, String)>,
 }
@@ -31,6 +34,7 @@ impl<'a> Differ<'a> {
             owners: Vec::new(),
             place: None,
             changes: Vec::new(),
+            optional_field: false,
             in_progress: Vec::new(),
         }
     }

@@ -47,6 +47,7 @@ impl Differ<'_> {
                 (Some(a), Some(b)) => {
                     self.requirement(direction, &field, required);
                     let owner = self.derived(name, b);
+                    self.optional_field = !required.0 && !required.1;
                     self.within(owner, |differ| differ.schema(direction, &field, a, b))?;
                 }
                 (None, None) => {}

@@ -77,6 +77,7 @@ impl Differ<'_> {
         old: &Value,
         new: &Value,
     ) -> Result<()> {
+        let optional = std::mem::take(&mut self.optional_field);
         let (old_ref, old_schema) = self.old.resolve(old)?;
         let (new_ref, new_schema) = self.new.resolve(new)?;
         let names_type = |reference: &&str| reference.starts_with("#/components/schemas/");
@@ -103,18 +104,20 @@ impl Differ<'_> {
         };
         self.in_progress.push(pair);
         let outcome = self.within(owner, |differ| {
-            differ.schema_body(direction, location, &old_schema, &new_schema)
+            differ.schema_body(direction, location, (&old_schema, &new_schema), optional)
         });
         self.in_progress.pop();
         outcome
     }
 
+    /// Compares two resolved schemas; `optional` when they are the schema of a field that may be
+    /// absent, whose generated type is an `Option` already.
     fn schema_body(
         &mut self,
         direction: Direction,
         location: &str,
-        old: &Value,
-        new: &Value,
+        (old, new): (&Value, &Value),
+        optional: bool,
     ) -> Result<()> {
         let (Some(old_map), Some(new_map)) = (old.as_object(), new.as_object()) else {
             // `false` schemas, or malformed ones: compare as values.
@@ -129,7 +132,12 @@ impl Differ<'_> {
             .collect();
         for key in keys {
             let (a, b) = (old_map.get(key), new_map.get(key));
-            if a != b && !GROUPED.contains(&key.as_str()) {
+            if a == b || GROUPED.contains(&key.as_str()) {
+                continue;
+            }
+            if key == "nullable" {
+                self.nullable(direction, location, b, optional);
+            } else {
                 self.keyword(direction, location, key, (old_map, new_map))?;
             }
         }
@@ -179,6 +187,41 @@ impl Differ<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `nullable` (3.0; a 3.1 `type: [T, "null"]` arrives converted): null on the wire; in Rust, a
+    /// required field's type gains or loses an `Option` (an optional field has one already).
+    fn nullable(
+        &mut self,
+        direction: Direction,
+        location: &str,
+        now: Option<&Value>,
+        optional: bool,
+    ) {
+        let now = now.and_then(Value::as_bool).unwrap_or(false);
+        let detail = match (direction, now) {
+            (Direction::Response, true) => "may now be null",
+            (Direction::Response, false) => "no longer null",
+            (Direction::Request, true) => "now accepts null",
+            (Direction::Request, false) => "no longer accepts null",
+        };
+        let (rust, detail) = if optional {
+            (
+                Rust::None,
+                format!("{detail} (the generated field is an Option already)"),
+            )
+        } else {
+            (
+                Rust::Breaking,
+                format!("{detail}: the generated type gains or loses an Option"),
+            )
+        };
+        self.push(
+            (direction.judge(!now), rust),
+            location,
+            "nullable-changed",
+            detail,
+        );
     }
 
     /// `type`: adding one narrows (a response that gains `type: object` carries less); dropping
@@ -374,22 +417,6 @@ fn scalar_keyword(
         _ => direction.judge(b.is_some()),
     };
     match key {
-        "nullable" => {
-            let now = b.and_then(Value::as_bool).unwrap_or(false);
-            let detail = match (direction, now) {
-                (Direction::Response, true) => "may now be null",
-                (Direction::Response, false) => "no longer null",
-                (Direction::Request, true) => "now accepts null",
-                (Direction::Request, false) => "no longer accepts null",
-            };
-            let detail =
-                format!("{detail} (a required field's generated type gains or loses an Option)");
-            (
-                (direction.judge(!now), Rust::Breaking),
-                "nullable-changed",
-                detail,
-            )
-        }
         // typify validates a pattern in the string newtype it generates.
         "pattern" => (
             (constraint, rust_change(old, new)),

@@ -67,6 +67,18 @@ struct Rules {
     base: Value,
     operations: Vec<Case<BTreeMap<String, Value>>>,
     bodies: Vec<Case<Bodies>>,
+    generator: Vec<Edit>,
+}
+
+/// An edit of the vendored spec for the generator cross-check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Edit {
+    what: String,
+    /// A pointer under `/components/schemas`.
+    at: String,
+    /// The value set there; absent to remove the key.
+    set: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -273,5 +285,64 @@ proptest::proptest! {
                 proptest::prop_assert!(super::report::render(format, &revisions, &changes, &facade).is_ok());
             }
         }
+    }
+}
+
+/// The generated API of a version of the vendored spec: progenitor's part of the generated file
+/// (types and client; the provenance and metadata constants after it hold values, not API) without
+/// its comments (doc comments are not API).
+fn generated_api(inputs: &crate::codegen::Inputs, doc: &Value) -> String {
+    let mut inputs = inputs.clone();
+    inputs.spec = crate::openapi::file::SpecFile {
+        bytes: serde_json::to_vec(doc).expect("serialises"),
+        doc: doc.clone(),
+    };
+    let rendered = crate::codegen::render(&inputs).expect("renders");
+    let api = rendered
+        .split("pub const PROVENANCE")
+        .next()
+        .unwrap_or_default();
+    let lines = api
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"));
+    lines.collect::<Vec<_>>().join("\n")
+}
+
+/// The Rust verdicts checked against the generator itself: on edits of the vendored spec, `spec
+/// diff` reports a Rust-visible change exactly when the generated API (comments aside) changes.
+#[test]
+fn rust_verdicts_agree_with_what_the_generator_emits() {
+    let workspace = crate::paths::Workspace::current().expect("inside the workspace");
+    let inputs = crate::codegen::Inputs::read(&workspace).expect("the workspace's inputs");
+    let scope = Scope::read(&workspace.root().join(crate::spec::scope::SCOPE_FILE)).expect("scope");
+    let base = inputs.spec.doc.clone();
+    let edits = rules().generator;
+    assert!(edits.len() >= 10);
+    let before = generated_api(&inputs, &base);
+    let old = Contract::from_doc(&base, &scope).expect("contract");
+    for Edit { what, at, set } in edits {
+        let pointer = format!("/components/schemas/{at}");
+        let mut doc = base.clone();
+        let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+        let parent = doc
+            .pointer_mut(parent)
+            .and_then(Value::as_object_mut)
+            .expect("parent");
+        match set {
+            Some(value) => parent.insert(key.to_string(), value),
+            None => parent.shift_remove(key),
+        };
+        let changes =
+            compare(&old, &Contract::from_doc(&doc, &scope).expect("contract")).expect("compares");
+        assert!(
+            !changes.is_empty() || what.contains("dropped"),
+            "{what}: no change found"
+        );
+        let rust = changes.iter().any(|change| change.rust != Rust::None);
+        let api_changed = generated_api(&inputs, &doc) != before;
+        assert_eq!(
+            rust, api_changed,
+            "{what}: spec diff says Rust-visible {rust}, the generated API changed {api_changed}: {changes:?}"
+        );
     }
 }
