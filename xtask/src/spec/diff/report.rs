@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::change::{Change, Rust, Wire};
 use super::contract::Contract;
@@ -50,22 +50,17 @@ pub(crate) fn render(
     match format {
         Format::Json => {
             let side = |(path, contract): (&Path, &Contract)| json!({"file": path.display().to_string(), "openapi": contract.openapi});
-            let entries = |keep: &dyn Fn(&Change) -> bool| -> Value {
-                serde_json::to_value(
-                    changes
-                        .iter()
-                        .filter(|change| keep(change))
-                        .collect::<Vec<_>>(),
-                )
-                .unwrap_or_default()
+            let entries = |keep: &dyn Fn(&Change) -> bool| {
+                let picked: Vec<&Change> = changes.iter().filter(|change| keep(change)).collect();
+                serde_json::to_value(picked)
             };
             let mut wire = serde_json::Map::new();
             for (verdict, key, _) in WIRE {
-                wire.insert(key.into(), entries(&|change| change.wire == verdict));
+                wire.insert(key.into(), entries(&|change| change.wire == verdict)?);
             }
             let mut rust = serde_json::Map::new();
             for (verdict, key) in RUST {
-                rust.insert(key.into(), entries(&|change| change.rust == verdict));
+                rust.insert(key.into(), entries(&|change| change.rust == verdict)?);
             }
             let report = json!({
                 "from": side(revisions.old),
@@ -86,8 +81,7 @@ fn human(revisions: &Revisions<'_>, changes: &[Change], facade: &Facade) -> Resu
     let mut out = String::new();
     let operations = operations(revisions);
     let ((old_path, old), (new_path, new)) = (revisions.old, revisions.new);
-    writeln!(
-        out,
+    let title = format!(
         "Contract of {} in-scope operations ({}): {} (OpenAPI {}) → {} (OpenAPI {})",
         operations.len(),
         operations.join(", "),
@@ -95,7 +89,8 @@ fn human(revisions: &Revisions<'_>, changes: &[Change], facade: &Facade) -> Resu
         old.openapi,
         new_path.display(),
         new.openapi
-    )?;
+    );
+    writeln!(out, "{}", printable(&title))?;
     writeln!(out, "{}", summary(changes))?;
     let width = changes
         .iter()
@@ -106,11 +101,12 @@ fn human(revisions: &Revisions<'_>, changes: &[Change], facade: &Facade) -> Resu
         let picked: Vec<&Change> = changes.iter().filter(|change| keep(change)).collect();
         writeln!(out, "  {heading} ({}):", picked.len())?;
         for change in picked {
-            writeln!(
-                out,
-                "    {:width$}  {}: {} [{}]",
-                change.operation, change.location, change.detail, change.kind
-            )?;
+            let (operation, location) = (&change.operation, &change.location);
+            let line = format!(
+                "{operation:width$}  {location}: {} [{}]",
+                change.detail, change.kind
+            );
+            writeln!(out, "    {}", printable(&line))?;
         }
         anyhow::Ok(())
     };
@@ -122,8 +118,23 @@ fn human(revisions: &Revisions<'_>, changes: &[Change], facade: &Facade) -> Resu
     for (verdict, heading) in RUST {
         section(&mut out, heading, &|change| change.rust == verdict)?;
     }
-    writeln!(out, "\nfacade (telnyx-rooms): {}", facade.describe())?;
+    writeln!(
+        out,
+        "\nfacade (telnyx-rooms): {}",
+        printable(&facade.describe())
+    )?;
     Ok(out)
+}
+
+/// `text` with control characters escaped: names and values come from the documents compared,
+/// and a terminal must not act on them (nor a line break in a name start a fake report line).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 /// The in-scope operations of both revisions, old ones first.
@@ -204,5 +215,19 @@ fn parts(counts: &[(usize, &str, &str)]) -> String {
         "unchanged".into()
     } else {
         said.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_from_a_document_are_escaped_for_the_terminal() {
+        assert_eq!(
+            printable("body.\u{1b}[31mred\nfake line\t"),
+            "body.\\u{1b}[31mred\\nfake line\\t"
+        );
+        assert_eq!(printable("réponse 201 → ok"), "réponse 201 → ok");
     }
 }
