@@ -9,8 +9,7 @@ use heck::{ToShoutySnakeCase, ToSnakeCase};
 
 use serde_json::Value;
 
-use crate::openapi::precheck::resolve;
-use crate::openapi::walk::operations_of;
+use crate::openapi::walk::{operations_of, resolve};
 
 /// One operation's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]

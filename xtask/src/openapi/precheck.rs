@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::walk::operations_of;
+use super::walk::{operations_of, resolve};
 
 /// One shape progenitor cannot generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,19 +65,6 @@ pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
         }
     }
     found
-}
-
-/// Follows a local `$ref` (`#/components/...`); `None` when it does not resolve.
-pub(crate) fn resolve<'a>(doc: &'a Value, node: &'a Value) -> Option<&'a Value> {
-    let mut node = node;
-    // A chain of references longer than this is a cycle.
-    for _ in 0..32 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(reference) => node = doc.pointer(reference.strip_prefix('#')?)?,
-            None => return Some(node),
-        }
-    }
-    None
 }
 
 fn check_refs(doc: &Value, node: &Value, pointer: &mut String, found: &mut Vec<Unsupported>) {

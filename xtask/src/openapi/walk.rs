@@ -164,6 +164,36 @@ pub(crate) fn operations_of(item: &Value) -> impl Iterator<Item = (&str, &Value)
         .map(|(key, operation)| (key.as_str(), operation))
 }
 
+/// How many `$ref` hops in a row are followed before a reference chain is called a loop.
+const MAX_REF_HOPS: usize = 32;
+
+/// Follows local `$ref`s (`#/components/...`) from `node` to the object they name: the first
+/// reference followed (the name a reader sees at that place), if any, and that object. `None` when
+/// a reference is dangling or not local, or the chain loops.
+pub(crate) fn follow_refs<'a>(
+    doc: &'a Value,
+    node: &'a Value,
+) -> Option<(Option<&'a str>, &'a Value)> {
+    let mut first = None;
+    let mut node = node;
+    for _ in 0..MAX_REF_HOPS {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                first.get_or_insert(reference);
+                node = doc.pointer(reference.strip_prefix('#')?)?;
+            }
+            None => return Some((first, node)),
+        }
+    }
+    None
+}
+
+/// The object `node` names through local `$ref`s (itself when it is none); `None` as for
+/// [`follow_refs`].
+pub(crate) fn resolve<'a>(doc: &'a Value, node: &'a Value) -> Option<&'a Value> {
+    follow_refs(doc, node).map(|(_, node)| node)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -2,16 +2,14 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::openapi::downgrade::downgrade_to_30;
 use crate::openapi::file::SpecFile;
+use crate::openapi::walk::follow_refs;
 use crate::spec::scope::{Scope, SelectedOperation};
 use crate::spec::subset;
-
-/// How many `$ref` hops in a row are followed before a reference chain is called a loop.
-const MAX_REF_HOPS: usize = 32;
 
 /// One revision, ready to compare.
 #[derive(Debug, Clone)]
@@ -60,18 +58,9 @@ impl Contract {
     /// Returns the first reference followed (the component a reader sees named at that place), if
     /// any, and the resolved object.
     pub(crate) fn resolve<'a>(&'a self, node: &'a Value) -> Result<(Option<&'a str>, &'a Value)> {
-        let mut first = None;
-        let mut current = node;
-        for _ in 0..MAX_REF_HOPS {
-            let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
-                return Ok((first, current));
-            };
-            first.get_or_insert(reference);
-            current = reference
-                .strip_prefix('#')
-                .and_then(|pointer| self.doc.pointer(pointer))
-                .with_context(|| format!("dangling $ref `{reference}`"))?;
-        }
-        bail!("$ref chain from {node} loops or is longer than {MAX_REF_HOPS} hops")
+        follow_refs(&self.doc, node).with_context(|| {
+            let reference = node.get("$ref").map(Value::to_string).unwrap_or_default();
+            format!("the $ref chain from {reference} is dangling, leaves the document or loops")
+        })
     }
 }
