@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use crate::openapi::file::sha256_hex;
 use crate::paths::Workspace;
-use crate::spec_file::sha256_hex;
 
 /// The fixtures folder, relative to the workspace root.
-pub const DIR: &str = "xtask/fixtures/upstream";
+pub(crate) const DIR: &str = "xtask/fixtures/upstream";
 
 /// No fixture decompresses to more than this (the largest is ~4 MB); a corrupt or hostile archive
 /// is refused instead of filling memory.
@@ -25,31 +25,31 @@ const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
 /// One entry of `fixtures.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Fixture {
+pub(crate) struct Fixture {
     /// File name in the fixtures folder; `.xz` means xz-compressed.
-    pub file: String,
+    pub(crate) file: String,
     /// Upstream repository.
-    pub repository: String,
+    pub(crate) repository: String,
     /// File in that repository.
-    pub path: String,
+    pub(crate) path: String,
     /// Upstream commit (40 hex digits).
-    pub commit: String,
+    pub(crate) commit: String,
     /// Commit date, `YYYY-MM-DD`.
-    pub date: String,
+    pub(crate) date: String,
     /// SHA-256 (hex) of the decompressed text.
-    pub sha256: String,
+    pub(crate) sha256: String,
     /// What the fixture is for.
-    pub about: String,
+    pub(crate) about: String,
 }
 
 impl Fixture {
     /// The file name once decompressed.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.file.strip_suffix(".xz").unwrap_or(&self.file)
     }
 
     /// Where it came from and what it is for, one line.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!(
             "{} {} at {} ({}): {}",
             self.repository, self.path, self.commit, self.date, self.about
@@ -64,7 +64,7 @@ struct Manifest {
 }
 
 /// The entries of `fixtures.toml`, in file order.
-pub fn manifest(workspace: &Workspace) -> Result<Vec<Fixture>> {
+pub(crate) fn manifest(workspace: &Workspace) -> Result<Vec<Fixture>> {
     let path = workspace.root().join(DIR).join("fixtures.toml");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", workspace.relative(&path)))?;
@@ -76,7 +76,7 @@ pub fn manifest(workspace: &Workspace) -> Result<Vec<Fixture>> {
 /// The decompressed, checksum-checked text of the fixture whose decompressed name is `name`
 /// (e.g. `spec3.12de4dd0.yml`).
 #[cfg(test)]
-pub fn load(workspace: &Workspace, name: &str) -> Result<Vec<u8>> {
+pub(crate) fn load(workspace: &Workspace, name: &str) -> Result<Vec<u8>> {
     let fixtures = manifest(workspace)?;
     let Some(fixture) = fixtures.iter().find(|f| f.name() == name) else {
         bail!("no fixture named {name} in {DIR}/fixtures.toml");
@@ -86,7 +86,7 @@ pub fn load(workspace: &Workspace, name: &str) -> Result<Vec<u8>> {
 
 /// Decompresses every fixture into `out` (created if missing), checking each; returns each path
 /// written with its fixture.
-pub fn unpack_all(workspace: &Workspace, out: &Path) -> Result<Vec<(PathBuf, Fixture)>> {
+pub(crate) fn unpack_all(workspace: &Workspace, out: &Path) -> Result<Vec<(PathBuf, Fixture)>> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut written = Vec::new();
     for fixture in manifest(workspace)? {

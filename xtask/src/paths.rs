@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 
 /// The workspace root and the well-known files in it.
 #[derive(Debug, Clone)]
-pub struct Workspace {
+pub(crate) struct Workspace {
     root: PathBuf,
 }
 
@@ -16,13 +16,13 @@ impl Workspace {
     ///
     /// Found at run time, never from a path compiled into the binary: one xtask binary (a shared
     /// `CARGO_TARGET_DIR`, a second clone or worktree) always acts on the checkout it is run in.
-    pub fn current() -> Result<Self> {
+    pub(crate) fn current() -> Result<Self> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         Self::enclosing(&cwd)
     }
 
     /// The workspace enclosing `dir` (see [`current`](Self::current)).
-    pub fn enclosing(dir: &Path) -> Result<Self> {
+    pub(crate) fn enclosing(dir: &Path) -> Result<Self> {
         for candidate in dir.ancestors() {
             if is_this_workspace(candidate)? {
                 return Ok(Self::at(candidate));
@@ -36,19 +36,19 @@ impl Workspace {
     }
 
     /// A workspace rooted at `root` (tests use copies).
-    pub fn at(root: &Path) -> Self {
+    pub(crate) fn at(root: &Path) -> Self {
         Self {
             root: root.to_path_buf(),
         }
     }
 
     /// The root directory.
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
     /// Cargo's target directory: `CARGO_TARGET_DIR` when set (relative to the root), else `target/`.
-    pub fn target_dir(&self) -> PathBuf {
+    pub(crate) fn target_dir(&self) -> PathBuf {
         match std::env::var_os("CARGO_TARGET_DIR") {
             Some(dir) if !dir.is_empty() => self.root.join(dir),
             _ => self.root.join("target"),
@@ -56,27 +56,27 @@ impl Workspace {
     }
 
     /// The vendored spec.
-    pub fn spec(&self) -> PathBuf {
+    pub(crate) fn spec(&self) -> PathBuf {
         self.root.join("openapi/rooms-client-tokens.yaml")
     }
 
     /// The provenance record.
-    pub fn provenance(&self) -> PathBuf {
+    pub(crate) fn provenance(&self) -> PathBuf {
         self.root.join("openapi/provenance.toml")
     }
 
     /// The directory of overlays.
-    pub fn overlays(&self) -> PathBuf {
+    pub(crate) fn overlays(&self) -> PathBuf {
         self.root.join("openapi/overlays")
     }
 
     /// The generated file.
-    pub fn generated(&self) -> PathBuf {
+    pub(crate) fn generated(&self) -> PathBuf {
         self.root.join("crates/telnyx-rooms-gen/src/generated.rs")
     }
 
     /// `path` relative to the root, with `/` separators, for messages.
-    pub fn relative(&self, path: &Path) -> String {
+    pub(crate) fn relative(&self, path: &Path) -> String {
         path.strip_prefix(&self.root)
             .unwrap_or(path)
             .to_string_lossy()

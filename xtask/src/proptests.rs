@@ -4,10 +4,11 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::openapi31::{ConversionError, downgrade_to_30};
-use crate::overlay::Overlay;
-use crate::schema_walk::walk_schemas;
-use crate::{metadata, precheck, spec_file};
+use crate::codegen::metadata;
+use crate::openapi::downgrade::{ConversionError, downgrade_to_30};
+use crate::openapi::overlay::Overlay;
+use crate::openapi::walk::walk_schemas;
+use crate::openapi::{file, precheck};
 
 fn word() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -166,7 +167,7 @@ fn operation() -> impl Strategy<Value = Value> {
 
 /// OpenAPI-shaped documents: a version, component schemas, paths with operations, and sometimes
 /// keys or values where no OpenAPI document has them.
-fn document() -> impl Strategy<Value = Value> {
+pub(crate) fn document() -> impl Strategy<Value = Value> {
     let version = prop_oneof![
         4 => Just(Value::from("3.1.0")),
         1 => prop::sample::select(vec!["3.0.3", "3.1.1", "2.0", "4.0.0"]).prop_map(Value::from),
@@ -339,7 +340,7 @@ proptest! {
                     for operation in &operations {
                         prop_assert!((200..300).contains(&operation.success_status));
                     }
-                    let _ = metadata::tokens(&operations);
+                    let _ = crate::codegen::emit::metadata_tokens(&operations);
                 }
             }
         }
@@ -353,7 +354,7 @@ proptest! {
         fields in prop::collection::vec(prop_oneof![word(), "[a-z_0-9]{0,10}"], 0..4),
     ) {
         if let Ok(operations) = metadata::extract(&named_document(&id, &fields)) {
-            let rendered = metadata::tokens(&operations);
+            let rendered = crate::codegen::emit::metadata_tokens(&operations);
             let parsed = syn::parse2::<syn::File>(rendered);
             prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
         }
@@ -415,7 +416,7 @@ proptest! {
         prop::collection::vec(any::<u8>(), 0..300),
         yaml_text().prop_map(String::into_bytes),
     ]) {
-        let _ = spec_file::parse_yaml(&bytes);
+        let _ = file::parse_yaml(&bytes);
     }
 
     /// JSON is YAML: a document written as JSON reads back as the same value (floats aside,
@@ -424,7 +425,7 @@ proptest! {
     fn json_text_reads_back_as_the_same_value(doc in document()) {
         let doc = without_floats(doc);
         for text in [doc.to_string(), serde_json::to_string_pretty(&doc).expect("serialisable")] {
-            let read = spec_file::parse_yaml(text.as_bytes());
+            let read = file::parse_yaml(text.as_bytes());
             prop_assert_eq!(read.as_ref().ok(), Some(&doc), "{:?}", read);
         }
     }
@@ -444,7 +445,7 @@ proptest! {
             (0..depth.min(300)).map(|level| format!("{}k:\n", " ".repeat(level))).collect()
         };
         let levels = if flow { depth } else { depth.min(300) };
-        let read = spec_file::parse_yaml(text.as_bytes());
+        let read = file::parse_yaml(text.as_bytes());
         // The YAML reader's recursion limit is 128 levels.
         prop_assert_eq!(read.is_ok(), levels <= 128, "{} levels: {:?}", levels, read);
     }

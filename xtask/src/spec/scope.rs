@@ -6,39 +6,83 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::SpecError;
+use crate::openapi::walk::METHODS;
 
-/// HTTP methods that can hold an operation in an OpenAPI path item, in the order OpenAPI lists them.
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+/// The scope file, relative to the workspace root.
+pub(crate) const SCOPE_FILE: &str = "openapi/scope.toml";
+
+/// A spec that cannot be used, said in terms a maintainer can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SpecError {
+    /// The file parses as YAML but is not an OpenAPI 3.0/3.1 document.
+    #[error("not an OpenAPI 3.0 or 3.1 document: {0}")]
+    NotOpenApi(String),
+    /// An operationId listed in the scope file is not in the document.
+    #[error(
+        "operation `{0}` is in scope ({SCOPE_FILE}) but not in the document: upstream renamed or \
+         removed it; if that is intended, change {SCOPE_FILE}"
+    )]
+    MissingOperation(String),
+    /// A tag listed in the scope file is carried by no operation of the document.
+    #[error("tag `{0}` is in scope ({SCOPE_FILE}) but no operation in the document has it")]
+    MissingTag(String),
+    /// A `$ref` points at nothing.
+    #[error("dangling $ref `{reference}` at {at}: the document has nothing there")]
+    DanglingRef {
+        /// The reference as written.
+        reference: String,
+        /// JSON pointer of the `$ref` in the document.
+        at: String,
+    },
+    /// A `$ref` this tool cannot follow (another file, or outside `#/components/…`).
+    #[error(
+        "unsupported $ref `{reference}` at {at}: only references into #/components/<section>/<name> \
+         of the same document are supported"
+    )]
+    UnsupportedRef {
+        /// The reference as written.
+        reference: String,
+        /// JSON pointer of the `$ref` in the document.
+        at: String,
+    },
+    /// A security requirement names a scheme that `components.securitySchemes` lacks.
+    #[error(
+        "security scheme `{name}` required at {at} is not defined in components.securitySchemes"
+    )]
+    MissingSecurityScheme {
+        /// The scheme name.
+        name: String,
+        /// JSON pointer of the security requirement list.
+        at: String,
+    },
+}
 
 /// The operations in scope, as written in `openapi/scope.toml`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct Scope {
+pub(crate) struct Scope {
     /// Operations selected by `operationId`.
     #[serde(default)]
-    pub operations: Vec<String>,
+    pub(crate) operations: Vec<String>,
     /// Operations selected by any of their tags.
     #[serde(default)]
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
 }
 
 /// One operation of a document that the scope selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SelectedOperation {
+pub(crate) struct SelectedOperation {
     /// Its `operationId`.
-    pub id: String,
+    pub(crate) id: String,
     /// Lower-case HTTP method, the key in the path item.
-    pub method: String,
+    pub(crate) method: String,
     /// The path template, the key in `paths`.
-    pub path: String,
+    pub(crate) path: String,
 }
 
 impl Scope {
     /// Reads a scope file.
-    pub fn read(path: &Path) -> Result<Self> {
+    pub(crate) fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the scope file {}", path.display()))?;
         let scope = Self::parse(&text)
@@ -47,7 +91,7 @@ impl Scope {
     }
 
     /// Parses the TOML text of a scope file; an empty scope is an error.
-    pub fn parse(text: &str) -> Result<Self> {
+    pub(crate) fn parse(text: &str) -> Result<Self> {
         let scope: Self = toml::from_str(text)?;
         anyhow::ensure!(
             !scope.operations.is_empty() || !scope.tags.is_empty(),
@@ -60,7 +104,7 @@ impl Scope {
     ///
     /// Every listed operationId and tag must match at least one operation: a scope entry that
     /// matches nothing means upstream renamed or removed something the SDK relies on.
-    pub fn select(&self, doc: &Value) -> Result<Vec<SelectedOperation>, SpecError> {
+    pub(crate) fn select(&self, doc: &Value) -> Result<Vec<SelectedOperation>, SpecError> {
         let (selected, tags_seen) = self.matching(doc)?;
         for want in &self.operations {
             if !selected.iter().any(|op| &op.id == want) {
@@ -76,7 +120,7 @@ impl Scope {
     /// The operations of `doc` in scope that it has, in document order; comparing revisions
     /// needs the ones that disappeared to be reported, not refused. At least one must be there,
     /// or `doc` is not the document the scope is about.
-    pub fn select_present(&self, doc: &Value) -> Result<Vec<SelectedOperation>, SpecError> {
+    pub(crate) fn select_present(&self, doc: &Value) -> Result<Vec<SelectedOperation>, SpecError> {
         let (selected, _) = self.matching(doc)?;
         match self.operations.first().or(self.tags.first()) {
             Some(first) if selected.is_empty() => Err(SpecError::MissingOperation(first.clone())),
@@ -119,7 +163,7 @@ impl Scope {
 }
 
 /// The tag names of an operation object.
-pub fn operation_tags(operation: &Value) -> impl Iterator<Item = &str> {
+pub(crate) fn operation_tags(operation: &Value) -> impl Iterator<Item = &str> {
     operation
         .get("tags")
         .and_then(Value::as_array)

@@ -4,9 +4,10 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::SpecError;
-use super::scope::{METHODS, Scope, SelectedOperation};
-use crate::spec_file::escape_pointer_token;
+use super::scope::SpecError;
+use super::scope::{Scope, SelectedOperation};
+use crate::openapi::file::escape_pointer_token;
+use crate::openapi::walk::METHODS;
 
 /// Top-level keys carried into the subset, when upstream has them. Everything else (`webhooks`,
 /// top-level extensions) describes operations outside the scope; `jsonSchemaDialect` is left out
@@ -27,17 +28,17 @@ const DATA_KEYS: [&str; 2] = ["example", "default"];
 
 /// A subset document and the operations it holds.
 #[derive(Debug, Clone)]
-pub struct Subset {
+pub(crate) struct Subset {
     /// The subset, keys in upstream order.
-    pub doc: Value,
+    pub(crate) doc: Value,
     /// The in-scope operations, in document order.
-    pub operations: Vec<SelectedOperation>,
+    pub(crate) operations: Vec<SelectedOperation>,
     /// How many components it keeps.
-    pub components: usize,
+    pub(crate) components: usize,
 }
 
 /// Checks that `doc` looks like an OpenAPI 3.0 or 3.1 document.
-pub fn check_openapi(doc: &Value) -> Result<(), SpecError> {
+pub(crate) fn check_openapi(doc: &Value) -> Result<(), SpecError> {
     let root = doc
         .as_object()
         .ok_or_else(|| SpecError::NotOpenApi("the top level is not a mapping".into()))?;
@@ -67,14 +68,14 @@ pub fn check_openapi(doc: &Value) -> Result<(), SpecError> {
 /// Content is copied as it is; only whole operations, path items, components and tags that the
 /// scope does not reach are left out. Upstream key order is kept, so the same input always gives
 /// the same output.
-pub fn extract(doc: &Value, scope: &Scope) -> Result<Subset, SpecError> {
+pub(crate) fn extract(doc: &Value, scope: &Scope) -> Result<Subset, SpecError> {
     check_openapi(doc)?;
     let operations = scope.select(doc)?;
     extract_operations(doc, operations)
 }
 
 /// Like [`extract`], for operations already selected from `doc`.
-pub fn extract_operations(
+pub(crate) fn extract_operations(
     doc: &Value,
     operations: Vec<SelectedOperation>,
 ) -> Result<Subset, SpecError> {
@@ -84,28 +85,7 @@ pub fn extract_operations(
         kept: HashSet::new(),
     };
 
-    let mut paths = Map::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        let methods: Vec<&str> = operations
-            .iter()
-            .filter(|op| &op.path == path)
-            .map(|op| op.method.as_str())
-            .collect();
-        if methods.is_empty() {
-            continue;
-        }
-        let item = item.as_object().ok_or_else(|| {
-            SpecError::NotOpenApi(format!("the path item {path} is not a mapping"))
-        })?;
-        let kept: Map<String, Value> = item
-            .iter()
-            .filter(|(key, _)| !METHODS.contains(&key.as_str()) || methods.contains(&key.as_str()))
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        let kept = Value::Object(kept);
-        collector.walk(&kept, &format!("/paths/{}", escape_pointer_token(path)))?;
-        paths.insert(path.clone(), kept);
-    }
+    let mut paths = kept_paths(doc, &operations, &mut collector)?;
 
     collector.keep_security_schemes(doc.get("security"), "/security")?;
     for op in &operations {
@@ -160,6 +140,38 @@ pub fn extract_operations(
         operations,
         components: collector.kept.len(),
     })
+}
+
+/// The path items holding the selected operations, each with only those operations (and its
+/// path-level keys); records the components they reach.
+fn kept_paths(
+    doc: &Value,
+    operations: &[SelectedOperation],
+    collector: &mut Collector<'_>,
+) -> Result<Map<String, Value>, SpecError> {
+    let mut paths = Map::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        let methods: Vec<&str> = operations
+            .iter()
+            .filter(|op| &op.path == path)
+            .map(|op| op.method.as_str())
+            .collect();
+        if methods.is_empty() {
+            continue;
+        }
+        let item = item.as_object().ok_or_else(|| {
+            SpecError::NotOpenApi(format!("the path item {path} is not a mapping"))
+        })?;
+        let kept: Map<String, Value> = item
+            .iter()
+            .filter(|(key, _)| !METHODS.contains(&key.as_str()) || methods.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let kept = Value::Object(kept);
+        collector.walk(&kept, &format!("/paths/{}", escape_pointer_token(path)))?;
+        paths.insert(path.clone(), kept);
+    }
+    Ok(paths)
 }
 
 /// Walks kept content and records the components it reaches.

@@ -7,20 +7,20 @@
 
 use serde_json::{Map, Value};
 
-use crate::schema_walk::walk_schemas;
-use crate::spec_file::{display_pointer, escape_pointer_token};
+use crate::openapi::file::{display_pointer, escape_pointer_token};
+use crate::openapi::walk::walk_schemas;
 
 /// The `openapi` version written into converted documents.
-pub const TARGET_VERSION: &str = "3.0.3";
+pub(crate) const TARGET_VERSION: &str = "3.0.3";
 
 /// A construct the conversion cannot express in OpenAPI 3.0 without changing its meaning.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot convert OpenAPI 3.1 to 3.0 at {pointer}: {reason}")]
-pub struct ConversionError {
+pub(crate) struct ConversionError {
     /// JSON pointer (RFC 6901) of the offending node.
-    pub pointer: String,
+    pub(crate) pointer: String,
     /// What is wrong there.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// Converts `doc` to OpenAPI 3.0 in place. A 3.0 document is left as it is.
@@ -35,7 +35,7 @@ pub struct ConversionError {
 ///   except `description`/`summary`, which are documentation and are dropped.
 ///
 /// and sets `openapi` to [`TARGET_VERSION`].
-pub fn downgrade_to_30(doc: &mut Value) -> Result<(), ConversionError> {
+pub(crate) fn downgrade_to_30(doc: &mut Value) -> Result<(), ConversionError> {
     let version = doc.get("openapi").and_then(Value::as_str).ok_or_else(|| {
         error(
             "/openapi",

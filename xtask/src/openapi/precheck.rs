@@ -9,18 +9,15 @@ use std::fmt;
 
 use serde_json::Value;
 
-/// HTTP methods of an OpenAPI path item.
-pub const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use super::walk::{operations_of, resolve};
 
 /// One shape progenitor cannot generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unsupported {
+pub(crate) struct Unsupported {
     /// `METHOD path (operationId)`, or a JSON pointer for problems outside operations.
-    pub location: String,
+    pub(crate) location: String,
     /// Why progenitor cannot generate it.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 impl fmt::Display for Unsupported {
@@ -30,7 +27,7 @@ impl fmt::Display for Unsupported {
 }
 
 /// Every unsupported shape in `doc` (an OpenAPI 3.0 document), in document order.
-pub fn check(doc: &Value) -> Vec<Unsupported> {
+pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
     let mut found = Vec::new();
     check_refs(doc, doc, &mut String::new(), &mut found);
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
@@ -70,28 +67,6 @@ pub fn check(doc: &Value) -> Vec<Unsupported> {
     found
 }
 
-/// The operations of a path item, in document order, with their lower-case method.
-pub fn operations_of(item: &Value) -> impl Iterator<Item = (&str, &Value)> {
-    item.as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(key, _)| METHODS.contains(&key.as_str()))
-        .map(|(key, operation)| (key.as_str(), operation))
-}
-
-/// Follows a local `$ref` (`#/components/...`); `None` when it does not resolve.
-pub fn resolve<'a>(doc: &'a Value, node: &'a Value) -> Option<&'a Value> {
-    let mut node = node;
-    // A chain of references longer than this is a cycle.
-    for _ in 0..32 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(reference) => node = doc.pointer(reference.strip_prefix('#')?)?,
-            None => return Some(node),
-        }
-    }
-    None
-}
-
 fn check_refs(doc: &Value, node: &Value, pointer: &mut String, found: &mut Vec<Unsupported>) {
     match node {
         Value::Object(map) => {
@@ -120,7 +95,7 @@ fn check_refs(doc: &Value, node: &Value, pointer: &mut String, found: &mut Vec<U
                 } else {
                     let len = pointer.len();
                     pointer.push('/');
-                    pointer.push_str(&crate::spec_file::escape_pointer_token(key));
+                    pointer.push_str(&crate::openapi::file::escape_pointer_token(key));
                     check_refs(doc, value, pointer, found);
                     pointer.truncate(len);
                 }

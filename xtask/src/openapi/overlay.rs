@@ -12,15 +12,15 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use crate::spec_file::SpecFile;
+use crate::openapi::file::SpecFile;
 
 /// One overlay file, parsed.
 #[derive(Debug, Clone)]
-pub struct Overlay {
+pub(crate) struct Overlay {
     /// Where it was read from.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// SHA-256 of its bytes (recorded in the generated file's header).
-    pub sha256: String,
+    pub(crate) sha256: String,
     document: OverlayDocument,
 }
 
@@ -56,7 +56,7 @@ struct Action {
 
 impl Overlay {
     /// Reads and validates an overlay file.
-    pub fn read(path: &Path) -> Result<Self> {
+    pub(crate) fn read(path: &Path) -> Result<Self> {
         let file = SpecFile::read(path)?;
         Self::from_value(path, file.sha256(), file.doc)
     }
@@ -93,12 +93,12 @@ impl Overlay {
     }
 
     /// The overlay's `info.title`.
-    pub fn title(&self) -> &str {
+    pub(crate) fn title(&self) -> &str {
         &self.document.info.title
     }
 
     /// Applies every action to `doc`, in order.
-    pub fn apply(&self, doc: &mut Value) -> Result<()> {
+    pub(crate) fn apply(&self, doc: &mut Value) -> Result<()> {
         for (index, action) in self.document.actions.iter().enumerate() {
             apply_action(doc, action).with_context(|| {
                 format!(
@@ -113,7 +113,7 @@ impl Overlay {
 }
 
 /// Reads every `*.yaml` overlay in `dir`, sorted by file name. A missing directory means none.
-pub fn read_dir(dir: &Path) -> Result<Vec<Overlay>> {
+pub(crate) fn read_dir(dir: &Path) -> Result<Vec<Overlay>> {
     if !dir.exists() {
         return Ok(Vec::new());
     }

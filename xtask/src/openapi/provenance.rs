@@ -8,37 +8,37 @@ use serde::{Deserialize, Serialize};
 /// The provenance record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Provenance {
+pub(crate) struct Provenance {
     /// The upstream document the vendored file was taken from.
-    pub upstream: Upstream,
+    pub(crate) upstream: Upstream,
     /// The vendored file.
-    pub vendored: Vendored,
+    pub(crate) vendored: Vendored,
 }
 
 /// The upstream side of the record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Upstream {
+pub(crate) struct Upstream {
     /// Repository URL, e.g. `https://github.com/team-telnyx/openapi`.
-    pub repository: String,
+    pub(crate) repository: String,
     /// File inside the repository, e.g. `openapi/spec3.yml`.
-    pub path: String,
+    pub(crate) path: String,
     /// The commit the file was read at.
-    pub commit: String,
+    pub(crate) commit: String,
     /// The commit's date (ISO 8601).
-    pub date: String,
+    pub(crate) date: String,
     /// SHA-256 of the whole upstream file at that commit.
-    pub sha256: String,
+    pub(crate) sha256: String,
 }
 
 /// The vendored side of the record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Vendored {
+pub(crate) struct Vendored {
     /// The vendored file, relative to the workspace root.
-    pub file: String,
+    pub(crate) file: String,
     /// SHA-256 of the vendored file's bytes.
-    pub sha256: String,
+    pub(crate) sha256: String,
 }
 
 const HEADER: &str = "\
@@ -49,7 +49,7 @@ const HEADER: &str = "\
 
 impl Provenance {
     /// Reads the record.
-    pub fn read(path: &Path) -> Result<Self> {
+    pub(crate) fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         toml::from_str(&text)
@@ -57,12 +57,12 @@ impl Provenance {
     }
 
     /// The record as written to disk.
-    pub fn render(&self) -> Result<String> {
+    pub(crate) fn render(&self) -> Result<String> {
         Ok(format!("{HEADER}\n{}", toml::to_string(self)?))
     }
 
     /// Writes the record.
-    pub fn write(&self, path: &Path) -> Result<()> {
+    pub(crate) fn write(&self, path: &Path) -> Result<()> {
         std::fs::write(path, self.render()?)
             .with_context(|| format!("cannot write {}", path.display()))
     }

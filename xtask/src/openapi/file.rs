@@ -8,35 +8,35 @@ use sha2::{Digest, Sha256};
 
 /// A document as read from disk: its exact bytes (for checksums) and its data.
 #[derive(Debug, Clone)]
-pub struct SpecFile {
+pub(crate) struct SpecFile {
     /// The raw bytes, as on disk.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// The parsed document, keys in document order.
-    pub doc: Value,
+    pub(crate) doc: Value,
 }
 
 impl SpecFile {
     /// Reads and parses a YAML (or JSON, which is YAML) file.
-    pub fn read(path: &Path) -> Result<Self> {
+    pub(crate) fn read(path: &Path) -> Result<Self> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         Self::parse(bytes, &path.display().to_string())
     }
 
     /// Parses bytes already in memory; `origin` names them in errors.
-    pub fn parse(bytes: Vec<u8>, origin: &str) -> Result<Self> {
+    pub(crate) fn parse(bytes: Vec<u8>, origin: &str) -> Result<Self> {
         let doc = parse_yaml(&bytes).with_context(|| format!("{origin} is not valid YAML"))?;
         Ok(Self { bytes, doc })
     }
 
     /// SHA-256 of the bytes, lower-case hex.
-    pub fn sha256(&self) -> String {
+    pub(crate) fn sha256(&self) -> String {
         sha256_hex(&self.bytes)
     }
 }
 
 /// SHA-256 of `bytes`, lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -44,7 +44,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 ///
 /// YAML is a superset of what OpenAPI documents need; anything JSON cannot hold (non-scalar or
 /// null map keys, tags, non-finite floats) is an error rather than a guess.
-pub fn parse_yaml(bytes: &[u8]) -> Result<Value> {
+pub(crate) fn parse_yaml(bytes: &[u8]) -> Result<Value> {
     // Straight into a JSON value is twice as fast as through a YAML value (which matters for
     // Telnyx's 4 MB document), but it would read `.nan`/`.inf` as null; such input, and anything
     // the direct path refuses, takes the strict path, which also says where the problem is.
@@ -124,12 +124,12 @@ fn yaml_to_json(yaml: serde_yaml_ng::Value, pointer: &mut String) -> Result<Valu
 }
 
 /// Escapes one reference token of a JSON pointer (RFC 6901).
-pub fn escape_pointer_token(token: &str) -> String {
+pub(crate) fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
 /// Shows the root pointer as `/` rather than an empty string.
-pub fn display_pointer(pointer: &str) -> &str {
+pub(crate) fn display_pointer(pointer: &str) -> &str {
     if pointer.is_empty() { "/" } else { pointer }
 }
 

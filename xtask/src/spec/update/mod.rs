@@ -1,20 +1,20 @@
 //! `cargo xtask spec update --from PATH`: rewrite the vendored subset and its provenance, regenerate.
 
+mod verbatim;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use super::SCOPE_FILE;
-use super::scope::Scope;
+use super::scope::{SCOPE_FILE, Scope};
 use super::subset::{self, Subset};
-use super::verbatim;
 use crate::codegen;
-use crate::openapi31::downgrade_to_30;
+use crate::openapi::downgrade::downgrade_to_30;
+use crate::openapi::file::{SpecFile, sha256_hex};
+use crate::openapi::provenance::{Provenance, Upstream, Vendored};
 use crate::paths::Workspace;
-use crate::provenance::{Provenance, Upstream, Vendored};
-use crate::spec_file::{SpecFile, sha256_hex};
 
 /// Where Telnyx publishes the document, recorded when there is no earlier provenance record.
 const DEFAULT_REPOSITORY: &str = "https://github.com/team-telnyx/openapi";
@@ -22,34 +22,34 @@ const DEFAULT_PATH: &str = "openapi/spec3.yml";
 
 /// Arguments of `cargo xtask spec update`.
 #[derive(Debug, clap::Args)]
-pub struct UpdateArgs {
+pub(crate) struct UpdateArgs {
     /// The whole upstream document (Telnyx's `openapi/spec3.yml`), OpenAPI 3.0 or 3.1.
     #[arg(long, value_name = "PATH")]
-    pub from: PathBuf,
+    pub(crate) from: PathBuf,
     /// The upstream commit the file was taken at (40 hex digits). Needed unless the file is the
     /// revision already recorded in openapi/provenance.toml.
     #[arg(long, value_name = "SHA", requires = "date")]
-    pub commit: Option<String>,
+    pub(crate) commit: Option<String>,
     /// That commit's date, ISO 8601 (`2026-07-16` or `2026-07-16T15:39:08Z`).
     #[arg(long, value_name = "DATE", requires = "commit")]
-    pub date: Option<String>,
+    pub(crate) date: Option<String>,
 }
 
 /// The vendored file and provenance record an upstream document yields.
 #[derive(Debug, Clone)]
-pub struct Vendoring {
+pub(crate) struct Vendoring {
     /// The subset that was cut out.
-    pub subset: Subset,
+    pub(crate) subset: Subset,
     /// The vendored file's text.
-    pub text: String,
+    pub(crate) text: String,
     /// The provenance record for it.
-    pub provenance: Provenance,
+    pub(crate) provenance: Provenance,
     /// Whether the text is upstream's own (else the data re-serialised as JSON).
-    pub verbatim: bool,
+    pub(crate) verbatim: bool,
 }
 
 /// Runs `spec update`: writes the vendored file and provenance, then regenerates the code.
-pub fn run(workspace: &Workspace, args: &UpdateArgs) -> Result<()> {
+pub(crate) fn run(workspace: &Workspace, args: &UpdateArgs) -> Result<()> {
     let started = Instant::now();
     let upstream = SpecFile::read(&args.from)?;
     let scope = Scope::read(&workspace.root().join(SCOPE_FILE))?;
@@ -122,7 +122,7 @@ pub fn run(workspace: &Workspace, args: &UpdateArgs) -> Result<()> {
 ///
 /// `revision` is the upstream `(commit, date)`; without it, the recorded one is kept, which is
 /// only right when the file is the recorded revision (same checksum).
-pub fn vendor(
+pub(crate) fn vendor(
     upstream: &SpecFile,
     scope: &Scope,
     recorded: Option<&Provenance>,
@@ -187,7 +187,11 @@ pub fn vendor(
 /// The vendored file: a header saying where it comes from, then the subset in upstream's own
 /// text (see [`verbatim`]), or as JSON (which is YAML) when that text cannot be sliced safely;
 /// says which.
-pub fn render(upstream: &SpecFile, subset: &Value, record: &Upstream) -> Result<(String, bool)> {
+pub(crate) fn render(
+    upstream: &SpecFile,
+    subset: &Value,
+    record: &Upstream,
+) -> Result<(String, bool)> {
     let verbatim = std::str::from_utf8(&upstream.bytes)
         .ok()
         .and_then(|text| verbatim::render(text, &upstream.doc, subset));
@@ -376,7 +380,7 @@ mod tests {
                 .contains(&format!("at commit {OLDER} (2025-08-04)"))
         );
         // That revision's 403 still used the generic `Error` schema and `$ref`'d 201 responses.
-        let doc = crate::spec_file::parse_yaml(vendoring.text.as_bytes()).expect("valid YAML");
+        let doc = crate::openapi::file::parse_yaml(vendoring.text.as_bytes()).expect("valid YAML");
         let components: Vec<String> = ["responses", "schemas"]
             .iter()
             .flat_map(|section| {
@@ -432,7 +436,7 @@ mod tests {
         let text = serde_json::to_string(&whole).expect("json");
         let file = SpecFile {
             bytes: text.clone().into_bytes(),
-            doc: crate::spec_file::parse_yaml(text.as_bytes()).expect("yaml"),
+            doc: crate::openapi::file::parse_yaml(text.as_bytes()).expect("yaml"),
         };
         let revision = Some((NEWEST.to_string(), "2026-07-16".to_string()));
         let vendoring = vendor(&file, &scope(), None, revision, VENDORED).expect("vendors");
@@ -442,7 +446,8 @@ mod tests {
                 .text
                 .contains("# Written as JSON: upstream's layout could not be sliced.")
         );
-        let reread = crate::spec_file::parse_yaml(vendoring.text.as_bytes()).expect("valid YAML");
+        let reread =
+            crate::openapi::file::parse_yaml(vendoring.text.as_bytes()).expect("valid YAML");
         assert_eq!(reread, vendoring.subset.doc);
         assert!(reread["paths"].get("/other").is_none());
     }
@@ -452,7 +457,7 @@ mod tests {
         let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /rooms/{room_id}/actions/refresh_client_token:\n    post: {operationId: RefreshRoomClientToken}\n";
         let file = SpecFile {
             bytes: text.as_bytes().to_vec(),
-            doc: crate::spec_file::parse_yaml(text.as_bytes()).expect("yaml"),
+            doc: crate::openapi::file::parse_yaml(text.as_bytes()).expect("yaml"),
         };
         let err =
             vendor(&file, &scope(), Some(&recorded()), None, VENDORED).expect_err("missing op");

@@ -7,11 +7,11 @@
 
 use serde_json::Value;
 
-use crate::spec_file::escape_pointer_token;
+use crate::openapi::file::escape_pointer_token;
 
 /// Calls `visit` on every schema of `doc`, parents before children, with its JSON pointer. Each
 /// schema's subschemas are found after `visit` returns, so a visitor may rewrite them.
-pub fn walk_schemas<E>(
+pub(crate) fn walk_schemas<E>(
     doc: &mut Value,
     visit: &mut impl FnMut(&mut Value, &str) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -34,7 +34,11 @@ pub fn walk_schemas<E>(
 }
 
 /// Runs `f` with `token` appended to `pointer`, then restores it.
-pub fn with_token<T>(pointer: &mut String, token: &str, f: impl FnOnce(&mut String) -> T) -> T {
+pub(crate) fn with_token<T>(
+    pointer: &mut String,
+    token: &str,
+    f: impl FnOnce(&mut String) -> T,
+) -> T {
     let len = pointer.len();
     pointer.push('/');
     pointer.push_str(&escape_pointer_token(token));
@@ -144,6 +148,50 @@ fn walk_schema_list<E>(
         }
     }
     Ok(())
+}
+
+/// HTTP methods that can hold an operation in an OpenAPI path item, in the order OpenAPI lists them.
+pub(crate) const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The operations of a path item, in document order, with their lower-case method.
+pub(crate) fn operations_of(item: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    item.as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| METHODS.contains(&key.as_str()))
+        .map(|(key, operation)| (key.as_str(), operation))
+}
+
+/// How many `$ref` hops in a row are followed before a reference chain is called a loop.
+const MAX_REF_HOPS: usize = 32;
+
+/// Follows local `$ref`s (`#/components/...`) from `node` to the object they name: the first
+/// reference followed (the name a reader sees at that place), if any, and that object. `None` when
+/// a reference is dangling or not local, or the chain loops.
+pub(crate) fn follow_refs<'a>(
+    doc: &'a Value,
+    node: &'a Value,
+) -> Option<(Option<&'a str>, &'a Value)> {
+    let mut first = None;
+    let mut node = node;
+    for _ in 0..MAX_REF_HOPS {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                first.get_or_insert(reference);
+                node = doc.pointer(reference.strip_prefix('#')?)?;
+            }
+            None => return Some((first, node)),
+        }
+    }
+    None
+}
+
+/// The object `node` names through local `$ref`s (itself when it is none); `None` as for
+/// [`follow_refs`].
+pub(crate) fn resolve<'a>(doc: &'a Value, node: &'a Value) -> Option<&'a Value> {
+    follow_refs(doc, node).map(|(_, node)| node)
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use super::scope::METHODS;
-use crate::spec_file::parse_yaml;
+use crate::openapi::file::parse_yaml;
+use crate::openapi::walk::METHODS;
 
 /// Upstream text split into lines, each keeping its line break.
 struct Lines<'a> {
@@ -105,7 +105,7 @@ fn split(starts: &[usize], end: usize) -> Vec<Range<usize>> {
 /// Writes `subset` (cut from `upstream_doc`, parsed from `upstream_text`) using upstream's own
 /// lines. `None` when the upstream text is not laid out as this module expects or the result would
 /// not read back as `subset`; the caller then serialises the data instead.
-pub fn render(upstream_text: &str, upstream_doc: &Value, subset: &Value) -> Option<String> {
+pub(crate) fn render(upstream_text: &str, upstream_doc: &Value, subset: &Value) -> Option<String> {
     let lines = Lines::new(upstream_text);
     let root = upstream_doc.as_object()?;
     let top = lines.mapping(0..lines.lines.len(), 0, root)?;
@@ -243,7 +243,7 @@ tags:
     #[test]
     fn copies_kept_blocks_byte_for_byte_and_drops_the_rest() {
         let doc = parse_yaml(UPSTREAM.as_bytes()).expect("yaml");
-        let scope = super::super::scope::Scope {
+        let scope = crate::spec::scope::Scope {
             operations: vec!["GetA".into()],
             tags: vec![],
         };

@@ -6,40 +6,39 @@
 
 use anyhow::{Context, Result, bail};
 use heck::{ToShoutySnakeCase, ToSnakeCase};
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+
 use serde_json::Value;
 
-use crate::precheck::{operations_of, resolve};
+use crate::openapi::walk::{operations_of, resolve};
 
 /// One operation's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OperationMeta {
-    pub operation_id: String,
-    pub method: String,
-    pub path: String,
-    pub requires_bearer: bool,
-    pub success_status: u16,
-    pub body_required: bool,
-    pub body_media_type: Option<String>,
-    pub path_params: Vec<FieldMeta>,
-    pub body_fields: Vec<FieldMeta>,
+pub(crate) struct OperationMeta {
+    pub(crate) operation_id: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) requires_bearer: bool,
+    pub(crate) success_status: u16,
+    pub(crate) body_required: bool,
+    pub(crate) body_media_type: Option<String>,
+    pub(crate) path_params: Vec<FieldMeta>,
+    pub(crate) body_fields: Vec<FieldMeta>,
 }
 
 /// One path parameter or top-level body property.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldMeta {
-    pub name: String,
-    pub required: bool,
-    pub kind: &'static str,
-    pub format: Option<String>,
-    pub minimum: Option<i64>,
-    pub maximum: Option<i64>,
-    pub default: Option<i64>,
+pub(crate) struct FieldMeta {
+    pub(crate) name: String,
+    pub(crate) required: bool,
+    pub(crate) kind: &'static str,
+    pub(crate) format: Option<String>,
+    pub(crate) minimum: Option<i64>,
+    pub(crate) maximum: Option<i64>,
+    pub(crate) default: Option<i64>,
 }
 
 /// Extracts every operation of `doc` (an OpenAPI 3.0 document that passed the pre-check).
-pub fn extract(doc: &Value) -> Result<Vec<OperationMeta>> {
+pub(crate) fn extract(doc: &Value) -> Result<Vec<OperationMeta>> {
     let mut operations = Vec::new();
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return Ok(operations);
@@ -87,6 +86,25 @@ fn extract_operation(
         })
         .context("no 2xx response with a numeric status code")?;
 
+    let path_params = path_params(doc, path, item, operation)?;
+    let body = request_body(doc, operation)?;
+
+    Ok(OperationMeta {
+        operation_id,
+        method: method.to_uppercase(),
+        path: path.to_string(),
+        requires_bearer,
+        success_status,
+        body_required: body.required,
+        body_media_type: body.media_type,
+        path_params,
+        body_fields: body.fields,
+    })
+}
+
+/// The operation's path parameters (path-level and its own), in path template order, which is
+/// the order of the generated method's arguments.
+fn path_params(doc: &Value, path: &str, item: &Value, operation: &Value) -> Result<Vec<FieldMeta>> {
     let mut path_params = Vec::new();
     for params in [item.get("parameters"), operation.get("parameters")]
         .into_iter()
@@ -107,59 +125,55 @@ fn extract_operation(
             path_params.push(field(doc, name, true, schema)?);
         }
     }
-    // Path template order, which is the order of the generated method's arguments.
     path_params.sort_by_key(|param| path.find(&format!("{{{}}}", param.name)));
+    Ok(path_params)
+}
 
-    let mut body_required = false;
-    let mut body_media_type = None;
-    let mut body_fields = Vec::new();
-    if let Some(body) = operation.get("requestBody") {
-        let body = resolve(doc, body).context("dangling requestBody $ref")?;
-        body_required = body
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        if let Some((media_type, media)) = body
-            .get("content")
-            .and_then(Value::as_object)
-            .and_then(|c| c.iter().next())
-        {
-            body_media_type = Some(media_type.clone());
-            let schema = media
-                .get("schema")
-                .context("request body without a schema")?;
-            let schema = resolve(doc, schema).context("dangling request body schema $ref")?;
-            let required: Vec<&str> = schema
-                .get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-                for (name, property) in properties {
-                    body_fields.push(field(
-                        doc,
-                        name,
-                        required.contains(&name.as_str()),
-                        property,
-                    )?);
-                }
-            }
+/// What the metadata says about a request body.
+#[derive(Debug, Default)]
+struct Body {
+    required: bool,
+    media_type: Option<String>,
+    fields: Vec<FieldMeta>,
+}
+
+/// The request body's requiredness, first media type and top-level properties.
+fn request_body(doc: &Value, operation: &Value) -> Result<Body> {
+    let mut out = Body::default();
+    let Some(body) = operation.get("requestBody") else {
+        return Ok(out);
+    };
+    let body = resolve(doc, body).context("dangling requestBody $ref")?;
+    out.required = body
+        .get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let Some((media_type, media)) = body
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|c| c.iter().next())
+    else {
+        return Ok(out);
+    };
+    out.media_type = Some(media_type.clone());
+    let schema = media
+        .get("schema")
+        .context("request body without a schema")?;
+    let schema = resolve(doc, schema).context("dangling request body schema $ref")?;
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+        for (name, property) in properties {
+            let required = required.contains(&name.as_str());
+            out.fields.push(field(doc, name, required, property)?);
         }
     }
-
-    Ok(OperationMeta {
-        operation_id,
-        method: method.to_uppercase(),
-        path: path.to_string(),
-        requires_bearer,
-        success_status,
-        body_required,
-        body_media_type,
-        path_params,
-        body_fields,
-    })
+    Ok(out)
 }
 
 /// Maps the operation's security requirements to the two cases this SDK supports.
@@ -261,134 +275,6 @@ fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<Fiel
         maximum,
         default,
     })
-}
-
-/// The `operations` module of the generated file.
-pub fn tokens(operations: &[OperationMeta]) -> TokenStream {
-    let mut consts = Vec::new();
-    let mut modules = Vec::new();
-    let mut all = Vec::new();
-    for op in operations {
-        let const_name = format_ident!("{}", op.operation_id.to_shouty_snake_case());
-        let module = format_ident!("{}", op.operation_id.to_snake_case());
-        let field_consts = |fields: &[FieldMeta]| -> (Vec<TokenStream>, Vec<TokenStream>) {
-            let defs = fields.iter().map(field_tokens).collect();
-            let refs = fields
-                .iter()
-                .map(|f| {
-                    let ident = format_ident!("{}", f.name.to_shouty_snake_case());
-                    quote!(#ident)
-                })
-                .collect();
-            (defs, refs)
-        };
-        let (path_defs, path_refs) = field_consts(&op.path_params);
-        let (body_defs, body_refs) = field_consts(&op.body_fields);
-        let OperationMeta {
-            operation_id,
-            method,
-            path,
-            success_status,
-            body_required,
-            ..
-        } = op;
-        // progenitor names the method (and `OperationInfo::operation_id`) in snake case.
-        let client_method = operation_id.to_snake_case();
-        let security = if op.requires_bearer {
-            quote!(Security::BearerToken)
-        } else {
-            quote!(Security::None)
-        };
-        let media_type = option_str(op.body_media_type.as_deref());
-        let doc = format!("`{operation_id}`: `{method} {path}`.");
-        let module_doc = format!("Path parameters and body fields of `{operation_id}`.");
-        consts.push(quote! {
-            #[doc = #doc]
-            pub const #const_name: Operation = Operation {
-                operation_id: #operation_id,
-                client_method: #client_method,
-                method: #method,
-                path: #path,
-                security: #security,
-                success_status: #success_status,
-                body_required: #body_required,
-                body_media_type: #media_type,
-                path_params: &[#(#module::path::#path_refs),*],
-                body_fields: &[#(#module::body::#body_refs),*],
-            };
-        });
-        modules.push(quote! {
-            #[doc = #module_doc]
-            pub mod #module {
-                /// Path parameters, in path-template order.
-                pub mod path {
-                    use crate::meta::{Field, FieldKind};
-                    #(#path_defs)*
-                }
-                /// Top-level properties of the JSON request body.
-                pub mod body {
-                    use crate::meta::{Field, FieldKind};
-                    #(#body_defs)*
-                }
-            }
-        });
-        all.push(const_name);
-    }
-    quote! {
-        /// Per-operation metadata extracted from the spec by `cargo xtask codegen`.
-        pub mod operations {
-            use crate::meta::{Operation, Security};
-            #(#consts)*
-            /// Every operation, in spec order.
-            pub const ALL: &[Operation] = &[#(#all),*];
-            /// The operation with this `operationId`.
-            pub fn by_id(operation_id: &str) -> Option<&'static Operation> {
-                ALL.iter().find(|operation| operation.operation_id == operation_id)
-            }
-            /// The operation whose generated client method is `client_method` (the name progenitor
-            /// passes to the client hooks).
-            pub fn by_client_method(client_method: &str) -> Option<&'static Operation> {
-                ALL.iter().find(|operation| operation.client_method == client_method)
-            }
-            #(#modules)*
-        }
-    }
-}
-
-fn field_tokens(field: &FieldMeta) -> TokenStream {
-    let ident = format_ident!("{}", field.name.to_shouty_snake_case());
-    let FieldMeta { name, required, .. } = field;
-    let kind = format_ident!("{}", field.kind);
-    let format = option_str(field.format.as_deref());
-    let option_i64 = |value: Option<i64>| match value {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
-    };
-    let (minimum, maximum, default) = (
-        option_i64(field.minimum),
-        option_i64(field.maximum),
-        option_i64(field.default),
-    );
-    let doc = format!("`{name}`.");
-    quote! {
-        #[doc = #doc]
-        pub const #ident: Field = Field {
-            name: #name,
-            required: #required,
-            kind: FieldKind::#kind,
-            format: #format,
-            minimum: #minimum,
-            maximum: #maximum,
-            default: #default,
-        };
-    }
-}
-
-fn option_str(value: Option<&str>) -> TokenStream {
-    match value {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
-    }
 }
 
 #[cfg(test)]

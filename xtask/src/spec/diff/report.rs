@@ -1,0 +1,233 @@
+//! The `spec diff` report: grouped by axis for people, one JSON document for tools.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::change::{Change, Rust, Wire};
+use super::contract::Contract;
+use super::facade::Facade;
+
+/// Report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Grouped by axis and verdict, one line per change.
+    Human,
+    /// `{"from", "to", "summary", "wire": {…}, "rust": {…}, "facade": {…}}`.
+    Json,
+}
+
+/// The two revisions compared: each as the path given and its contract.
+#[derive(Debug)]
+pub(crate) struct Revisions<'a> {
+    pub(crate) old: (&'a Path, &'a Contract),
+    pub(crate) new: (&'a Path, &'a Contract),
+}
+
+/// The wire buckets: verdict, JSON key, heading.
+const WIRE: [(Wire, &str, &str); 3] = [
+    (Wire::Breaking, "breaking", "breaking"),
+    (Wire::NonBreaking, "non_breaking", "non-breaking"),
+    (Wire::None, "cosmetic", "cosmetic, no change on the wire"),
+];
+
+/// The Rust buckets: verdict, JSON key.
+const RUST: [(Rust, &str); 2] = [(Rust::Breaking, "breaking"), (Rust::Additive, "additive")];
+
+/// Kinds whose Rust-visible effect is a generated type taking another name.
+const RENAMES: [&str; 3] = ["schema-renamed", "ref-inlined", "ref-extracted"];
+
+/// Renders the report of `changes`.
+pub(crate) fn render(
+    format: Format,
+    revisions: &Revisions<'_>,
+    changes: &[Change],
+    facade: &Facade,
+) -> Result<String> {
+    match format {
+        Format::Json => {
+            let side = |(path, contract): (&Path, &Contract)| json!({"file": path.display().to_string(), "openapi": contract.openapi});
+            let entries = |keep: &dyn Fn(&Change) -> bool| {
+                let picked: Vec<&Change> = changes.iter().filter(|change| keep(change)).collect();
+                serde_json::to_value(picked)
+            };
+            let mut wire = serde_json::Map::new();
+            for (verdict, key, _) in WIRE {
+                wire.insert(key.into(), entries(&|change| change.wire == verdict)?);
+            }
+            let mut rust = serde_json::Map::new();
+            for (verdict, key) in RUST {
+                rust.insert(key.into(), entries(&|change| change.rust == verdict)?);
+            }
+            let report = json!({
+                "from": side(revisions.old),
+                "to": side(revisions.new),
+                "operations": operations(revisions),
+                "summary": summary(changes),
+                "wire": wire,
+                "rust": rust,
+                "facade": {"touched": facade.touched(), "detail": facade.describe()},
+            });
+            Ok(format!("{}\n", serde_json::to_string_pretty(&report)?))
+        }
+        Format::Human => human(revisions, changes, facade),
+    }
+}
+
+fn human(revisions: &Revisions<'_>, changes: &[Change], facade: &Facade) -> Result<String> {
+    let mut out = String::new();
+    let operations = operations(revisions);
+    let ((old_path, old), (new_path, new)) = (revisions.old, revisions.new);
+    let title = format!(
+        "Contract of {} in-scope operations ({}): {} (OpenAPI {}) → {} (OpenAPI {})",
+        operations.len(),
+        operations.join(", "),
+        old_path.display(),
+        old.openapi,
+        new_path.display(),
+        new.openapi
+    );
+    writeln!(out, "{}", printable(&title))?;
+    writeln!(out, "{}", summary(changes))?;
+    let width = changes
+        .iter()
+        .map(|change| change.operation.len())
+        .max()
+        .unwrap_or(0);
+    let section = |out: &mut String, heading: &str, keep: &dyn Fn(&Change) -> bool| {
+        let picked: Vec<&Change> = changes.iter().filter(|change| keep(change)).collect();
+        writeln!(out, "  {heading} ({}):", picked.len())?;
+        for change in picked {
+            let (operation, location) = (&change.operation, &change.location);
+            let line = format!(
+                "{operation:width$}  {location}: {} [{}]",
+                change.detail, change.kind
+            );
+            writeln!(out, "    {}", printable(&line))?;
+        }
+        anyhow::Ok(())
+    };
+    writeln!(out, "\nwire: what Telnyx sends or accepts")?;
+    for (verdict, _, heading) in WIRE {
+        section(&mut out, heading, &|change| change.wire == verdict)?;
+    }
+    writeln!(out, "\nrust: the public API of telnyx-rooms-gen")?;
+    for (verdict, heading) in RUST {
+        section(&mut out, heading, &|change| change.rust == verdict)?;
+    }
+    writeln!(
+        out,
+        "\nfacade (telnyx-rooms): {}",
+        printable(&facade.describe())
+    )?;
+    Ok(out)
+}
+
+/// `text` with control characters escaped: names and values come from the documents compared,
+/// and a terminal must not act on them (nor a line break in a name start a fake report line).
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
+/// The in-scope operations of both revisions, old ones first.
+fn operations<'a>(revisions: &Revisions<'a>) -> Vec<&'a str> {
+    let mut operations: Vec<&str> = revisions
+        .old
+        .1
+        .operations
+        .iter()
+        .map(|op| op.id.as_str())
+        .collect();
+    for op in &revisions.new.1.operations {
+        if !operations.contains(&op.id.as_str()) {
+            operations.push(&op.id);
+        }
+    }
+    operations
+}
+
+/// Both verdicts in a line, e.g. `wire: unchanged; rust: 1 rename` (a pull request's title).
+///
+/// The wire counts changes; the Rust side counts distinct API changes, so a type renamed once
+/// at the same place of two operations (a shared component) is one rename.
+pub(crate) fn summary(changes: &[Change]) -> String {
+    let count = |verdict: Wire| {
+        changes
+            .iter()
+            .filter(|change| change.wire == verdict)
+            .count()
+    };
+    let wire = parts(&[
+        (count(Wire::Breaking), "breaking", "breaking"),
+        (count(Wire::NonBreaking), "non-breaking", "non-breaking"),
+    ]);
+    let distinct = |keep: &dyn Fn(&Change) -> bool| {
+        let set: BTreeSet<(&str, &str, &str)> = changes
+            .iter()
+            .filter(|change| keep(change))
+            .map(|change| {
+                (
+                    change.kind,
+                    change.location.as_str(),
+                    change.detail.as_str(),
+                )
+            })
+            .collect();
+        set.len()
+    };
+    let breaking = |change: &Change| change.rust == Rust::Breaking;
+    let rust = parts(&[
+        (
+            distinct(&|c| breaking(c) && RENAMES.contains(&c.kind)),
+            "rename",
+            "renames",
+        ),
+        (
+            distinct(&|c| breaking(c) && !RENAMES.contains(&c.kind)),
+            "breaking",
+            "breaking",
+        ),
+        (
+            distinct(&|c| c.rust == Rust::Additive),
+            "additive",
+            "additive",
+        ),
+    ]);
+    format!("wire: {wire}; rust: {rust}")
+}
+
+/// `n thing` parts without the zero ones, or `unchanged`.
+fn parts(counts: &[(usize, &str, &str)]) -> String {
+    let said: Vec<String> = counts
+        .iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
+        .collect();
+    if said.is_empty() {
+        "unchanged".into()
+    } else {
+        said.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_from_a_document_are_escaped_for_the_terminal() {
+        assert_eq!(
+            printable("body.\u{1b}[31mred\nfake line\t"),
+            "body.\\u{1b}[31mred\\nfake line\\t"
+        );
+        assert_eq!(printable("réponse 201 → ok"), "réponse 201 → ok");
+    }
+}
