@@ -52,10 +52,12 @@
 mod client;
 mod config;
 mod error;
+mod loopback;
 mod operations;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod redact;
 mod response;
 mod retry;
 mod secret;
@@ -70,8 +72,10 @@ pub use config::{
 };
 pub use error::{ApiErrorEntry, Error, ErrorKind};
 pub use operations::{CallFuture, CreateClientToken, IntoRoomId, RefreshClientToken};
-pub use retry::{MAX_SERVER_DELAY, RetryPolicy, SleepFuture, Sleeper, TokioSleeper};
-pub use secret::Secret;
+pub use retry::{
+    MAX_SERVER_DELAY, MIN_SERVER_DELAY, RetryPolicy, SleepFuture, Sleeper, TokioSleeper,
+};
+pub use secret::{MAX_CREDENTIAL_LEN, Secret};
 pub use telemetry::TARGET as TRACING_TARGET;
 pub use tls::http_client_builder;
 pub use token::{CreatedToken, RefreshedToken};

@@ -19,9 +19,10 @@ use uuid::Uuid;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
+use crate::redact::Sent;
 use crate::response::{Failure, ResponseMeta, Success, settle};
 use crate::retry::RetryPolicy;
-use crate::secret::{REDACTED, Secret};
+use crate::secret::{REDACTED, Secret, credential_problem};
 use crate::token::{CreatedToken, RefreshedToken};
 
 /// A room id: a [`Uuid`], or text that must parse as one.
@@ -113,13 +114,14 @@ pub(crate) fn ttl_seconds(
 async fn attempt<S, E>(
     operation: &Operation,
     call: Pin<Box<impl Future<Output = Result<ResponseValue<S>, GenError<E>>>>>,
+    sent: Sent<'_>,
 ) -> Result<(S, Received), Failure>
 where
     S: DeserializeOwned,
     E: Serialize,
 {
     let (result, head) = capture_response_head(call).await;
-    let success = settle(operation.operation_id, result, head).await?;
+    let success = settle(operation.operation_id, result, head, &sent).await?;
     Ok(Received::split(operation, success))
 }
 
@@ -172,10 +174,25 @@ impl Received {
         ))
     }
 
-    /// A token string: present and not empty.
+    /// A token string: present, and usable as a bearer credential (no control characters, no
+    /// spaces, not absurdly long) — a hostile server's "token" never reaches a terminal or a
+    /// header raw.
     fn token(&self, value: Option<String>, path: &str) -> Result<Secret, Failure> {
-        self.require(value.filter(|token| !token.is_empty()), path)
-            .map(Secret::from)
+        let token = self.require(value.filter(|token| !token.is_empty()), path)?;
+        match credential_problem(&token) {
+            None => Ok(Secret::from(token)),
+            Some(problem) => Err(Failure::permanent(
+                Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "`{path}` in the {} response of {} is not a usable token: it {problem}",
+                        self.status, self.operation_id
+                    ),
+                )
+                .with_status(self.status)
+                .with_request_id(self.meta.request_id().map(str::to_owned)),
+            )),
+        }
     }
 }
 
@@ -241,7 +258,7 @@ impl<'c> CreateClientToken<'c> {
         self.client
             .execute(
                 CREATE_ROOM_CLIENT_TOKEN,
-                room_id,
+                (room_id, None),
                 self.retry_policy.as_ref(),
                 &body,
                 create_attempt,
@@ -254,11 +271,12 @@ async fn create_attempt(
     generated: &telnyx_rooms_gen::Client,
     room_id: Uuid,
     body: &types::CreateRoomClientTokenRequest,
+    sent: Sent<'_>,
 ) -> Result<CreatedToken, Failure> {
     // Boxed at once: the layers around it then move a pointer, not the generated call's
     // kilobytes of state (measured with callgrind: fewer instructions per call).
     let call = Box::pin(generated.create_room_client_token(&room_id, body));
-    let (body, received) = attempt(&CREATE_ROOM_CLIENT_TOKEN, call).await?;
+    let (body, received) = attempt(&CREATE_ROOM_CLIENT_TOKEN, call, sent).await?;
     created_token(room_id, body, received)
 }
 
@@ -327,10 +345,10 @@ impl<'c> RefreshClientToken<'c> {
     pub async fn send(self) -> Result<RefreshedToken, Error> {
         let room_id = self.room_id?;
         let refresh_field = &refresh_room_client_token::body::REFRESH_TOKEN;
-        if self.refresh_token.expose().trim().is_empty() {
+        if let Some(problem) = credential_problem(self.refresh_token.expose()) {
             return Err(Error::new(
                 ErrorKind::InvalidRequest,
-                format!("{} is empty", refresh_field.name),
+                format!("{} {problem}", refresh_field.name),
             )
             .with_field(refresh_field.name));
         }
@@ -344,7 +362,7 @@ impl<'c> RefreshClientToken<'c> {
         self.client
             .execute(
                 REFRESH_ROOM_CLIENT_TOKEN,
-                room_id,
+                (room_id, Some(self.refresh_token.expose())),
                 self.retry_policy.as_ref(),
                 &body,
                 refresh_attempt,
@@ -357,9 +375,10 @@ async fn refresh_attempt(
     generated: &telnyx_rooms_gen::Client,
     room_id: Uuid,
     body: &types::RefreshRoomClientTokenRequest,
+    sent: Sent<'_>,
 ) -> Result<RefreshedToken, Failure> {
     let call = Box::pin(generated.refresh_room_client_token(&room_id, body));
-    let (body, received) = attempt(&REFRESH_ROOM_CLIENT_TOKEN, call).await?;
+    let (body, received) = attempt(&REFRESH_ROOM_CLIENT_TOKEN, call, sent).await?;
     refreshed_token(room_id, body, received)
 }
 
