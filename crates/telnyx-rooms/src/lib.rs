@@ -72,6 +72,7 @@ pub use config::{
 };
 pub use error::{ApiErrorEntry, Error, ErrorKind};
 pub use operations::{CallFuture, CreateClientToken, IntoRoomId, RefreshClientToken};
+pub use redact::escape_controls;
 pub use retry::{
     MAX_SERVER_DELAY, MIN_SERVER_DELAY, RetryPolicy, SleepFuture, Sleeper, TokioSleeper,
 };

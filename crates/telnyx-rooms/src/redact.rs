@@ -82,16 +82,26 @@ pub(crate) fn scrub(text: &str, sent: &Sent<'_>) -> String {
     redact_jwts(&redact_fields(&out))
 }
 
-/// Whether a character must not reach a terminal raw: C0 and C1 controls, DEL, and the
-/// invisible formatting and bidirectional-override characters that can disguise text.
-pub(crate) fn is_unsafe_char(c: char) -> bool {
+/// Whether a character must not reach a terminal raw (see [`escape_controls`]).
+fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
-/// `text` with every [unsafe character](is_unsafe_char) written as a visible `\u{…}` escape
-/// (a newline becomes `\u{a}`); borrowed when there is none.
-pub(crate) fn escape_controls(text: &str) -> Cow<'_, str> {
+/// `text` with every character that must not reach a terminal raw — C0 and C1 controls, DEL,
+/// and the invisible formatting and bidirectional-override characters that can disguise text —
+/// written as a visible `\u{…}` escape (a newline becomes `\u{a}`); borrowed when there is none.
+///
+/// The crate applies it to all text a server controls; use it for any other untrusted text you
+/// print to a terminal.
+///
+/// ```
+/// assert_eq!(
+///     telnyx_rooms::escape_controls("title\u{1b}]0;pwned\u{7}\nnext"),
+///     "title\\u{1b}]0;pwned\\u{7}\\u{a}next"
+/// );
+/// ```
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe_char) {
         return Cow::Borrowed(text);
     }
