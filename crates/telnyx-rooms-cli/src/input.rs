@@ -35,7 +35,7 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Env(name) => write!(f, "the environment variable {name}"),
-            Self::File(path) => write!(f, "the file {}", path.display()),
+            Self::File(path) => write!(f, "the API key file {}", path.display()),
             Self::Stdin => f.write_str("standard input"),
         }
     }
