@@ -111,37 +111,43 @@ pub(crate) fn ttl_seconds(
 
 /// Runs one generated call, settles its result, and returns the body with what is needed to
 /// check it.
-async fn attempt<S, E>(
+async fn attempt<'s, S, E>(
     operation: &Operation,
     call: Pin<Box<impl Future<Output = Result<ResponseValue<S>, GenError<E>>>>>,
-    sent: Sent<'_>,
-) -> Result<(S, Received), Failure>
+    sent: Sent<'s>,
+) -> Result<(S, Received<'s>), Failure>
 where
     S: DeserializeOwned,
     E: Serialize,
 {
     let (result, head) = capture_response_head(call).await;
     let success = settle(operation.operation_id, result, head, &sent).await?;
-    Ok(Received::split(operation, success))
+    Ok(Received::split(operation, success, sent))
 }
 
 /// A success response being checked: every value the spec marks optional but a token needs is
 /// required here, and its absence is a decode error with status and request id — never a token
 /// with a made-up expiry.
-pub(crate) struct Received {
+pub(crate) struct Received<'s> {
     operation_id: &'static str,
     status: u16,
     meta: ResponseMeta,
+    sent: Sent<'s>,
 }
 
-impl Received {
+impl<'s> Received<'s> {
     /// A settled success as its body and what checking that body needs.
-    pub(crate) fn split<S>(operation: &Operation, success: Success<S>) -> (S, Self) {
+    pub(crate) fn split<S>(
+        operation: &Operation,
+        success: Success<S>,
+        sent: Sent<'s>,
+    ) -> (S, Self) {
         let Success { body, status, meta } = success;
         let received = Self {
             operation_id: operation.operation_id,
             status,
             meta,
+            sent,
         };
         (body, received)
     }
@@ -174,12 +180,16 @@ impl Received {
         ))
     }
 
-    /// A token string: present, and usable as a bearer credential (no control characters, no
+    /// A token string: present, usable as a bearer credential (no control characters, no
     /// spaces, not absurdly long) — a hostile server's "token" never reaches a terminal or a
-    /// header raw.
+    /// header raw — and not an echo of a secret the call sent.
     fn token(&self, value: Option<String>, path: &str) -> Result<Secret, Failure> {
         let token = self.require(value.filter(|token| !token.is_empty()), path)?;
-        match credential_problem(&token) {
+        let echo = self
+            .sent
+            .echoed_in(&token)
+            .then(|| "repeats a secret this call sent".to_owned());
+        match echo.or_else(|| credential_problem(&token)) {
             None => Ok(Secret::from(token)),
             Some(problem) => Err(Failure::permanent(
                 Error::new(
@@ -284,7 +294,7 @@ async fn create_attempt(
 pub(crate) fn created_token(
     room_id: Uuid,
     body: types::CreateRoomClientTokenResponse,
-    received: Received,
+    received: Received<'_>,
 ) -> Result<CreatedToken, Failure> {
     let data = received.require(body.data, "data")?;
     let client_token = received.client_token(data.token, data.token_expires_at)?;
@@ -386,7 +396,7 @@ async fn refresh_attempt(
 pub(crate) fn refreshed_token(
     room_id: Uuid,
     body: types::RefreshRoomClientTokenResponse,
-    received: Received,
+    received: Received<'_>,
 ) -> Result<RefreshedToken, Failure> {
     let data = received.require(body.data, "data")?;
     let client_token = received.client_token(data.token, data.token_expires_at)?;

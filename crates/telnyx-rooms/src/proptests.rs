@@ -188,7 +188,7 @@ fn decode<S: DeserializeOwned, T>(
     operation: &Operation,
     body: &[u8],
     headers: &HeaderMap,
-    check: impl FnOnce(S, Received) -> Result<T, crate::response::Failure>,
+    check: impl FnOnce(S, Received<'_>) -> Result<T, crate::response::Failure>,
 ) -> Result<T, Error> {
     let result = match serde_json::from_slice::<S>(body) {
         Ok(value) => Ok(ResponseValue::new(
@@ -216,7 +216,7 @@ fn decode<S: DeserializeOwned, T>(
             &Sent::default(),
         ))
         .map_err(|failure| failure.error)?;
-    let (body, received) = Received::split(operation, success);
+    let (body, received) = Received::split(operation, success, Sent::default());
     check(body, received).map_err(|failure| failure.error)
 }
 

@@ -57,6 +57,11 @@ impl<'a> Sent<'a> {
         }
     }
 
+    /// Whether `text` holds one of the secrets (as [`scrub`] would find it).
+    pub(crate) fn echoed_in(&self, text: &str) -> bool {
+        self.values().any(|secret| text.contains(secret))
+    }
+
     fn values(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.secrets
             .iter()
