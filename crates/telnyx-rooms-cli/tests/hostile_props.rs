@@ -181,7 +181,7 @@ impl<'a> MakeWriter<'a> for Captured {
 
 /// The secrets a call sent: create sends the key; refresh sends the refresh token (and the
 /// client holds the key). The client scrubs what it knows; it cannot know a token it never saw.
-fn sent_by<'s>(secrets: &'s Secrets, refresh: bool) -> Vec<&'s str> {
+fn sent_by(secrets: &Secrets, refresh: bool) -> Vec<&str> {
     let mut sent = vec![secrets.key.as_str()];
     if refresh {
         sent.push(secrets.refresh.as_str());
