@@ -267,6 +267,22 @@ fn reads_are_bounded_and_oversized_requests_not_retried() {
         "{error}"
     );
 
+    // Huge error pages: the status stands, the body is cut (a snippet) or dropped, never buffered.
+    for (status, attempts) in [(500, 3), (403, 1)] {
+        let page = Hostile::start(move |_| Reply::Stream {
+            head: head(status, &[("content-type", "text/html")], None),
+            chunk: b"<p>down</p>".repeat(8192),
+            times: 100,
+            pause: Duration::ZERO,
+        });
+        let client = builder(&page.base_url(), &waits).build().expect("client");
+        let error = create(&client).expect_err("an error page");
+        assert_eq!(error.kind(), ErrorKind::Api, "{error}");
+        assert_eq!((error.status(), error.attempts()), (Some(status), attempts));
+        let snippet = error.body_snippet().unwrap_or_default();
+        assert!(snippet.chars().count() <= 201, "{snippet}");
+    }
+
     let too_large = Hostile::start(|_| response(413, &[], b"Payload Too Large"));
     let client = builder(&too_large.base_url(), &waits)
         .build()

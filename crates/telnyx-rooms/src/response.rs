@@ -468,4 +468,19 @@ mod tests {
         );
         assert_eq!(failure.error.status(), Some(429));
     }
+
+    /// Issue 11, cases 2 and 7: a request id echoing a sent secret is scrubbed (errors and
+    /// successes alike), and the `x-should-retry` verdict travels with the error.
+    #[test]
+    fn request_ids_are_scrubbed_and_the_retry_verdict_kept() {
+        let sent = Sent::new(Some("KEYlive_0123"), None);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", "req-KEYlive_0123".parse().expect("valid"));
+        headers.insert("x-should-retry", "false".parse().expect("valid"));
+        let failure = api_failure(StatusCode::SERVICE_UNAVAILABLE, &headers, b"", &sent);
+        assert_eq!(failure.error.request_id(), Some("req-[REDACTED]"));
+        assert!(!failure.error.is_retryable());
+        let meta = ResponseMeta::from_headers(&headers, &sent);
+        assert_eq!(meta.request_id(), Some("req-[REDACTED]"));
+    }
 }
