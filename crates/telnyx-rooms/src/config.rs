@@ -93,6 +93,12 @@ impl Default for ClientBuilder {
 impl ClientBuilder {
     /// The Telnyx API key (sent as `Authorization: Bearer …` on operations that require it only).
     /// Without one, the client can still refresh tokens.
+    ///
+    /// [`build`](Self::build) refuses a key that cannot be a bearer credential — empty, longer
+    /// than [`MAX_CREDENTIAL_LEN`](crate::MAX_CREDENTIAL_LEN), or holding a byte-order mark,
+    /// whitespace, a non-ASCII or control character — with an [`ErrorKind::Config`] error that
+    /// names the position, never the key. The key is also scrubbed from anything a server sends
+    /// back.
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(Secret::from(api_key.into()));
         self

@@ -445,6 +445,10 @@ impl Client {
     /// Exchanges `refresh_token` for a new client token to join room `room_id`.
     ///
     /// Needs no API key, and never sends one (the spec's `security: []` for this operation).
+    /// A refresh token that cannot be a bearer credential (see
+    /// [`MAX_CREDENTIAL_LEN`](crate::MAX_CREDENTIAL_LEN)) is an [`ErrorKind::InvalidRequest`]
+    /// error naming `refresh_token`, before any I/O; the token is scrubbed from anything the
+    /// server sends back.
     ///
     /// ```
     /// # async fn run(client: telnyx_rooms::Client, created: telnyx_rooms::CreatedToken) -> Result<(), telnyx_rooms::Error> {
