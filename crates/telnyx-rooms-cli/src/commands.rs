@@ -10,7 +10,7 @@ use telnyx_rooms_mock::{Fault, MockServer};
 
 use crate::cli::{Cli, Command, Format, GlobalArgs, MOCK_API_KEY, MockCommand, TokenCommand};
 use crate::failure::Failure;
-use crate::input::{self, Pick, REFRESH_TOKEN_ENV};
+use crate::input::{self, Pick, REFRESH_TOKEN_ENV, Source};
 use crate::inspect::{Inspected, inspect};
 use crate::output::{Report, Val};
 
@@ -78,11 +78,15 @@ async fn refresh(global: &GlobalArgs, room_id: &str, ttl: Option<Duration>) -> R
     // Inputs first: a missing token is a usage error before anything starts.
     let refresh_token = input::refresh_token(std::env::var(REFRESH_TOKEN_ENV).ok())?;
     let target = Target::connect(global).await?;
-    let mut request = target.client.refresh_client_token(room_id, refresh_token);
+    let mut request = target
+        .client
+        .refresh_client_token(room_id, refresh_token.value);
     if let Some(ttl) = ttl {
         request = request.token_ttl(ttl);
     }
-    let refreshed = request.await.map_err(|err| target.failure(&err))?;
+    let refreshed = request.await.map_err(|err| {
+        blame(&err, "refresh_token", &refresh_token.source).unwrap_or_else(|| target.failure(&err))
+    })?;
     let report = token_report(
         global,
         "Refreshed client token",
@@ -222,6 +226,8 @@ struct Target {
 impl Target {
     async fn connect(global: &GlobalArgs) -> Result<Self, Failure> {
         let api_key = input::api_key(global.api_key_file.as_deref(), non_empty_env(API_KEY_ENV))?;
+        let key_source = api_key.as_ref().map(|key| key.source.clone());
+        let api_key = api_key.map(|key| key.value);
         let mut builder = Client::builder()
             .retry_policy(RetryPolicy::default().max_retries(global.retries))
             .user_agent_suffix(concat!("telnyx-rooms-cli/", env!("CARGO_PKG_VERSION")));
@@ -255,9 +261,11 @@ impl Target {
             }
             None
         };
-        let client = builder
-            .build()
-            .map_err(|err| Failure::from_sdk(&err, "(not built)"))?;
+        let client = builder.build().map_err(|err| {
+            key_source
+                .and_then(|source| blame(&err, "api_key", &source))
+                .unwrap_or_else(|| Failure::from_sdk(&err, "(not built)"))
+        })?;
         Ok(Self {
             client,
             _mock: mock,
@@ -267,6 +275,11 @@ impl Target {
     fn failure(&self, error: &telnyx_rooms::Error) -> Failure {
         Failure::from_sdk(error, self.client.base_url())
     }
+}
+
+/// A usage failure naming where a refused secret came from, when `error` is about `field`.
+fn blame(error: &telnyx_rooms::Error, field: &str, source: &Source) -> Option<Failure> {
+    (error.field() == Some(field)).then(|| Failure::usage(format!("{source}: {error}")))
 }
 
 fn non_empty_env(name: &str) -> Option<String> {

@@ -49,9 +49,11 @@ impl Failure {
     }
 }
 
+/// The paragraph, with any control character escaped: it goes to a terminal, and parts of it
+/// (error titles and details, file names) came from elsewhere.
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&telnyx_rooms::escape_controls(&self.message))
     }
 }
 

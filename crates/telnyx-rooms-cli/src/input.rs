@@ -1,9 +1,13 @@
 //! Where secrets come from: the API key (environment or file) and tokens (environment or stdin).
 //!
 //! Never from arguments: those land in shell history and are visible to every user via `ps`.
+//! Every read is bounded ([`MAX_INPUT_BYTES`]); a leading byte-order mark and surrounding
+//! whitespace are stripped; what is left is checked by the SDK before anything is sent, and a
+//! refusal names where the value came from ([`Source`]), never the value.
 
+use std::fmt;
 use std::io::{IsTerminal as _, Read as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -12,6 +16,63 @@ use crate::failure::Failure;
 /// The environment variable a refresh token may come from.
 pub(crate) const REFRESH_TOKEN_ENV: &str = "TELNYX_REFRESH_TOKEN";
 
+/// The most bytes read from standard input or a key file: room for a `token create` output
+/// (JSON or env lines) with both tokens, far less than a mistaken file or stream.
+pub(crate) const MAX_INPUT_BYTES: usize = 64 * 1024;
+
+/// Where a secret came from, for messages that must not show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// An environment variable.
+    Env(&'static str),
+    /// `--api-key-file PATH`.
+    File(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Env(name) => write!(f, "the environment variable {name}"),
+            Self::File(path) => write!(f, "the API key file {}", path.display()),
+            Self::Stdin => f.write_str("standard input"),
+        }
+    }
+}
+
+/// A secret and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sourced {
+    pub(crate) value: String,
+    pub(crate) source: Source,
+}
+
+/// `text` without a leading byte-order mark and surrounding whitespace (a key file saved by a
+/// Windows editor, a trailing newline).
+fn strip(text: &str) -> &str {
+    text.trim().trim_start_matches('\u{feff}').trim()
+}
+
+/// At most [`MAX_INPUT_BYTES`] of `reader` as text; more is refused, not read.
+fn read_bounded(reader: impl std::io::Read, source: &Source) -> Result<String, Failure> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| Failure::usage(format!("cannot read {source}: {err}")))?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Failure::usage(format!(
+            "{source} holds more than {MAX_INPUT_BYTES} bytes; expected one key or token \
+             (nothing was sent)"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        Failure::usage(format!(
+            "{source} is not UTF-8 text; expected one key or token (nothing was sent)"
+        ))
+    })
+}
 /// Which token of a `token create`/`refresh` output to pick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pick {
@@ -38,35 +99,46 @@ impl Pick {
 }
 
 /// The API key from `--api-key-file` (its first line) or else `TELNYX_API_KEY`.
-pub(crate) fn api_key(file: Option<&Path>, env: Option<String>) -> Result<Option<String>, Failure> {
+pub(crate) fn api_key(
+    file: Option<&Path>,
+    env: Option<String>,
+) -> Result<Option<Sourced>, Failure> {
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|err| {
-            Failure::usage(format!(
-                "cannot read the API key file {}: {err}",
-                path.display()
-            ))
-        })?;
-        let key = text.lines().next().unwrap_or_default().trim().to_owned();
+        let source = Source::File(path.to_owned());
+        let opened = std::fs::File::open(path)
+            .map_err(|err| Failure::usage(format!("cannot read {source}: {err}")))?;
+        let text = read_bounded(opened, &source)?;
+        let key = strip(strip(&text).lines().next().unwrap_or_default()).to_owned();
         if key.is_empty() {
             return Err(Failure::usage(format!(
                 "the API key file {} is empty",
                 path.display()
             )));
         }
-        return Ok(Some(key));
+        return Ok(Some(Sourced { value: key, source }));
     }
     Ok(env
-        .map(|key| key.trim().to_owned())
-        .filter(|key| !key.is_empty()))
+        .map(|key| strip(&key).to_owned())
+        .filter(|key| !key.is_empty())
+        .map(|value| Sourced {
+            value,
+            source: Source::Env(telnyx_rooms::API_KEY_ENV),
+        }))
 }
 
 /// The refresh token from `TELNYX_REFRESH_TOKEN`, else from standard input.
-pub(crate) fn refresh_token(env: Option<String>) -> Result<String, Failure> {
-    if let Some(token) = env.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        return Ok(token);
+pub(crate) fn refresh_token(env: Option<String>) -> Result<Sourced, Failure> {
+    if let Some(value) = env.map(|t| strip(&t).to_owned()).filter(|t| !t.is_empty()) {
+        return Ok(Sourced {
+            value,
+            source: Source::Env(REFRESH_TOKEN_ENV),
+        });
     }
     let input = read_stdin("the refresh token", REFRESH_TOKEN_ENV)?;
-    extract(&input, Pick::Refresh)
+    Ok(Sourced {
+        value: extract(&input, Pick::Refresh)?,
+        source: Source::Stdin,
+    })
 }
 
 /// A token to inspect, from standard input.
@@ -76,23 +148,19 @@ pub(crate) fn token_to_inspect(pick: Pick) -> Result<String, Failure> {
 }
 
 fn read_stdin(what: &str, env_key: &str) -> Result<String, Failure> {
-    let mut stdin = std::io::stdin();
+    let stdin = std::io::stdin();
     if stdin.is_terminal() {
         return Err(Failure::usage(format!(
             "pipe {what} on standard input (e.g. `printf %s \"${env_key}\" | telnyx-rooms …`); \
              it is never taken as an argument"
         )));
     }
-    let mut input = String::new();
-    stdin
-        .read_to_string(&mut input)
-        .map_err(|err| Failure::usage(format!("cannot read standard input: {err}")))?;
-    Ok(input)
+    read_bounded(stdin.lock(), &Source::Stdin)
 }
 
 /// The token in `input`: the bare token, a JSON object holding it, or `KEY=value` lines.
 pub(crate) fn extract(input: &str, pick: Pick) -> Result<String, Failure> {
-    let trimmed = input.trim();
+    let trimmed = strip(input);
     if trimmed.is_empty() {
         return Err(Failure::usage("standard input is empty; expected a token"));
     }
@@ -120,7 +188,7 @@ pub(crate) fn extract(input: &str, pick: Pick) -> Result<String, Failure> {
         .find(|line| line.starts_with(&prefix))
     {
         let value = &line[prefix.len()..];
-        return Ok(value.trim_matches('\'').trim_matches('"').to_owned());
+        return Ok(strip(value.trim_matches('\'').trim_matches('"')).to_owned());
     }
     if trimmed.contains(char::is_whitespace) {
         return Err(Failure::usage(format!(
@@ -188,15 +256,35 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("a temp dir");
         let file = dir.join("key");
         std::fs::write(&file, "KEY_FROM_FILE\nsecond line\n").expect("written");
+        let value =
+            |found: Result<Option<Sourced>, Failure>| found.ok().flatten().map(|key| key.value);
         assert_eq!(
-            api_key(Some(&file), Some("KEY_FROM_ENV".to_owned())).ok(),
-            Some(Some("KEY_FROM_FILE".to_owned()))
+            value(api_key(Some(&file), Some("KEY_FROM_ENV".to_owned()))),
+            Some("KEY_FROM_FILE".to_owned())
+        );
+        // Issue 11, case 6: a Windows editor's byte-order mark and CRLF are not part of the key.
+        std::fs::write(&file, "\u{feff}KEY_FROM_FILE\r\n").expect("written");
+        assert_eq!(
+            value(api_key(Some(&file), None)),
+            Some("KEY_FROM_FILE".to_owned())
         );
         assert_eq!(
-            api_key(None, Some(" KEY ".to_owned())).ok(),
-            Some(Some("KEY".to_owned()))
+            value(api_key(None, Some(" \u{feff}KEY ".to_owned()))),
+            Some("KEY".to_owned())
         );
-        assert_eq!(api_key(None, Some("  ".to_owned())).ok(), Some(None));
+        assert_eq!(
+            api_key(None, Some(" KEY ".to_owned()))
+                .ok()
+                .flatten()
+                .map(|key| key.source),
+            Some(Source::Env("TELNYX_API_KEY"))
+        );
+        assert!(matches!(api_key(None, Some("  ".to_owned())), Ok(None)));
+        // Issue 11, case 5: a huge key file is refused after reading a bounded prefix.
+        std::fs::write(&file, "K".repeat(MAX_INPUT_BYTES + 1)).expect("written");
+        let huge = api_key(Some(&file), None).expect_err("too large");
+        assert_eq!(huge.exit_code(), 2);
+        assert!(huge.to_string().contains("more than 65536 bytes"), "{huge}");
         std::fs::write(&file, "\n").expect("written");
         assert!(api_key(Some(&file), None).is_err());
         assert!(api_key(Some(&dir.join("absent")), None).is_err());

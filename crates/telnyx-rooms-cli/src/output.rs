@@ -120,7 +120,10 @@ impl Report {
             let value = match &row.value {
                 Val::Time(at) => format!("{} ({})", rfc3339(*at), relative(*at, now)),
                 Val::Absent => "(not present)".to_owned(),
-                other => plain(other).unwrap_or_default(),
+                // Values can come from a server or a token's claims: no raw control characters.
+                other => {
+                    telnyx_rooms::escape_controls(&plain(other).unwrap_or_default()).into_owned()
+                }
             };
             text.push_str(&format!(
                 "  {:<width$}  {value}\n",
@@ -247,6 +250,21 @@ mod tests {
         );
         assert_eq!(shell_quote("it's $HOME"), r"'it'\''s $HOME'");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    /// Issue 11, case 4: control characters in a value never reach a terminal raw in human
+    /// output; JSON keeps the exact value (escaped the JSON way).
+    #[test]
+    fn human_output_escapes_control_characters_and_json_stays_exact() {
+        let hostile = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\ny";
+        let report = Report::new("t").row("subject", "subject", "S", Some(hostile));
+        let human = report.render(Format::Human, at(0));
+        assert_eq!(
+            human,
+            "t\n  subject:  x\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{a}y\n"
+        );
+        let json: Value = serde_json::from_str(&report.render(Format::Json, at(0))).expect("JSON");
+        assert_eq!(json["subject"], hostile);
     }
 
     #[test]

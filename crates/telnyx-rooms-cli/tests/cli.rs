@@ -1,83 +1,17 @@
 //! The `telnyx-rooms` binary end to end: spawned as a process against the embedded or a served mock.
 #![allow(clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::process::{Child, Command, Stdio};
+#[path = "support/binary.rs"]
+mod binary;
 
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Stdio};
+
+use binary::{Run, command, run_with};
 use serde_json::Value;
 
 const ROOM: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
 const OTHER_ROOM: &str = "9e2a0cbe-ce66-411e-a1ac-468f0b103c9a";
-/// Variables the binary reads; cleared so the developer's own settings never leak into a test.
-const ENV_VARS: &[&str] = &[
-    "TELNYX_API_KEY",
-    "TELNYX_BASE_URL",
-    "TELNYX_REFRESH_TOKEN",
-    "TELNYX_MOCK_SEED",
-];
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {self:?}"))
-    }
-
-    fn assert_ok(&self) -> &Self {
-        assert_eq!(self.code, 0, "{self:?}");
-        self
-    }
-
-    fn assert_exit(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "{self:?}");
-        assert!(
-            self.stdout.is_empty(),
-            "nothing on stdout on failure: {self:?}"
-        );
-        assert!(
-            self.stderr.starts_with("telnyx-rooms: ") || code == 2,
-            "{self:?}"
-        );
-        self
-    }
-}
-
-fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms"));
-    command.args(args);
-    for name in ENV_VARS {
-        command.env_remove(name);
-    }
-    command.envs(env.iter().copied());
-    command
-}
-
-/// Runs the binary with `stdin` as its standard input (none: an empty, non-terminal stdin).
-fn run_with(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
-    let mut child = command(args, env)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut input = child.stdin.take().expect("a stdin pipe");
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).expect("stdin written");
-    }
-    drop(input);
-    let output = child.wait_with_output().expect("the binary finishes");
-    Run {
-        code: output.status.code().expect("an exit code, not a signal"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
-}
 
 fn run(args: &[&str]) -> Run {
     run_with(args, None, &[])

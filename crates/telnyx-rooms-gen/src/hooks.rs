@@ -7,6 +7,10 @@
 //! `cargo xtask codegen` removes that statement from the generated methods, because the Telnyx API
 //! defines no such header.)
 //!
+//! [`ClientHooks::exec`] caps every response body at [`MAX_RESPONSE_BODY`] bytes: reading past it
+//! fails with an error [`is_body_too_large`] recognises, so a hostile or broken server cannot make
+//! the client buffer a body of any size.
+//!
 //! [`ClientHooks::post`] records the status and headers of each response for a caller that asked with
 //! [`capture_response_head`]: progenitor's `Error::InvalidResponsePayload` keeps neither, yet a caller
 //! needs the status and request id of a response whose body could not be decoded.
@@ -15,6 +19,7 @@ use std::cell::RefCell;
 use std::future::Future;
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use reqwest::ResponseBuilderExt as _;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
@@ -92,6 +97,15 @@ impl ClientHooks<Credentials> for Client {
         Ok(())
     }
 
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        Ok(limit_body(response, MAX_RESPONSE_BODY))
+    }
+
     async fn post<E>(
         &self,
         result: &reqwest::Result<reqwest::Response>,
@@ -108,6 +122,45 @@ impl ClientHooks<Credentials> for Client {
         }
         Ok(())
     }
+}
+
+/// The most bytes of a response body the client reads. A token response is a few KiB; an error
+/// page is kept as a short snippet only.
+pub const MAX_RESPONSE_BODY: usize = 64 * 1024;
+
+/// `response` with its body cut off after `limit` bytes: reading further fails with an error
+/// that [`is_body_too_large`] recognises. Status, headers, URL and extensions are kept.
+fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let url = response.url().clone();
+    let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let mut builder = http::Response::builder()
+        .status(parts.status)
+        .version(parts.version)
+        .url(url);
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parts.headers;
+    }
+    if let Some(extensions) = builder.extensions_mut() {
+        extensions.extend(parts.extensions);
+    }
+    let limited = reqwest::Body::wrap(http_body_util::Limited::new(body, limit));
+    match builder.body(limited) {
+        Ok(response) => reqwest::Response::from(response),
+        // Unreachable: every part came from a valid response.
+        Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(Vec::new()))),
+    }
+}
+
+/// Whether reading a body failed because it is longer than [`MAX_RESPONSE_BODY`].
+pub fn is_body_too_large(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }
 
 /// The status line and headers of a response, as received.

@@ -50,5 +50,7 @@ mod hooks;
 mod meta;
 
 pub use generated::*;
-pub use hooks::{Credentials, ResponseHead, capture_response_head};
+pub use hooks::{
+    Credentials, MAX_RESPONSE_BODY, ResponseHead, capture_response_head, is_body_too_large,
+};
 pub use meta::{Field, FieldKind, Operation, Provenance, Security};

@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use crate::config::ClientBuilder;
 use crate::error::{Error, ErrorKind};
+use crate::redact::Sent;
 use crate::response::Failure;
 use crate::retry::{Decision, RetryPolicy, Sleeper, decide};
-use crate::secret::REDACTED;
+use crate::secret::{REDACTED, Secret};
 use crate::telemetry;
 
 /// The Telnyx Video Rooms client-token API.
@@ -41,6 +42,8 @@ struct Inner {
     generated: telnyx_rooms_gen::Client,
     base_url: String,
     has_api_key: bool,
+    /// Kept only to scrub it from what servers send back.
+    api_key: Option<Secret>,
     timeout: Duration,
     deadline: Option<Duration>,
     retry_policy: RetryPolicy,
@@ -83,6 +86,7 @@ impl Client {
                 generated: telnyx_rooms_gen::Client::new_with_client(&base_url, http, credentials),
                 base_url,
                 has_api_key,
+                api_key: builder.api_key,
                 timeout: builder.timeout,
                 deadline: builder.deadline,
                 retry_policy: builder.retry_policy,
@@ -104,17 +108,20 @@ impl Client {
 
     /// Runs one call: checks the key before any I/O, then makes attempts until one succeeds,
     /// the retry policy says stop, or the deadline would be passed.
+    ///
+    /// `secret` is the call's own secret besides the API key (the refresh token): it and the key
+    /// are scrubbed from everything the server sends back.
     pub(crate) async fn execute<'a, T, B, F, Fut>(
         &'a self,
         operation: Operation,
-        room_id: Uuid,
+        (room_id, secret): (Uuid, Option<&'a str>),
         policy: Option<&'a RetryPolicy>,
         body: &'a B,
         attempt: F,
     ) -> Result<T, Error>
     where
         B: ?Sized,
-        F: Fn(&'a telnyx_rooms_gen::Client, Uuid, &'a B) -> Fut,
+        F: Fn(&'a telnyx_rooms_gen::Client, Uuid, &'a B, Sent<'a>) -> Fut,
         Fut: Future<Output = Result<T, Failure>> + 'a,
     {
         if operation.requires_api_key() && !self.inner.has_api_key {
@@ -126,6 +133,7 @@ impl Client {
                 ),
             ));
         }
+        let sent = Sent::new(self.inner.api_key.as_ref().map(Secret::expose), secret);
         let span = telemetry::call_span(operation.operation_id, room_id);
         let policy = policy.unwrap_or(&self.inner.retry_policy);
         let started = tokio::time::Instant::now();
@@ -138,7 +146,7 @@ impl Client {
                 let failure = if budget.is_zero() {
                     timeout_failure(budget, true)
                 } else {
-                    let attempt = attempt(&self.inner.generated, room_id, body);
+                    let attempt = attempt(&self.inner.generated, room_id, body, sent);
                     match tokio::time::timeout(budget, attempt).await {
                         Ok(Ok(value)) => return Ok(value),
                         Ok(Err(failure)) => failure,

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
+use reqwest::dns::Resolve;
 use reqwest::header::HeaderValue;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
+use crate::loopback::{LoopbackOnly, SystemResolver};
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
-use crate::secret::{REDACTED, Secret};
+use crate::secret::{REDACTED, Secret, credential_problem};
 
 /// Environment variable holding the API key (the same name Telnyx's other SDKs read).
 pub const API_KEY_ENV: &str = "TELNYX_API_KEY";
@@ -67,6 +69,7 @@ pub struct ClientBuilder {
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) user_agent_suffix: Option<String>,
     pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) dns_resolver: Option<Arc<dyn Resolve>>,
     pub(crate) sleeper: Arc<dyn Sleeper>,
 }
 
@@ -81,6 +84,7 @@ impl Default for ClientBuilder {
             retry_policy: RetryPolicy::default(),
             user_agent_suffix: None,
             http_client: None,
+            dns_resolver: None,
             sleeper: Arc::new(TokioSleeper),
         }
     }
@@ -89,6 +93,12 @@ impl Default for ClientBuilder {
 impl ClientBuilder {
     /// The Telnyx API key (sent as `Authorization: Bearer …` on operations that require it only).
     /// Without one, the client can still refresh tokens.
+    ///
+    /// [`build`](Self::build) refuses a key that cannot be a bearer credential — empty, longer
+    /// than [`MAX_CREDENTIAL_LEN`](crate::MAX_CREDENTIAL_LEN), or holding a byte-order mark,
+    /// whitespace, a non-ASCII or control character — with an [`ErrorKind::Config`] error that
+    /// names the position, never the key. The key is also scrubbed from anything a server sends
+    /// back.
     pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
         self.api_key = Some(Secret::from(api_key.into()));
         self
@@ -96,7 +106,9 @@ impl ClientBuilder {
 
     /// The base URL, including the `/v2` prefix; default `https://api.telnyx.com/v2`.
     /// `http://` is accepted only for loopback hosts (a local mock), so secrets never travel in
-    /// clear text over a network.
+    /// clear text over a network: a loopback IP literal, or `localhost` / `*.localhost`, whose
+    /// addresses are checked when they are resolved — every one must be loopback, or the
+    /// attempt fails with [`ErrorKind::Connect`] before anything is sent.
     pub fn base_url(mut self, base_url: impl AsRef<str>) -> Self {
         self.base_url = base_url.as_ref().to_owned();
         self
@@ -137,11 +149,27 @@ impl ClientBuilder {
 
     /// Sends requests through your own `reqwest::Client` (proxies, custom roots, pool settings).
     ///
-    /// That client's own connect timeout, TLS settings, redirect policy and `User-Agent` apply:
-    /// start from [`http_client_builder`](crate::http_client_builder) to keep the SDK's. The
-    /// per-attempt [`timeout`](Self::timeout), the deadline and retries still apply.
+    /// That client's own connect timeout, TLS settings, redirect policy, resolver and
+    /// `User-Agent` apply: start from [`http_client_builder`](crate::http_client_builder) to keep
+    /// the SDK's. The per-attempt [`timeout`](Self::timeout), the deadline, retries, the body
+    /// cap and the scrubbing of server text still apply.
+    ///
+    /// The SDK cannot check where your client's resolver sends a name, so with your own client
+    /// a plain `http://` base URL must be a loopback IP literal (`http://127.0.0.1:4010/v2`), not
+    /// `localhost`.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Resolves host names with `resolver` instead of the system resolver (for example a
+    /// caching or DNS-over-HTTPS resolver, or fixed answers in tests). With a plain `http://`
+    /// base URL its answers are still checked: every address must be loopback.
+    ///
+    /// Applies to the SDK's own HTTP client; with [`http_client`](Self::http_client), set the
+    /// resolver on that client instead.
+    pub fn dns_resolver(mut self, resolver: impl Resolve + 'static) -> Self {
+        self.dns_resolver = Some(Arc::new(resolver));
         self
     }
 
@@ -166,11 +194,16 @@ impl ClientBuilder {
 
     /// Checks the settings and builds the client. Performs no I/O.
     pub fn build(self) -> Result<Client, Error> {
-        let base_url = validate_base_url(&self.base_url)?;
-        if let Some(key) = &self.api_key
-            && key.is_empty()
+        let (base_url, plain_http_name) = validate_base_url(&self.base_url)?;
+        if let Some(problem) = self
+            .api_key
+            .as_ref()
+            .and_then(|key| credential_problem(key.expose()))
         {
-            return Err(Error::new(ErrorKind::Config, "the API key is empty").with_field("api_key"));
+            return Err(
+                Error::new(ErrorKind::Config, format!("the API key {problem}"))
+                    .with_field("api_key"),
+            );
         }
         let user_agent = user_agent_header(self.user_agent_suffix.as_deref())?;
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
@@ -183,10 +216,37 @@ impl ClientBuilder {
             return Err(Error::new(ErrorKind::Config, "the deadline is zero"));
         }
         let http = match self.http_client.clone() {
+            Some(_) if plain_http_name => {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    "invalid base URL: with your own HTTP client, plain http:// must name a \
+                     loopback IP address (127.0.0.1, [::1]): the SDK cannot check where that \
+                     client resolves a name",
+                )
+                .with_field("base_url"));
+            }
             Some(client) => client,
-            None => crate::tls::http_client(&user_agent, self.connect_timeout)?,
+            None => crate::tls::http_client(
+                &user_agent,
+                self.connect_timeout,
+                self.resolver(plain_http_name),
+            )?,
         };
         Client::from_parts(self, base_url, http)
+    }
+
+    /// The resolver for the SDK's own client: the caller's (or the system's) behind the
+    /// loopback check for a plain-http name; the caller's alone otherwise; else reqwest's own.
+    fn resolver(&self, plain_http_name: bool) -> Option<Arc<dyn Resolve>> {
+        if plain_http_name {
+            let inner = self
+                .dns_resolver
+                .clone()
+                .unwrap_or_else(|| Arc::new(SystemResolver));
+            Some(Arc::new(LoopbackOnly { inner }))
+        } else {
+            self.dns_resolver.clone()
+        }
     }
 }
 
@@ -201,6 +261,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry_policy", &self.retry_policy)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("custom_http_client", &self.http_client.is_some())
+            .field("custom_dns_resolver", &self.dns_resolver.is_some())
             .field("sleeper", &self.sleeper)
             .finish()
     }
@@ -244,8 +305,9 @@ pub(crate) fn user_agent_header(suffix: Option<&str>) -> Result<HeaderValue, Err
 }
 
 /// Parses and checks a base URL; returns it without a trailing `/`, ready for the generated
-/// client to append `/rooms/…`.
-fn validate_base_url(raw: &str) -> Result<String, Error> {
+/// client to append `/rooms/…`, and whether it is plain http to a name (whose resolved
+/// addresses must then be checked).
+fn validate_base_url(raw: &str) -> Result<(String, bool), Error> {
     let invalid = |why: &str| {
         Error::new(ErrorKind::Config, format!("invalid base URL: {why}")).with_field("base_url")
     };
@@ -270,10 +332,19 @@ fn validate_base_url(raw: &str) -> Result<String, Error> {
         }
         other => return Err(invalid(&format!("unsupported scheme {other:?}"))),
     }
-    if url.host().is_none() {
+    let Some(host) = url.host_str() else {
         return Err(invalid("it has no host"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    };
+    let is_ip_literal = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok();
+    let plain_http_name = url.scheme() == "http" && !is_ip_literal;
+    Ok((
+        url.as_str().trim_end_matches('/').to_owned(),
+        plain_http_name,
+    ))
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -308,7 +379,7 @@ mod tests {
             ("http://mock.localhost/v2", "http://mock.localhost/v2"),
         ];
         for (raw, expected) in ok {
-            assert_eq!(validate_base_url(raw).expect(raw), expected);
+            assert_eq!(validate_base_url(raw).expect(raw).0, expected);
         }
         let refused = [
             "http://api.telnyx.com/v2",

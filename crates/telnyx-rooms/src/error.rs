@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::secret::redact_token_like;
+use crate::redact::{Sent, escape_controls, scrub};
 
 /// What went wrong, in categories a caller can act on. New kinds may be added.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// The client could not be built: bad base URL, plain `http://` to a remote host, a key that
-    /// cannot be an HTTP header, TLS set-up. Nothing was sent.
+    /// cannot be a bearer credential, TLS set-up. Also a call whose plain-`http://` host name
+    /// resolved to an address that is not loopback. Nothing was sent.
     Config,
     /// The request was refused before any I/O: a room id that is not a UUID, a TTL outside the
     /// spec's bounds or not a whole number of seconds, an empty refresh token.
@@ -87,11 +88,12 @@ impl ApiErrorEntry {
         self.source_parameter.as_deref()
     }
 
-    fn from_json(value: &Value) -> Option<Self> {
+    /// An entry from one JSON error object; every text is [server text](crate::redact::server_text).
+    fn from_json(value: &Value, sent: &Sent<'_>) -> Option<Self> {
         let object = value.as_object()?;
         let text = |value: Option<&Value>| -> Option<String> {
             match value? {
-                Value::String(text) => Some(text.clone()),
+                Value::String(text) => Some(crate::redact::server_text(text, sent)),
                 Value::Number(number) => Some(number.to_string()),
                 _ => None,
             }
@@ -129,7 +131,7 @@ impl fmt::Display for ApiErrorEntry {
 pub(crate) const SNIPPET_CHARS: usize = 200;
 
 /// What an error body said: Telnyx error entries when it is JSON of a known shape, otherwise a
-/// short, whitespace-collapsed and redacted snippet of its text.
+/// short, whitespace-collapsed snippet of its text; secrets scrubbed, control characters escaped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ErrorBody {
     pub(crate) entries: Vec<ApiErrorEntry>,
@@ -138,29 +140,32 @@ pub(crate) struct ErrorBody {
 
 impl ErrorBody {
     /// Parses the `{"errors": [...]}` envelope, a bare error object, or falls back to a snippet.
-    pub(crate) fn parse(body: &[u8]) -> Self {
+    pub(crate) fn parse(body: &[u8], sent: &Sent<'_>) -> Self {
         let parsed = serde_json::from_slice::<Value>(body).ok();
         let entries: Vec<ApiErrorEntry> = match &parsed {
             Some(Value::Object(object)) => match object.get("errors") {
-                Some(Value::Array(items)) => {
-                    items.iter().filter_map(ApiErrorEntry::from_json).collect()
-                }
-                _ => ApiErrorEntry::from_json(&Value::Object(object.clone()))
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|item| ApiErrorEntry::from_json(item, sent))
+                    .collect(),
+                _ => ApiErrorEntry::from_json(&Value::Object(object.clone()), sent)
                     .into_iter()
                     .collect(),
             },
             _ => Vec::new(),
         };
-        let snippet = entries.is_empty().then(|| snippet(body)).flatten();
+        let snippet = entries.is_empty().then(|| snippet(body, sent)).flatten();
         Self { entries, snippet }
     }
 }
 
-/// The start of `body` as text, for an error message: lossy UTF-8, whitespace collapsed, cut at
-/// [`SNIPPET_CHARS`] characters, token-like runs redacted. `None` for an empty body.
-pub(crate) fn snippet(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+/// The start of `body` as text, for an error message: lossy UTF-8, secrets scrubbed (before the
+/// cut, so no token is cut in half and left showing), whitespace collapsed, control characters
+/// escaped, cut at [`SNIPPET_CHARS`] characters. `None` for an empty body.
+pub(crate) fn snippet(body: &[u8], sent: &Sent<'_>) -> Option<String> {
+    let text = scrub(&String::from_utf8_lossy(body), sent);
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapsed = escape_controls(&words);
     if collapsed.is_empty() {
         return None;
     }
@@ -168,7 +173,7 @@ pub(crate) fn snippet(body: &[u8]) -> Option<String> {
     if collapsed.chars().nth(SNIPPET_CHARS).is_some() {
         cut.push('…');
     }
-    Some(redact_token_like(&cut))
+    Some(cut)
 }
 
 type Source = Box<dyn StdError + Send + Sync + 'static>;
@@ -209,6 +214,7 @@ struct Inner {
     field: Option<&'static str>,
     attempts: u32,
     retry_after: Option<Duration>,
+    should_retry: Option<bool>,
     source: Option<Source>,
 }
 
@@ -225,6 +231,7 @@ impl Error {
                 field: None,
                 attempts: 0,
                 retry_after: None,
+                should_retry: None,
                 source: None,
             }),
         }
@@ -271,6 +278,12 @@ impl Error {
         self
     }
 
+    /// The response's `x-should-retry` verdict, which overrides the status rule.
+    pub(crate) fn with_should_retry(mut self, should_retry: Option<bool>) -> Self {
+        self.inner.should_retry = should_retry;
+        self
+    }
+
     /// The category of the failure.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -295,7 +308,7 @@ impl Error {
 
     /// The start of a response body that was not a Telnyx error or not valid JSON (an HTML page
     /// from a proxy, a truncated body), whitespace collapsed, at most 200 characters, with
-    /// anything that looks like a token redacted.
+    /// secrets scrubbed and control characters escaped (see the crate's security notes).
     pub fn body_snippet(&self) -> Option<&str> {
         self.inner.body_snippet.as_deref()
     }
@@ -345,14 +358,18 @@ impl Error {
     }
 
     /// Whether the same call may succeed if made again: timeouts, connection failures, and the
-    /// statuses 408, 409, 429 and 5xx.
+    /// statuses 408, 409, 429 and 5xx — unless the response said `x-should-retry: false`, while
+    /// `x-should-retry: true` makes any status retryable.
+    ///
+    /// This is the very decision the client's own retries take (minus the count of retries
+    /// left), so a caller retrying on its own with [`RetryPolicy::none`](crate::RetryPolicy::none)
+    /// retries exactly what the client would have.
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
             ErrorKind::Timeout | ErrorKind::Connect | ErrorKind::Transport => true,
-            ErrorKind::Api => self
-                .inner
-                .status
-                .is_some_and(crate::retry::is_retryable_status),
+            ErrorKind::Api => self.inner.status.is_some_and(|status| {
+                crate::retry::response_is_retryable(status, self.inner.should_retry)
+            }),
             _ => false,
         }
     }
@@ -432,7 +449,7 @@ mod tests {
     #[test]
     fn envelope_entries_are_parsed_into_fields() {
         let body = br#"{"errors":[{"code":"10015","title":"Invalid value","detail":"token_ttl_secs must be at most 3600","source":{"pointer":"/token_ttl_secs"},"meta":{"url":"https://developers.telnyx.com"}},{"code":10005,"title":"Second"}]}"#;
-        let parsed = ErrorBody::parse(body);
+        let parsed = ErrorBody::parse(body, &Sent::default());
         assert_eq!(parsed.entries.len(), 2);
         let first = &parsed.entries[0];
         assert_eq!(first.code(), Some("10015"));
@@ -452,6 +469,7 @@ mod tests {
     fn bare_error_object_is_one_entry() {
         let parsed = ErrorBody::parse(
             br#"{"code":"10010","title":"Forbidden","source":{"parameter":"room_id"}}"#,
+            &Sent::default(),
         );
         assert_eq!(parsed.entries.len(), 1);
         assert_eq!(parsed.entries[0].code(), Some("10010"));
@@ -461,34 +479,37 @@ mod tests {
     #[test]
     fn non_json_and_unknown_shapes_keep_a_snippet() {
         let html = b"<html>\n  <body>  502 Bad Gateway </body>\n</html>";
-        let parsed = ErrorBody::parse(html);
+        let parsed = ErrorBody::parse(html, &Sent::default());
         assert!(parsed.entries.is_empty());
         assert_eq!(
             parsed.snippet.as_deref(),
             Some("<html> <body> 502 Bad Gateway </body> </html>")
         );
 
-        let unknown = ErrorBody::parse(br#"{"message":"rate limited"}"#);
+        let unknown = ErrorBody::parse(br#"{"message":"rate limited"}"#, &Sent::default());
         assert!(unknown.entries.is_empty());
         assert_eq!(
             unknown.snippet.as_deref(),
             Some(r#"{"message":"rate limited"}"#)
         );
 
-        let empty_envelope = ErrorBody::parse(br#"{"errors":[]}"#);
+        let empty_envelope = ErrorBody::parse(br#"{"errors":[]}"#, &Sent::default());
         assert!(empty_envelope.entries.is_empty());
         assert_eq!(empty_envelope.snippet.as_deref(), Some(r#"{"errors":[]}"#));
 
-        assert_eq!(ErrorBody::parse(b"  \n").snippet, None);
+        assert_eq!(ErrorBody::parse(b"  \n", &Sent::default()).snippet, None);
     }
 
     #[test]
     fn snippets_are_cut_and_invalid_utf8_is_tolerated() {
         let long = "x ".repeat(500);
-        let cut = snippet(long.as_bytes()).expect("non-empty");
+        let cut = snippet(long.as_bytes(), &Sent::default()).expect("non-empty");
         assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
         assert!(cut.ends_with('…'));
-        assert_eq!(snippet(&[0xff, b'o', b'k']).as_deref(), Some("\u{fffd}ok"));
+        assert_eq!(
+            snippet(&[0xff, b'o', b'k'], &Sent::default()).as_deref(),
+            Some("\u{fffd}ok")
+        );
     }
 
     #[test]
@@ -498,6 +519,7 @@ mod tests {
             .with_request_id(Some("req-1".into()))
             .with_body(ErrorBody::parse(
                 br#"{"errors":[{"code":"10010","title":"Authentication failed"},{"code":"1"}]}"#,
+                &Sent::default(),
             ))
             .with_attempts(1);
         assert_eq!(
@@ -512,6 +534,50 @@ mod tests {
         );
         assert!(Error::new(ErrorKind::Timeout, "x").is_retryable());
         assert!(!Error::new(ErrorKind::Decode, "x").is_retryable());
+    }
+
+    /// Issue 11, case 7: `is_retryable` disagreed with the retry loop on `x-should-retry`.
+    #[test]
+    fn is_retryable_obeys_x_should_retry_like_the_retry_loop() {
+        let api = |status: u16, should_retry: Option<bool>| {
+            Error::new(ErrorKind::Api, "x")
+                .with_status(status)
+                .with_should_retry(should_retry)
+        };
+        assert!(!api(503, Some(false)).is_retryable());
+        assert!(api(400, Some(true)).is_retryable());
+        assert!(api(503, None).is_retryable());
+        assert!(!api(400, None).is_retryable());
+    }
+
+    /// Issue 11, cases 2 and 3: echoed secrets are scrubbed from entries and snippets, field
+    /// names are not, and control characters never survive.
+    #[test]
+    fn server_text_is_scrubbed_and_escaped_at_parse_time() {
+        let key = "KEY_live_0123456789";
+        let refresh = "opaque-refresh-0123456789";
+        let sent = Sent::new(Some(key), Some(refresh));
+        let body = format!(
+            r#"{{"errors":[{{"code":"1","title":"\u001b]0;pwned\u0007lacks refresh_token_expires_at","detail":"got {refresh} with Bearer {key}"}}]}}"#
+        );
+        let parsed = ErrorBody::parse(body.as_bytes(), &sent);
+        let entry = &parsed.entries[0];
+        assert_eq!(
+            entry.title(),
+            Some("\\u{1b}]0;pwned\\u{7}lacks refresh_token_expires_at")
+        );
+        assert_eq!(
+            entry.detail(),
+            Some("got [REDACTED] with Bearer [REDACTED]")
+        );
+        let page = format!(
+            "<pre>POST /v2\r\nAuthorization: Bearer {key}\r\n\x1b[2J{{\"refresh_token\":\"{refresh}\"}}</pre>"
+        );
+        let shown = snippet(page.as_bytes(), &sent).expect("a snippet");
+        assert_eq!(
+            shown,
+            r#"<pre>POST /v2 Authorization: Bearer [REDACTED] \u{1b}[2J{"refresh_token":"[REDACTED]"}</pre>"#
+        );
     }
 
     #[test]

@@ -27,18 +27,23 @@
 //! What the crate guarantees:
 //! - **Checks before I/O.** A room id that is not a UUID, a TTL outside the spec's bounds (read
 //!   from the generated crate's operation metadata, never retyped) or not whole seconds, and
-//!   creating without an API key are [`ErrorKind::InvalidRequest`] / [`ErrorKind::MissingApiKey`]
-//!   errors; nothing is sent.
+//!   creating without an API key, and an API key or refresh token that is not a bearer
+//!   credential (at most [`MAX_CREDENTIAL_LEN`] bytes) are [`ErrorKind::InvalidRequest`] /
+//!   [`ErrorKind::MissingApiKey`] / [`ErrorKind::Config`] errors; nothing is sent.
 //! - **The key only where the spec asks for it.** `Authorization: Bearer` goes with
 //!   `CreateRoomClientToken` only; `RefreshRoomClientToken` has `security: []`. Plain `http://`
-//!   is refused unless the host is loopback (a local mock).
-//! - **Untrusted responses.** A success missing the token or an expiry, or with malformed JSON,
-//!   is an [`ErrorKind::Decode`] error with the status, the request id and a redacted snippet;
-//!   unknown fields are ignored. Error bodies are parsed from Telnyx's `{"errors": [...]}`
-//!   envelope, a bare error object, or kept as a snippet (an HTML page from a proxy).
+//!   is refused unless the host is loopback (a local mock) — for a name, every address it
+//!   resolves to, checked before connecting.
+//! - **Untrusted responses.** Bodies are read to at most 64 KiB. A success missing the token or
+//!   an expiry, with malformed JSON, or too long is an [`ErrorKind::Decode`] error with the
+//!   status, the request id and a snippet; unknown fields are ignored. Error bodies are parsed
+//!   from Telnyx's `{"errors": [...]}` envelope, a bare error object, or kept as a snippet (an
+//!   HTML page from a proxy). All server text is scrubbed of secrets and has its control
+//!   characters escaped (see the README's security section).
 //! - **Retries** ([`RetryPolicy`]): 2 by default, on connection failures, timeouts, 408, 409, 429
 //!   and 5xx, backoff 0.5 s doubling to 8 s with jitter; `retry-after-ms` / `Retry-After` honoured
-//!   up to 60 s; `x-should-retry` obeyed.
+//!   from [`MIN_SERVER_DELAY`] up to [`MAX_SERVER_DELAY`]; `x-should-retry` obeyed, by the loop
+//!   and by [`Error::is_retryable`] alike.
 //! - **Timeouts**: 5 s to connect and 60 s per attempt by default; an optional overall
 //!   [`deadline`](ClientBuilder::deadline) bounds a whole call, retries included.
 //! - **Secrets stay secret**: the key and tokens are [`Secret`]s, `[REDACTED]` in every `Debug`,
@@ -52,10 +57,12 @@
 mod client;
 mod config;
 mod error;
+mod loopback;
 mod operations;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod redact;
 mod response;
 mod retry;
 mod secret;
@@ -70,8 +77,11 @@ pub use config::{
 };
 pub use error::{ApiErrorEntry, Error, ErrorKind};
 pub use operations::{CallFuture, CreateClientToken, IntoRoomId, RefreshClientToken};
-pub use retry::{MAX_SERVER_DELAY, RetryPolicy, SleepFuture, Sleeper, TokioSleeper};
-pub use secret::Secret;
+pub use redact::escape_controls;
+pub use retry::{
+    MAX_SERVER_DELAY, MIN_SERVER_DELAY, RetryPolicy, SleepFuture, Sleeper, TokioSleeper,
+};
+pub use secret::{MAX_CREDENTIAL_LEN, Secret};
 pub use telemetry::TARGET as TRACING_TARGET;
 pub use tls::http_client_builder;
 pub use token::{CreatedToken, RefreshedToken};

@@ -19,9 +19,10 @@ use uuid::Uuid;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
+use crate::redact::Sent;
 use crate::response::{Failure, ResponseMeta, Success, settle};
 use crate::retry::RetryPolicy;
-use crate::secret::{REDACTED, Secret};
+use crate::secret::{REDACTED, Secret, credential_problem};
 use crate::token::{CreatedToken, RefreshedToken};
 
 /// A room id: a [`Uuid`], or text that must parse as one.
@@ -110,36 +111,43 @@ pub(crate) fn ttl_seconds(
 
 /// Runs one generated call, settles its result, and returns the body with what is needed to
 /// check it.
-async fn attempt<S, E>(
+async fn attempt<'s, S, E>(
     operation: &Operation,
     call: Pin<Box<impl Future<Output = Result<ResponseValue<S>, GenError<E>>>>>,
-) -> Result<(S, Received), Failure>
+    sent: Sent<'s>,
+) -> Result<(S, Received<'s>), Failure>
 where
     S: DeserializeOwned,
     E: Serialize,
 {
     let (result, head) = capture_response_head(call).await;
-    let success = settle(operation.operation_id, result, head).await?;
-    Ok(Received::split(operation, success))
+    let success = settle(operation.operation_id, result, head, &sent).await?;
+    Ok(Received::split(operation, success, sent))
 }
 
 /// A success response being checked: every value the spec marks optional but a token needs is
 /// required here, and its absence is a decode error with status and request id — never a token
 /// with a made-up expiry.
-pub(crate) struct Received {
+pub(crate) struct Received<'s> {
     operation_id: &'static str,
     status: u16,
     meta: ResponseMeta,
+    sent: Sent<'s>,
 }
 
-impl Received {
+impl<'s> Received<'s> {
     /// A settled success as its body and what checking that body needs.
-    pub(crate) fn split<S>(operation: &Operation, success: Success<S>) -> (S, Self) {
+    pub(crate) fn split<S>(
+        operation: &Operation,
+        success: Success<S>,
+        sent: Sent<'s>,
+    ) -> (S, Self) {
         let Success { body, status, meta } = success;
         let received = Self {
             operation_id: operation.operation_id,
             status,
             meta,
+            sent,
         };
         (body, received)
     }
@@ -172,10 +180,29 @@ impl Received {
         ))
     }
 
-    /// A token string: present and not empty.
+    /// A token string: present, usable as a bearer credential (no control characters, no
+    /// spaces, not absurdly long) — a hostile server's "token" never reaches a terminal or a
+    /// header raw — and not an echo of a secret the call sent.
     fn token(&self, value: Option<String>, path: &str) -> Result<Secret, Failure> {
-        self.require(value.filter(|token| !token.is_empty()), path)
-            .map(Secret::from)
+        let token = self.require(value.filter(|token| !token.is_empty()), path)?;
+        let echo = self
+            .sent
+            .echoed_in(&token)
+            .then(|| "repeats a secret this call sent".to_owned());
+        match echo.or_else(|| credential_problem(&token)) {
+            None => Ok(Secret::from(token)),
+            Some(problem) => Err(Failure::permanent(
+                Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "`{path}` in the {} response of {} is not a usable token: it {problem}",
+                        self.status, self.operation_id
+                    ),
+                )
+                .with_status(self.status)
+                .with_request_id(self.meta.request_id().map(str::to_owned)),
+            )),
+        }
     }
 }
 
@@ -241,7 +268,7 @@ impl<'c> CreateClientToken<'c> {
         self.client
             .execute(
                 CREATE_ROOM_CLIENT_TOKEN,
-                room_id,
+                (room_id, None),
                 self.retry_policy.as_ref(),
                 &body,
                 create_attempt,
@@ -254,11 +281,12 @@ async fn create_attempt(
     generated: &telnyx_rooms_gen::Client,
     room_id: Uuid,
     body: &types::CreateRoomClientTokenRequest,
+    sent: Sent<'_>,
 ) -> Result<CreatedToken, Failure> {
     // Boxed at once: the layers around it then move a pointer, not the generated call's
     // kilobytes of state (measured with callgrind: fewer instructions per call).
     let call = Box::pin(generated.create_room_client_token(&room_id, body));
-    let (body, received) = attempt(&CREATE_ROOM_CLIENT_TOKEN, call).await?;
+    let (body, received) = attempt(&CREATE_ROOM_CLIENT_TOKEN, call, sent).await?;
     created_token(room_id, body, received)
 }
 
@@ -266,7 +294,7 @@ async fn create_attempt(
 pub(crate) fn created_token(
     room_id: Uuid,
     body: types::CreateRoomClientTokenResponse,
-    received: Received,
+    received: Received<'_>,
 ) -> Result<CreatedToken, Failure> {
     let data = received.require(body.data, "data")?;
     let client_token = received.client_token(data.token, data.token_expires_at)?;
@@ -327,10 +355,10 @@ impl<'c> RefreshClientToken<'c> {
     pub async fn send(self) -> Result<RefreshedToken, Error> {
         let room_id = self.room_id?;
         let refresh_field = &refresh_room_client_token::body::REFRESH_TOKEN;
-        if self.refresh_token.expose().trim().is_empty() {
+        if let Some(problem) = credential_problem(self.refresh_token.expose()) {
             return Err(Error::new(
                 ErrorKind::InvalidRequest,
-                format!("{} is empty", refresh_field.name),
+                format!("{} {problem}", refresh_field.name),
             )
             .with_field(refresh_field.name));
         }
@@ -344,7 +372,7 @@ impl<'c> RefreshClientToken<'c> {
         self.client
             .execute(
                 REFRESH_ROOM_CLIENT_TOKEN,
-                room_id,
+                (room_id, Some(self.refresh_token.expose())),
                 self.retry_policy.as_ref(),
                 &body,
                 refresh_attempt,
@@ -357,9 +385,10 @@ async fn refresh_attempt(
     generated: &telnyx_rooms_gen::Client,
     room_id: Uuid,
     body: &types::RefreshRoomClientTokenRequest,
+    sent: Sent<'_>,
 ) -> Result<RefreshedToken, Failure> {
     let call = Box::pin(generated.refresh_room_client_token(&room_id, body));
-    let (body, received) = attempt(&REFRESH_ROOM_CLIENT_TOKEN, call).await?;
+    let (body, received) = attempt(&REFRESH_ROOM_CLIENT_TOKEN, call, sent).await?;
     refreshed_token(room_id, body, received)
 }
 
@@ -367,7 +396,7 @@ async fn refresh_attempt(
 pub(crate) fn refreshed_token(
     room_id: Uuid,
     body: types::RefreshRoomClientTokenResponse,
-    received: Received,
+    received: Received<'_>,
 ) -> Result<RefreshedToken, Failure> {
     let data = received.require(body.data, "data")?;
     let client_token = received.client_token(data.token, data.token_expires_at)?;
@@ -416,6 +445,10 @@ impl Client {
     /// Exchanges `refresh_token` for a new client token to join room `room_id`.
     ///
     /// Needs no API key, and never sends one (the spec's `security: []` for this operation).
+    /// A refresh token that cannot be a bearer credential (see
+    /// [`MAX_CREDENTIAL_LEN`](crate::MAX_CREDENTIAL_LEN)) is an [`ErrorKind::InvalidRequest`]
+    /// error naming `refresh_token`, before any I/O; the token is scrubbed from anything the
+    /// server sends back.
     ///
     /// ```
     /// # async fn run(client: telnyx_rooms::Client, created: telnyx_rooms::CreatedToken) -> Result<(), telnyx_rooms::Error> {

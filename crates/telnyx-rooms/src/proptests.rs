@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, ErrorBody, ErrorKind, SNIPPET_CHARS};
 use crate::operations::{IntoRoomId, Received, created_token, refreshed_token, ttl_seconds};
+use crate::redact::Sent;
 use crate::response::{ResponseMeta, api_failure, settle};
 use crate::retry::MAX_SERVER_DELAY;
 
@@ -111,9 +112,11 @@ fn response_headers() -> impl Strategy<Value = HeaderMap> {
     })
 }
 
-/// A JWT-shaped token: three base64url segments, long enough to be redacted as token-like.
+/// A JWT-shaped token, as Telnyx's are: three base64url segments, the first starting `eyJ`
+/// (base64url of `{"`).
 fn marker_token() -> impl Strategy<Value = String> {
-    prop::collection::vec("[A-Za-z0-9_-]{8,80}", 3).prop_map(|parts| parts.join("."))
+    prop::collection::vec("[A-Za-z0-9_-]{8,80}", 3)
+        .prop_map(|parts| format!("eyJ{}", parts.join(".")))
 }
 
 /// A value for a field of a token response: often the right type, sometimes anything.
@@ -185,7 +188,7 @@ fn decode<S: DeserializeOwned, T>(
     operation: &Operation,
     body: &[u8],
     headers: &HeaderMap,
-    check: impl FnOnce(S, Received) -> Result<T, crate::response::Failure>,
+    check: impl FnOnce(S, Received<'_>) -> Result<T, crate::response::Failure>,
 ) -> Result<T, Error> {
     let result = match serde_json::from_slice::<S>(body) {
         Ok(value) => Ok(ResponseValue::new(
@@ -206,9 +209,14 @@ fn decode<S: DeserializeOwned, T>(
         .build()
         .expect("a runtime");
     let success = runtime
-        .block_on(settle(operation.operation_id, result, Some(head)))
+        .block_on(settle(
+            operation.operation_id,
+            result,
+            Some(head),
+            &Sent::default(),
+        ))
         .map_err(|failure| failure.error)?;
-    let (body, received) = Received::split(operation, success);
+    let (body, received) = Received::split(operation, success, Sent::default());
     check(body, received).map_err(|failure| failure.error)
 }
 
@@ -253,7 +261,7 @@ proptest! {
     /// error built from it formats.
     #[test]
     fn error_body_of_any_bytes_is_entries_or_a_bounded_snippet(body in body_bytes()) {
-        let parsed = ErrorBody::parse(&body);
+        let parsed = ErrorBody::parse(&body, &Sent::default());
         assert_bounded_snippet(parsed.snippet.as_deref())?;
         let has_text = String::from_utf8_lossy(&body).split_whitespace().next().is_some();
         prop_assert_eq!(parsed.snippet.is_some(), parsed.entries.is_empty() && has_text);
@@ -274,7 +282,7 @@ proptest! {
             json!({ "errors": entries })
         };
         let text = body.to_string();
-        let parsed = ErrorBody::parse(text.as_bytes());
+        let parsed = ErrorBody::parse(text.as_bytes(), &Sent::default());
         // The model reads the same text back: JSON text does not round-trip every float exactly.
         let body: Value = serde_json::from_str(&text).expect("serialised JSON parses");
         let candidates: Vec<&Value> = match &body {
@@ -302,7 +310,7 @@ proptest! {
     fn deeply_nested_bodies_are_a_snippet(depth in 1usize..20_000, object in any::<bool>()) {
         let (open, close) = if object { ("{\"errors\":", "}") } else { ("[", "]") };
         let body = format!("{}1{}", open.repeat(depth), close.repeat(depth));
-        let parsed = ErrorBody::parse(body.as_bytes());
+        let parsed = ErrorBody::parse(body.as_bytes(), &Sent::default());
         prop_assert!(parsed.entries.is_empty());
         prop_assert!(parsed.snippet.is_some());
         assert_bounded_snippet(parsed.snippet.as_deref())?;
@@ -317,7 +325,7 @@ proptest! {
         body in body_bytes(),
     ) {
         let status = StatusCode::from_u16(status).expect("100..=999 is a status");
-        let failure = api_failure(status, &headers, &body);
+        let failure = api_failure(status, &headers, &body, &Sent::default());
         let error = &failure.error;
         prop_assert_eq!(error.kind(), ErrorKind::Api);
         prop_assert_eq!(error.status(), Some(status.as_u16()));
@@ -333,7 +341,7 @@ proptest! {
     /// `Date` and the request id headers are read when well-formed and ignored otherwise.
     #[test]
     fn response_meta_reads_any_headers(headers in response_headers()) {
-        let meta = ResponseMeta::from_headers(&headers);
+        let meta = ResponseMeta::from_headers(&headers, &Sent::default());
         let _ = meta.server_date();
         let expected = ["x-request-id", "request-id"]
             .iter()
@@ -437,7 +445,7 @@ proptest! {
     ) {
         let entry = json!({"code": "10015", "title": "t".repeat(title_len), "source": {"pointer": "/x"}});
         let body = json!({ "errors": vec![entry; count] }).to_string();
-        let parsed = ErrorBody::parse(body.as_bytes());
+        let parsed = ErrorBody::parse(body.as_bytes(), &Sent::default());
         prop_assert_eq!(parsed.entries.len(), count);
         let error = Error::new(ErrorKind::Api, "status 422").with_body(parsed);
         let shown = error.to_string();
@@ -447,7 +455,7 @@ proptest! {
         }
         prop_assert!(shown.len() < 300 + title_len, "{} bytes", shown.len());
         let junk = vec![b'<'; junk_len];
-        assert_bounded_snippet(ErrorBody::parse(&junk).snippet.as_deref())?;
+        assert_bounded_snippet(ErrorBody::parse(&junk, &Sent::default()).snippet.as_deref())?;
     }
 }
 

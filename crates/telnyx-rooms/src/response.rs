@@ -12,7 +12,8 @@ use serde::de::DeserializeOwned;
 use telnyx_rooms_gen::ResponseHead;
 
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};
-use crate::retry::{Outcome, ServerHints, server_delay};
+use crate::redact::{Sent, scrub};
+use crate::retry::{Outcome, ServerHints, parse_should_retry, server_delay};
 
 /// Headers that carry the API's id for a request, most specific first.
 const REQUEST_ID_HEADERS: [HeaderName; 2] = [
@@ -20,8 +21,9 @@ const REQUEST_ID_HEADERS: [HeaderName; 2] = [
     HeaderName::from_static("request-id"),
 ];
 
-/// The most of an unexpected response's body read into memory; the rest is dropped unread.
-const MAX_UNEXPECTED_BODY: usize = 64 * 1024;
+/// The most of any response body read into memory (the generated client's cap): a token
+/// response is a few KiB at most.
+const MAX_BODY: usize = telnyx_rooms_gen::MAX_RESPONSE_BODY;
 
 /// A decoded success response.
 pub(crate) struct Success<S> {
@@ -96,8 +98,11 @@ impl Failure {
         // Resolved at receipt: an HTTP-date `Retry-After` means "from when the server answered".
         let requested = server_delay(hints, SystemTime::now());
         let owned = |value: Option<&str>| value.map(str::to_owned);
+        let should_retry = hints.should_retry.and_then(parse_should_retry);
         Self {
-            error: error.with_retry_after(requested),
+            error: error
+                .with_retry_after(requested)
+                .with_should_retry(should_retry),
             retry: RetryClass::Response {
                 status,
                 retry_after_ms: owned(hints.retry_after_ms),
@@ -133,18 +138,25 @@ fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name)?.to_str().ok()
 }
 
-/// What a success response said besides its body: its headers, kept as received and read only
-/// when a caller asks for the server date or request id.
+/// What a success response said besides its body: its headers, kept as received (the `Date`
+/// is read only when a caller asks), and its request id, scrubbed of secrets.
 #[derive(Clone, Default)]
 pub(crate) struct ResponseMeta {
     headers: HeaderMap,
+    request_id: Option<String>,
 }
 
 impl ResponseMeta {
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+    pub(crate) fn new(headers: HeaderMap, sent: &Sent<'_>) -> Self {
+        let request_id = request_id(&headers, sent);
         Self {
-            headers: headers.clone(),
+            headers,
+            request_id,
         }
+    }
+
+    pub(crate) fn from_headers(headers: &HeaderMap, sent: &Sent<'_>) -> Self {
+        Self::new(headers.clone(), sent)
     }
 
     pub(crate) fn server_date(&self) -> Option<DateTime<Utc>> {
@@ -155,19 +167,20 @@ impl ResponseMeta {
     }
 
     pub(crate) fn request_id(&self) -> Option<&str> {
-        REQUEST_ID_HEADERS
-            .iter()
-            .find_map(|name| self.headers.get(name))?
-            .to_str()
-            .ok()
-            .filter(|id| !id.is_empty())
+        self.request_id.as_deref()
     }
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    ResponseMeta::from_headers(headers)
-        .request_id()
-        .map(str::to_owned)
+/// The request id header, scrubbed. Header text is visible ASCII (`to_str`), so there is no
+/// control character to escape.
+fn request_id(headers: &HeaderMap, sent: &Sent<'_>) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(name))?
+        .to_str()
+        .ok()
+        .filter(|id| !id.is_empty())
+        .map(|id| scrub(id, sent))
 }
 
 fn status_text(status: StatusCode) -> String {
@@ -178,11 +191,16 @@ fn status_text(status: StatusCode) -> String {
 }
 
 /// An error response, as a failure carrying status, request id and parsed body.
-pub(crate) fn api_failure(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Failure {
+pub(crate) fn api_failure(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    sent: &Sent<'_>,
+) -> Failure {
     let error = Error::new(ErrorKind::Api, status_text(status))
         .with_status(status.as_u16())
-        .with_request_id(request_id(headers))
-        .with_body(ErrorBody::parse(body));
+        .with_request_id(request_id(headers, sent))
+        .with_body(ErrorBody::parse(body, sent));
     Failure::response(error, status.as_u16(), headers)
 }
 
@@ -190,11 +208,12 @@ pub(crate) fn api_failure(status: StatusCode, headers: &HeaderMap, body: &[u8]) 
 /// the source: it can quote a value from the body, and that value can be a token.
 fn decode_failure(
     operation_id: &str,
-    status: Option<StatusCode>,
-    headers: Option<&HeaderMap>,
+    response: (Option<StatusCode>, Option<&HeaderMap>),
     body: &[u8],
     error: &serde_json::Error,
+    sent: &Sent<'_>,
 ) -> Failure {
+    let (status, headers) = response;
     let what = match error.classify() {
         serde_json::error::Category::Eof => "it ends early",
         serde_json::error::Category::Syntax => "it is not valid JSON",
@@ -208,16 +227,52 @@ fn decode_failure(
         error.column()
     );
     let mut decoded = Error::new(ErrorKind::Decode, message)
-        .with_request_id(headers.and_then(request_id))
-        .with_snippet(snippet(body));
+        .with_request_id(headers.and_then(|headers| request_id(headers, sent)))
+        .with_snippet(snippet(body, sent));
     if let Some(status) = status {
         decoded = decoded.with_status(status.as_u16());
     }
     Failure::permanent(decoded)
 }
 
-/// A failure to send or to read: timeouts, refused connections and resets are all transient.
+/// A body longer than [`MAX_BODY`]: reading stopped there. A success is unusable (a `Decode`
+/// error, not retried: the same server would send the same); an error status keeps its status
+/// and headers, without the body.
+fn oversized_failure(
+    operation_id: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    sent: &Sent<'_>,
+) -> Failure {
+    if !status.is_success() {
+        return api_failure(status, headers, &[], sent);
+    }
+    let message = format!(
+        "the {} body of {operation_id} is longer than {MAX_BODY} bytes, far more than a token \
+         response; it was not read further",
+        status_text(status)
+    );
+    Failure::permanent(
+        Error::new(ErrorKind::Decode, message)
+            .with_status(status.as_u16())
+            .with_request_id(request_id(headers, sent)),
+    )
+}
+
+/// A failure to send or to read: timeouts, refused connections and resets are all transient —
+/// except a plain-http name that resolved off this machine, which no retry changes.
 fn transport_failure(source: reqwest::Error, status: Option<StatusCode>) -> Failure {
+    if crate::loopback::is_not_loopback(&source) {
+        return Failure::permanent(
+            Error::new(
+                ErrorKind::Config,
+                "the base URL's host resolved to an address that is not loopback; plain http:// \
+                 is allowed to loopback only, so nothing was sent",
+            )
+            .with_field("base_url")
+            .with_source(source),
+        );
+    }
     let (kind, message) = if source.is_connect() {
         // A connect timeout is a connection failure first: nothing reached the API.
         (ErrorKind::Connect, "could not connect to the API")
@@ -241,17 +296,23 @@ fn transport_failure(source: reqwest::Error, status: Option<StatusCode>) -> Fail
     Failure::transient(error)
 }
 
-/// Reads at most [`MAX_UNEXPECTED_BODY`] bytes of a response body.
+/// Reads at most [`MAX_BODY`] bytes of a response body; a longer one is cut there.
 async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_UNEXPECTED_BODY.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_UNEXPECTED_BODY {
-            break;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = MAX_BODY.saturating_sub(body.len());
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= MAX_BODY {
+                    return Ok(body);
+                }
+            }
+            Ok(None) => return Ok(body),
+            Err(error) if telnyx_rooms_gen::is_body_too_large(&error) => return Ok(body),
+            Err(error) => return Err(error),
         }
     }
-    Ok(body)
 }
 
 /// Turns the generated client's result (and the response head it captured) into a decoded
@@ -263,20 +324,18 @@ pub(crate) async fn settle<S, E>(
     operation_id: &str,
     result: Result<ResponseValue<S>, GenError<E>>,
     head: Option<ResponseHead>,
+    sent: &Sent<'_>,
 ) -> Result<Success<S>, Failure>
 where
     S: DeserializeOwned,
     E: Serialize,
 {
-    let head_status = head.as_ref().map(|head| head.status);
     match result {
         Ok(value) => {
             // The captured head owns a copy of the headers already; keep that one.
             let meta = match head {
-                Some(head) => ResponseMeta {
-                    headers: head.headers,
-                },
-                None => ResponseMeta::from_headers(value.headers()),
+                Some(head) => ResponseMeta::new(head.headers, sent),
+                None => ResponseMeta::from_headers(value.headers(), sent),
             };
             Ok(Success::new(value.status(), meta, value.into_inner()))
         }
@@ -285,50 +344,71 @@ where
             let headers = value.headers().clone();
             // The generated error type is a re-encoding of the body; our parser reads its fields.
             let body = serde_json::to_vec(&value.into_inner()).unwrap_or_default();
-            Err(api_failure(status, &headers, &body))
+            Err(api_failure(status, &headers, &body, sent))
         }
         Err(GenError::UnexpectedResponse(response)) => {
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = read_bounded(response)
-                .await
-                .map_err(|source| transport_failure(source, Some(status)))?;
-            if !status.is_success() {
-                return Err(api_failure(status, &headers, &body));
-            }
-            match serde_json::from_slice::<S>(&body) {
-                Ok(decoded) => Ok(Success::new(status, ResponseMeta { headers }, decoded)),
-                Err(error) => Err(decode_failure(
-                    operation_id,
-                    Some(status),
-                    Some(&headers),
-                    &body,
-                    &error,
-                )),
-            }
+            settle_unexpected(operation_id, response, sent).await
         }
-        Err(GenError::InvalidResponsePayload(body, error)) => match head {
+        Err(GenError::InvalidResponsePayload(body, error)) => Err(match head {
             Some(head) if !head.status.is_success() => {
                 // A documented error status whose body is not the documented error shape
                 // (for example Telnyx's envelope where the spec names a bare object).
-                Err(api_failure(head.status, &head.headers, &body))
+                api_failure(head.status, &head.headers, &body, sent)
             }
-            Some(head) => Err(decode_failure(
+            Some(head) => decode_failure(
                 operation_id,
-                Some(head.status),
-                Some(&head.headers),
+                (Some(head.status), Some(&head.headers)),
                 &body,
                 &error,
-            )),
-            None => Err(decode_failure(operation_id, None, None, &body, &error)),
-        },
+                sent,
+            ),
+            None => decode_failure(operation_id, (None, None), &body, &error, sent),
+        }),
         Err(GenError::CommunicationError(source)) => Err(transport_failure(source, None)),
         Err(GenError::ResponseBodyError(source) | GenError::InvalidUpgrade(source)) => {
-            Err(transport_failure(source, head_status))
+            Err(match head {
+                Some(head) if telnyx_rooms_gen::is_body_too_large(&source) => {
+                    oversized_failure(operation_id, head.status, &head.headers, sent)
+                }
+                head => transport_failure(source, head.map(|head| head.status)),
+            })
         }
         Err(GenError::InvalidRequest(message) | GenError::Custom(message)) => Err(
             Failure::permanent(Error::new(ErrorKind::InvalidRequest, message)),
         ),
+    }
+}
+
+/// A status the spec does not document: an error, or a success decoded like the documented one.
+async fn settle_unexpected<S: DeserializeOwned>(
+    operation_id: &str,
+    response: reqwest::Response,
+    sent: &Sent<'_>,
+) -> Result<Success<S>, Failure> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = read_bounded(response)
+        .await
+        .map_err(|source| transport_failure(source, Some(status)))?;
+    if !status.is_success() {
+        return Err(api_failure(status, &headers, &body, sent));
+    }
+    if body.len() >= MAX_BODY {
+        return Err(oversized_failure(operation_id, status, &headers, sent));
+    }
+    match serde_json::from_slice::<S>(&body) {
+        Ok(decoded) => Ok(Success::new(
+            status,
+            ResponseMeta::new(headers, sent),
+            decoded,
+        )),
+        Err(error) => Err(decode_failure(
+            operation_id,
+            (Some(status), Some(&headers)),
+            &body,
+            &error,
+            sent,
+        )),
     }
 }
 
@@ -341,13 +421,16 @@ mod tests {
     fn request_id_and_date_are_read_from_headers() {
         let mut headers = HeaderMap::new();
         headers.insert("request-id", "fallback".parse().expect("valid"));
-        assert_eq!(request_id(&headers).as_deref(), Some("fallback"));
+        assert_eq!(
+            request_id(&headers, &Sent::default()).as_deref(),
+            Some("fallback")
+        );
         headers.insert("x-request-id", "primary".parse().expect("valid"));
         headers.insert(
             DATE,
             "Sun, 06 Nov 1994 08:49:37 GMT".parse().expect("valid"),
         );
-        let meta = ResponseMeta::from_headers(&headers);
+        let meta = ResponseMeta::from_headers(&headers, &Sent::default());
         assert_eq!(meta.request_id(), Some("primary"));
         assert_eq!(
             meta.server_date().map(|date| date.to_rfc3339()),
@@ -356,7 +439,7 @@ mod tests {
         let mut bad = HeaderMap::new();
         bad.insert(DATE, "yesterday".parse().expect("valid"));
         bad.insert("x-request-id", "".parse().expect("valid"));
-        let meta = ResponseMeta::from_headers(&bad);
+        let meta = ResponseMeta::from_headers(&bad, &Sent::default());
         assert_eq!(meta.server_date(), None);
         assert_eq!(meta.request_id(), None);
     }
@@ -366,7 +449,12 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", "7".parse().expect("valid"));
         headers.insert("x-should-retry", "false".parse().expect("valid"));
-        let failure = api_failure(StatusCode::TOO_MANY_REQUESTS, &headers, b"{}");
+        let failure = api_failure(
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers,
+            b"{}",
+            &Sent::default(),
+        );
         assert_eq!(
             failure.outcome(),
             Outcome::Response {
@@ -379,5 +467,20 @@ mod tests {
             }
         );
         assert_eq!(failure.error.status(), Some(429));
+    }
+
+    /// Issue 11, cases 2 and 7: a request id echoing a sent secret is scrubbed (errors and
+    /// successes alike), and the `x-should-retry` verdict travels with the error.
+    #[test]
+    fn request_ids_are_scrubbed_and_the_retry_verdict_kept() {
+        let sent = Sent::new(Some("KEYlive_0123"), None);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", "req-KEYlive_0123".parse().expect("valid"));
+        headers.insert("x-should-retry", "false".parse().expect("valid"));
+        let failure = api_failure(StatusCode::SERVICE_UNAVAILABLE, &headers, b"", &sent);
+        assert_eq!(failure.error.request_id(), Some("req-[REDACTED]"));
+        assert!(!failure.error.is_retryable());
+        let meta = ResponseMeta::from_headers(&headers, &sent);
+        assert_eq!(meta.request_id(), Some("req-[REDACTED]"));
     }
 }

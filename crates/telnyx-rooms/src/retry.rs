@@ -9,13 +9,19 @@ use std::time::{Duration, SystemTime};
 /// request is cut to this, so a misbehaving server or proxy cannot park a caller for hours.
 pub const MAX_SERVER_DELAY: Duration = Duration::from_secs(60);
 
+/// The shortest wait a server can ask for: `Retry-After: 0` (or a date in the past) waits this
+/// long, so a misbehaving server or proxy cannot turn the client into a tight loop.
+pub const MIN_SERVER_DELAY: Duration = Duration::from_millis(100);
+
 /// How a failed call is retried.
 ///
 /// The default matches Telnyx's official SDKs: 2 retries (3 attempts in all) on connection
 /// failures, timeouts, 408, 409, 429 and 5xx, waiting 0.5 s, then 1 s, … doubling up to 8 s, each
 /// wait shortened by up to 25 % of random jitter so that many clients do not retry in lockstep. A
 /// server's `retry-after-ms` or `Retry-After` (seconds or HTTP date) replaces the computed wait,
-/// capped at [`MAX_SERVER_DELAY`]; `x-should-retry: true|false` overrides the status rule.
+/// kept between [`MIN_SERVER_DELAY`] and [`MAX_SERVER_DELAY`]; `x-should-retry: true|false`
+/// overrides the status rule (the same rule [`Error::is_retryable`](crate::Error::is_retryable)
+/// reports).
 ///
 /// ```
 /// use std::time::Duration;
@@ -93,8 +99,28 @@ impl RetryPolicy {
 }
 
 /// Whether an HTTP status is worth retrying on its own: 408, 409, 429 and every 5xx.
-pub(crate) fn is_retryable_status(status: u16) -> bool {
+fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 409 | 429) || (500..=599).contains(&status)
+}
+
+/// An `x-should-retry` header value: `true` or `false` (any case, surrounding spaces ignored);
+/// anything else says nothing.
+pub(crate) fn parse_should_retry(value: &str) -> Option<bool> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Whether an error response is worth another attempt: the server's `x-should-retry` verdict
+/// when it gave one, else the status rule. The retry loop and
+/// [`Error::is_retryable`](crate::Error::is_retryable) both decide with this.
+pub(crate) fn response_is_retryable(status: u16, should_retry: Option<bool>) -> bool {
+    should_retry.unwrap_or_else(|| is_retryable_status(status))
 }
 
 /// What one attempt ended with, as far as retrying is concerned.
@@ -147,12 +173,8 @@ pub(crate) fn decide(
         Outcome::Permanent => Decision::Stop,
         Outcome::Transient => Decision::RetryAfter(policy.backoff(retry, jitter)),
         Outcome::Response { status, hints } => {
-            let wanted = match hints.should_retry.map(str::trim) {
-                Some(value) if value.eq_ignore_ascii_case("true") => true,
-                Some(value) if value.eq_ignore_ascii_case("false") => false,
-                _ => is_retryable_status(status),
-            };
-            if !wanted {
+            let should_retry = hints.should_retry.and_then(parse_should_retry);
+            if !response_is_retryable(status, should_retry) {
                 return Decision::Stop;
             }
             let delay = server_delay(hints, now).unwrap_or_else(|| policy.backoff(retry, jitter));
@@ -161,8 +183,9 @@ pub(crate) fn decide(
     }
 }
 
-/// The wait a server asked for, capped at [`MAX_SERVER_DELAY`]: `retry-after-ms` first, then
-/// `Retry-After` as seconds or as an HTTP date relative to `now`. `None` when absent or unparsable.
+/// The wait a server asked for, kept within [`MIN_SERVER_DELAY`]..=[`MAX_SERVER_DELAY`]:
+/// `retry-after-ms` first, then `Retry-After` as seconds or as an HTTP date relative to `now`.
+/// `None` when absent or unparsable.
 /// Also what [`Error::retry_after`](crate::Error::retry_after) reports.
 pub(crate) fn server_delay(hints: ServerHints<'_>, now: SystemTime) -> Option<Duration> {
     let from_ms = hints
@@ -180,7 +203,7 @@ pub(crate) fn server_delay(hints: ServerHints<'_>, now: SystemTime) -> Option<Du
             }
         }
     })?;
-    Some(delay.min(MAX_SERVER_DELAY))
+    Some(delay.clamp(MIN_SERVER_DELAY, MAX_SERVER_DELAY))
 }
 
 /// The future a [`Sleeper`] returns.
@@ -343,13 +366,12 @@ mod tests {
         let in_2_h = date(7200);
         let past = httpdate::fmt_http_date(now() - Duration::from_secs(10));
         // (retry-after-ms, Retry-After, expected wait)
-        let table: [(Option<&str>, Option<&str>, Decision); 11] = [
+        let table: [(Option<&str>, Option<&str>, Decision); 13] = [
             (Some("250"), None, ms(250)),
-            (
-                Some("1.5"),
-                None,
-                Decision::RetryAfter(Duration::from_micros(1500)),
-            ),
+            // Issue 11, case 8: no wait shorter than the floor, however the server asks.
+            (Some("1.5"), None, ms(100)),
+            (Some("0"), None, ms(100)),
+            (None, Some("0"), ms(100)),
             (Some("250"), Some("9"), ms(250)),
             (None, Some("3"), ms(3000)),
             (None, Some(" 0.5 "), ms(500)),
@@ -357,7 +379,7 @@ mod tests {
             (Some("999999999"), None, ms(60_000)),
             (None, Some(in_30_s.as_str()), ms(30_000)),
             (None, Some(in_2_h.as_str()), ms(60_000)),
-            (None, Some(past.as_str()), ms(0)),
+            (None, Some(past.as_str()), ms(100)),
             // Unparsable or negative values fall back to the computed backoff.
             (Some("-5"), Some("soon"), ms(500)),
         ];
@@ -518,7 +540,8 @@ mod tests {
                 }
                 Decision::Stop => prop_assert!(done >= max_retries || kind != 0),
             }
-            prop_assert!(server_delay(hints, now).is_none_or(|delay| delay <= MAX_SERVER_DELAY));
+            prop_assert!(server_delay(hints, now)
+                .is_none_or(|delay| (MIN_SERVER_DELAY..=MAX_SERVER_DELAY).contains(&delay)));
         }
     }
 }

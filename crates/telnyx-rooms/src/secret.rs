@@ -59,44 +59,41 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Shortest run of token characters that [`redact_token_like`] hides. Telnyx tokens are JWTs of
-/// several hundred characters; error codes, titles and timestamps stay well below this.
-const TOKEN_RUN_MIN: usize = 24;
+/// The longest API key or token this crate sends or accepts, in bytes. Telnyx's keys and tokens
+/// are far shorter (a client token is a JWT of several hundred characters); anything longer is a
+/// mistake (a wrong file, a whole document piped in) and is refused before it is sent.
+pub const MAX_CREDENTIAL_LEN: usize = 8 * 1024;
 
-/// Replaces every run of at least [`TOKEN_RUN_MIN`] base64url/JWT characters (`A-Z a-z 0-9 - _ .`)
-/// with `[REDACTED]`.
+/// Why `value` cannot be a bearer credential, described without quoting it; `None` when it can.
 ///
-/// Used on body snippets kept in errors: a malformed or incomplete success body may still carry a
-/// client or refresh token, and an error message must never show one.
-pub(crate) fn redact_token_like(text: &str) -> String {
-    fn is_token_char(c: char) -> bool {
-        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+/// A credential is 1 to [`MAX_CREDENTIAL_LEN`] characters of the HTTP `token68` alphabet
+/// (`A-Z a-z 0-9 - . _ ~ + / =`): a key file saved with a byte-order mark, a stray space or an
+/// accented letter is caught here instead of coming back from the server as a 401.
+pub(crate) fn credential_problem(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some("is empty".to_owned());
     }
-    let mut out = String::with_capacity(text.len());
-    let mut run_start: Option<usize> = None;
-    let flush = |out: &mut String, run: &str| {
-        if run.len() >= TOKEN_RUN_MIN {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(run);
-        }
+    if value.len() > MAX_CREDENTIAL_LEN {
+        return Some(format!(
+            "is {} bytes long; the most accepted is {MAX_CREDENTIAL_LEN}",
+            value.len()
+        ));
+    }
+    let (at, bad) = value.char_indices().find(|(_, c)| !is_token68_char(*c))?;
+    let what = match bad {
+        '\u{feff}' => "a byte-order mark".to_owned(),
+        c if c.is_whitespace() => "whitespace".to_owned(),
+        c if c.is_control() => "a control character".to_owned(),
+        c if !c.is_ascii() => "a non-ASCII character".to_owned(),
+        c => format!("the character `{c}`"),
     };
-    for (index, c) in text.char_indices() {
-        match (is_token_char(c), run_start) {
-            (true, None) => run_start = Some(index),
-            (true, Some(_)) => {}
-            (false, Some(start)) => {
-                flush(&mut out, &text[start..index]);
-                run_start = None;
-                out.push(c);
-            }
-            (false, None) => out.push(c),
-        }
-    }
-    if let Some(start) = run_start {
-        flush(&mut out, &text[start..]);
-    }
-    out
+    Some(format!(
+        "contains {what} at byte {at}; a bearer credential holds only A-Z a-z 0-9 - . _ ~ + / ="
+    ))
+}
+
+fn is_token68_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~+/=".contains(c)
 }
 
 #[cfg(test)]
@@ -119,24 +116,31 @@ mod tests {
     }
 
     #[test]
-    fn token_like_runs_are_redacted_and_short_words_kept() {
-        let jwt = "eyJhbGciOiJFZDI1NTE5IiwidHlwIjoiSldUIn0.eyJhdWQiOiJ0ZWxueXgifQ.sig-_x";
-        let body =
-            format!(r#"{{"data":{{"token":"{jwt}","token_expires_at":"2021-04-22T12:24:55Z"}}"#);
-        let shown = redact_token_like(&body);
-        assert!(!shown.contains("eyJhbGci"), "{shown}");
-        assert!(shown.contains(r#""token":"[REDACTED]""#), "{shown}");
-        assert!(shown.contains("2021-04-22T12:24:55Z"), "{shown}");
-        assert_eq!(
-            redact_token_like("<html>Bad Gateway</html>"),
-            "<html>Bad Gateway</html>"
-        );
-        assert_eq!(redact_token_like(""), "");
-        // A run at the very end is handled too; multi-byte text passes through.
-        assert_eq!(redact_token_like("é x"), "é x");
-        assert_eq!(
-            redact_token_like("tail ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-            "tail [REDACTED]"
+    fn credentials_are_token68_of_bounded_length() {
+        for good in [
+            "KEY0123_abc",
+            "eyJ.a-b_c.d~e+f/g==",
+            &"k".repeat(MAX_CREDENTIAL_LEN),
+        ] {
+            assert_eq!(credential_problem(good), None, "{good}");
+        }
+        let cases = [
+            ("", "is empty"),
+            ("\u{feff}KEY", "contains a byte-order mark at byte 0"),
+            ("KEY \n", "contains whitespace at byte 3"),
+            ("KEY\u{1b}", "contains a control character at byte 3"),
+            ("KEYé", "contains a non-ASCII character at byte 3"),
+            ("KEY#1", "contains the character `#` at byte 3"),
+        ];
+        for (bad, expected) in cases {
+            let problem = credential_problem(bad).expect("refused");
+            assert!(problem.starts_with(expected), "{bad:?}: {problem}");
+        }
+        let long = "k".repeat(MAX_CREDENTIAL_LEN + 1);
+        assert!(
+            credential_problem(&long)
+                .expect("too long")
+                .contains("8193 bytes")
         );
     }
 }

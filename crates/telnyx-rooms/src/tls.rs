@@ -14,16 +14,20 @@ use reqwest::header::HeaderValue;
 
 use crate::error::{Error, ErrorKind};
 
-/// Builds the SDK's own `reqwest::Client`: `User-Agent`, connect timeout, TLS, no redirects.
+/// Builds the SDK's own `reqwest::Client`: `User-Agent`, connect timeout, TLS, no redirects, and
+/// `resolver` for host names when one is given (see `crate::loopback`).
 pub(crate) fn http_client(
     user_agent: &HeaderValue,
     connect_timeout: Duration,
+    resolver: Option<std::sync::Arc<dyn reqwest::dns::Resolve>>,
 ) -> Result<reqwest::Client, Error> {
-    preconfigured(user_agent, connect_timeout)?
-        .build()
-        .map_err(|source| {
-            Error::new(ErrorKind::Config, "could not build the HTTP client").with_source(source)
-        })
+    let mut builder = preconfigured(user_agent, connect_timeout)?;
+    if let Some(resolver) = resolver {
+        builder = builder.dns_resolver(resolver);
+    }
+    builder.build().map_err(|source| {
+        Error::new(ErrorKind::Config, "could not build the HTTP client").with_source(source)
+    })
 }
 
 fn preconfigured(
@@ -120,7 +124,11 @@ mod tests {
             ring_suites,
             "the ring provider's suites"
         );
-        http_client(&HeaderValue::from_static("t/1"), Duration::from_secs(1))
-            .expect("client builds without a process-wide crypto provider");
+        http_client(
+            &HeaderValue::from_static("t/1"),
+            Duration::from_secs(1),
+            None,
+        )
+        .expect("client builds without a process-wide crypto provider");
     }
 }
