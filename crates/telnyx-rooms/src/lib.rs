@@ -67,6 +67,8 @@ mod secret;
 mod telemetry;
 mod tls;
 mod token;
+#[cfg(feature = "rustls")]
+mod trust;
 
 pub use client::Client;
 pub use config::{
