@@ -341,4 +341,22 @@ fn send_inside_an_async_context_panics_and_drop_does_not() {
     );
     // The last clone dropped inside an async context shuts its runtime down without panicking.
     async_context.block_on(async move { drop(client) });
+    // Building one there is fine too.
+    let built_inside = async_context.block_on(async { Client::builder().build() });
+    assert!(built_inside.is_ok());
+}
+
+#[test]
+fn send_from_spawn_blocking_inside_a_runtime_works() {
+    let runtime = server_runtime();
+    let server = mock(&runtime, Vec::new());
+    let client = client(server.base_url(), &RecordingSleeper::default());
+    let created = runtime
+        .block_on(async move {
+            tokio::task::spawn_blocking(move || client.create_client_token(ROOM_ID).send()).await
+        })
+        .expect("the blocking task finished")
+        .expect("created");
+    assert_eq!(created.room_id().to_string(), ROOM_ID);
+    assert_eq!(server.attempts("CreateRoomClientToken"), 1);
 }
