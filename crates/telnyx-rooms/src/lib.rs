@@ -45,7 +45,7 @@
 //!   `Display`, error and `tracing` span (one span per call: operation, room id, attempt, status,
 //!   latency, request id).
 //!
-//! Without an async runtime, the feature `blocking` adds [`blocking::Client`]: the same settings,
+//! Without an async runtime, the feature `blocking` adds `blocking::Client`: the same settings,
 //! checks and errors, with calls that block the calling thread.
 //!
 //! TLS: the default feature `rustls` uses rustls with the *ring* provider and the operating
