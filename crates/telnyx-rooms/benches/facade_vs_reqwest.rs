@@ -7,6 +7,10 @@
 //! BENCH_CALLS=4000 BENCH_ROUNDS=8 cargo bench -p telnyx-rooms --bench facade_vs_reqwest
 //! ```
 //!
+//! Three clients: the SDK, the equivalent floor (plain reqwest + serde with the SDK's timeouts and
+//! typed `DateTime` expiries) and the lean floor (no timeout, `String` fields). `BENCH_PROFILE`
+//! and `BENCH_COLD` select single runs for callgrind (see BENCHMARKS.md).
+//!
 //! CPU is the client process's on-CPU time (sum of `/proc/self/task/*/schedstat`, nanoseconds;
 //! Linux only) over all its threads. Each scenario (operation × calls in flight) alternates SDK
 //! and floor rounds so that machine noise falls on both. Without `--bench` (as `cargo test`
@@ -19,8 +23,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-use telnyx_rooms::chrono::{DateTime, Utc};
 use telnyx_rooms::{Client, RetryPolicy, Uuid};
 
 const ROOM_ID: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
@@ -111,112 +113,12 @@ impl Drop for Server {
     }
 }
 
-// ---- the floor: plain reqwest + serde, the same request and the same checks ----
+#[path = "support/cold_start.rs"]
+mod cold_start;
+#[path = "support/floors.rs"]
+mod floors;
 
-#[derive(Serialize)]
-struct CreateBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token_ttl_secs: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_ttl_secs: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct RefreshBody<'a> {
-    refresh_token: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_ttl_secs: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct Envelope<T> {
-    data: T,
-}
-
-#[derive(Deserialize)]
-struct CreatedData {
-    token: String,
-    token_expires_at: DateTime<Utc>,
-    refresh_token: String,
-    #[allow(dead_code)]
-    refresh_token_expires_at: DateTime<Utc>,
-}
-
-#[derive(Deserialize)]
-struct RefreshedData {
-    token: String,
-    #[allow(dead_code)]
-    token_expires_at: DateTime<Utc>,
-}
-
-struct Floor {
-    http: reqwest::Client,
-    base_url: String,
-    authorization: reqwest::header::HeaderValue,
-}
-
-impl Floor {
-    fn new(base_url: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .user_agent(telnyx_rooms::USER_AGENT)
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("reqwest client");
-        Self {
-            http,
-            base_url: base_url.to_owned(),
-            authorization: format!("Bearer {API_KEY}").parse().expect("header"),
-        }
-    }
-
-    async fn create(&self, room_id: Uuid) -> usize {
-        let url = format!(
-            "{}/rooms/{room_id}/actions/generate_join_client_token",
-            self.base_url
-        );
-        let request = self
-            .http
-            .post(url)
-            .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
-            .json(&CreateBody {
-                refresh_token_ttl_secs: None,
-                token_ttl_secs: Some(600),
-            });
-        let data: CreatedData = Self::send(request).await;
-        assert!(data.token_expires_at > DateTime::<Utc>::UNIX_EPOCH);
-        assert!(!data.refresh_token.is_empty());
-        data.token.len()
-    }
-
-    async fn refresh(&self, room_id: Uuid, refresh_token: &str) -> usize {
-        let url = format!(
-            "{}/rooms/{room_id}/actions/refresh_client_token",
-            self.base_url
-        );
-        let request = self.http.post(url).json(&RefreshBody {
-            refresh_token,
-            token_ttl_secs: Some(600),
-        });
-        let data: RefreshedData = Self::send(request).await;
-        data.token.len()
-    }
-
-    /// Sends, expects 201, decodes `{"data": T}`.
-    async fn send<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
-        let response = request
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(response.status().as_u16(), 201);
-        let bytes = response.bytes().await.expect("body");
-        serde_json::from_slice::<Envelope<T>>(&bytes)
-            .expect("json")
-            .data
-    }
-}
+use floors::{Floor, Lean};
 
 // ---- the SDK ----
 
@@ -261,6 +163,28 @@ fn process_cpu() -> Duration {
 enum Who {
     Sdk,
     Floor,
+    Lean,
+}
+
+impl Who {
+    const ALL: [Who; 3] = [Who::Sdk, Who::Floor, Who::Lean];
+
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "sdk" => Some(Who::Sdk),
+            "floor" => Some(Who::Floor),
+            "lean" => Some(Who::Lean),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Who::Sdk => "telnyx-rooms",
+            Who::Floor => "equivalent floor (timeouts, DateTime)",
+            Who::Lean => "lean floor (no timeout, String)",
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -274,6 +198,7 @@ enum Op {
 struct Clients {
     sdk: Client,
     floor: Floor,
+    lean: Lean,
     room_id: Uuid,
     refresh_token: String,
 }
@@ -289,6 +214,11 @@ async fn one_call(clients: &Clients, who: Who, op: Op) -> usize {
         (Who::Floor, Op::Refresh) => {
             let refresh_token = clients.refresh_token.clone();
             clients.floor.refresh(room_id, &refresh_token).await
+        }
+        (Who::Lean, Op::Create) => clients.lean.create(room_id).await,
+        (Who::Lean, Op::Refresh) => {
+            let refresh_token = clients.refresh_token.clone();
+            clients.lean.refresh(room_id, &refresh_token).await
         }
     }
 }
@@ -345,67 +275,53 @@ fn env_usize(name: &str, default: usize) -> usize {
 async fn measure(clients: Arc<Clients>) {
     let calls = env_usize("BENCH_CALLS", 3200);
     let rounds = env_usize("BENCH_ROUNDS", 8);
-    println!("| operation | in flight | client | CPU µs/call | calls/s | CPU ratio SDK/floor |");
+    println!("| operation | in flight | client | CPU µs/call | calls/s | SDK CPU ÷ this |");
     println!("|---|---|---|---|---|---|");
     for (op, op_name) in [(Op::Create, "create"), (Op::Refresh, "refresh")] {
         for in_flight in [1usize, 32] {
-            // Warm up both: connections, allocator, caches.
-            round(&clients, Who::Sdk, op, 640, in_flight).await;
-            round(&clients, Who::Floor, op, 640, in_flight).await;
-            let mut sdk = Tally {
+            // Warm up all three: connections, allocator, caches.
+            for who in Who::ALL {
+                round(&clients, who, op, 640, in_flight).await;
+            }
+            let mut tallies = Who::ALL.map(|_| Tally {
                 cpu: Duration::ZERO,
                 wall: Duration::ZERO,
                 calls: 0,
-            };
-            let mut floor = Tally {
-                cpu: Duration::ZERO,
-                wall: Duration::ZERO,
-                calls: 0,
-            };
+            });
             for index in 0..rounds {
-                // Alternate who goes first, so drift in machine load falls on both.
-                let order = if index % 2 == 0 {
-                    [Who::Sdk, Who::Floor]
-                } else {
-                    [Who::Floor, Who::Sdk]
-                };
-                for who in order {
-                    let (cpu, wall) = round(&clients, who, op, calls, in_flight).await;
-                    let tally = if who == Who::Sdk {
-                        &mut sdk
-                    } else {
-                        &mut floor
-                    };
+                // Rotate who goes first, so drift in machine load falls on all.
+                for offset in 0..Who::ALL.len() {
+                    let slot = (index + offset) % Who::ALL.len();
+                    let (cpu, wall) = round(&clients, Who::ALL[slot], op, calls, in_flight).await;
+                    let tally = &mut tallies[slot];
                     tally.cpu += cpu;
                     tally.wall += wall;
                     tally.calls += calls / in_flight * in_flight;
                 }
             }
-            let ratio = sdk.cpu_us_per_call() / floor.cpu_us_per_call();
-            println!(
-                "| {op_name} | {in_flight} | floor (reqwest+serde) | {:.1} | {:.0} | |",
-                floor.cpu_us_per_call(),
-                floor.calls_per_sec()
-            );
-            println!(
-                "| {op_name} | {in_flight} | telnyx-rooms | {:.1} | {:.0} | {ratio:.3} |",
-                sdk.cpu_us_per_call(),
-                sdk.calls_per_sec()
-            );
+            let sdk = tallies[0].cpu_us_per_call();
+            for (who, tally) in Who::ALL.iter().zip(&tallies) {
+                let ratio = sdk / tally.cpu_us_per_call();
+                println!(
+                    "| {op_name} | {in_flight} | {} | {:.1} | {:.0} | {ratio:.3} |",
+                    who.label(),
+                    tally.cpu_us_per_call(),
+                    tally.calls_per_sec()
+                );
+            }
         }
     }
 }
 
-/// `BENCH_PROFILE=<sdk|floor>:<create|refresh>:<calls>[:<in flight>]`: only that many calls of
+/// `BENCH_PROFILE=<sdk|floor|lean>:<create|refresh>:<calls>[:<in flight>]`: only that many calls of
 /// one kind (one at a time unless told), for instruction counting (`valgrind --tool=callgrind`;
 /// run two call counts and divide the difference, so start-up cancels out).
 async fn profile(clients: Arc<Clients>, spec: &str) {
     let parts: Vec<&str> = spec.split(':').collect();
-    let who = if parts.first() == Some(&"floor") {
-        Who::Floor
-    } else {
-        Who::Sdk
-    };
+    let who = parts
+        .first()
+        .and_then(|name| Who::parse(name))
+        .unwrap_or(Who::Sdk);
     let op = if parts.get(1) == Some(&"refresh") {
         Op::Refresh
     } else {
@@ -422,14 +338,18 @@ async fn profile(clients: Arc<Clients>, spec: &str) {
     round(&clients, who, op, calls, in_flight).await;
 }
 
-/// The `cargo test` run: a few calls of each kind, and both clients must agree.
+/// The `cargo test` run: a few calls of each kind, and all clients must agree.
 async fn smoke(clients: Arc<Clients>) {
     for op in [Op::Create, Op::Refresh] {
         let sdk = one_call(&clients, Who::Sdk, op).await;
-        let floor = one_call(&clients, Who::Floor, op).await;
-        assert_eq!(sdk, floor, "both clients read the same token length");
-        round(&clients, Who::Sdk, op, 64, 32).await;
-        round(&clients, Who::Floor, op, 64, 32).await;
+        for who in Who::ALL {
+            assert_eq!(
+                one_call(&clients, who, op).await,
+                sdk,
+                "every client reads the same token length"
+            );
+            round(&clients, who, op, 64, 32).await;
+        }
     }
     println!("facade_vs_reqwest: smoke run passed (use `cargo bench` for figures)");
 }
@@ -444,6 +364,10 @@ fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let benching = std::env::args().any(|arg| arg == "--bench");
     let server = Server::start();
+    if let Ok(kind) = std::env::var("BENCH_COLD") {
+        std::hint::black_box(cold_start::cold_start(&kind, &server.base_url));
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -458,6 +382,7 @@ fn main() {
         let clients = Arc::new(Clients {
             sdk,
             floor: Floor::new(&server.base_url),
+            lean: Lean::new(&server.base_url),
             room_id: ROOM_ID.parse().expect("uuid"),
             refresh_token: REFRESH_TOKEN.to_owned(),
         });

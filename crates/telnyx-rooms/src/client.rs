@@ -146,7 +146,10 @@ impl Client {
                 let failure = if budget.is_zero() {
                     timeout_failure(budget, true)
                 } else {
-                    let attempt = attempt(&self.inner.generated, room_id, body, sent);
+                    // Boxed: over a kilobyte of state (the generated call's included), kept
+                    // out of the call's own future so `.await` on a request builder (which
+                    // boxes that future) copies and allocates little (callgrind; BENCHMARKS.md).
+                    let attempt = Box::pin(attempt(&self.inner.generated, room_id, body, sent));
                     match tokio::time::timeout(budget, attempt).await {
                         Ok(Ok(value)) => return Ok(value),
                         Ok(Err(failure)) => failure,

@@ -50,10 +50,15 @@
 //!   `Display`, error and `tracing` span (one span per call: operation, room id, attempt, status,
 //!   latency, request id).
 //!
+//! Without an async runtime, the feature `blocking` adds `blocking::Client`: the same settings,
+//! checks and errors, with calls that block the calling thread.
+//!
 //! TLS: the default feature `rustls` uses rustls with the *ring* provider and the operating
 //! system's trust store; the feature `native-tls` uses the platform's TLS library instead.
 #![deny(missing_docs)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 mod config;
 mod error;
@@ -69,6 +74,8 @@ mod secret;
 mod telemetry;
 mod tls;
 mod token;
+#[cfg(feature = "rustls")]
+mod trust;
 
 pub use client::Client;
 pub use config::{

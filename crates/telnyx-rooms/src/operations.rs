@@ -113,7 +113,7 @@ pub(crate) fn ttl_seconds(
 /// check it.
 async fn attempt<'s, S, E>(
     operation: &Operation,
-    call: Pin<Box<impl Future<Output = Result<ResponseValue<S>, GenError<E>>>>>,
+    call: impl Future<Output = Result<ResponseValue<S>, GenError<E>>>,
     sent: Sent<'s>,
 ) -> Result<(S, Received<'s>), Failure>
 where
@@ -283,9 +283,10 @@ async fn create_attempt(
     body: &types::CreateRoomClientTokenRequest,
     sent: Sent<'_>,
 ) -> Result<CreatedToken, Failure> {
-    // Boxed at once: the layers around it then move a pointer, not the generated call's
-    // kilobytes of state (measured with callgrind: fewer instructions per call).
-    let call = Box::pin(generated.create_room_client_token(&room_id, body));
+    // Pinned in place: the layers around it then move a pointer, not the generated call's
+    // kilobytes of state, and `Client::execute` boxes this whole attempt once (callgrind:
+    // one large allocation per call instead of two; BENCHMARKS.md).
+    let call = std::pin::pin!(generated.create_room_client_token(&room_id, body));
     let (body, received) = attempt(&CREATE_ROOM_CLIENT_TOKEN, call, sent).await?;
     created_token(room_id, body, received)
 }
@@ -387,7 +388,7 @@ async fn refresh_attempt(
     body: &types::RefreshRoomClientTokenRequest,
     sent: Sent<'_>,
 ) -> Result<RefreshedToken, Failure> {
-    let call = Box::pin(generated.refresh_room_client_token(&room_id, body));
+    let call = std::pin::pin!(generated.refresh_room_client_token(&room_id, body));
     let (body, received) = attempt(&REFRESH_ROOM_CLIENT_TOKEN, call, sent).await?;
     refreshed_token(room_id, body, received)
 }

@@ -5,7 +5,8 @@
 //! just as sound for a client making a few HTTPS calls. Certificates are checked by
 //! `rustls-platform-verifier`, which reqwest's `rustls-no-provider` feature compiles in any case:
 //! it trusts the operating system's store (and so a company's own roots) instead of a root list
-//! frozen into the binary that goes stale. The config is handed to reqwest ready-made, so no
+//! frozen into the binary that goes stale; it reads that store on the first handshake, not when a
+//! client is built (see `trust.rs`). The config is handed to reqwest ready-made, so no
 //! process-wide crypto provider is installed behind the caller's back.
 
 use std::time::Duration;
@@ -81,12 +82,11 @@ fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, E
 
 /// A rustls config with the ring provider, the platform verifier and ALPN for HTTP/2 and 1.1.
 ///
-/// Built once per process: loading the OS trust store costs milliseconds, a clone costs nothing.
+/// Built once per process and cloned (a clone shares the verifier). The OS trust store is read
+/// on the first handshake of any client, not here: see [`crate::trust`].
 #[cfg(feature = "rustls")]
 fn rustls_config() -> Result<rustls::ClientConfig, Error> {
     use std::sync::{Arc, OnceLock};
-
-    use rustls_platform_verifier::BuilderVerifierExt;
 
     static CONFIG: OnceLock<rustls::ClientConfig> = OnceLock::new();
     if let Some(config) = CONFIG.get() {
@@ -96,11 +96,15 @@ fn rustls_config() -> Result<rustls::ClientConfig, Error> {
         Error::new(ErrorKind::Config, "could not set up TLS (rustls with ring)").with_source(source)
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(tls_error)?
-        .with_platform_verifier()
-        .map_err(tls_error)?
+        .dangerous()
+        // Not a weaker check: every certificate goes to rustls-platform-verifier, only its
+        // creation (reading the OS trust store) waits for the first handshake.
+        .with_custom_certificate_verifier(Arc::new(crate::trust::LazyPlatformVerifier::new(
+            provider,
+        )))
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(CONFIG.get_or_init(|| config).clone())
