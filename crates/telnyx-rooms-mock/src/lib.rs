@@ -45,9 +45,12 @@
 #![deny(missing_docs)]
 
 mod api_error;
+mod body;
 mod clock;
 mod fault;
 mod handlers;
+mod integer;
+mod limits;
 mod log;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]

@@ -80,7 +80,7 @@ async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
 
     for request in server.requests() {
         assert_eq!(request.status, Some(201), "{request:?}");
-        let body = request.body.as_ref().expect("JSON body");
+        let body = request.body_json().expect("JSON body");
         assert_eq!(body["token_ttl_secs"], 10);
         if request.route == "RefreshRoomClientToken" {
             assert_eq!(
