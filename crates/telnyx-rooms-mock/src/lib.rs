@@ -52,6 +52,7 @@ mod handlers;
 mod integer;
 mod limits;
 mod log;
+mod options;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
@@ -63,6 +64,7 @@ mod validate;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use fault::{FAULT_HEADER, Fault, FaultAction, FaultParseError};
 pub use log::{LoggedRequest, UNMATCHED_ROUTE};
+pub use options::{DEFAULT_SEED, ServeOptions};
 pub use server::{MockServer, MockServerBuilder, StartError};
 pub use token::{Claims, TokenError, TokenKind};
 

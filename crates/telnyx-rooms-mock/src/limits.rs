@@ -4,9 +4,10 @@
 //! A connection that moves no byte for the idle timeout while no request of it is being answered
 //! is closed; so is one that has not sent a whole request head within the header read timeout
 //! (HTTP/1, which also covers a kept-alive connection waiting for its next request). At the
-//! connection cap the server closes the connection idle the longest before it accepts another,
-//! so clients that hold connections open without using them cannot lock out one that uses its
-//! own.
+//! connection cap the server closes its oldest connection that is not being answered before it
+//! accepts another, so clients that hold connections open without using them cannot lock out a
+//! new one that uses its own. (Oldest, not least recently active: a connection just accepted has
+//! not been read yet, while an attacker's may be trickling bytes.)
 
 use std::collections::HashMap;
 use std::io;
@@ -97,8 +98,8 @@ impl Connections {
         }
     }
 
-    /// Waits until fewer than `max` connections are open, closing the one idle the longest
-    /// (no request being answered, oldest last byte) while there are `max` or more.
+    /// Waits until fewer than `max` connections are open, closing the oldest one with no request
+    /// being answered while there are `max` or more.
     pub(crate) async fn make_room(&self, max: usize) {
         loop {
             let closed = self.closed.notified();
@@ -109,10 +110,10 @@ impl Connections {
                 if open.len() < max {
                     return;
                 }
-                open.values()
-                    .filter(|state| state.in_flight.load(Ordering::Acquire) == 0)
-                    .min_by_key(|state| state.last_active_ms.load(Ordering::Relaxed))
-                    .cloned()
+                open.iter()
+                    .filter(|(_, state)| state.in_flight.load(Ordering::Acquire) == 0)
+                    .min_by_key(|(id, _)| **id)
+                    .map(|(_, state)| state.clone())
             };
             if let Some(victim) = victim {
                 victim.shed.notify_one();
@@ -286,7 +287,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn at_the_cap_the_longest_idle_connection_is_shed() {
+    async fn at_the_cap_the_oldest_connection_not_answering_is_shed() {
         let connections = Arc::new(Connections::new());
         let oldest = connections.register();
         tokio::time::advance(Duration::from_secs(1)).await;
@@ -301,6 +302,8 @@ mod tests {
             let connections = connections.clone();
             async move { connections.make_room(3).await }
         });
+        // Activity does not save the oldest: a new connection has not been read yet.
+        oldest.state().touch();
         // The oldest idle connection is told to close; its task drops the guard.
         shed.closing(Duration::from_secs(3600)).await;
         drop(oldest);

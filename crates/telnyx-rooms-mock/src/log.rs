@@ -34,13 +34,16 @@ pub(crate) struct LogBounds {
     pub(crate) entries: usize,
     /// At most about this many bytes of entries.
     pub(crate) bytes: usize,
+    /// Whether each request is also printed as one line to standard error.
+    pub(crate) print: bool,
 }
 
 impl LogBounds {
-    /// 1,024 entries, 1 MiB.
+    /// 1,024 entries, 1 MiB, nothing printed.
     pub(crate) const DEFAULT: Self = Self {
         entries: 1024,
         bytes: 1024 * 1024,
+        print: false,
     };
 }
 
@@ -92,6 +95,28 @@ impl LoggedRequest {
             .and_then(|text| serde_json::from_str(text).ok())
     }
 
+    /// One line for people, with nothing a client could use to forge a request: sequence number,
+    /// time, method, path, route, status (`reset` when none), fault. No header, no body.
+    fn summary(&self) -> String {
+        let status = self
+            .status
+            .map_or_else(|| "reset".to_owned(), |status| status.to_string());
+        let mut line = format!(
+            "{} {} {} {} {} {status}",
+            self.seq,
+            self.received_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            self.method.escape_debug(),
+            self.path.escape_debug(),
+            self.route,
+        );
+        if let Some(fault) = &self.fault {
+            line.push_str(" fault=");
+            line.extend(fault.escape_debug());
+        }
+        line
+    }
+
     /// What the entry counts against the log's byte bound.
     fn size(&self) -> usize {
         let headers: usize = self.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
@@ -137,6 +162,11 @@ impl RequestLog {
     pub(crate) fn record(&self, mut entry: LoggedRequest) {
         let mut inner = self.lock();
         entry.seq = inner.next_seq;
+        if inner.bounds.print {
+            // Standard error is unbuffered: one write per line, so lines do not interleave.
+            let line = format!("{}\n", entry.summary());
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+        }
         inner.next_seq += 1;
         *inner.attempts.entry(entry.route.clone()).or_default() += 1;
         let size = entry.size();
@@ -291,6 +321,7 @@ mod tests {
         let log = RequestLog::new(LogBounds {
             entries: 1000,
             bytes: 10 * 1024,
+            print: false,
         });
         let mut big = entry("a");
         big.body = Some("x".repeat(3000));

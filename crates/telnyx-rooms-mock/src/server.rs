@@ -119,6 +119,14 @@ impl MockServerBuilder {
         self
     }
 
+    /// Also writes one line per request to standard error: sequence number, time, method, path,
+    /// route, status and fault; never a header or a body (default: off).
+    #[must_use]
+    pub fn print_requests(mut self, print: bool) -> Self {
+        self.log.print = print;
+        self
+    }
+
     /// Closes an HTTP/1 connection that has not sent a whole request head this long after it
     /// opened or after its last answer (default 10 s).
     #[must_use]
@@ -143,8 +151,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// Keeps at most `max` connections open (default 512, at least 1): at the cap the connection
-    /// idle the longest is closed before another is accepted.
+    /// Keeps at most `max` connections open (default 512, at least 1): at the cap the oldest
+    /// connection with no request being answered is closed before another is accepted.
     #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
         self.limits.max_connections = max.max(1);
@@ -437,7 +445,9 @@ async fn serve_connection(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(MAX_HEAD_BYTES);
+        .max_buf_size(MAX_HEAD_BYTES)
+        // A client that shuts its sending side after the request still gets the answer.
+        .half_close(true);
     builder
         .http2()
         .timer(TokioTimer::new())

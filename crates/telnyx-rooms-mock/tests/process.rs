@@ -20,6 +20,7 @@ impl Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
+            .env_remove("TELNYX_MOCK_SEED")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -97,4 +98,34 @@ fn the_binary_refuses_a_bad_fault_with_a_usage_error() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("`status` must be 200..=599"));
+}
+
+#[tokio::test]
+async fn the_binary_defaults_to_the_shared_demo_seed() {
+    // `telnyx-rooms mock serve` and `telnyx-rooms --mock` default to the same passphrase (one
+    // definition, `ServeOptions`): their tokens are interchangeable with the binary's.
+    let process = Process::start(&[]);
+    let http = support::http();
+    let created: serde_json::Value = http
+        .post(process.url(&CREATE))
+        .bearer_auth("KEY")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    let twin = telnyx_rooms_mock::MockServer::builder()
+        .signing_passphrase(telnyx_rooms_mock::DEFAULT_SEED)
+        .start()
+        .await
+        .expect("starts");
+    let refresh_token = created["data"]["refresh_token"].as_str().expect("a token");
+    twin.verify_token(
+        refresh_token,
+        telnyx_rooms_mock::TokenKind::Refresh,
+        ROOM.parse().expect("a UUID"),
+    )
+    .expect("the demo seed signed it");
 }
