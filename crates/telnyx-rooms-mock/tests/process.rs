@@ -23,6 +23,7 @@ impl Process {
             .env_remove("TELNYX_MOCK_SEED")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
         let mut line = String::new();
@@ -128,4 +129,51 @@ async fn the_binary_defaults_to_the_shared_demo_seed() {
         ROOM.parse().expect("a UUID"),
     )
     .expect("the demo seed signed it");
+}
+
+#[tokio::test]
+async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
+    let mut process = Process::start(&[
+        "--log",
+        "--fault",
+        "op=RefreshRoomClientToken;status=503;times=1",
+    ]);
+    let http = support::http();
+    let created: serde_json::Value = http
+        .post(process.url(&CREATE))
+        .bearer_auth("KEY_SECRET_LOG")
+        .json(&json!({"token_ttl_secs": 60}))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    let refresh_token = created["data"]["refresh_token"].as_str().expect("a token");
+    for _ in 0..2 {
+        http.post(process.url(&REFRESH))
+            .json(&json!({"refresh_token": refresh_token}))
+            .send()
+            .await
+            .expect("answers");
+    }
+    let _ = process.child.kill();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(
+        &mut process.child.stderr.take().expect("a stderr pipe"),
+        &mut stderr,
+    )
+    .expect("reads");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(lines[0].ends_with("CreateRoomClientToken 201"), "{stderr}");
+    assert!(
+        lines[1].contains("RefreshRoomClientToken 503 fault=status=503"),
+        "{stderr}"
+    );
+    assert!(lines[2].ends_with("RefreshRoomClientToken 201"), "{stderr}");
+    assert!(
+        !stderr.contains("KEY_SECRET_LOG") && !stderr.contains("eyJ"),
+        "{stderr}"
+    );
 }
