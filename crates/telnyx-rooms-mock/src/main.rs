@@ -1,44 +1,29 @@
 //! `telnyx-rooms-mock`: runs the mock Telnyx client-token API as a process until interrupted.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use telnyx_rooms_mock::{Fault, MockServer};
+use telnyx_rooms_mock::ServeOptions;
 
 /// Serve an offline stand-in for the Telnyx Video Rooms client-token API.
 ///
 /// Prints the base URL on the first line of standard output, then serves until Ctrl-C.
-/// Point a client at it with `TELNYX_BASE_URL=<that URL>` and any API key.
+/// Point a client at it with `TELNYX_BASE_URL=<that URL>` and any API key. Takes the same options
+/// as `telnyx-rooms mock serve`.
 #[derive(Debug, Parser)]
 #[command(
     version,
     after_help = "Examples:\n  telnyx-rooms-mock --addr 127.0.0.1:4010\n  telnyx-rooms-mock --seed demo --fault 'op=CreateRoomClientToken;status=503;times=2'"
 )]
 struct Args {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, default_value = "127.0.0.1:4010")]
-    addr: SocketAddr,
-    /// Derive the signing key from this passphrase, so other servers with the same passphrase
-    /// accept its refresh tokens (default: a random key).
-    #[arg(long)]
-    seed: Option<String>,
-    /// A server-level fault, e.g. `status=503;times=2` (repeatable; see the crate docs).
-    #[arg(long = "fault")]
-    faults: Vec<Fault>,
+    #[command(flatten)]
+    serve: ServeOptions,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let mut builder = MockServer::builder().addr(args.addr);
-    if let Some(seed) = &args.seed {
-        builder = builder.signing_passphrase(seed);
-    }
-    for fault in args.faults {
-        builder = builder.fault(fault);
-    }
-    let server = match builder.start().await {
+    let server = match args.serve.builder().start().await {
         Ok(server) => server,
         Err(err) => {
             eprintln!("telnyx-rooms-mock: {err}");

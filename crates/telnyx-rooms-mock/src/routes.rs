@@ -14,13 +14,11 @@ use telnyx_rooms_gen::{Operation, operations};
 use uuid::Uuid;
 
 use crate::api_error::{ApiError, BAD_REQUEST, ErrorEntry, INVALID_ID, NOT_FOUND, Source};
+use crate::body::{self, BodyError};
 use crate::fault::{FAULT_HEADER, Fault, FaultAction};
 use crate::handlers;
-use crate::log::{LoggedRequest, UNMATCHED_ROUTE, redact_body, redact_headers};
+use crate::log::{LoggedRequest, UNMATCHED_ROUTE, logged_path, redact_body, redact_headers};
 use crate::server::Shared;
-
-/// Requests larger than this are refused (the operations' bodies are a few hundred bytes).
-const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The request id header Telnyx answers with.
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -71,7 +69,7 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
     let params = Path::<Vec<(String, String)>>::from_request_parts(&mut parts, &())
         .await
         .map(|Path(params)| params);
-    let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
+    let body = body::read(body, shared.limits.body_timeout).await;
     let arrival = Arrival::new(received_at, &parts, &body);
 
     let requested = parts
@@ -119,7 +117,7 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
                     shared.accepted_api_key(),
                 )
                 .and_then(|valid| handlers::answer(&shared, operation, &valid)),
-                (Err(_), _) => Err(too_large()),
+                (Err(error), _) => Err(error.to_api_error()),
                 // Percent-decoding gave no valid UTF-8: no parameter can match its format.
                 (Ok(_), Err(_)) => Err(unreadable_path(operation)),
             };
@@ -145,7 +143,7 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
 async fn unmatched(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let received_at = shared.clock.now();
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
+    let body = body::read(body, shared.limits.body_timeout).await;
     let arrival = Arrival::new(received_at, &parts, &body);
     let mut allowed: Vec<&str> = operations::ALL
         .iter()
@@ -205,16 +203,6 @@ fn unreadable_path(operation: &Operation) -> ApiError {
         })
         .collect();
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, errors)
-}
-
-fn too_large() -> ApiError {
-    ApiError::one(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorEntry::new(
-            BAD_REQUEST,
-            format!("The request body exceeds {MAX_BODY_BYTES} bytes."),
-        ),
-    )
 }
 
 fn error_response(shared: &Shared, error: &ApiError) -> Response {
@@ -284,7 +272,7 @@ struct Arrival {
     method: String,
     path: String,
     headers: Vec<(String, String)>,
-    body: Option<serde_json::Value>,
+    body: Option<String>,
     body_len: usize,
 }
 
@@ -292,13 +280,13 @@ impl Arrival {
     fn new(
         received_at: DateTime<Utc>,
         parts: &axum::http::request::Parts,
-        body: &Result<Bytes, axum::Error>,
+        body: &Result<Bytes, BodyError>,
     ) -> Self {
         let raw = body.as_ref().map(Bytes::as_ref).unwrap_or_default();
         Self {
             received_at,
             method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
+            path: logged_path(parts.uri.path()),
             headers: redact_headers(&parts.headers),
             body: redact_body(raw),
             body_len: raw.len(),

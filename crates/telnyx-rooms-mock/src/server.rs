@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -16,12 +16,10 @@ use uuid::Uuid;
 
 use crate::clock::{Clock, SystemClock};
 use crate::fault::{Fault, FaultBook};
-use crate::log::{LoggedRequest, RequestLog};
+use crate::limits::{ConnectionGuard, Connections, Limits, MAX_HEAD_BYTES, TrackedStream};
+use crate::log::{LogBounds, LoggedRequest, RequestLog};
 use crate::routes::{DropConnection, base_path, router};
 use crate::token::{Claims, TokenError, TokenKind, TokenSigner};
-
-/// Entries the request log keeps by default.
-const DEFAULT_LOG_CAPACITY: usize = 1024;
 
 /// Why the server did not start.
 #[non_exhaustive]
@@ -47,7 +45,8 @@ pub struct MockServerBuilder {
     signer: Option<TokenSigner>,
     clock: Arc<dyn Clock>,
     faults: Vec<Fault>,
-    log_capacity: usize,
+    log: LogBounds,
+    limits: Limits,
     api_key: Option<AcceptedKey>,
     account: Option<Uuid>,
 }
@@ -59,7 +58,8 @@ impl Default for MockServerBuilder {
             signer: None,
             clock: Arc::new(SystemClock),
             faults: Vec::new(),
-            log_capacity: DEFAULT_LOG_CAPACITY,
+            log: LogBounds::DEFAULT,
+            limits: Limits::DEFAULT,
             api_key: None,
             account: None,
         }
@@ -106,7 +106,56 @@ impl MockServerBuilder {
     /// Keeps at most `capacity` requests in the log (default 1024; counters are kept regardless).
     #[must_use]
     pub fn log_capacity(mut self, capacity: usize) -> Self {
-        self.log_capacity = capacity;
+        self.log.entries = capacity;
+        self
+    }
+
+    /// Keeps at most about `bytes` of requests in the log, oldest dropped first (default 1 MiB;
+    /// 0 keeps none). Each entry counts its text: method, path, headers (at most 8 KiB of them)
+    /// and body (kept when at most 4 KiB of JSON, else only its length).
+    #[must_use]
+    pub fn log_bytes(mut self, bytes: usize) -> Self {
+        self.log.bytes = bytes;
+        self
+    }
+
+    /// Also writes one line per request to standard error: sequence number, time, method, path,
+    /// route, status and fault; never a header or a body (default: off).
+    #[must_use]
+    pub fn print_requests(mut self, print: bool) -> Self {
+        self.log.print = print;
+        self
+    }
+
+    /// Closes an HTTP/1 connection that has not sent a whole request head this long after it
+    /// opened or after its last answer (default 10 s).
+    #[must_use]
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// Answers 408 to a request whose body has not fully arrived this long after its head
+    /// (default 10 s).
+    #[must_use]
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_timeout = timeout;
+        self
+    }
+
+    /// Closes a connection that moved no byte this long while no request of it was being
+    /// answered (default 30 s).
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// Keeps at most `max` connections open (default 512, at least 1): at the cap the oldest
+    /// connection with no request being answered is closed before another is accepted.
+    #[must_use]
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max.max(1);
         self
     }
 
@@ -144,12 +193,19 @@ impl MockServerBuilder {
             signer,
             clock: self.clock,
             faults: FaultBook::new(self.faults),
-            log: RequestLog::new(self.log_capacity),
+            log: RequestLog::new(self.log),
             api_key: self.api_key,
             account: self.account.unwrap_or_else(Uuid::new_v4),
+            limits: self.limits,
+            connections: Arc::new(Connections::new()),
         });
         let (shutdown, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, router(shared.clone()), stopped));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            router(shared.clone()),
+            shared.clone(),
+            stopped,
+        ));
         Ok(MockServer {
             base_url: format!("http://{addr}{}", base_path()),
             addr,
@@ -205,6 +261,11 @@ impl MockServer {
     /// [`UNMATCHED_ROUTE`](crate::UNMATCHED_ROUTE) for requests no route matched. Counts even what the log dropped.
     pub fn attempts(&self, operation_id: &str) -> u64 {
         self.shared.log.attempts(operation_id)
+    }
+
+    /// How many connections are open.
+    pub fn open_connections(&self) -> usize {
+        self.shared.connections.count()
     }
 
     /// How many requests arrived in total.
@@ -272,6 +333,8 @@ pub(crate) struct Shared {
     pub(crate) log: RequestLog,
     api_key: Option<AcceptedKey>,
     pub(crate) account: Uuid,
+    pub(crate) limits: Limits,
+    connections: Arc<Connections>,
 }
 
 impl Shared {
@@ -289,9 +352,14 @@ impl Shared {
             signer,
             clock,
             faults: FaultBook::new(Vec::new()),
-            log: RequestLog::new(16),
+            log: RequestLog::new(LogBounds {
+                entries: 16,
+                ..LogBounds::DEFAULT
+            }),
             api_key: Some(AcceptedKey(api_key.to_owned())),
             account: Uuid::nil(),
+            limits: Limits::DEFAULT,
+            connections: Arc::new(Connections::new()),
         }
     }
 }
@@ -310,12 +378,21 @@ impl std::fmt::Debug for AcceptedKey {
 #[error("connection reset by an injected fault")]
 struct InjectedReset;
 
-async fn accept_loop(listener: TcpListener, router: Router, stopped: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    shared: Arc<Shared>,
+    stopped: watch::Receiver<bool>,
+) {
+    let limits = shared.limits;
     loop {
         let mut stop = stopped.clone();
         let accepted = tokio::select! {
             _ = stop.wait_for(|stopped| *stopped) => return,
-            accepted = listener.accept() => accepted,
+            accepted = async {
+                shared.connections.make_room(limits.max_connections).await;
+                listener.accept().await
+            } => accepted,
         };
         let stream = match accepted {
             Ok((stream, _)) => stream,
@@ -327,28 +404,60 @@ async fn accept_loop(listener: TcpListener, router: Router, stopped: watch::Rece
         };
         // Responses are small and latency matters more than packet count.
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                let mut router = router.clone();
-                async move {
-                    let response = router
-                        .call(request.map(Body::new))
-                        .await
-                        .unwrap_or_else(|never| match never {});
-                    if response.extensions().get::<DropConnection>().is_some() {
-                        Err(InjectedReset)
-                    } else {
-                        Ok(response)
-                    }
-                }
-            });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = connection => {}
-                _ = stop.wait_for(|stopped| *stopped) => {}
-            }
-        });
+        let guard = shared.connections.register();
+        tokio::spawn(serve_connection(
+            stream,
+            guard,
+            router.clone(),
+            limits,
+            stop,
+        ));
     }
+}
+
+/// One connection, from its first byte until it ends, idles out, is shed, or the server stops.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    guard: ConnectionGuard,
+    router: Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+) {
+    let state = guard.state().clone();
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let mut router = router.clone();
+        let answering = state.request_started();
+        async move {
+            let response = router
+                .call(request.map(Body::new))
+                .await
+                .unwrap_or_else(|never| match never {});
+            drop(answering);
+            if response.extensions().get::<DropConnection>().is_some() {
+                Err(InjectedReset)
+            } else {
+                Ok(response)
+            }
+        }
+    });
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(MAX_HEAD_BYTES)
+        // A client that shuts its sending side after the request still gets the answer.
+        .half_close(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(MAX_HEAD_BYTES).unwrap_or(u32::MAX));
+    let io = TokioIo::new(TrackedStream::new(stream, guard.state().clone()));
+    let connection = builder.serve_connection(io, service);
+    tokio::select! {
+        _ = connection => {}
+        () = guard.state().closing(limits.idle_timeout) => {}
+        _ = stop.wait_for(|stopped| *stopped) => {}
+    }
+    drop(guard);
 }

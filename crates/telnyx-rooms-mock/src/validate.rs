@@ -4,7 +4,10 @@
 //! parameters are UUIDs, which body fields exist with which type, bounds and defaults) all come
 //! from [`telnyx_rooms_gen::operations`], so a spec change regenerates the rules the mock enforces.
 
+use std::collections::BTreeMap;
+
 use axum::http::{HeaderMap, StatusCode, header};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use telnyx_rooms_gen::{Field, FieldKind, Operation};
 
@@ -12,6 +15,7 @@ use crate::api_error::{
     AUTHENTICATION_FAILED, ApiError, BAD_REQUEST, ErrorEntry, INVALID_ID, INVALID_JSON,
     INVALID_TYPE, MISSING_PARAMETER, Source, UNSUPPORTED_MEDIA_TYPE,
 };
+use crate::integer::{self, JsonInteger};
 
 /// A request that passed every check, with the spec's defaults filled in.
 #[derive(Debug)]
@@ -151,13 +155,20 @@ fn check_bounds(field: &Field, value: i64) -> Result<(), String> {
     if field.accepts(value) {
         return Ok(());
     }
-    let range = match (field.minimum, field.maximum) {
+    Err(format!(
+        "`{}` must be {}; got {value}.",
+        field.name,
+        range_text(field)
+    ))
+}
+
+fn range_text(field: &Field) -> String {
+    match (field.minimum, field.maximum) {
         (Some(min), Some(max)) => format!("between {min} and {max}"),
         (Some(min), None) => format!("at least {min}"),
         (None, Some(max)) => format!("at most {max}"),
         (None, None) => "in range".to_owned(),
-    };
-    Err(format!("`{}` must be {range}; got {value}.", field.name))
+    }
 }
 
 fn check_media_type(operation: &Operation, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -201,79 +212,150 @@ fn check_body(operation: &Operation, body: &[u8]) -> Result<Map<String, Value>, 
         }
         return Ok(with_defaults(operation, Map::new()));
     }
-    let parsed: Value = serde_json::from_slice(body).map_err(|err| {
+    let invalid_json = |detail: String| {
         ApiError::one(
             StatusCode::BAD_REQUEST,
             ErrorEntry::new(
                 INVALID_JSON,
-                format!("The request body is not valid JSON: {err}."),
+                format!("The request body is not valid JSON: {detail}."),
             )
             .at(whole_body()),
         )
-    })?;
-    let Value::Object(object) = parsed else {
-        return Err(ApiError::one(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorEntry::new(INVALID_TYPE, "The request body must be a JSON object.")
-                .at(whole_body()),
-        ));
     };
-    let errors: Vec<ErrorEntry> = operation
-        .body_fields
-        .iter()
-        .filter_map(|field| check_field(field, object.get(field.name)))
-        .collect();
+    // Parsed to raw text per top-level member, so numbers are judged by their text (any
+    // magnitude, any notation) rather than by what fits a float.
+    let text = std::str::from_utf8(body).map_err(|err| invalid_json(err.to_string()))?;
+    let parsed: &RawValue =
+        serde_json::from_str(text).map_err(|err| invalid_json(err.to_string()))?;
+    let object = match serde_json::from_str::<BTreeMap<String, &RawValue>>(parsed.get()) {
+        Ok(object) if parsed.get().starts_with('{') => object,
+        _ => {
+            return Err(ApiError::one(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorEntry::new(INVALID_TYPE, "The request body must be a JSON object.")
+                    .at(whole_body()),
+            ));
+        }
+    };
+    let mut valid = Map::new();
+    let mut errors = Vec::new();
+    for field in operation.body_fields {
+        match check_field(field, object.get(field.name).copied()) {
+            Ok(Some(value)) => {
+                valid.insert(field.name.to_owned(), value);
+            }
+            Ok(None) => {}
+            Err(error) => errors.push(error),
+        }
+    }
     if errors.is_empty() {
-        Ok(with_defaults(operation, object))
+        Ok(with_defaults(operation, valid))
     } else {
         Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, errors))
     }
 }
 
-fn check_field(field: &Field, value: Option<&Value>) -> Option<ErrorEntry> {
+/// One body field against the spec: its value as the handlers read it, or why it is refused.
+fn check_field(field: &Field, raw: Option<&RawValue>) -> Result<Option<Value>, ErrorEntry> {
     let pointer = || Source::Pointer(format!("/{}", field.name));
-    let Some(value) = value else {
-        return field.required.then(|| {
-            ErrorEntry::new(MISSING_PARAMETER, format!("`{}` is required.", field.name))
-                .at(pointer())
-        });
-    };
-    if !kind_matches(field.kind, value) {
-        return Some(
-            ErrorEntry::new(
-                INVALID_TYPE,
-                format!(
-                    "`{}` must be {}; got {}.",
-                    field.name,
-                    kind_name(field.kind),
-                    json_type_name(value)
-                ),
+    let Some(raw) = raw else {
+        return match field.required {
+            true => Err(ErrorEntry::new(
+                MISSING_PARAMETER,
+                format!("`{}` is required.", field.name),
             )
-            .at(pointer()),
-        );
-    }
-    let problem = match value {
-        // An integer beyond i64 is out of every bound the metadata can state.
-        Value::Number(number) if field.kind == FieldKind::Integer => match number.as_i64() {
-            Some(n) => check_bounds(field, n).err(),
-            None => Some(format!("`{}` is out of range; got {number}.", field.name)),
-        },
-        Value::String(text) => check_format(field, text).err(),
+            .at(pointer())),
+            false => Ok(None),
+        };
+    };
+    let text = raw.get();
+    let sent = JsonType::of(text);
+    let integer = match (field.kind, sent) {
+        (FieldKind::Integer, JsonType::Number) => integer::classify(text),
         _ => None,
     };
-    problem.map(|detail| ErrorEntry::new(BAD_REQUEST, detail).at(pointer()))
-}
-
-fn kind_matches(kind: FieldKind, value: &Value) -> bool {
-    match kind {
-        FieldKind::Integer => value.is_i64() || value.is_u64(),
-        FieldKind::Number => value.is_number(),
-        FieldKind::String => value.is_string(),
-        FieldKind::Boolean => value.is_boolean(),
-        FieldKind::Array => value.is_array(),
-        FieldKind::Object => value.is_object(),
+    let type_matches = match field.kind {
+        FieldKind::Integer => !matches!(integer, None | Some(JsonInteger::Fractional)),
+        FieldKind::Number => sent == JsonType::Number,
+        FieldKind::String => sent == JsonType::String,
+        FieldKind::Boolean => sent == JsonType::Boolean,
+        FieldKind::Array => sent == JsonType::Array,
+        FieldKind::Object => sent == JsonType::Object,
         // A kind this mock does not know yet: let it through rather than refuse valid requests.
         _ => true,
+    };
+    if !type_matches {
+        let got = match integer {
+            Some(JsonInteger::Fractional) => "a fractional number",
+            _ => sent.name(),
+        };
+        let detail = format!(
+            "`{}` must be {}; got {got}.",
+            field.name,
+            kind_name(field.kind)
+        );
+        return Err(ErrorEntry::new(INVALID_TYPE, detail).at(pointer()));
+    }
+    let out_of_bounds = |detail: String| ErrorEntry::new(BAD_REQUEST, detail).at(pointer());
+    let value = match integer {
+        Some(JsonInteger::Exact(n)) => {
+            check_bounds(field, n).map_err(out_of_bounds)?;
+            Value::from(n)
+        }
+        // An integer beyond i64 is out of every bound the metadata can state.
+        Some(JsonInteger::OutOfRange) => {
+            return Err(out_of_bounds(format!(
+                "`{}` must be {}; got {}.",
+                field.name,
+                range_text(field),
+                shorten(text)
+            )));
+        }
+        _ => serde_json::from_str(text).map_err(|_| {
+            out_of_bounds(format!(
+                "`{}` holds a number beyond what this server reads.",
+                field.name
+            ))
+        })?,
+    };
+    if let Value::String(text) = &value {
+        check_format(field, text).map_err(out_of_bounds)?;
+    }
+    Ok(Some(value))
+}
+
+/// The JSON type of a value's text, from its first character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JsonType {
+    Null,
+    Boolean,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl JsonType {
+    fn of(text: &str) -> Self {
+        match text.trim_start().as_bytes().first() {
+            Some(b'n') => Self::Null,
+            Some(b't' | b'f') => Self::Boolean,
+            Some(b'"') => Self::String,
+            Some(b'[') => Self::Array,
+            Some(b'{') => Self::Object,
+            _ => Self::Number,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Null => "null",
+            Self::Boolean => "a boolean",
+            Self::Number => "a number",
+            Self::String => "a string",
+            Self::Array => "an array",
+            Self::Object => "an object",
+        }
     }
 }
 
@@ -286,18 +368,6 @@ fn kind_name(kind: FieldKind) -> &'static str {
         FieldKind::Array => "an array",
         FieldKind::Object => "an object",
         _ => "of the spec's type",
-    }
-}
-
-fn json_type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_f64() => "a fractional number",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

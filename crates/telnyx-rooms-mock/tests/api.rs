@@ -315,16 +315,69 @@ async fn every_field_of_the_wrong_type_is_reported_with_its_pointer() {
 #[tokio::test]
 async fn fractional_numbers_and_null_are_not_integers() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
-    for value in [json!(600.5), json!(600.0), Value::Null, json!(true)] {
+    for value in [json!(600.5), Value::Null, json!(true), json!("600")] {
         let answer = Call::new(&server, &CREATE, ROOM)
             .json(json!({"token_ttl_secs": value}))
             .await;
         assert_eq!(answer.status, 422, "{value}");
+        assert_eq!(answer.error(0, "code"), "10020", "{value}: a type error");
         assert_eq!(
             answer.error(0, "source"),
             json!({"pointer": "/token_ttl_secs"})
         );
     }
+}
+
+/// JSON Schema 2020-12, the spec's dialect: an integer is a number with a zero fractional part,
+/// in any notation, of any magnitude.
+#[tokio::test]
+async fn integers_are_judged_as_json_schema_does() {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    for text in ["600", "600.0", "6e2", "6.0E+2", "60000e-2"] {
+        let answer = Call::new(&server, &CREATE, ROOM)
+            .raw(
+                &format!(r#"{{"token_ttl_secs": {text}}}"#),
+                "application/json",
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{text}: {}", answer.text);
+        let token = answer.data("token");
+        let claims = server
+            .verify_token(
+                &token,
+                telnyx_rooms_mock::TokenKind::Client,
+                ROOM.parse().expect("uuid"),
+            )
+            .expect("a valid token");
+        assert_eq!(claims.exp - claims.iat, 600, "{text}");
+    }
+    // Integers beyond every bound: 422 with the bounds, as 3601 would be; never "fractional"
+    // and never a 400 parse error.
+    for text in ["99999999999999999999", "1e400", "-1e400", "3601"] {
+        let answer = Call::new(&server, &CREATE, ROOM)
+            .raw(
+                &format!(r#"{{"token_ttl_secs": {text}}}"#),
+                "application/json",
+            )
+            .await;
+        assert_eq!(answer.status, 422, "{text}: {}", answer.text);
+        assert_eq!(answer.error(0, "code"), "10015", "{text}: a bounds error");
+        let detail = answer.error(0, "detail");
+        assert!(
+            detail
+                .as_str()
+                .is_some_and(|d| d.contains("between 10 and 3600")),
+            "{text}: {detail}"
+        );
+    }
+    // Numbers out of float range elsewhere in the body are still JSON: no 400.
+    let answer = Call::new(&server, &CREATE, ROOM)
+        .raw(
+            r#"{"token_ttl_secs": 60, "unrelated": 1e400}"#,
+            "application/json",
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
 }
 
 #[tokio::test]

@@ -20,8 +20,10 @@ impl Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
             .args(["--addr", "127.0.0.1:0"])
             .args(args)
+            .env_remove("TELNYX_MOCK_SEED")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
         let mut line = String::new();
@@ -97,4 +99,81 @@ fn the_binary_refuses_a_bad_fault_with_a_usage_error() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("`status` must be 200..=599"));
+}
+
+#[tokio::test]
+async fn the_binary_defaults_to_the_shared_demo_seed() {
+    // `telnyx-rooms mock serve` and `telnyx-rooms --mock` default to the same passphrase (one
+    // definition, `ServeOptions`): their tokens are interchangeable with the binary's.
+    let process = Process::start(&[]);
+    let http = support::http();
+    let created: serde_json::Value = http
+        .post(process.url(&CREATE))
+        .bearer_auth("KEY")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    let twin = telnyx_rooms_mock::MockServer::builder()
+        .signing_passphrase(telnyx_rooms_mock::DEFAULT_SEED)
+        .start()
+        .await
+        .expect("starts");
+    let refresh_token = created["data"]["refresh_token"].as_str().expect("a token");
+    twin.verify_token(
+        refresh_token,
+        telnyx_rooms_mock::TokenKind::Refresh,
+        ROOM.parse().expect("a UUID"),
+    )
+    .expect("the demo seed signed it");
+}
+
+#[tokio::test]
+async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
+    let mut process = Process::start(&[
+        "--log",
+        "--fault",
+        "op=RefreshRoomClientToken;status=503;times=1",
+    ]);
+    let http = support::http();
+    let created: serde_json::Value = http
+        .post(process.url(&CREATE))
+        .bearer_auth("KEY_SECRET_LOG")
+        .json(&json!({"token_ttl_secs": 60}))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    let refresh_token = created["data"]["refresh_token"].as_str().expect("a token");
+    for _ in 0..2 {
+        http.post(process.url(&REFRESH))
+            .json(&json!({"refresh_token": refresh_token}))
+            .send()
+            .await
+            .expect("answers");
+    }
+    let _ = process.child.kill();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(
+        &mut process.child.stderr.take().expect("a stderr pipe"),
+        &mut stderr,
+    )
+    .expect("reads");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(lines[0].ends_with("CreateRoomClientToken 201"), "{stderr}");
+    assert!(
+        lines[1].contains("RefreshRoomClientToken 503 fault=status=503"),
+        "{stderr}"
+    );
+    assert!(lines[2].ends_with("RefreshRoomClientToken 201"), "{stderr}");
+    assert!(
+        !stderr.contains("KEY_SECRET_LOG") && !stderr.contains("eyJ"),
+        "{stderr}"
+    );
 }

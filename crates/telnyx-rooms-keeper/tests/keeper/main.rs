@@ -5,6 +5,8 @@ mod fake;
 #[cfg(feature = "client")]
 mod mock_e2e;
 mod pool;
+#[cfg(feature = "client")]
+mod pool_faults;
 mod single;
 
 use std::time::Duration;

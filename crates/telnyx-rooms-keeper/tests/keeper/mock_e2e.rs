@@ -11,9 +11,22 @@ use crate::{ms, room, secs};
 
 /// The mock's clock: tokio time (so it pauses and advances with the test) from a skewed start.
 #[derive(Debug)]
-struct TokioClock {
+pub(crate) struct TokioClock {
     origin: Instant,
     base: DateTime<Utc>,
+}
+
+impl TokioClock {
+    /// Tokio time from now, reading 2031-06-01 08:00 UTC at this instant.
+    pub(crate) fn skewed() -> Self {
+        Self {
+            origin: Instant::now(),
+            base: Utc
+                .with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
+                .single()
+                .expect("date"),
+        }
+    }
 }
 
 impl Clock for TokioClock {
@@ -24,15 +37,8 @@ impl Clock for TokioClock {
 
 #[tokio::test(start_paused = true)]
 async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
-    let clock = TokioClock {
-        origin: Instant::now(),
-        base: Utc
-            .with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
-            .single()
-            .expect("date"),
-    };
     let server = MockServer::builder()
-        .clock(clock)
+        .clock(TokioClock::skewed())
         .api_key("KEY")
         .start()
         .await
@@ -80,7 +86,7 @@ async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
 
     for request in server.requests() {
         assert_eq!(request.status, Some(201), "{request:?}");
-        let body = request.body.as_ref().expect("JSON body");
+        let body = request.body_json().expect("JSON body");
         assert_eq!(body["token_ttl_secs"], 10);
         if request.route == "RefreshRoomClientToken" {
             assert_eq!(

@@ -1,0 +1,197 @@
+// Stoplight Prism (pinned in package-lock.json) in proxy mode between the project's clients and
+// its mock: every request the CLI, the facade and the keeper send, and every response the mock
+// returns, is validated against the vendored spec with the project's overlays. A violation fails
+// the run, except the ones listed in ALLOWED, each with its reason.
+//
+//   node conformance/prism.mjs target/debug
+//
+// The argument is the cargo output directory holding `telnyx-rooms` and `examples/`. Everything
+// listens on 127.0.0.1; nothing else is contacted.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { overlaidSpec } from './spec.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = resolve(process.argv[2] ?? join(here, '..', 'target', 'debug'));
+const ROOM = '0ccc7b54-4df3-4bca-a65a-3da1ecc777f0';
+const API_KEY = 'KEY_PRISM_CONFORMANCE';
+const STARTUP_LIMIT_MS = 180_000;
+
+// Violations that are expected, only in the step named, with the reason.
+const ALLOWED = [
+  {
+    step: 'node-sdk',
+    violation: 'request Invalid security scheme used',
+    reason: 'the step sends a create without an API key on purpose, to see the 401',
+  },
+  {
+    step: 'node-sdk',
+    violation: 'request.body.token_ttl_secs Request body property token_ttl_secs must be <= 3600',
+    reason: 'the step sends token_ttl_secs 3601 on purpose, to see the 422',
+  },
+  {
+    step: 'node-sdk',
+    violation: 'response Unable to match the returned status code with those defined in the document: 201,403',
+    reason:
+      'the spec documents only 201 and 403; Telnyx (and the mock) answer 401 without a key and 422 out of bounds',
+  },
+];
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Starts `command` and resolves with the child once a line of its output matches `ready`. */
+function startUntil(command, args, ready, env = {}) {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.output = [];
+  return new Promise((done, fail) => {
+    const timer = setTimeout(
+      () => fail(new Error(`${command} not ready after ${STARTUP_LIMIT_MS} ms:\n${child.output.join('\n')}`)),
+      STARTUP_LIMIT_MS,
+    );
+    let pending = '';
+    const onData = (chunk) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const line of lines) {
+        // Prism colours its log on a terminal; strip escapes so lines compare as text.
+        const text = line.replace(/\x1b\[[0-9;]*m/g, '');
+        child.output.push(text);
+        const match = text.match(ready);
+        if (match) {
+          clearTimeout(timer);
+          done({ child, match });
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`${command} exited (${code}):\n${child.output.join('\n')}`)));
+  });
+}
+
+/** Runs a client to completion; fails on a non-zero exit. */
+function run(step, command, args, env, stdin = '') {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.once('error', fail);
+    child.stdin.end(stdin);
+    child.once('exit', (code) =>
+      code === 0 ? done(stdout) : fail(new Error(`${step}: ${command} exited ${code}\n${stderr}`)),
+    );
+  });
+}
+
+const work = mkdtempSync(join(tmpdir(), 'telnyx-rooms-prism-'));
+const children = [];
+let failed = false;
+try {
+  const specPath = join(work, 'openapi.json');
+  writeFileSync(specPath, JSON.stringify(overlaidSpec(join(here, '..', 'openapi'))));
+
+  const mock = await startUntil(
+    join(bin, 'telnyx-rooms'),
+    ['--format', 'env', 'mock', 'serve', '--addr', '127.0.0.1:0'],
+    /^TELNYX_BASE_URL=(\S+)$/,
+  );
+  children.push(mock.child);
+  const mockUrl = mock.match[1];
+
+  const port = await freePort();
+  const prismBin = join(here, 'node_modules', '.bin', 'prism');
+  const prism = await startUntil(
+    prismBin,
+    ['proxy', specPath, mockUrl, '--host', '127.0.0.1', '--port', String(port)],
+    /Prism is listening/,
+  );
+  children.push(prism.child);
+  const log = prism.child.output;
+  // Prism serves the spec's paths at its root: the spec's server URL (`…/v2`) is not part of them.
+  const prismUrl = `http://127.0.0.1:${port}`;
+  const env = { TELNYX_BASE_URL: prismUrl, TELNYX_API_KEY: API_KEY, TELNYX_MOCK_SEED: '' };
+
+  const steps = [
+    [
+      'cli',
+      async () => {
+        const created = await run('cli', join(bin, 'telnyx-rooms'), ['--format', 'json', 'token', 'create', ROOM, '--ttl', '10m'], env);
+        await run('cli', join(bin, 'telnyx-rooms'), ['--format', 'json', 'token', 'refresh', ROOM, '--ttl', '2m'], env, created);
+      },
+    ],
+    ['facade', () => run('facade', join(bin, 'examples', 'create_and_refresh'), [ROOM, '60'], env)],
+    ['keeper', () => run('keeper', join(bin, 'examples', 'keep_one'), [ROOM, '8'], env)],
+    ['node-sdk', () => run('node-sdk', 'node', [join(here, 'node-sdk.mjs')], { ...env, ROOM_ID: ROOM })],
+  ];
+
+  const report = [];
+  for (const [step, action] of steps) {
+    const from = log.length;
+    await action();
+    // Prism logs a request's validation as it forwards it; give the last lines a moment.
+    await new Promise((r) => setTimeout(r, 500));
+    const lines = log.slice(from);
+    const forwarded = lines.filter((l) => l.includes('Forwarding')).length;
+    const violations = lines
+      .map((l) => l.match(/Violation: (.*)$/))
+      .filter(Boolean)
+      .map((m) => m[1].trim());
+    report.push({ step, forwarded, violations });
+  }
+
+  for (const { step, forwarded, violations } of report) {
+    console.log(`prism: ${step}: ${forwarded} requests forwarded and validated`);
+    if (forwarded === 0) {
+      console.error(`prism: ${step}: no request went through Prism`);
+      failed = true;
+    }
+    for (const violation of violations) {
+      const allowed = ALLOWED.find((a) => a.step === step && a.violation === violation);
+      if (allowed) {
+        console.log(`prism: ${step}: allowed violation: ${violation}\n        reason: ${allowed.reason}`);
+      } else {
+        console.error(`prism: ${step}: VIOLATION: ${violation}`);
+        failed = true;
+      }
+    }
+  }
+  // The allowed violations must have been seen: proof that Prism validated at all.
+  for (const allowed of ALLOWED) {
+    const seen = report.some((r) => r.step === allowed.step && r.violations.includes(allowed.violation));
+    if (!seen) {
+      console.error(`prism: expected violation not reported (is Prism validating?): ${allowed.violation}`);
+      failed = true;
+    }
+  }
+} catch (error) {
+  console.error(`prism: ${error.message}`);
+  failed = true;
+} finally {
+  for (const child of children) child.kill();
+  rmSync(work, { recursive: true, force: true });
+}
+if (failed) {
+  console.error('prism: conformance FAILED');
+  process.exit(1);
+}
+console.log('prism: every request and response conforms to the spec (allowed exceptions above)');

@@ -1,0 +1,104 @@
+//! The options of a served mock, one definition for both ways to start one: the
+//! `telnyx-rooms-mock` binary and `telnyx-rooms mock serve` flatten [`ServeOptions`].
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::fault::Fault;
+use crate::limits::Limits;
+use crate::server::{MockServer, MockServerBuilder};
+
+/// The signing passphrase a served mock uses unless told otherwise, so tokens stay valid across
+/// restarts and between the binary, `telnyx-rooms mock serve` and `telnyx-rooms --mock`. Mock
+/// tokens grant nothing real.
+pub const DEFAULT_SEED: &str = "telnyx-rooms-demo";
+
+/// The command-line options of a served mock (a [`clap::Args`] group).
+///
+/// A served mock keeps no request log in memory (nothing could read it); `--log` prints one line
+/// per request to standard error instead.
+///
+/// ```
+/// use clap::Parser as _;
+///
+/// #[derive(clap::Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     serve: telnyx_rooms_mock::ServeOptions,
+/// }
+///
+/// let cli = Cli::parse_from(["mock", "--addr", "127.0.0.1:0", "--idle-timeout", "5s"]);
+/// let _builder = cli.serve.builder();
+/// assert_eq!(cli.serve.seed(), telnyx_rooms_mock::DEFAULT_SEED);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeOptions {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    pub addr: SocketAddr,
+    /// Derive the signing key from this passphrase: servers sharing it accept each other's
+    /// refresh tokens [default: telnyx-rooms-demo].
+    #[arg(
+        long,
+        value_name = "PASSPHRASE",
+        env = "TELNYX_MOCK_SEED",
+        hide_env_values = true
+    )]
+    pub seed: Option<String>,
+    /// A server-level fault, e.g. `op=CreateRoomClientToken;status=503;times=2` (repeatable).
+    #[arg(long = "fault", value_name = "FAULT")]
+    pub faults: Vec<Fault>,
+    /// Print one line per request (method, path, route, status, fault; never headers or
+    /// bodies) to standard error.
+    #[arg(long)]
+    pub log: bool,
+    /// Close an HTTP/1 connection that has not sent a whole request head this long after it
+    /// opened or after its last answer.
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.header_read_timeout.into())]
+    pub header_timeout: humantime::Duration,
+    /// Answer 408 to a request whose body has not arrived this long after its head.
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.body_timeout.into())]
+    pub body_timeout: humantime::Duration,
+    /// Close a connection that moved no byte this long while none of its requests was being
+    /// answered.
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.idle_timeout.into())]
+    pub idle_timeout: humantime::Duration,
+    /// Keep at most this many connections open; at the cap the oldest one with no request being
+    /// answered is closed to make room.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_connections, value_parser = parse_max_connections)]
+    pub max_connections: usize,
+}
+
+impl ServeOptions {
+    /// The signing passphrase: `--seed`, else [`DEFAULT_SEED`].
+    pub fn seed(&self) -> &str {
+        self.seed.as_deref().unwrap_or(DEFAULT_SEED)
+    }
+
+    /// A server builder configured by these options.
+    pub fn builder(&self) -> MockServerBuilder {
+        let duration = |d: humantime::Duration| -> Duration { d.into() };
+        let builder = MockServer::builder()
+            .addr(self.addr)
+            .signing_passphrase(self.seed())
+            .log_bytes(0)
+            .print_requests(self.log)
+            .header_read_timeout(duration(self.header_timeout))
+            .body_timeout(duration(self.body_timeout))
+            .idle_timeout(duration(self.idle_timeout))
+            .max_connections(self.max_connections);
+        self.faults
+            .iter()
+            .cloned()
+            .fold(builder, MockServerBuilder::fault)
+    }
+}
+
+fn parse_max_connections(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(err) => Err(err.to_string()),
+    }
+}
