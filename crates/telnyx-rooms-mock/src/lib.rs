@@ -16,6 +16,8 @@
 //! - **Faults on demand.** Per server or per request ([`FAULT_HEADER`]): a status for the first K
 //!   attempts (429 with `Retry-After`), a delay, a connection reset, a 201 with malformed JSON or
 //!   missing fields. See [`Fault`].
+//! - **A rate limit** on demand ([`RateLimit`]): N requests per second with a burst of B, then 429
+//!   with `Retry-After`, like Telnyx's.
 //! - **A request log** with secrets redacted and per-route attempt counters, bounded in memory.
 //! - **An injectable clock** ([`ManualClock`]) for expiry tests that never sleep.
 //!
@@ -52,6 +54,7 @@ mod log;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod rate_limit;
 mod routes;
 mod server;
 pub mod token;
@@ -60,6 +63,7 @@ mod validate;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use fault::{FAULT_HEADER, Fault, FaultAction, FaultParseError};
 pub use log::{LoggedRequest, UNMATCHED_ROUTE};
+pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use server::{MockServer, MockServerBuilder, StartError};
 pub use token::{Claims, TokenError, TokenKind};
 

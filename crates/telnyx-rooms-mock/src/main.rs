@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use telnyx_rooms_mock::{Fault, MockServer};
+use telnyx_rooms_mock::{Fault, MockServer, RateLimit};
 
 /// Serve an offline stand-in for the Telnyx Video Rooms client-token API.
 ///
@@ -26,6 +26,9 @@ struct Args {
     /// A server-level fault, e.g. `status=503;times=2` (repeatable; see the crate docs).
     #[arg(long = "fault")]
     faults: Vec<Fault>,
+    /// Answer 429 with `Retry-After` beyond this rate, e.g. `200/s` or `200/s,burst=50`.
+    #[arg(long, value_name = "RATE")]
+    rate_limit: Option<RateLimit>,
 }
 
 #[tokio::main]
@@ -34,6 +37,9 @@ async fn main() -> ExitCode {
     let mut builder = MockServer::builder().addr(args.addr);
     if let Some(seed) = &args.seed {
         builder = builder.signing_passphrase(seed);
+    }
+    if let Some(limit) = args.rate_limit {
+        builder = builder.rate_limit(limit);
     }
     for fault in args.faults {
         builder = builder.fault(fault);

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::clock::{Clock, SystemClock};
 use crate::fault::{Fault, FaultBook};
 use crate::log::{LoggedRequest, RequestLog};
+use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::routes::{DropConnection, base_path, router};
 use crate::token::{Claims, TokenError, TokenKind, TokenSigner};
 
@@ -47,6 +48,7 @@ pub struct MockServerBuilder {
     signer: Option<TokenSigner>,
     clock: Arc<dyn Clock>,
     faults: Vec<Fault>,
+    rate_limit: Option<RateLimit>,
     log_capacity: usize,
     api_key: Option<AcceptedKey>,
     account: Option<Uuid>,
@@ -59,6 +61,7 @@ impl Default for MockServerBuilder {
             signer: None,
             clock: Arc::new(SystemClock),
             faults: Vec::new(),
+            rate_limit: None,
             log_capacity: DEFAULT_LOG_CAPACITY,
             api_key: None,
             account: None,
@@ -103,6 +106,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Answers 429 with `Retry-After` beyond this many requests per second (default: no limit).
+    #[must_use]
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
     /// Keeps at most `capacity` requests in the log (default 1024; counters are kept regardless).
     #[must_use]
     pub fn log_capacity(mut self, capacity: usize) -> Self {
@@ -144,6 +154,7 @@ impl MockServerBuilder {
             signer,
             clock: self.clock,
             faults: FaultBook::new(self.faults),
+            rate_limiter: self.rate_limit.map(RateLimiter::new),
             log: RequestLog::new(self.log_capacity),
             api_key: self.api_key,
             account: self.account.unwrap_or_else(Uuid::new_v4),
@@ -212,6 +223,14 @@ impl MockServer {
         self.shared.log.total()
     }
 
+    /// How many requests the [rate limit](MockServerBuilder::rate_limit) answered 429.
+    pub fn rate_limited(&self) -> u64 {
+        self.shared
+            .rate_limiter
+            .as_ref()
+            .map_or(0, RateLimiter::refused)
+    }
+
     /// Empties the request log and the per-route counters.
     pub fn clear_log(&self) {
         self.shared.log.clear();
@@ -269,6 +288,7 @@ pub(crate) struct Shared {
     pub(crate) signer: TokenSigner,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) faults: FaultBook,
+    pub(crate) rate_limiter: Option<RateLimiter>,
     pub(crate) log: RequestLog,
     api_key: Option<AcceptedKey>,
     pub(crate) account: Uuid,
@@ -289,6 +309,7 @@ impl Shared {
             signer,
             clock,
             faults: FaultBook::new(Vec::new()),
+            rate_limiter: None,
             log: RequestLog::new(16),
             api_key: Some(AcceptedKey(api_key.to_owned())),
             account: Uuid::nil(),
