@@ -67,13 +67,16 @@
 mod client;
 mod driver;
 mod keeper;
+mod metrics;
 mod policy;
 mod pool;
 mod source;
 mod status;
+mod throttle;
 mod token;
 
 pub use keeper::{KeeperBuilder, TokenKeeper};
+pub use metrics::PoolMetrics;
 pub use policy::RefreshPolicy;
 pub use pool::{KeeperPool, PoolBuilder, Session};
 pub use source::{IssuedToken, MintedToken, TokenSource, Ttls};
