@@ -169,6 +169,34 @@ impl<S: TokenSource> PoolBuilder<S> {
     /// sessions in the order they became due. A rate that is not a positive number means no limit.
     ///
     /// Calls are paced by a token bucket holding [`burst`](Self::burst) calls, refilled at this rate.
+    /// With a server limit of N per second, choose a little less than N with a small burst: at most
+    /// `burst + rate` calls fall in any one second.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # #[derive(Clone)] struct Source;
+    /// # #[derive(Debug)] struct Never;
+    /// # impl std::fmt::Display for Never { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("never") } }
+    /// # impl std::error::Error for Never {}
+    /// # impl telnyx_rooms_keeper::TokenSource for Source {
+    /// #     type Error = Never;
+    /// #     fn can_mint(&self) -> bool { true }
+    /// #     async fn mint(&self, _: uuid::Uuid, _: telnyx_rooms_keeper::Ttls) -> Result<telnyx_rooms_keeper::MintedToken, Never> { Err(Never) }
+    /// #     async fn refresh(&self, _: uuid::Uuid, _: &str, _: Option<std::time::Duration>) -> Result<telnyx_rooms_keeper::IssuedToken, Never> { Err(Never) }
+    /// #     fn is_transient(&self, _: &Never) -> bool { false }
+    /// # }
+    /// # let source = Source;
+    /// use telnyx_rooms_keeper::KeeperPool;
+    ///
+    /// // Telnyx allows the account 200 requests per second: stay under it, 190 + 10 at most.
+    /// let pool = KeeperPool::builder(source)
+    ///     .max_calls_per_second(190.0)
+    ///     .burst(10)
+    ///     .build();
+    /// assert_eq!(pool.metrics().calls, 0);
+    /// # }
+    /// ```
     #[must_use]
     pub fn max_calls_per_second(mut self, rate: f64) -> Self {
         self.rate.max_per_second = Some(rate);
