@@ -1,7 +1,8 @@
 //! 100,000 sessions with 10-minute tokens for two virtual hours, through the facade client, against
 //! the mock limited to 200 requests/s (429 with `Retry-After` beyond it): the pool with a pool-wide
-//! budget side by side with the pool as it was (no rate limit; a server delay holds back only the
-//! session that got it). Time is tokio's, paused: hours pass in minutes.
+//! budget side by side with the same pool without one (`backpressure(false)`, no rate limit: calls
+//! scheduled as before the budget existed — a server delay holds back only the session that got it).
+//! Time is tokio's, paused: hours pass in minutes.
 //!
 //! Run: `cargo bench -p telnyx-rooms-keeper --bench pool_rate_limit`. Environment overrides:
 //! `SESSIONS` (100000), `TOKEN_TTL_SECS` (600), `SERVER_RATE` (200), `SERVER_BURST` (200),
@@ -117,7 +118,7 @@ fn main() {
         let started = std::time::Instant::now();
         let outcome = runtime.block_on(run(&baseline));
         report(
-            "KeeperPool as it was: no rate limit, per-session Retry-After only",
+            "KeeperPool without a budget: no rate limit, per-session Retry-After only",
             &baseline,
             &outcome,
             started.elapsed(),
