@@ -11,6 +11,8 @@ const CUT: f64 = 0.7;
 const RECOVERY: Duration = Duration::from_secs(10);
 /// The allowed rate never drops below this many calls per second.
 const MIN_RATE: f64 = 1.0;
+/// A bucket this close to a whole call holds one (float rounding of the refill).
+const EPSILON: f64 = 1e-9;
 
 /// The pool's rate settings, fixed when it is built.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,12 +119,15 @@ impl Throttle {
                 .as_secs_f64();
             self.tokens = (self.tokens + elapsed * rate).min(self.burst());
             self.refilled_at = now;
-            if self.tokens < 1.0 {
+            // Float rounding may leave a hair short of a whole call; that counts as one.
+            if self.tokens < 1.0 - EPSILON {
+                // At least a microsecond ahead: a wake-up at `now` would spin without time moving.
                 let wait = Duration::try_from_secs_f64((1.0 - self.tokens) / rate)
-                    .unwrap_or(Duration::MAX);
+                    .unwrap_or(Duration::MAX)
+                    .max(Duration::from_micros(1));
                 return Err(now.checked_add(wait).unwrap_or(now + RECOVERY));
             }
-            self.tokens -= 1.0;
+            self.tokens = (self.tokens - 1.0).max(0.0);
         }
         self.window.roll(now);
         self.window.count = self.window.count.saturating_add(1);
@@ -343,6 +348,19 @@ mod tests {
         assert_eq!(throttle.allowed_rate(), Some(10.0));
         assert_eq!(throttle.paused_until(t0), None);
         assert_eq!(throttle.throttled, 1);
+    }
+
+    /// A bucket a rounding error short of a call once woke the scheduler at `now` forever: under
+    /// paused time, a rate of 4/s and 240 sessions hung the pool.
+    #[test]
+    fn a_bucket_a_hair_short_of_a_call_admits_it_or_waits_a_real_while() {
+        let t0 = Instant::now();
+        let mut throttle = Throttle::new(settings(Some(4.0), Some(1.0)), t0);
+        throttle.tokens = 1.0 - 1e-12;
+        assert_eq!(throttle.admit(t0), Ok(()));
+        throttle.tokens = 1.0 - 1e-6;
+        let at = throttle.admit(t0).expect_err("short of a call");
+        assert!(at > t0, "wakes later than now");
     }
 
     #[test]
