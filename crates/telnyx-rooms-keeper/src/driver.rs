@@ -1,9 +1,12 @@
-//! The scheduler: one task, one delay queue, a bounded set of calls in flight, for every session of a pool.
+//! The scheduler: one task, one delay queue, a bounded set of calls in flight under one pool-wide
+//! budget (rate, server pauses), for every session of a pool.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -12,8 +15,18 @@ use tokio::time::Instant;
 use tokio_util::time::{DelayQueue, delay_queue};
 use uuid::Uuid;
 
-use crate::token::{self, Sent};
-use crate::{EndReason, IssuedToken, MintedToken, RefreshPolicy, Status, Token, TokenSource, Ttls};
+use crate::metrics::PoolMetrics;
+use crate::throttle::{RateSettings, Throttle};
+use crate::token::Sent;
+use crate::{EndReason, IssuedToken, MintedToken, RefreshPolicy, Status, TokenSource, Ttls};
+
+/// While there is work, metrics are taken this often.
+const METRICS_EVERY: Duration = Duration::from_secs(1);
+/// The delay queue holds timers up to about two years out; a later deadline (a refresh token's,
+/// measured on a skewed wall clock) is timed to this horizon and re-armed when it is reached.
+const TIMER_HORIZON: Duration = Duration::from_secs(365 * 24 * 3600);
+
+mod renew;
 
 /// Identifies a session inside its pool; never reused.
 pub(crate) type SessionId = u64;
@@ -35,6 +48,7 @@ pub(crate) struct Settings {
     pub(crate) policy: RefreshPolicy,
     pub(crate) max_in_flight: usize,
     pub(crate) seed: Option<u64>,
+    pub(crate) rate: RateSettings,
 }
 
 /// What a session's timer does when it fires.
@@ -42,7 +56,7 @@ pub(crate) struct Settings {
 enum Next {
     /// Mint or refresh (decided when it fires).
     Renew,
-    /// The token (or start timeout) ran out while retrying.
+    /// The refresh token (or, with an API key, the start timeout after it) ran out while retrying.
     GiveUp,
     /// No more refreshes are possible; end when the token expires.
     Drain,
@@ -51,7 +65,8 @@ enum Next {
 enum Phase {
     /// Timer set for `Next`.
     Waiting(Next),
-    /// Due, waiting for a free call slot; timer set to the give-up instant.
+    /// Due, waiting in the urgency queue for the budget and a free call slot; timer set to the
+    /// give-up instant, if there is one yet.
     Queued,
     /// A call is running; timer set to the give-up instant.
     InFlight(AbortHandle),
@@ -75,14 +90,17 @@ struct Slot<E> {
     attempt: u32,
     last_error: Option<Arc<E>>,
     refresh: Option<RefreshHold>,
-    /// When the current token expires, or, before the first token, when the start timeout runs out.
-    give_up_at: Instant,
+    /// When the current client token expires.
+    token_until: Option<Instant>,
+    /// When retrying stops: the refresh token's expiry (with an API key, plus the start timeout to
+    /// mint a new pair), or, before the first token, the start timeout after the first call.
+    give_up_at: Option<Instant>,
 }
 
 /// A mint or refresh to run.
 enum Call {
     Mint(Ttls),
-    Refresh(Arc<str>, Option<std::time::Duration>),
+    Refresh(Arc<str>, Option<Duration>),
 }
 
 enum Renewed {
@@ -103,7 +121,15 @@ struct Engine<S: TokenSource> {
     max_in_flight: usize,
     timers: DelayQueue<SessionId>,
     calls: JoinSet<Done<S::Error>>,
-    ready: VecDeque<SessionId>,
+    /// Sessions due for a call, most urgent (earliest deadline) first. Entries of sessions that
+    /// ended while queued are skipped when they surface.
+    ready: BinaryHeap<Reverse<(Instant, SessionId)>>,
+    throttle: Throttle,
+    /// When the budget allows the next queued call, if the queue waits for it.
+    wake_at: Option<Instant>,
+    /// When to take the next metrics snapshot, while there is work.
+    metrics_at: Option<Instant>,
+    metrics: watch::Sender<PoolMetrics>,
     rng: fastrand::Rng,
     live: Arc<AtomicUsize>,
 }
@@ -114,7 +140,12 @@ pub(crate) struct Driver<S: TokenSource> {
 }
 
 impl<S: TokenSource> Driver<S> {
-    pub(crate) fn new(source: S, settings: Settings, live: Arc<AtomicUsize>) -> Self {
+    pub(crate) fn new(
+        source: S,
+        settings: Settings,
+        live: Arc<AtomicUsize>,
+        metrics: watch::Sender<PoolMetrics>,
+    ) -> Self {
         let rng = settings
             .seed
             .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
@@ -125,7 +156,11 @@ impl<S: TokenSource> Driver<S> {
                 max_in_flight: settings.max_in_flight.max(1),
                 timers: DelayQueue::new(),
                 calls: JoinSet::new(),
-                ready: VecDeque::new(),
+                ready: BinaryHeap::new(),
+                throttle: Throttle::new(settings.rate, Instant::now()),
+                wake_at: None,
+                metrics_at: None,
+                metrics,
                 rng,
                 live,
             },
@@ -139,7 +174,20 @@ impl<S: TokenSource> Driver<S> {
         mut commands: mpsc::UnboundedReceiver<Command<S::Error>>,
         mut shutdown: oneshot::Receiver<()>,
     ) {
+        let alarm = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(alarm);
+        let mut armed = None;
         loop {
+            let next = match (self.engine.wake_at, self.engine.metrics_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if next != armed {
+                armed = next;
+                if let Some(at) = next {
+                    alarm.as_mut().reset(at);
+                }
+            }
             tokio::select! {
                 biased;
                 _ = &mut shutdown => break,
@@ -153,18 +201,23 @@ impl<S: TokenSource> Driver<S> {
                     if let Ok(done) = done {
                         self.on_done(done);
                     }
-                    self.start_ready();
                 }
                 Some(expired) = poll_fn(|cx| self.engine.timers.poll_expired(cx)) => {
                     self.on_timer(expired.into_inner());
                 }
+                () = &mut alarm, if armed.is_some() => {
+                    armed = None;
+                    self.on_alarm();
+                }
             }
+            self.pump();
         }
         let ids: Vec<SessionId> = self.sessions.keys().copied().collect();
         for id in ids {
             self.end(id, EndReason::Stopped);
         }
         self.engine.calls.shutdown().await;
+        self.publish_metrics(Instant::now());
     }
 
     fn on_command(&mut self, command: Command<S::Error>) {
@@ -176,8 +229,6 @@ impl<S: TokenSource> Driver<S> {
                 adopt,
                 status,
             } => {
-                let now = Instant::now();
-                let give_up_at = now + self.engine.policy.start_timeout_value();
                 let mut slot = Slot {
                     room,
                     ttls,
@@ -187,7 +238,10 @@ impl<S: TokenSource> Driver<S> {
                     attempt: 0,
                     last_error: None,
                     refresh: None,
-                    give_up_at,
+                    token_until: None,
+                    // The start timeout runs from the first call: waiting for the pool's own
+                    // budget is not failing.
+                    give_up_at: None,
                 };
                 self.engine.live.fetch_add(1, Ordering::Relaxed);
                 let outcome = match adopt {
@@ -197,7 +251,7 @@ impl<S: TokenSource> Driver<S> {
                         .engine
                         .on_minted(id, &mut slot, minted, None, Sent::now()),
                     None => {
-                        self.engine.due(id, &mut slot);
+                        self.engine.due(id, &mut slot, Instant::now());
                         None
                     }
                 };
@@ -216,9 +270,19 @@ impl<S: TokenSource> Driver<S> {
         };
         // A key is spent once it has fired.
         slot.timer = None;
+        let deadline = match slot.phase {
+            Phase::Waiting(Next::Renew) => None,
+            Phase::Waiting(Next::Drain) => slot.token_until,
+            Phase::Waiting(Next::GiveUp) | Phase::Queued | Phase::InFlight(_) => slot.give_up_at,
+        };
+        if deadline.is_some_and(|deadline| Instant::now() < deadline) {
+            // Fired at the horizon, short of the deadline.
+            self.engine.set_timer(id, slot, deadline);
+            return;
+        }
         let reason = match slot.phase {
             Phase::Waiting(Next::Renew) => {
-                self.engine.due(id, slot);
+                self.engine.due(id, slot, Instant::now());
                 return;
             }
             Phase::Waiting(Next::Drain) => EndReason::RefreshTokenExpired,
@@ -232,6 +296,8 @@ impl<S: TokenSource> Driver<S> {
     }
 
     fn on_done(&mut self, done: Done<S::Error>) {
+        let now = Instant::now();
+        self.engine.note_answer(&done, now);
         let Some(slot) = self.sessions.get_mut(&done.id) else {
             return;
         };
@@ -259,18 +325,70 @@ impl<S: TokenSource> Driver<S> {
         }
     }
 
-    /// Starts queued calls while there is room.
-    fn start_ready(&mut self) {
+    fn on_alarm(&mut self) {
+        let now = Instant::now();
+        if self.engine.wake_at.is_some_and(|at| at <= now) {
+            self.engine.wake_at = None;
+        }
+        if self.engine.metrics_at.is_some_and(|at| at <= now) {
+            self.publish_metrics(now);
+        }
+    }
+
+    /// Starts queued calls, most urgent first, while the budget and the in-flight bound allow.
+    fn pump(&mut self) {
+        let now = Instant::now();
+        self.engine.wake_at = None;
         while self.engine.calls.len() < self.engine.max_in_flight {
-            let Some(id) = self.engine.ready.pop_front() else {
+            let Some(&Reverse((_, id))) = self.engine.ready.peek() else {
                 return;
             };
-            if let Some(slot) = self.sessions.get_mut(&id)
-                && matches!(slot.phase, Phase::Queued)
-            {
-                self.engine.start(id, slot);
+            let Some(slot) = self
+                .sessions
+                .get_mut(&id)
+                .filter(|slot| matches!(slot.phase, Phase::Queued))
+            else {
+                self.engine.ready.pop();
+                continue;
+            };
+            let Some(call) = self.engine.choose(slot, now) else {
+                self.engine.ready.pop();
+                self.engine.drain(id, slot, now);
+                continue;
+            };
+            if let Err(at) = self.engine.throttle.admit(now) {
+                self.engine.wake_at = Some(at);
+                return;
             }
+            self.engine.ready.pop();
+            self.engine.spawn(id, slot, call, now);
         }
+    }
+
+    /// Takes a metrics snapshot, publishes and emits it, and keeps taking them while there is work.
+    fn publish_metrics(&mut self, now: Instant) {
+        let engine = &mut self.engine;
+        let mut metrics = PoolMetrics {
+            sessions: self.sessions.len(),
+            calls: engine.throttle.calls,
+            calls_last_second: engine.throttle.calls_last_second(now),
+            throttled: engine.throttle.throttled,
+            allowed_rate: engine.throttle.allowed_rate(),
+            paused_until: engine.throttle.paused_until(now),
+            in_flight: engine.calls.len(),
+            ..PoolMetrics::default()
+        };
+        for slot in self.sessions.values() {
+            metrics.waiting += usize::from(matches!(slot.phase, Phase::Queued));
+            metrics.at_risk += usize::from(slot.token_until.is_some_and(|until| until <= now));
+        }
+        let busy = metrics.calls_last_second > 0
+            || metrics.waiting > 0
+            || metrics.in_flight > 0
+            || metrics.paused_until.is_some();
+        engine.metrics_at = busy.then(|| now + METRICS_EVERY);
+        metrics.emit();
+        engine.metrics.send_replace(metrics);
     }
 
     /// Removes a session, cancels its timer and call, and tells its subscribers why.
@@ -290,43 +408,51 @@ impl<S: TokenSource> Driver<S> {
 }
 
 impl<S: TokenSource> Engine<S> {
-    fn set_timer(&mut self, id: SessionId, slot: &mut Slot<S::Error>, at: Instant) {
-        match &slot.timer {
-            Some(key) => self.timers.reset_at(key, at),
-            None => slot.timer = Some(self.timers.insert_at(id, at)),
+    fn set_timer(&mut self, id: SessionId, slot: &mut Slot<S::Error>, at: Option<Instant>) {
+        let horizon = Instant::now().checked_add(TIMER_HORIZON);
+        let at = at.map(|at| horizon.map_or(at, |horizon| at.min(horizon)));
+        match (&slot.timer, at) {
+            (Some(key), Some(at)) => self.timers.reset_at(key, at),
+            (None, Some(at)) => slot.timer = Some(self.timers.insert_at(id, at)),
+            (Some(key), None) => {
+                self.timers.remove(key);
+                slot.timer = None;
+            }
+            (None, None) => {}
         }
     }
 
-    /// A renewal is due: run it now if a call slot is free, else queue it.
-    fn due(&mut self, id: SessionId, slot: &mut Slot<S::Error>) {
-        if self.calls.len() < self.max_in_flight {
-            self.start(id, slot);
-        } else {
-            slot.phase = Phase::Queued;
-            self.ready.push_back(id);
-            self.set_timer(id, slot, slot.give_up_at);
-        }
+    /// A renewal is due: queue it by urgency — the current token's expiry, or, without a token, now.
+    fn due(&mut self, id: SessionId, slot: &mut Slot<S::Error>, now: Instant) {
+        slot.phase = Phase::Queued;
+        self.ready
+            .push(Reverse((slot.token_until.unwrap_or(now), id)));
+        self.set_timer(id, slot, slot.give_up_at);
     }
 
-    /// Decides between minting and refreshing, and spawns the call.
-    fn start(&mut self, id: SessionId, slot: &mut Slot<S::Error>) {
-        let now = Instant::now();
-        let can_mint = self.source.can_mint();
-        let call = match &slot.refresh {
-            None => Call::Mint(slot.ttls),
+    /// Mint or refresh, or `None` when no call can help any more (no key, refresh token gone).
+    fn choose(&self, slot: &Slot<S::Error>, now: Instant) -> Option<Call> {
+        match &slot.refresh {
+            None => Some(Call::Mint(slot.ttls)),
             Some(hold) if now < hold.cutoff => {
-                Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token)
+                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token))
             }
-            Some(_) if can_mint => Call::Mint(slot.ttls),
+            Some(_) if self.source.can_mint() => Some(Call::Mint(slot.ttls)),
             Some(hold) if now < hold.valid_until => {
-                Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token)
+                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token))
             }
-            Some(_) => {
-                slot.phase = Phase::Waiting(Next::Drain);
-                self.set_timer(id, slot, slot.give_up_at);
-                return;
-            }
-        };
+            Some(_) => None,
+        }
+    }
+
+    /// No call can help: the session ends when its token does.
+    fn drain(&mut self, id: SessionId, slot: &mut Slot<S::Error>, now: Instant) {
+        slot.phase = Phase::Waiting(Next::Drain);
+        self.set_timer(id, slot, Some(slot.token_until.unwrap_or(now)));
+    }
+
+    /// Spawns the call; a session's first call starts its start timeout.
+    fn spawn(&mut self, id: SessionId, slot: &mut Slot<S::Error>, call: Call, now: Instant) {
         let source = self.source.clone();
         let room = slot.room;
         let handle = self.calls.spawn(async move {
@@ -341,100 +467,36 @@ impl<S: TokenSource> Engine<S> {
             Done { id, sent, result }
         });
         slot.phase = Phase::InFlight(handle);
-        self.set_timer(id, slot, slot.give_up_at);
+        let start_timeout = self.policy.start_timeout_value();
+        let give_up_at = *slot
+            .give_up_at
+            .get_or_insert_with(|| now.checked_add(start_timeout).unwrap_or(now));
+        self.set_timer(id, slot, Some(give_up_at));
+        self.metrics_at.get_or_insert(now + METRICS_EVERY);
     }
 
-    fn on_minted(
-        &mut self,
-        id: SessionId,
-        slot: &mut Slot<S::Error>,
-        minted: MintedToken,
-        requested: Option<Ttls>,
-        sent: Sent,
-    ) -> Option<EndReason<S::Error>> {
-        let requested = requested.unwrap_or_default();
-        let server_date = minted.token.server_date;
-        let token_until =
-            token::valid_until(minted.token.expires_at, server_date, requested.token, sent);
-        let refresh_until = token::valid_until(
-            minted.refresh_token_expires_at,
-            server_date,
-            requested.refresh_token,
-            sent,
-        );
-        let (Some(token_until), Some(refresh_until)) = (token_until, refresh_until) else {
-            return Some(EndReason::UnusableToken);
-        };
-        let now = Instant::now();
-        slot.refresh = Some(RefreshHold {
-            secret: minted.refresh_token,
-            expires_at: minted.refresh_token_expires_at,
-            valid_until: refresh_until,
-            cutoff: self.policy.renew_at(now, refresh_until, &mut self.rng),
-        });
-        let token = Token::new(minted.token.token, minted.token.expires_at, token_until);
-        self.renewed(id, slot, token);
-        None
-    }
-
-    fn on_refreshed(
-        &mut self,
-        id: SessionId,
-        slot: &mut Slot<S::Error>,
-        refreshed: IssuedToken,
-        sent: Sent,
-    ) -> Option<EndReason<S::Error>> {
-        let Some(until) = token::valid_until(
-            refreshed.expires_at,
-            refreshed.server_date,
-            slot.ttls.token,
-            sent,
-        ) else {
-            return Some(EndReason::UnusableToken);
-        };
-        let token = Token::new(refreshed.token, refreshed.expires_at, until);
-        self.renewed(id, slot, token);
-        None
-    }
-
-    /// Publishes a new token and schedules what comes next.
-    fn renewed(&mut self, id: SessionId, slot: &mut Slot<S::Error>, token: Token) {
-        let now = Instant::now();
-        let can_mint = self.source.can_mint();
-        slot.attempt = 0;
-        slot.last_error = None;
-        slot.give_up_at = token.valid_until();
-        let refresh_at = self
-            .policy
-            .renew_at(now, token.valid_until(), &mut self.rng);
-        let (next, at) = match &slot.refresh {
-            Some(hold) if refresh_at >= hold.cutoff => {
-                if can_mint {
-                    (Next::Renew, hold.cutoff.max(now))
-                } else if now < hold.cutoff {
-                    // One last refresh, as late as the refresh token safely allows.
-                    (Next::Renew, hold.cutoff)
-                } else {
-                    (Next::Drain, token.valid_until())
+    /// Feeds an answer to the budget: success lets the rate grow back, a server delay pauses the pool.
+    fn note_answer(&mut self, done: &Done<S::Error>, now: Instant) {
+        match &done.result {
+            Ok(_) => self.throttle.on_success(now),
+            Err(error) if self.source.is_transient(error) => {
+                let Some(delay) = self.source.retry_after(error) else {
+                    return;
+                };
+                if let Some(until) = self.throttle.on_throttled(now, done.sent.at, Some(delay)) {
+                    tracing::warn!(
+                        pause_ms = until.saturating_duration_since(now).as_millis(),
+                        allowed_rate = ?self.throttle.allowed_rate(),
+                        "server asked the pool to wait; pausing every call"
+                    );
                 }
             }
-            _ => (Next::Renew, refresh_at),
-        };
-        slot.phase = Phase::Waiting(next);
-        self.set_timer(id, slot, at);
-        let status = match &slot.refresh {
-            Some(hold) if !can_mint => Status::Ending {
-                token,
-                refresh_token_expires_at: hold.expires_at,
-                refresh_token_valid_until: hold.valid_until,
-            },
-            _ => Status::Active(token),
-        };
-        slot.status.send_replace(status);
+            Err(_) => {}
+        }
     }
 
     /// Schedules another attempt after a backoff — or the server's requested delay, if longer — or
-    /// giving up if the token runs out first.
+    /// giving up if the refresh token (or the start timeout) runs out first.
     fn retry_later(&mut self, id: SessionId, slot: &mut Slot<S::Error>, error: S::Error) {
         slot.attempt = slot.attempt.saturating_add(1);
         let backoff = self.policy.backoff(slot.attempt, &mut self.rng);
@@ -443,13 +505,15 @@ impl<S: TokenSource> Engine<S> {
             None => backoff,
         };
         slot.last_error = Some(Arc::new(error));
+        let now = Instant::now();
+        // Set by the call that failed; `now` only if that invariant were ever broken.
+        let give_up_at = slot.give_up_at.unwrap_or(now);
         // A source may ask for any delay; one too large for the clock is past every deadline.
-        let retry_at = Instant::now().checked_add(delay);
-        let (next, at) = match retry_at {
-            Some(retry_at) if retry_at < slot.give_up_at => (Next::Renew, retry_at),
-            _ => (Next::GiveUp, slot.give_up_at),
+        let (next, at) = match now.checked_add(delay) {
+            Some(retry_at) if retry_at < give_up_at => (Next::Renew, retry_at),
+            _ => (Next::GiveUp, give_up_at),
         };
         slot.phase = Phase::Waiting(next);
-        self.set_timer(id, slot, at);
+        self.set_timer(id, slot, Some(at));
     }
 }

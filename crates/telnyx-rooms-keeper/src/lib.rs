@@ -6,13 +6,17 @@
 //! - [`TokenKeeper`] keeps one participant's token fresh. [`current`](TokenKeeper::current) returns the
 //!   valid token cheaply; [`subscribe`](TokenKeeper::subscribe) (a `tokio::sync::watch` receiver) or
 //!   [`tokens`](TokenKeeper::tokens) (a `Stream`) yields each new token, e.g. to push to a browser.
-//! - [`KeeperPool`] keeps any number of sessions fresh with **one** scheduler task (a delay queue) and a
-//!   bound on calls in flight; sessions are added and removed at any time.
+//! - [`KeeperPool`] keeps any number of sessions fresh with **one** scheduler task (a delay queue), a
+//!   bound on calls in flight and a pool-wide budget: at most
+//!   [`max_calls_per_second`](PoolBuilder::max_calls_per_second), most urgent first, and a server's
+//!   `429` pauses every call ([`backpressure`](PoolBuilder::backpressure)); sessions are added and
+//!   removed at any time, and [`PoolMetrics`] tell how it goes.
 //!
 //! Both refresh a configurable margin before expiry, with jitter ([`RefreshPolicy`]); mint a new pair
 //! with the API key before the refresh token expires, or — without a key — announce ahead of time that
 //! the session will end ([`Status::Ending`]); retry transient errors with backoff — never sooner than a
-//! server's `Retry-After` ([`TokenSource::retry_after`]) — while the current token lasts; end on
+//! server's `Retry-After` ([`TokenSource::retry_after`]) — while the refresh token lives (with an API
+//! key, and the start timeout after it to mint a new pair), even past the client token's expiry; end on
 //! permanent errors with the typed error ([`EndReason::Failed`]); never report a token
 //! valid after its expiry; and schedule from the server's clock (its `Date` header, or the requested
 //! lifetime measured from the send instant), so a skewed local clock does not matter.
@@ -67,13 +71,16 @@
 mod client;
 mod driver;
 mod keeper;
+mod metrics;
 mod policy;
 mod pool;
 mod source;
 mod status;
+mod throttle;
 mod token;
 
 pub use keeper::{KeeperBuilder, TokenKeeper};
+pub use metrics::PoolMetrics;
 pub use policy::RefreshPolicy;
 pub use pool::{KeeperPool, PoolBuilder, Session};
 pub use source::{IssuedToken, MintedToken, TokenSource, Ttls};

@@ -19,9 +19,11 @@ const MIN_BACKOFF: Duration = Duration::from_millis(10);
 ///
 /// Failed calls that may succeed later are retried after `retry_initial`, doubling up to `retry_max`
 /// (half of each delay random), or after the delay the server asked for if that is longer
-/// ([`TokenSource::retry_after`](crate::TokenSource::retry_after)), for as long as the current token is
-/// still valid. A new session may spend up to `start_timeout` (default 2 min, longer than the 60 s the
-/// facade lets a server ask for) getting its first token.
+/// ([`TokenSource::retry_after`](crate::TokenSource::retry_after)), for as long as the refresh token
+/// lives — past the client token's expiry if need be (with an API key, a new pair is then minted for up
+/// to `start_timeout` more). A new session may spend up to `start_timeout` (default 2 min, longer than
+/// the 60 s the facade lets a server ask for) getting its first token, counted from its first call, so
+/// time spent waiting for a pool's budget does not count.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RefreshPolicy {

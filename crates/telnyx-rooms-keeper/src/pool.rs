@@ -10,7 +10,8 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::driver::{Command, Driver, SessionId, Settings};
-use crate::{EndReason, MintedToken, RefreshPolicy, Status, Token, TokenSource, Ttls};
+use crate::throttle::RateSettings;
+use crate::{EndReason, MintedToken, PoolMetrics, RefreshPolicy, Status, Token, TokenSource, Ttls};
 
 /// Keeps the client tokens of many sessions fresh with one scheduler task.
 ///
@@ -27,6 +28,7 @@ pub struct KeeperPool<S: TokenSource> {
     commands: mpsc::UnboundedSender<Command<S::Error>>,
     next_id: AtomicU64,
     live: Arc<AtomicUsize>,
+    metrics: watch::Receiver<PoolMetrics>,
     shutdown: Option<oneshot::Sender<()>>,
     driver: Option<JoinHandle<()>>,
 }
@@ -44,6 +46,11 @@ impl<S: TokenSource> KeeperPool<S> {
             policy: RefreshPolicy::default(),
             max_in_flight: 64,
             seed: None,
+            rate: RateSettings {
+                max_per_second: None,
+                burst: None,
+                backpressure: true,
+            },
         }
     }
 
@@ -97,6 +104,16 @@ impl<S: TokenSource> KeeperPool<S> {
         self.len() == 0
     }
 
+    /// The latest [metrics](PoolMetrics) snapshot (taken every second while the pool has work).
+    pub fn metrics(&self) -> PoolMetrics {
+        self.metrics.borrow().clone()
+    }
+
+    /// A receiver that sees each new metrics snapshot.
+    pub fn watch_metrics(&self) -> watch::Receiver<PoolMetrics> {
+        self.metrics.clone()
+    }
+
     /// Ends every session (subscribers see [`EndReason::Stopped`]), cancels calls in flight and waits
     /// for the scheduler task to finish. Dropping the pool does the same without waiting.
     pub async fn stop(mut self) {
@@ -129,6 +146,7 @@ pub struct PoolBuilder<S: TokenSource> {
     policy: RefreshPolicy,
     max_in_flight: usize,
     seed: Option<u64>,
+    rate: RateSettings,
 }
 
 impl<S: TokenSource> PoolBuilder<S> {
@@ -143,6 +161,67 @@ impl<S: TokenSource> PoolBuilder<S> {
     #[must_use]
     pub fn max_in_flight(mut self, calls: usize) -> Self {
         self.max_in_flight = calls.max(1);
+        self
+    }
+
+    /// At most this many mint and refresh calls per second, pool-wide (default: no limit). When
+    /// more are due, the most urgent go first: the sessions whose tokens expire soonest, and new
+    /// sessions in the order they became due. A rate that is not a positive number means no limit.
+    ///
+    /// Calls are paced by a token bucket holding [`burst`](Self::burst) calls, refilled at this rate.
+    /// With a server limit of N per second, choose a little less than N with a small burst: at most
+    /// `burst + rate` calls fall in any one second.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # #[derive(Clone)] struct Source;
+    /// # #[derive(Debug)] struct Never;
+    /// # impl std::fmt::Display for Never { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("never") } }
+    /// # impl std::error::Error for Never {}
+    /// # impl telnyx_rooms_keeper::TokenSource for Source {
+    /// #     type Error = Never;
+    /// #     fn can_mint(&self) -> bool { true }
+    /// #     async fn mint(&self, _: uuid::Uuid, _: telnyx_rooms_keeper::Ttls) -> Result<telnyx_rooms_keeper::MintedToken, Never> { Err(Never) }
+    /// #     async fn refresh(&self, _: uuid::Uuid, _: &str, _: Option<std::time::Duration>) -> Result<telnyx_rooms_keeper::IssuedToken, Never> { Err(Never) }
+    /// #     fn is_transient(&self, _: &Never) -> bool { false }
+    /// # }
+    /// # let source = Source;
+    /// use telnyx_rooms_keeper::KeeperPool;
+    ///
+    /// // Telnyx allows the account 200 requests per second: stay under it, 190 + 10 at most.
+    /// let pool = KeeperPool::builder(source)
+    ///     .max_calls_per_second(190.0)
+    ///     .burst(10)
+    ///     .build();
+    /// assert_eq!(pool.metrics().calls, 0);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn max_calls_per_second(mut self, rate: f64) -> Self {
+        self.rate.max_per_second = Some(rate);
+        self
+    }
+
+    /// How many calls may start at once after a quiet spell (at least 1; default a tenth of a
+    /// second's worth of [`max_calls_per_second`](Self::max_calls_per_second), at least 1).
+    #[must_use]
+    pub fn burst(mut self, calls: u32) -> Self {
+        self.rate.burst = Some(f64::from(calls.max(1)));
+        self
+    }
+
+    /// Whether a server's answers slow the whole pool down (default `true`).
+    ///
+    /// When on, an answer asking to wait — a transient failure with a server delay
+    /// ([`TokenSource::retry_after`]: a 429, or a 503 with `Retry-After`) — pauses every call of the
+    /// pool until that delay has passed (the facade's source caps it at
+    /// `telnyx_rooms::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % (of the current rate, or
+    /// of the measured one without a maximum), once per episode; each success lets it grow back, to
+    /// the full rate over 10 s. When off, only the session that got the answer waits.
+    #[must_use]
+    pub fn backpressure(mut self, on: bool) -> Self {
+        self.rate.backpressure = on;
         self
     }
 
@@ -162,17 +241,20 @@ impl<S: TokenSource> PoolBuilder<S> {
         let (commands, receiver) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = oneshot::channel();
         let live = Arc::new(AtomicUsize::new(0));
+        let (metrics_tx, metrics) = watch::channel(PoolMetrics::default());
         let settings = Settings {
             policy: self.policy,
             max_in_flight: self.max_in_flight,
             seed: self.seed,
+            rate: self.rate,
         };
-        let driver = Driver::new(self.source, settings, Arc::clone(&live));
+        let driver = Driver::new(self.source, settings, Arc::clone(&live), metrics_tx);
         let driver = tokio::spawn(driver.run(receiver, shutdown_rx));
         KeeperPool {
             commands,
             next_id: AtomicU64::new(0),
             live,
+            metrics,
             shutdown: Some(shutdown),
             driver: Some(driver),
         }
@@ -184,6 +266,9 @@ impl<S: TokenSource> fmt::Debug for PoolBuilder<S> {
         f.debug_struct("PoolBuilder")
             .field("policy", &self.policy)
             .field("max_in_flight", &self.max_in_flight)
+            .field("max_calls_per_second", &self.rate.max_per_second)
+            .field("burst", &self.rate.burst)
+            .field("backpressure", &self.rate.backpressure)
             .finish_non_exhaustive()
     }
 }

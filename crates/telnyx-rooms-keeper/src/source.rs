@@ -47,11 +47,15 @@ pub trait TokenSource: Clone + Send + Sync + 'static {
     /// `retry-after-ms`), if it said.
     ///
     /// After a transient error the keeper waits the longer of this and its own backoff, and never
-    /// past the expiry of the token it still holds (before the first token: the start timeout). A
-    /// delay that reaches beyond that is not waited out; the session ends then, as
-    /// [`EndReason::Expired`](crate::EndReason::Expired), with no call after it. The default
-    /// says nothing, so only the backoff applies; the `telnyx_rooms::Client` source reports
-    /// `telnyx_rooms::Error::retry_after`.
+    /// past the session's give-up instant: the refresh token's expiry (with an API key, plus the
+    /// start timeout to mint a new pair; before the first token, the start timeout from the first
+    /// call). A delay that reaches beyond that is not waited out; the session ends then, as
+    /// [`EndReason::Expired`](crate::EndReason::Expired), with no call after it. In a
+    /// [`KeeperPool`](crate::KeeperPool) with [backpressure](crate::PoolBuilder::backpressure) (the
+    /// default), the delay also pauses every call of the pool and is taken as throttling. The value
+    /// is used as given, so cap it: the default says nothing, so only the backoff applies; the
+    /// `telnyx_rooms::Client` source reports `telnyx_rooms::Error::retry_after`, capped at
+    /// `telnyx_rooms::MAX_SERVER_DELAY`.
     fn retry_after(&self, error: &Self::Error) -> Option<Duration> {
         let _ = error;
         None

@@ -100,8 +100,10 @@ pub enum EndReason<E> {
     Stopped,
     /// The source failed with an error that retrying cannot fix (403, unknown room, missing API key, ...).
     Failed(Arc<E>),
-    /// No new token could be had before the current one expired (or, for a new session, within the start
-    /// timeout): every attempt failed with a transient error, the last of which is kept.
+    /// No new token could be had while the refresh token lived (with an API key, and within the start
+    /// timeout after it; for a new session, within the start timeout from its first call): every
+    /// attempt failed with a transient error, the last of which is kept. Until then a session whose
+    /// client token has expired lives on without a token to hand out.
     Expired {
         /// The last transient error, if any attempt finished.
         last_error: Option<Arc<E>>,

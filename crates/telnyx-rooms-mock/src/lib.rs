@@ -23,6 +23,8 @@
 //!   and bytes (text, never parsed trees).
 //! - **Limits of a network service**: header read, body and idle timeouts and a connection cap
 //!   (see [`MockServerBuilder::max_connections`]); [`ServeOptions`] are the same as flags.
+//! - **A rate limit** on demand ([`RateLimit`]): N requests per second with a burst of B, then 429
+//!   with `Retry-After`, like Telnyx's.
 //! - **An injectable clock** ([`ManualClock`]) for expiry tests that never sleep.
 //!
 //! ```
@@ -62,6 +64,7 @@ mod options;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod rate_limit;
 mod routes;
 mod server;
 pub mod token;
@@ -71,6 +74,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use fault::{FAULT_HEADER, Fault, FaultAction, FaultParseError};
 pub use log::{LoggedRequest, UNMATCHED_ROUTE};
 pub use options::{DEFAULT_SEED, ServeOptions};
+pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use server::{MockServer, MockServerBuilder, StartError};
 pub use token::{Claims, TokenError, TokenKind};
 

@@ -13,7 +13,7 @@ use telnyx_rooms_mock::ServeOptions;
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  telnyx-rooms-mock --addr 127.0.0.1:4010\n  telnyx-rooms-mock --seed demo --fault 'op=CreateRoomClientToken;status=503;times=2'"
+    after_help = "Examples:\n  telnyx-rooms-mock --addr 127.0.0.1:4010\n  telnyx-rooms-mock --seed demo --fault 'op=CreateRoomClientToken;status=503;times=2'\n  telnyx-rooms-mock --rate-limit 200/s,burst=50"
 )]
 struct Args {
     #[command(flatten)]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::fault::Fault;
 use crate::limits::Limits;
+use crate::rate_limit::RateLimit;
 use crate::server::{MockServer, MockServerBuilder};
 
 /// The signing passphrase a served mock uses unless told otherwise, so tokens stay valid across
@@ -68,6 +69,10 @@ pub struct ServeOptions {
     /// answered is closed to make room.
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_connections, value_parser = parse_max_connections)]
     pub max_connections: usize,
+    /// Answer 429 with `Retry-After` beyond this rate, e.g. `200/s` or `200/s,burst=50`
+    /// (default: no limit).
+    #[arg(long, value_name = "RATE")]
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl ServeOptions {
@@ -79,7 +84,7 @@ impl ServeOptions {
     /// A server builder configured by these options.
     pub fn builder(&self) -> MockServerBuilder {
         let duration = |d: humantime::Duration| -> Duration { d.into() };
-        let builder = MockServer::builder()
+        let mut builder = MockServer::builder()
             .addr(self.addr)
             .signing_passphrase(self.seed())
             .log_bytes(0)
@@ -88,6 +93,9 @@ impl ServeOptions {
             .body_timeout(duration(self.body_timeout))
             .idle_timeout(duration(self.idle_timeout))
             .max_connections(self.max_connections);
+        if let Some(limit) = self.rate_limit {
+            builder = builder.rate_limit(limit);
+        }
         self.faults
             .iter()
             .cloned()

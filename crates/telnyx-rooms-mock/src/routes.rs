@@ -71,6 +71,10 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
         .map(|Path(params)| params);
     let body = body::read(body, shared.limits.body_timeout).await;
     let arrival = Arrival::new(received_at, &parts, &body);
+    if let Some(error) = shared.rate_limiter.as_ref().and_then(|l| l.refuse()) {
+        let response = error_response(&shared, &error);
+        return arrival.answered(&shared, operation.operation_id, None, response);
+    }
 
     let requested = parts
         .headers

@@ -18,6 +18,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::fault::{Fault, FaultBook};
 use crate::limits::{ConnectionGuard, Connections, Limits, MAX_HEAD_BYTES, TrackedStream};
 use crate::log::{LogBounds, LoggedRequest, RequestLog};
+use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::routes::{DropConnection, base_path, router};
 use crate::token::{Claims, TokenError, TokenKind, TokenSigner};
 
@@ -47,6 +48,7 @@ pub struct MockServerBuilder {
     faults: Vec<Fault>,
     log: LogBounds,
     limits: Limits,
+    rate_limit: Option<RateLimit>,
     api_key: Option<AcceptedKey>,
     account: Option<Uuid>,
 }
@@ -60,6 +62,7 @@ impl Default for MockServerBuilder {
             faults: Vec::new(),
             log: LogBounds::DEFAULT,
             limits: Limits::DEFAULT,
+            rate_limit: None,
             api_key: None,
             account: None,
         }
@@ -100,6 +103,13 @@ impl MockServerBuilder {
     #[must_use]
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
+        self
+    }
+
+    /// Answers 429 with `Retry-After` beyond this many requests per second (default: no limit).
+    #[must_use]
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 
@@ -193,6 +203,7 @@ impl MockServerBuilder {
             signer,
             clock: self.clock,
             faults: FaultBook::new(self.faults),
+            rate_limiter: self.rate_limit.map(RateLimiter::new),
             log: RequestLog::new(self.log),
             api_key: self.api_key,
             account: self.account.unwrap_or_else(Uuid::new_v4),
@@ -273,6 +284,14 @@ impl MockServer {
         self.shared.log.total()
     }
 
+    /// How many requests the [rate limit](MockServerBuilder::rate_limit) answered 429.
+    pub fn rate_limited(&self) -> u64 {
+        self.shared
+            .rate_limiter
+            .as_ref()
+            .map_or(0, RateLimiter::refused)
+    }
+
     /// Empties the request log and the per-route counters.
     pub fn clear_log(&self) {
         self.shared.log.clear();
@@ -330,6 +349,7 @@ pub(crate) struct Shared {
     pub(crate) signer: TokenSigner,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) faults: FaultBook,
+    pub(crate) rate_limiter: Option<RateLimiter>,
     pub(crate) log: RequestLog,
     api_key: Option<AcceptedKey>,
     pub(crate) account: Uuid,
@@ -352,6 +372,7 @@ impl Shared {
             signer,
             clock,
             faults: FaultBook::new(Vec::new()),
+            rate_limiter: None,
             log: RequestLog::new(LogBounds {
                 entries: 16,
                 ..LogBounds::DEFAULT

@@ -1,12 +1,16 @@
 //! Keeper and pool behaviour under paused tokio time, against a scripted fake source (and the mock).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod budget;
 mod fake;
+#[cfg(feature = "client")]
+mod limited_mock;
 #[cfg(feature = "client")]
 mod mock_e2e;
 mod pool;
 #[cfg(feature = "client")]
 mod pool_faults;
+mod scenario;
 mod single;
 
 use std::time::Duration;

@@ -1,44 +1,24 @@
 //! End to end: the facade client against the project's mock, with the shortest TTLs the spec allows,
 //! under paused tokio time (the mock's clock follows tokio's, five years ahead of this machine's).
 
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use telnyx_rooms::{Client, ErrorKind};
 use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper};
-use telnyx_rooms_mock::{Clock, Fault, MockServer, TokenKind};
+use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 use tokio::time::{Instant, sleep};
 
+use crate::scenario::TokioClock;
 use crate::{ms, room, secs};
-
-/// The mock's clock: tokio time (so it pauses and advances with the test) from a skewed start.
-#[derive(Debug)]
-pub(crate) struct TokioClock {
-    origin: Instant,
-    base: DateTime<Utc>,
-}
-
-impl TokioClock {
-    /// Tokio time from now, reading 2031-06-01 08:00 UTC at this instant.
-    pub(crate) fn skewed() -> Self {
-        Self {
-            origin: Instant::now(),
-            base: Utc
-                .with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
-                .single()
-                .expect("date"),
-        }
-    }
-}
-
-impl Clock for TokioClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.base + TimeDelta::from_std(self.origin.elapsed()).expect("elapsed fits")
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
+    let clock = TokioClock::starting_at(
+        Utc.with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
+            .single()
+            .expect("date"),
+    );
     let server = MockServer::builder()
-        .clock(TokioClock::skewed())
+        .clock(clock)
         .api_key("KEY")
         .start()
         .await
@@ -112,10 +92,7 @@ async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
 
 /// A mock whose clock follows tokio time, and a client with (or without) an API key for it.
 async fn mock_and_client(api_key: Option<&str>) -> (MockServer, Client) {
-    let clock = TokioClock {
-        origin: Instant::now(),
-        base: Utc::now(),
-    };
+    let clock = TokioClock::starting_at(Utc::now());
     let server = MockServer::builder()
         .clock(clock)
         .start()

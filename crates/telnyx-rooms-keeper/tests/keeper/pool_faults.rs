@@ -6,12 +6,13 @@
 //! failed call (p³ ≈ 0.1 %) followed by a 429 with `Retry-After: 1` can use that margin up, so a
 //! session may end `Expired` (seen in about one run in three). 60 s tokens leave a 15 s margin.
 
+use chrono::{TimeZone, Utc};
 use telnyx_rooms::Client;
 use telnyx_rooms_keeper::{KeeperPool, Ttls};
 use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 use tokio::time::sleep;
 
-use crate::mock_e2e::TokioClock;
+use crate::scenario::TokioClock;
 use crate::{room, secs};
 
 const SESSIONS: usize = 20;
@@ -20,7 +21,11 @@ const HOURS: u64 = 2;
 #[tokio::test(start_paused = true)]
 async fn a_pool_keeps_every_token_valid_for_two_hours_of_random_faults() {
     let server = MockServer::builder()
-        .clock(TokioClock::skewed())
+        .clock(TokioClock::starting_at(
+            Utc.with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
+                .single()
+                .expect("date"),
+        ))
         .api_key("KEY")
         .fault(Fault::status(503).chance(0.04))
         .fault(Fault::status(429).chance(0.03))

@@ -265,32 +265,51 @@ async fn a_short_server_delay_does_not_shorten_the_backoff() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_server_delay_past_expiry_is_not_waited_out() {
-    // Refreshed at 6 s with 3 s left: neither delay fits, and neither is retried past expiry.
-    for delay in [secs(60), Duration::MAX] {
-        let fake = Fake::new();
-        fake.fail_next(Kind::Refresh, rate_limited(delay));
-        let keeper = ten_second_keeper(&fake);
-        let expiry = keeper.token().await.expect("first token").valid_until();
-        let mut updates = keeper.subscribe();
-        // Bounded: a keeper that retried and carried on would otherwise never end.
-        let status = timeout(secs(30), updates.wait_for(Status::is_ended))
-            .await
-            .expect("ended with the token")
-            .expect("ends")
-            .clone();
-        assert_eq!(expiry_error(&status), &rate_limited(delay));
-        assert_eq!(Instant::now(), expiry, "ended exactly at expiry");
-        sleep(secs(120)).await;
-        let refreshes = fake.calls_of(Kind::Refresh);
-        assert_eq!(
-            refreshes.len(),
-            1,
-            "no retry before or after expiry: {refreshes:?}"
-        );
-        assert_at(refreshes[0].at, secs(6));
-        assert_eq!(fake.calls_of(Kind::Mint).len(), 1);
-    }
+async fn a_server_delay_past_the_token_is_waited_out_while_the_refresh_token_lives() {
+    // Refreshed at 6 s with 3 s left, told to wait 60 s: the token runs out, the session does not.
+    let fake = Fake::new();
+    fake.fail_next(Kind::Refresh, rate_limited(secs(60)));
+    let keeper = ten_second_keeper(&fake);
+    let expiry = keeper.token().await.expect("first token").valid_until();
+    sleep_until(expiry).await;
+    assert!(keeper.current().is_none(), "no token after its expiry");
+    assert!(!keeper.status().is_ended());
+    let token = timeout(secs(60), keeper.token())
+        .await
+        .expect("a new token after the server's delay")
+        .expect("not ended");
+    assert_eq!(token.expose(), "tok-2");
+    let refreshes = fake.calls_of(Kind::Refresh);
+    assert_eq!(refreshes.len(), 2, "{refreshes:?}");
+    assert_at(refreshes[1].at - refreshes[0].at, secs(60));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_delay_past_every_deadline_ends_the_session_when_the_refresh_token_does() {
+    let fake = Fake::new();
+    fake.fail_next(Kind::Refresh, rate_limited(Duration::MAX));
+    // 2 min refresh tokens (119 s counted); with an API key, the start timeout (2 min) to mint a
+    // new pair after that.
+    let keeper = TokenKeeper::builder(fake.clone(), room())
+        .token_ttl(secs(10))
+        .refresh_token_ttl(secs(120))
+        .policy(no_jitter())
+        .start();
+    keeper.token().await.expect("first token");
+    let status = keeper
+        .subscribe()
+        .wait_for(Status::is_ended)
+        .await
+        .expect("ends")
+        .clone();
+    assert_eq!(expiry_error(&status), &rate_limited(Duration::MAX));
+    assert_eq!(
+        fake.elapsed(),
+        secs(119 + 120),
+        "ended at the give-up instant"
+    );
+    assert_eq!(fake.calls_of(Kind::Refresh).len(), 1, "no retry");
+    assert_eq!(fake.calls_of(Kind::Mint).len(), 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -350,7 +369,7 @@ async fn a_first_mint_told_to_wait_the_longest_server_delay_is_retried() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn never_reports_a_token_valid_after_it_expires() {
+async fn never_reports_a_token_valid_after_it_expires_and_retries_while_the_refresh_token_lives() {
     let fake = Fake::new();
     for _ in 0..100 {
         fake.fail_next(Kind::Refresh, transient());
@@ -364,17 +383,19 @@ async fn never_reports_a_token_valid_after_it_expires() {
     sleep_until(expiry).await;
     assert!(keeper.current().is_none(), "not valid at expiry");
     assert!(!token.is_valid());
-    let status = keeper
-        .subscribe()
-        .wait_for(Status::is_ended)
+    assert!(!keeper.status().is_ended(), "the refresh token still lives");
+    // 100 failures, backing off up to 5 s each, well within the refresh token's hour.
+    let fresh = timeout(secs(600), keeper.token())
         .await
-        .expect("ends")
-        .clone();
-    assert_eq!(expiry_error(&status), &transient());
-    assert_eq!(Instant::now(), expiry, "ended exactly at expiry");
-    // Retries kept going for the 3 s margin, with backoff.
-    let refreshes = fake.calls_of(Kind::Refresh).len();
-    assert!((4..=12).contains(&refreshes), "{refreshes} attempts");
+        .expect("a token once the failures stop")
+        .expect("not ended");
+    assert!(fresh.is_valid());
+    assert_eq!(fake.calls_of(Kind::Refresh).len(), 101);
+    assert_eq!(
+        fake.calls_of(Kind::Mint).len(),
+        1,
+        "refreshed, not re-minted"
+    );
 }
 
 #[tokio::test(start_paused = true)]
