@@ -11,9 +11,11 @@
 //! fails with an error [`is_body_too_large`] recognises, so a hostile or broken server cannot make
 //! the client buffer a body of any size.
 //!
-//! [`ClientHooks::post`] records the status and headers of each response for a caller that asked with
-//! [`capture_response_head`]: progenitor's `Error::InvalidResponsePayload` keeps neither, yet a caller
-//! needs the status and request id of a response whose body could not be decoded.
+//! [`ClientHooks::post`] records the status of each response, and the few headers a caller acts on,
+//! for a caller that asked with [`capture_response_head`]: progenitor's
+//! `Error::InvalidResponsePayload` keeps neither, yet a caller needs the status and request id of a
+//! response whose body could not be decoded. Only those headers are kept (a [`ResponseHead`]), not
+//! a copy of the whole header map: that copy was measurable on every call.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -21,7 +23,7 @@ use std::future::Future;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::ResponseBuilderExt as _;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, DATE, HeaderMap, HeaderName, HeaderValue};
 
 use crate::Client;
 use crate::operations;
@@ -114,10 +116,7 @@ impl ClientHooks<Credentials> for Client {
         if let Ok(response) = result {
             // Outside `capture_response_head` there is nobody to tell; that is not an error.
             let _ = RESPONSE_HEAD.try_with(|slot| {
-                *slot.borrow_mut() = Some(ResponseHead {
-                    status: response.status(),
-                    headers: response.headers().clone(),
-                });
+                *slot.borrow_mut() = Some(ResponseHead::new(response.status(), response.headers()));
             });
         }
         Ok(())
@@ -163,13 +162,68 @@ pub fn is_body_too_large(error: &reqwest::Error) -> bool {
     false
 }
 
-/// The status line and headers of a response, as received.
+/// Headers that carry the API's id for a request, most specific first.
+pub const REQUEST_ID_HEADERS: [HeaderName; 2] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("request-id"),
+];
+
+/// The status of a response and the headers a client acts on, as received (values unparsed).
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use reqwest::header::HeaderMap;
+/// use telnyx_rooms_gen::ResponseHead;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("request-id", "req-1".parse().expect("a header value"));
+/// headers.insert("retry-after", "2".parse().expect("a header value"));
+/// let head = ResponseHead::new(StatusCode::TOO_MANY_REQUESTS, &headers);
+/// assert_eq!(head.request_id.as_ref().map(|id| id.as_bytes()), Some(&b"req-1"[..]));
+/// assert_eq!(head.retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"2"[..]));
+/// // A success keeps no retry hints: they only ever matter for an error status.
+/// assert!(ResponseHead::new(StatusCode::CREATED, &headers).retry_after.is_none());
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ResponseHead {
     /// The HTTP status.
     pub status: StatusCode,
-    /// The response headers.
-    pub headers: HeaderMap,
+    /// The first of [`REQUEST_ID_HEADERS`] present.
+    pub request_id: Option<HeaderValue>,
+    /// `Date`.
+    pub date: Option<HeaderValue>,
+    /// `retry-after-ms` (error statuses only).
+    pub retry_after_ms: Option<HeaderValue>,
+    /// `Retry-After` (error statuses only).
+    pub retry_after: Option<HeaderValue>,
+    /// `x-should-retry` (error statuses only).
+    pub should_retry: Option<HeaderValue>,
+}
+
+impl ResponseHead {
+    /// The facts of a response with `status` and `headers`. Retry hints are read for error
+    /// statuses only; a success is never retried.
+    pub fn new(status: StatusCode, headers: &HeaderMap) -> Self {
+        let hint = |name: &str| {
+            if status.is_success() {
+                None
+            } else {
+                headers.get(name).cloned()
+            }
+        };
+        Self {
+            status,
+            request_id: REQUEST_ID_HEADERS
+                .iter()
+                .find_map(|name| headers.get(name))
+                .cloned(),
+            date: headers.get(DATE).cloned(),
+            retry_after_ms: hint("retry-after-ms"),
+            retry_after: hint("retry-after"),
+            should_retry: hint("x-should-retry"),
+        }
+    }
 }
 
 tokio::task_local! {
