@@ -116,7 +116,8 @@ impl ClientHooks<Credentials> for Client {
         if let Ok(response) = result {
             // Outside `capture_response_head` there is nobody to tell; that is not an error.
             let _ = RESPONSE_HEAD.try_with(|slot| {
-                *slot.borrow_mut() = Some(ResponseHead::new(response.status(), response.headers()));
+                let head = ResponseHead::new(response.status(), response.headers());
+                *slot.borrow_mut() = Some(Box::new(head));
             });
         }
         Ok(())
@@ -227,7 +228,9 @@ impl ResponseHead {
 }
 
 tokio::task_local! {
-    static RESPONSE_HEAD: RefCell<Option<ResponseHead>>;
+    // Boxed: the task-local future moves its value in and out on every poll, so the slot is kept
+    // pointer-sized.
+    static RESPONSE_HEAD: RefCell<Option<Box<ResponseHead>>>;
 }
 
 /// Runs `call` (one generated-client call) and returns its output together with the head of the
@@ -237,7 +240,7 @@ pub async fn capture_response_head<F: Future>(call: F) -> (F::Output, Option<Res
         .scope(RefCell::new(None), async move {
             let output = call.await;
             let head = RESPONSE_HEAD.with(|slot| slot.borrow_mut().take());
-            (output, head)
+            (output, head.map(|head| *head))
         })
         .await
 }
