@@ -298,9 +298,9 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::hooks::response_value(response).await,
             403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::hooks::response_value(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -344,9 +344,9 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::hooks::response_value(response).await,
             403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::hooks::response_value(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }

@@ -6,7 +6,9 @@
 //!   carries unencoded, so the `Uuid` is formatted straight into the URL — the same bytes;
 //! - a `HeaderMap` built for header parameters and merged into every request. With no header
 //!   parameter (and progenitor's `api-version` header removed, see `render.rs`) it stays empty,
-//!   so both the map and the merge go.
+//!   so both the map and the merge go;
+//! - `ResponseValue::from_response` copies the whole response `HeaderMap` before reading the body;
+//!   the calls go to `crate::hooks::response_value` instead, which moves it (same result).
 //!
 //! Each rewrite is applied only where the generated code has exactly the expected shape;
 //! anything else is left as progenitor wrote it.
@@ -23,6 +25,8 @@ pub(crate) struct Lightened {
     pub(crate) uuid_segments: usize,
     /// Empty header maps removed (declaration and merge).
     pub(crate) empty_header_maps: usize,
+    /// `ResponseValue::from_response(..)` calls sent to `crate::hooks::response_value(..)`.
+    pub(crate) moved_headers: usize,
 }
 
 /// Applies both rewrites to every method of `file`.
@@ -35,6 +39,17 @@ pub(crate) fn lighten(file: &mut syn::File) -> Lightened {
 struct Pass(Lightened);
 
 impl VisitMut for Pass {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        if let Expr::Path(func) = &*call.func {
+            let text = quote!(#func).to_string().replace(' ', "");
+            if text == "ResponseValue::from_response" {
+                *call.func = syn::parse_quote!(crate::hooks::response_value);
+                self.0.moved_headers += 1;
+            }
+        }
+        syn::visit_mut::visit_expr_call_mut(self, call);
+    }
+
     fn visit_impl_item_fn_mut(&mut self, method: &mut syn::ImplItemFn) {
         let uuids: Vec<syn::Ident> = method
             .sig
@@ -215,6 +230,10 @@ mod tests {
                         encode_path(&room_id.to_string()), encode_path(&name.to_string()),);
                     let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
                     let request = self.client.post(url).json(&body).headers(header_map).build()?;
+                    match status {
+                        201u16 => ResponseValue::from_response(response).await,
+                        _ => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                    }
                 }
             }
         });
@@ -222,8 +241,15 @@ mod tests {
             counts,
             Lightened {
                 uuid_segments: 1,
-                empty_header_maps: 1
+                empty_header_maps: 1,
+                moved_headers: 2,
             }
+        );
+        assert!(!text.contains("from_response"), "{text}");
+        assert_eq!(
+            text.matches("crate::hooks::response_value(response)")
+                .count(),
+            2
         );
         // prettyplease leaves a macro's tokens spaced as tokens.
         assert!(
