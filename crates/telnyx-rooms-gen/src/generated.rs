@@ -278,10 +278,8 @@ Arguments:
         Error<types::VideoErrors>,
     > {
         let url = format!(
-            "{}/rooms/{}/actions/generate_join_client_token", self.baseurl, encode_path(&
-            room_id.to_string()),
+            "{}/rooms/{}/actions/generate_join_client_token", self.baseurl, room_id,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -291,7 +289,6 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "create_room_client_token",
@@ -301,9 +298,9 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::hooks::response_value(response).await,
             403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::hooks::response_value(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }
@@ -327,10 +324,8 @@ Arguments:
         Error<types::VideoErrors>,
     > {
         let url = format!(
-            "{}/rooms/{}/actions/refresh_client_token", self.baseurl, encode_path(&
-            room_id.to_string()),
+            "{}/rooms/{}/actions/refresh_client_token", self.baseurl, room_id,
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -340,7 +335,6 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "refresh_room_client_token",
@@ -350,9 +344,9 @@ Arguments:
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            201u16 => ResponseValue::from_response(response).await,
+            201u16 => crate::hooks::response_value(response).await,
             403u16 => {
-                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+                Err(Error::ErrorResponse(crate::hooks::response_value(response).await?))
             }
             _ => Err(Error::UnexpectedResponse(response)),
         }

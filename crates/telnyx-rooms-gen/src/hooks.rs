@@ -11,17 +11,19 @@
 //! fails with an error [`is_body_too_large`] recognises, so a hostile or broken server cannot make
 //! the client buffer a body of any size.
 //!
-//! [`ClientHooks::post`] records the status and headers of each response for a caller that asked with
-//! [`capture_response_head`]: progenitor's `Error::InvalidResponsePayload` keeps neither, yet a caller
-//! needs the status and request id of a response whose body could not be decoded.
+//! [`ClientHooks::post`] records the status of each response, and the few headers a caller acts on,
+//! for a caller that asked with [`capture_response_head`]: progenitor's
+//! `Error::InvalidResponsePayload` keeps neither, yet a caller needs the status and request id of a
+//! response whose body could not be decoded. Only those headers are kept (a [`ResponseHead`]), not
+//! a copy of the whole header map: that copy was measurable on every call.
 
 use std::cell::RefCell;
 use std::future::Future;
 
-use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
 use reqwest::ResponseBuilderExt as _;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, DATE, HeaderMap, HeaderName, HeaderValue};
 
 use crate::Client;
 use crate::operations;
@@ -114,14 +116,29 @@ impl ClientHooks<Credentials> for Client {
         if let Ok(response) = result {
             // Outside `capture_response_head` there is nobody to tell; that is not an error.
             let _ = RESPONSE_HEAD.try_with(|slot| {
-                *slot.borrow_mut() = Some(ResponseHead {
-                    status: response.status(),
-                    headers: response.headers().clone(),
-                });
+                let head = ResponseHead::new(response.status(), response.headers());
+                *slot.borrow_mut() = Some(Box::new(head));
             });
         }
         Ok(())
     }
+}
+
+/// progenitor's `ResponseValue::from_response` with the headers moved out of the response instead
+/// of copied (a copy per call was measurable); the generated methods call this one (`cargo xtask
+/// codegen` rewrites the calls). Same status, headers, body handling and errors.
+pub(crate) async fn response_value<T, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<T>, Error<E>>
+where
+    T: serde::de::DeserializeOwned,
+{
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let inner = serde_json::from_slice(&full)
+        .map_err(|error| Error::InvalidResponsePayload(full, error))?;
+    Ok(ResponseValue::new(inner, status, headers))
 }
 
 /// The most bytes of a response body the client reads. A token response is a few KiB; an error
@@ -163,17 +180,74 @@ pub fn is_body_too_large(error: &reqwest::Error) -> bool {
     false
 }
 
-/// The status line and headers of a response, as received.
+/// Headers that carry the API's id for a request, most specific first.
+pub const REQUEST_ID_HEADERS: [HeaderName; 2] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("request-id"),
+];
+
+/// The status of a response and the headers a client acts on, as received (values unparsed).
+///
+/// ```
+/// use reqwest::StatusCode;
+/// use reqwest::header::HeaderMap;
+/// use telnyx_rooms_gen::ResponseHead;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("request-id", "req-1".parse().expect("a header value"));
+/// headers.insert("retry-after", "2".parse().expect("a header value"));
+/// let head = ResponseHead::new(StatusCode::TOO_MANY_REQUESTS, &headers);
+/// assert_eq!(head.request_id.as_ref().map(|id| id.as_bytes()), Some(&b"req-1"[..]));
+/// assert_eq!(head.retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"2"[..]));
+/// // A success keeps no retry hints: they only ever matter for an error status.
+/// assert!(ResponseHead::new(StatusCode::CREATED, &headers).retry_after.is_none());
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ResponseHead {
     /// The HTTP status.
     pub status: StatusCode,
-    /// The response headers.
-    pub headers: HeaderMap,
+    /// The first of [`REQUEST_ID_HEADERS`] present.
+    pub request_id: Option<HeaderValue>,
+    /// `Date`.
+    pub date: Option<HeaderValue>,
+    /// `retry-after-ms` (error statuses only).
+    pub retry_after_ms: Option<HeaderValue>,
+    /// `Retry-After` (error statuses only).
+    pub retry_after: Option<HeaderValue>,
+    /// `x-should-retry` (error statuses only).
+    pub should_retry: Option<HeaderValue>,
+}
+
+impl ResponseHead {
+    /// The facts of a response with `status` and `headers`. Retry hints are read for error
+    /// statuses only; a success is never retried.
+    pub fn new(status: StatusCode, headers: &HeaderMap) -> Self {
+        let hint = |name: &str| {
+            if status.is_success() {
+                None
+            } else {
+                headers.get(name).cloned()
+            }
+        };
+        Self {
+            status,
+            request_id: REQUEST_ID_HEADERS
+                .iter()
+                .find_map(|name| headers.get(name))
+                .cloned(),
+            date: headers.get(DATE).cloned(),
+            retry_after_ms: hint("retry-after-ms"),
+            retry_after: hint("retry-after"),
+            should_retry: hint("x-should-retry"),
+        }
+    }
 }
 
 tokio::task_local! {
-    static RESPONSE_HEAD: RefCell<Option<ResponseHead>>;
+    // Boxed: the task-local future moves its value in and out on every poll, so the slot is kept
+    // pointer-sized.
+    static RESPONSE_HEAD: RefCell<Option<Box<ResponseHead>>>;
 }
 
 /// Runs `call` (one generated-client call) and returns its output together with the head of the
@@ -183,7 +257,7 @@ pub async fn capture_response_head<F: Future>(call: F) -> (F::Output, Option<Res
         .scope(RefCell::new(None), async move {
             let output = call.await;
             let head = RESPONSE_HEAD.with(|slot| slot.borrow_mut().take());
-            (output, head)
+            (output, head.map(|head| *head))
         })
         .await
 }

@@ -51,6 +51,7 @@ mod meta;
 
 pub use generated::*;
 pub use hooks::{
-    Credentials, MAX_RESPONSE_BODY, ResponseHead, capture_response_head, is_body_too_large,
+    Credentials, MAX_RESPONSE_BODY, REQUEST_ID_HEADERS, ResponseHead, capture_response_head,
+    is_body_too_large,
 };
 pub use meta::{Field, FieldKind, Operation, Provenance, Security};

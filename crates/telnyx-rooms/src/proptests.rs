@@ -201,10 +201,7 @@ fn decode<S: DeserializeOwned, T>(
             error,
         )),
     };
-    let head = ResponseHead {
-        status: StatusCode::CREATED,
-        headers: headers.clone(),
-    };
+    let head = ResponseHead::new(StatusCode::CREATED, headers);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
@@ -325,7 +322,7 @@ proptest! {
         body in body_bytes(),
     ) {
         let status = StatusCode::from_u16(status).expect("100..=999 is a status");
-        let failure = api_failure(status, &headers, &body, &Sent::default());
+        let failure = api_failure(&ResponseHead::new(status, &headers), &body, &Sent::default());
         let error = &failure.error;
         prop_assert_eq!(error.kind(), ErrorKind::Api);
         prop_assert_eq!(error.status(), Some(status.as_u16()));

@@ -6,7 +6,9 @@ use std::time::SystemTime;
 use chrono::{DateTime, Utc};
 use progenitor_client::{Error as GenError, ResponseValue};
 use reqwest::StatusCode;
-use reqwest::header::{DATE, HeaderMap, HeaderName};
+#[cfg(test)]
+use reqwest::header::HeaderMap;
+use reqwest::header::HeaderValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use telnyx_rooms_gen::ResponseHead;
@@ -14,12 +16,6 @@ use telnyx_rooms_gen::ResponseHead;
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};
 use crate::redact::{Sent, scrub};
 use crate::retry::{Outcome, ServerHints, parse_should_retry, server_delay};
-
-/// Headers that carry the API's id for a request, most specific first.
-const REQUEST_ID_HEADERS: [HeaderName; 2] = [
-    HeaderName::from_static("x-request-id"),
-    HeaderName::from_static("request-id"),
-];
 
 /// The most of any response body read into memory (the generated client's cap): a token
 /// response is a few KiB at most.
@@ -89,11 +85,12 @@ impl Failure {
 
     /// An error response: the status and its headers decide. The delay the server asked for is
     /// also kept on the error, for callers that retry on their own.
-    fn response(error: Error, status: u16, headers: &HeaderMap) -> Self {
+    fn response(error: Error, head: &ResponseHead) -> Self {
+        let status = head.status.as_u16();
         let hints = ServerHints {
-            retry_after_ms: header_text(headers, "retry-after-ms"),
-            retry_after: header_text(headers, "retry-after"),
-            should_retry: header_text(headers, "x-should-retry"),
+            retry_after_ms: header_text(head.retry_after_ms.as_ref()),
+            retry_after: header_text(head.retry_after.as_ref()),
+            should_retry: header_text(head.should_retry.as_ref()),
         };
         // Resolved at receipt: an HTTP-date `Retry-After` means "from when the server answered".
         let requested = server_delay(hints, SystemTime::now());
@@ -134,33 +131,34 @@ impl Failure {
     }
 }
 
-fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name)?.to_str().ok()
+fn header_text(value: Option<&HeaderValue>) -> Option<&str> {
+    value?.to_str().ok()
 }
 
-/// What a success response said besides its body: its headers, kept as received (the `Date`
-/// is read only when a caller asks), and its request id, scrubbed of secrets.
+/// What a success response said besides its body: its `Date`, kept as received (parsed only
+/// when a caller asks), and its request id, scrubbed of secrets.
 #[derive(Clone, Default)]
 pub(crate) struct ResponseMeta {
-    headers: HeaderMap,
+    date: Option<HeaderValue>,
     request_id: Option<String>,
 }
 
 impl ResponseMeta {
-    pub(crate) fn new(headers: HeaderMap, sent: &Sent<'_>) -> Self {
-        let request_id = request_id(&headers, sent);
+    pub(crate) fn new(head: ResponseHead, sent: &Sent<'_>) -> Self {
+        let request_id = request_id(&head, sent);
         Self {
-            headers,
+            date: head.date,
             request_id,
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn from_headers(headers: &HeaderMap, sent: &Sent<'_>) -> Self {
-        Self::new(headers.clone(), sent)
+        Self::new(ResponseHead::new(StatusCode::OK, headers), sent)
     }
 
     pub(crate) fn server_date(&self) -> Option<DateTime<Utc>> {
-        let text = self.headers.get(DATE)?.to_str().ok()?;
+        let text = header_text(self.date.as_ref())?;
         httpdate::parse_http_date(text)
             .ok()
             .map(DateTime::<Utc>::from)
@@ -173,10 +171,9 @@ impl ResponseMeta {
 
 /// The request id header, scrubbed. Header text is visible ASCII (`to_str`), so there is no
 /// control character to escape.
-fn request_id(headers: &HeaderMap, sent: &Sent<'_>) -> Option<String> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|name| headers.get(name))?
+fn request_id(head: &ResponseHead, sent: &Sent<'_>) -> Option<String> {
+    head.request_id
+        .as_ref()?
         .to_str()
         .ok()
         .filter(|id| !id.is_empty())
@@ -191,29 +188,24 @@ fn status_text(status: StatusCode) -> String {
 }
 
 /// An error response, as a failure carrying status, request id and parsed body.
-pub(crate) fn api_failure(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    sent: &Sent<'_>,
-) -> Failure {
-    let error = Error::new(ErrorKind::Api, status_text(status))
-        .with_status(status.as_u16())
-        .with_request_id(request_id(headers, sent))
+pub(crate) fn api_failure(head: &ResponseHead, body: &[u8], sent: &Sent<'_>) -> Failure {
+    let error = Error::new(ErrorKind::Api, status_text(head.status))
+        .with_status(head.status.as_u16())
+        .with_request_id(request_id(head, sent))
         .with_body(ErrorBody::parse(body, sent));
-    Failure::response(error, status.as_u16(), headers)
+    Failure::response(error, head)
 }
 
 /// A success status whose body is not the documented JSON. The serde message is not kept as
 /// the source: it can quote a value from the body, and that value can be a token.
 fn decode_failure(
     operation_id: &str,
-    response: (Option<StatusCode>, Option<&HeaderMap>),
+    head: Option<&ResponseHead>,
     body: &[u8],
     error: &serde_json::Error,
     sent: &Sent<'_>,
 ) -> Failure {
-    let (status, headers) = response;
+    let status = head.map(|head| head.status);
     let what = match error.classify() {
         serde_json::error::Category::Eof => "it ends early",
         serde_json::error::Category::Syntax => "it is not valid JSON",
@@ -227,7 +219,7 @@ fn decode_failure(
         error.column()
     );
     let mut decoded = Error::new(ErrorKind::Decode, message)
-        .with_request_id(headers.and_then(|headers| request_id(headers, sent)))
+        .with_request_id(head.and_then(|head| request_id(head, sent)))
         .with_snippet(snippet(body, sent));
     if let Some(status) = status {
         decoded = decoded.with_status(status.as_u16());
@@ -238,14 +230,10 @@ fn decode_failure(
 /// A body longer than [`MAX_BODY`]: reading stopped there. A success is unusable (a `Decode`
 /// error, not retried: the same server would send the same); an error status keeps its status
 /// and headers, without the body.
-fn oversized_failure(
-    operation_id: &str,
-    status: StatusCode,
-    headers: &HeaderMap,
-    sent: &Sent<'_>,
-) -> Failure {
+fn oversized_failure(operation_id: &str, head: &ResponseHead, sent: &Sent<'_>) -> Failure {
+    let status = head.status;
     if !status.is_success() {
-        return api_failure(status, headers, &[], sent);
+        return api_failure(head, &[], sent);
     }
     let message = format!(
         "the {} body of {operation_id} is longer than {MAX_BODY} bytes, far more than a token \
@@ -255,7 +243,7 @@ fn oversized_failure(
     Failure::permanent(
         Error::new(ErrorKind::Decode, message)
             .with_status(status.as_u16())
-            .with_request_id(request_id(headers, sent)),
+            .with_request_id(request_id(head, sent)),
     )
 }
 
@@ -332,19 +320,15 @@ where
 {
     match result {
         Ok(value) => {
-            // The captured head owns a copy of the headers already; keep that one.
-            let meta = match head {
-                Some(head) => ResponseMeta::new(head.headers, sent),
-                None => ResponseMeta::from_headers(value.headers(), sent),
-            };
+            let head = head.unwrap_or_else(|| ResponseHead::new(value.status(), value.headers()));
+            let meta = ResponseMeta::new(head, sent);
             Ok(Success::new(value.status(), meta, value.into_inner()))
         }
         Err(GenError::ErrorResponse(value)) => {
-            let status = value.status();
-            let headers = value.headers().clone();
+            let head = ResponseHead::new(value.status(), value.headers());
             // The generated error type is a re-encoding of the body; our parser reads its fields.
             let body = serde_json::to_vec(&value.into_inner()).unwrap_or_default();
-            Err(api_failure(status, &headers, &body, sent))
+            Err(api_failure(&head, &body, sent))
         }
         Err(GenError::UnexpectedResponse(response)) => {
             settle_unexpected(operation_id, response, sent).await
@@ -353,22 +337,15 @@ where
             Some(head) if !head.status.is_success() => {
                 // A documented error status whose body is not the documented error shape
                 // (for example Telnyx's envelope where the spec names a bare object).
-                api_failure(head.status, &head.headers, &body, sent)
+                api_failure(&head, &body, sent)
             }
-            Some(head) => decode_failure(
-                operation_id,
-                (Some(head.status), Some(&head.headers)),
-                &body,
-                &error,
-                sent,
-            ),
-            None => decode_failure(operation_id, (None, None), &body, &error, sent),
+            head => decode_failure(operation_id, head.as_ref(), &body, &error, sent),
         }),
         Err(GenError::CommunicationError(source)) => Err(transport_failure(source, None)),
         Err(GenError::ResponseBodyError(source) | GenError::InvalidUpgrade(source)) => {
             Err(match head {
                 Some(head) if telnyx_rooms_gen::is_body_too_large(&source) => {
-                    oversized_failure(operation_id, head.status, &head.headers, sent)
+                    oversized_failure(operation_id, &head, sent)
                 }
                 head => transport_failure(source, head.map(|head| head.status)),
             })
@@ -386,25 +363,21 @@ async fn settle_unexpected<S: DeserializeOwned>(
     sent: &Sent<'_>,
 ) -> Result<Success<S>, Failure> {
     let status = response.status();
-    let headers = response.headers().clone();
+    let head = ResponseHead::new(status, response.headers());
     let body = read_bounded(response)
         .await
         .map_err(|source| transport_failure(source, Some(status)))?;
     if !status.is_success() {
-        return Err(api_failure(status, &headers, &body, sent));
+        return Err(api_failure(&head, &body, sent));
     }
     if body.len() >= MAX_BODY {
-        return Err(oversized_failure(operation_id, status, &headers, sent));
+        return Err(oversized_failure(operation_id, &head, sent));
     }
     match serde_json::from_slice::<S>(&body) {
-        Ok(decoded) => Ok(Success::new(
-            status,
-            ResponseMeta::new(headers, sent),
-            decoded,
-        )),
+        Ok(decoded) => Ok(Success::new(status, ResponseMeta::new(head, sent), decoded)),
         Err(error) => Err(decode_failure(
             operation_id,
-            (Some(status), Some(&headers)),
+            Some(&head),
             &body,
             &error,
             sent,
@@ -416,13 +389,18 @@ async fn settle_unexpected<S: DeserializeOwned>(
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use reqwest::header::DATE;
 
     #[test]
     fn request_id_and_date_are_read_from_headers() {
         let mut headers = HeaderMap::new();
         headers.insert("request-id", "fallback".parse().expect("valid"));
         assert_eq!(
-            request_id(&headers, &Sent::default()).as_deref(),
+            request_id(
+                &ResponseHead::new(StatusCode::OK, &headers),
+                &Sent::default()
+            )
+            .as_deref(),
             Some("fallback")
         );
         headers.insert("x-request-id", "primary".parse().expect("valid"));
@@ -449,12 +427,8 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", "7".parse().expect("valid"));
         headers.insert("x-should-retry", "false".parse().expect("valid"));
-        let failure = api_failure(
-            StatusCode::TOO_MANY_REQUESTS,
-            &headers,
-            b"{}",
-            &Sent::default(),
-        );
+        let head = ResponseHead::new(StatusCode::TOO_MANY_REQUESTS, &headers);
+        let failure = api_failure(&head, b"{}", &Sent::default());
         assert_eq!(
             failure.outcome(),
             Outcome::Response {
@@ -477,7 +451,11 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-request-id", "req-KEYlive_0123".parse().expect("valid"));
         headers.insert("x-should-retry", "false".parse().expect("valid"));
-        let failure = api_failure(StatusCode::SERVICE_UNAVAILABLE, &headers, b"", &sent);
+        let failure = api_failure(
+            &ResponseHead::new(StatusCode::SERVICE_UNAVAILABLE, &headers),
+            b"",
+            &sent,
+        );
         assert_eq!(failure.error.request_id(), Some("req-[REDACTED]"));
         assert!(!failure.error.is_retryable());
         let meta = ResponseMeta::from_headers(&headers, &sent);

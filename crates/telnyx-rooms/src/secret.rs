@@ -79,7 +79,18 @@ pub(crate) fn credential_problem(value: &str) -> Option<String> {
             value.len()
         ));
     }
-    let (at, bad) = value.char_indices().find(|(_, c)| !is_token68_char(*c))?;
+    // Every call checks two tokens of several hundred bytes: whole blocks are checked without
+    // branching (the compiler vectorises it; a `char` walk cost ~9 k instructions per call), and
+    // only a block that fails is searched. Every byte before the first outside the alphabet is
+    // ASCII, so that position starts a character.
+    let bytes = value.as_bytes();
+    let clean = bytes
+        .chunks_exact(BLOCK)
+        .take_while(|block| <&[u8; BLOCK]>::try_from(*block).is_ok_and(all_token68))
+        .count()
+        * BLOCK;
+    let at = clean + bytes[clean..].iter().position(|&b| !is_token68(b))?;
+    let bad = value[at..].chars().next()?;
     let what = match bad {
         '\u{feff}' => "a byte-order mark".to_owned(),
         c if c.is_whitespace() => "whitespace".to_owned(),
@@ -92,8 +103,20 @@ pub(crate) fn credential_problem(value: &str) -> Option<String> {
     ))
 }
 
-fn is_token68_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-._~+/=".contains(c)
+/// Bytes checked at once by [`credential_problem`].
+const BLOCK: usize = 32;
+
+/// Whether a whole block is in the `token68` alphabet (no early exit: it vectorises).
+fn all_token68(block: &[u8; BLOCK]) -> bool {
+    block.iter().fold(true, |ok, &b| ok & is_token68(b))
+}
+
+/// Whether `b` is in the `token68` alphabet; without branches, so a block of them vectorises.
+const fn is_token68(b: u8) -> bool {
+    let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+    let digit = b.wrapping_sub(b'0') < 10;
+    let symbol = (b == b'-') | (b == b'.') | (b == b'_') | (b == b'~') | (b == b'+') | (b == b'/');
+    letter | digit | symbol | (b == b'=')
 }
 
 #[cfg(test)]
@@ -135,6 +158,18 @@ mod tests {
         for (bad, expected) in cases {
             let problem = credential_problem(bad).expect("refused");
             assert!(problem.starts_with(expected), "{bad:?}: {problem}");
+        }
+        for c in (0..=0x2ffu32).filter_map(char::from_u32) {
+            let allowed = c.is_ascii_alphanumeric() || "-._~+/=".contains(c);
+            let text = format!("ab{c}");
+            assert_eq!(credential_problem(&text).is_none(), allowed, "{c:?}");
+        }
+        // Past the first block, and at a block's edge.
+        for at in [31, 32, 70] {
+            let mut long = "k".repeat(100);
+            long.replace_range(at..=at, "#");
+            let problem = credential_problem(&long).expect("refused");
+            assert!(problem.contains(&format!("at byte {at};")), "{problem}");
         }
         let long = "k".repeat(MAX_CREDENTIAL_LEN + 1);
         assert!(

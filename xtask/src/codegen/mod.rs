@@ -2,11 +2,13 @@
 
 //!
 //! Stages: [`inputs`] reads the spec, overlays and provenance; [`mod@render`] runs the pipeline, with
-//! [`metadata`] extracting per-operation facts and [`emit`] writing the header, provenance and
-//! metadata tables; this module compares or writes the result.
+//! [`metadata`] extracting per-operation facts, [`emit`] writing the header, provenance and
+//! metadata tables, and [`mod@lighten`] removing per-request work the operations never need; this
+//! module compares or writes the result.
 
 pub(crate) mod emit;
 mod inputs;
+mod lighten;
 pub(crate) mod metadata;
 mod render;
 

@@ -12,6 +12,7 @@ use syn::visit_mut::VisitMut;
 
 use super::emit::{self, PROGENITOR_VERSION};
 use super::inputs::Inputs;
+use super::lighten::lighten;
 use super::metadata;
 use crate::openapi::downgrade::downgrade_to_30;
 use crate::openapi::precheck;
@@ -59,6 +60,7 @@ pub(crate) fn render(inputs: &Inputs) -> Result<String> {
             operations.len()
         );
     }
+    lighten(&mut file);
     Ok(format!(
         "{}\n{}",
         emit::header(inputs),
