@@ -7,7 +7,7 @@ use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper};
 use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 use tokio::time::{Instant, sleep};
 
-use crate::scenario::TokioClock;
+use crate::scenario::{TokioClock, started};
 use crate::{ms, room, secs};
 
 #[tokio::test(start_paused = true)]
@@ -17,17 +17,7 @@ async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
             .single()
             .expect("date"),
     );
-    let server = MockServer::builder()
-        .clock(clock)
-        .api_key("KEY")
-        .start()
-        .await
-        .expect("mock starts");
-    let client = Client::builder()
-        .api_key("KEY")
-        .base_url(server.base_url())
-        .build()
-        .expect("client");
+    let (server, client) = started(MockServer::builder().clock(clock).api_key("KEY")).await;
     let room = room();
     let keeper = TokenKeeper::builder(client, room)
         .token_ttl(secs(10))

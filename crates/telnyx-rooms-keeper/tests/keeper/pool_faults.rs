@@ -7,12 +7,11 @@
 //! session may end `Expired` (seen in about one run in three). 60 s tokens leave a 15 s margin.
 
 use chrono::{TimeZone, Utc};
-use telnyx_rooms::Client;
 use telnyx_rooms_keeper::{KeeperPool, Ttls};
 use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 use tokio::time::sleep;
 
-use crate::scenario::TokioClock;
+use crate::scenario::{TokioClock, started};
 use crate::{room, secs};
 
 const SESSIONS: usize = 20;
@@ -20,24 +19,19 @@ const HOURS: u64 = 2;
 
 #[tokio::test(start_paused = true)]
 async fn a_pool_keeps_every_token_valid_for_two_hours_of_random_faults() {
-    let server = MockServer::builder()
-        .clock(TokioClock::starting_at(
-            Utc.with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
-                .single()
-                .expect("date"),
-        ))
-        .api_key("KEY")
-        .fault(Fault::status(503).chance(0.04))
-        .fault(Fault::status(429).chance(0.03))
-        .fault(Fault::reset().chance(0.033))
-        .start()
-        .await
-        .expect("mock starts");
-    let client = Client::builder()
-        .api_key("KEY")
-        .base_url(server.base_url())
-        .build()
-        .expect("client");
+    let (server, client) = started(
+        MockServer::builder()
+            .clock(TokioClock::starting_at(
+                Utc.with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
+                    .single()
+                    .expect("date"),
+            ))
+            .api_key("KEY")
+            .fault(Fault::status(503).chance(0.04))
+            .fault(Fault::status(429).chance(0.03))
+            .fault(Fault::reset().chance(0.033)),
+    )
+    .await;
     let pool = KeeperPool::builder(client).seed(7).build();
     let ttls = Ttls::new().token(secs(60)).refresh_token(secs(300));
     let sessions: Vec<_> = (0..SESSIONS)

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use telnyx_rooms::Client;
 use telnyx_rooms_keeper::{KeeperPool, PoolMetrics, Session, Status, Ttls};
-use telnyx_rooms_mock::{Clock, MockServer, RateLimit};
+use telnyx_rooms_mock::{Clock, MockServer, MockServerBuilder, RateLimit};
 use tokio::time::{Instant, sleep_until};
 
 /// The mock's clock: tokio time (so it pauses and advances with the test) from a fixed start.
@@ -92,19 +92,25 @@ impl Outcome {
 pub async fn limited_mock(limit: RateLimit) -> (MockServer, Client, TokioClock) {
     let base = "2031-06-01T08:00:00Z".parse().unwrap_or_default();
     let clock = TokioClock::starting_at(base);
-    let server = MockServer::builder()
-        .clock(clock)
-        .rate_limit(limit)
-        .log_capacity(16)
-        .start()
-        .await
-        .expect("mock starts");
+    let (server, client) = started(
+        MockServer::builder()
+            .clock(clock)
+            .rate_limit(limit)
+            .log_capacity(16),
+    )
+    .await;
+    (server, client, clock)
+}
+
+/// Starts the mock `builder` describes and a facade client for it, with the API key `KEY`.
+pub async fn started(builder: MockServerBuilder) -> (MockServer, Client) {
+    let server = builder.start().await.expect("mock starts");
     let client = Client::builder()
         .api_key("KEY")
         .base_url(server.base_url())
         .build()
         .expect("client");
-    (server, client, clock)
+    (server, client)
 }
 
 /// Runs the setup to its end and reports; must run with tokio time paused.
