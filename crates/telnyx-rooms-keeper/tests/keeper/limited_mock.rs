@@ -120,11 +120,14 @@ async fn a_30_second_outage_ends_no_session_whose_refresh_token_outlives_it() {
     assert!(sessions.iter().all(|s| !s.status().is_ended()));
     assert_eq!(pool.metrics().at_risk, 50);
     server.clear_faults();
-    // Back within the longest backoff (5 s): every session holds a fresh token again.
+    // Back within the longest backoff (5 s): every session holds a valid token again. A 10 s
+    // token valid at 43 s was issued after 33 s, and every call failed until 35 s, so each one
+    // was minted or refreshed after the outage. (How much of it is left is not asserted: under
+    // paused time, tokio jumps the clock while a call waits on the loopback socket.)
     sleep_until(start + secs(43)).await;
     for session in &sessions {
         let token = session.current().expect("a fresh token after the outage");
-        assert!(token.time_left() > secs(3));
+        assert!(token.time_left() > Duration::ZERO);
     }
     assert_eq!(pool.metrics().at_risk, 0);
 }
