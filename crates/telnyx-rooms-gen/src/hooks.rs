@@ -61,10 +61,9 @@ impl Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = if self.bearer.is_some() {
-            "Bearer [REDACTED]"
-        } else {
-            "none"
+        let shown = match self.bearer {
+            Some(_) => format_args!("Bearer {}", crate::redact::REDACTED),
+            None => format_args!("none"),
         };
         f.debug_struct("Credentials")
             .field("api_key", &shown)

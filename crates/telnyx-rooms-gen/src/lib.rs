@@ -11,7 +11,10 @@
 //! - [`operations`]: per-operation metadata extracted from the spec (method, path, security, body
 //!   fields with their bounds and defaults), so downstream code never retypes a rule of the spec;
 //! - [`PROVENANCE`], [`SPEC_COMMIT`] and [`SPEC_SHA256`]: which revision of Telnyx's API this speaks;
-//! - [`Credentials`]: the API key, attached only to operations whose spec security requires it.
+//! - [`Credentials`]: the API key, attached only to operations whose spec security requires it;
+//! - the vocabulary every crate of the workspace shares, hand-written: [`redact`] (the one
+//!   redaction rule), [`time`] (the injected [`TimeSource`](time::TimeSource) and
+//!   [`Sleeper`](time::Sleeper)) and [`resource`] (how a token names its room).
 //!
 //! ```
 //! use telnyx_rooms_gen::{operations, Credentials, Client};
@@ -48,6 +51,9 @@
 mod generated;
 mod hooks;
 mod meta;
+pub mod redact;
+pub mod resource;
+pub mod time;
 
 pub use generated::*;
 pub use hooks::{

@@ -40,9 +40,10 @@ use tokio::runtime::{Handle, Runtime};
 
 use crate::error::{Error, ErrorKind};
 use crate::operations::IntoRoomId;
-use crate::retry::{RetryPolicy, Sleeper};
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::token::{CreatedToken, RefreshedToken};
+use telnyx_rooms_gen::time::{Sleeper, TimeSource};
 
 /// A blocking client of the Telnyx Video Rooms client-token API.
 ///
@@ -201,6 +202,8 @@ impl ClientBuilder {
         http_client(client: reqwest::Client);
         /// See [`crate::ClientBuilder::sleeper`]; the sleep futures run on this client's runtime.
         sleeper(sleeper: impl Sleeper);
+        /// See [`crate::ClientBuilder::time_source`].
+        time_source(time_source: impl TimeSource);
     }
 
     fn with_env(self) -> Self {

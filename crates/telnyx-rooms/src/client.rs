@@ -4,18 +4,19 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use telnyx_rooms_gen::redact::{REDACTED, Sent};
+use telnyx_rooms_gen::time::{SharedTimeSource, Sleeper};
 use telnyx_rooms_gen::{Credentials, Operation};
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::ClientBuilder;
 use crate::error::{Error, ErrorKind};
-use crate::redact::Sent;
 use crate::response::Failure;
-use crate::retry::{Decision, RetryPolicy, Sleeper, decide};
-use crate::secret::{REDACTED, Secret};
+use crate::retry::{Decision, RetryPolicy, decide};
+use crate::secret::Secret;
 use crate::telemetry;
 
 /// The Telnyx Video Rooms client-token API.
@@ -49,6 +50,7 @@ struct Inner {
     retry_policy: RetryPolicy,
     custom_http_client: bool,
     sleeper: Arc<dyn Sleeper>,
+    time_source: SharedTimeSource,
 }
 
 impl Client {
@@ -92,6 +94,7 @@ impl Client {
                 retry_policy: builder.retry_policy,
                 custom_http_client: builder.http_client.is_some(),
                 sleeper: builder.sleeper,
+                time_source: builder.time_source,
             }),
         })
     }
@@ -156,27 +159,18 @@ impl Client {
                         Err(_elapsed) => timeout_failure(budget, deadline_bound),
                     }
                 };
-                telemetry::record_response(
-                    &span,
-                    failure.error.status(),
-                    failure.error.request_id(),
-                );
-                let decision = decide(
-                    policy,
-                    retries_done,
-                    failure.outcome(),
-                    SystemTime::now(),
-                    fastrand::f64(),
-                );
+                let (error, outcome) = failure.resolve(self.inner.time_source.now());
+                telemetry::record_response(&span, error.status(), error.request_id());
+                let decision = decide(policy, retries_done, outcome, fastrand::f64());
                 let delay = match decision {
                     Decision::RetryAfter(delay) if self.fits_deadline(started, delay) => delay,
-                    _ => return Err(failure.error.with_attempts(attempt_number)),
+                    _ => return Err(error.with_attempts(attempt_number)),
                 };
                 tracing::debug!(
                     target: telemetry::TARGET,
                     attempt = attempt_number,
                     delay_ms = delay.as_millis() as u64,
-                    error = %failure.error,
+                    error = %error,
                     "attempt failed; retrying"
                 );
                 self.inner.sleeper.sleep(delay).await;

@@ -12,8 +12,13 @@ use reqwest::header::HeaderValue;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::loopback::{LoopbackOnly, SystemResolver};
-use crate::retry::{RetryPolicy, Sleeper, TokioSleeper};
-use crate::secret::{REDACTED, Secret, credential_problem};
+use telnyx_rooms_gen::redact::REDACTED;
+use telnyx_rooms_gen::time::{
+    SharedTimeSource, Sleeper, SystemTimeSource, TimeSource, TokioSleeper,
+};
+
+use crate::retry::RetryPolicy;
+use crate::secret::{Secret, credential_problem};
 
 /// Environment variable holding the API key (the same name Telnyx's other SDKs read).
 pub const API_KEY_ENV: &str = "TELNYX_API_KEY";
@@ -71,6 +76,7 @@ pub struct ClientBuilder {
     pub(crate) http_client: Option<reqwest::Client>,
     pub(crate) dns_resolver: Option<Arc<dyn Resolve>>,
     pub(crate) sleeper: Arc<dyn Sleeper>,
+    pub(crate) time_source: SharedTimeSource,
 }
 
 impl Default for ClientBuilder {
@@ -86,6 +92,7 @@ impl Default for ClientBuilder {
             http_client: None,
             dns_resolver: None,
             sleeper: Arc::new(TokioSleeper),
+            time_source: Arc::new(SystemTimeSource),
         }
     }
 }
@@ -180,6 +187,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Replaces the clock the client reads wall time from (default: the system's): it resolves
+    /// an HTTP-date `Retry-After` into a wait. Tests use a
+    /// [`ManualTimeSource`](crate::ManualTimeSource) to move time by hand.
+    pub fn time_source(mut self, time_source: impl TimeSource) -> Self {
+        self.time_source = Arc::new(time_source);
+        self
+    }
+
     /// Reads `TELNYX_API_KEY` and `TELNYX_BASE_URL` through `lookup` (empty values count as unset).
     pub(crate) fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
         let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
@@ -263,6 +278,7 @@ impl fmt::Debug for ClientBuilder {
             .field("custom_http_client", &self.http_client.is_some())
             .field("custom_dns_resolver", &self.dns_resolver.is_some())
             .field("sleeper", &self.sleeper)
+            .field("time_source", &self.time_source)
             .finish()
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::redact::{Sent, escape_controls, scrub};
+use telnyx_rooms_gen::redact::{Sent, escape_controls, scrub};
 
 /// What went wrong, in categories a caller can act on. New kinds may be added.
 #[non_exhaustive]
@@ -88,12 +88,12 @@ impl ApiErrorEntry {
         self.source_parameter.as_deref()
     }
 
-    /// An entry from one JSON error object; every text is [server text](crate::redact::server_text).
+    /// An entry from one JSON error object; every text is [server text](telnyx_rooms_gen::redact::server_text).
     fn from_json(value: &Value, sent: &Sent<'_>) -> Option<Self> {
         let object = value.as_object()?;
         let text = |value: Option<&Value>| -> Option<String> {
             match value? {
-                Value::String(text) => Some(crate::redact::server_text(text, sent)),
+                Value::String(text) => Some(telnyx_rooms_gen::redact::server_text(text, sent)),
                 Value::Number(number) => Some(number.to_string()),
                 _ => None,
             }
@@ -279,6 +279,10 @@ impl Error {
     }
 
     /// The response's `x-should-retry` verdict, which overrides the status rule.
+    pub(crate) fn should_retry(&self) -> Option<bool> {
+        self.inner.should_retry
+    }
+
     pub(crate) fn with_should_retry(mut self, should_retry: Option<bool>) -> Self {
         self.inner.should_retry = should_retry;
         self

@@ -67,7 +67,6 @@ mod operations;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
-mod redact;
 mod response;
 mod retry;
 mod secret;
@@ -84,12 +83,13 @@ pub use config::{
 };
 pub use error::{ApiErrorEntry, Error, ErrorKind};
 pub use operations::{CallFuture, CreateClientToken, IntoRoomId, RefreshClientToken};
-pub use redact::escape_controls;
-pub use retry::{
-    MAX_SERVER_DELAY, MIN_SERVER_DELAY, RetryPolicy, SleepFuture, Sleeper, TokioSleeper,
-};
+pub use retry::{Backoff, MAX_SERVER_DELAY, MIN_SERVER_DELAY, RetryPolicy};
 pub use secret::{MAX_CREDENTIAL_LEN, Secret};
 pub use telemetry::TARGET as TRACING_TARGET;
+pub use telnyx_rooms_gen::redact::escape_controls;
+pub use telnyx_rooms_gen::time::{
+    ManualTimeSource, SleepFuture, Sleeper, SystemTimeSource, TimeSource, TokioSleeper,
+};
 pub use tls::http_client_builder;
 pub use token::{CreatedToken, RefreshedToken};
 pub use uuid::Uuid;

@@ -19,11 +19,12 @@ use uuid::Uuid;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
-use crate::redact::Sent;
 use crate::response::{Failure, ResponseMeta, Success, settle};
 use crate::retry::RetryPolicy;
-use crate::secret::{REDACTED, Secret, credential_problem};
+use crate::secret::{Secret, credential_problem};
 use crate::token::{CreatedToken, RefreshedToken};
+use telnyx_rooms_gen::redact::REDACTED;
+use telnyx_rooms_gen::redact::Sent;
 
 /// A room id: a [`Uuid`], or text that must parse as one.
 ///

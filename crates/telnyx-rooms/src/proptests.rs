@@ -20,9 +20,9 @@ use uuid::Uuid;
 
 use crate::error::{Error, ErrorBody, ErrorKind, SNIPPET_CHARS};
 use crate::operations::{IntoRoomId, Received, created_token, refreshed_token, ttl_seconds};
-use crate::redact::Sent;
 use crate::response::{ResponseMeta, api_failure, settle};
 use crate::retry::MAX_SERVER_DELAY;
+use telnyx_rooms_gen::redact::Sent;
 
 const ROOM: Uuid = Uuid::from_u128(0x0ccc7b54_4df3_4bca_a65a_3da1ecc777f0);
 
@@ -323,11 +323,12 @@ proptest! {
     ) {
         let status = StatusCode::from_u16(status).expect("100..=999 is a status");
         let failure = api_failure(&ResponseHead::new(status, &headers), &body, &Sent::default());
-        let error = &failure.error;
+        let (error, outcome) = failure.resolve(std::time::SystemTime::UNIX_EPOCH);
+        let error = &error;
         prop_assert_eq!(error.kind(), ErrorKind::Api);
         prop_assert_eq!(error.status(), Some(status.as_u16()));
         prop_assert!(error.retry_after().is_none_or(|delay| delay <= MAX_SERVER_DELAY));
-        match failure.outcome() {
+        match outcome {
             crate::retry::Outcome::Response { status: seen, .. } => prop_assert_eq!(seen, status.as_u16()),
             other => prop_assert!(false, "{other:?}"),
         }

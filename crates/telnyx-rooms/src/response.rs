@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use telnyx_rooms_gen::ResponseHead;
 
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};
-use crate::redact::{Sent, scrub};
-use crate::retry::{Outcome, ServerHints, parse_should_retry, server_delay};
+use crate::retry::{Outcome, RequestedDelay, RetryHints};
+use telnyx_rooms_gen::redact::{Sent, scrub};
 
 /// The most of any response body read into memory (the generated client's cap): a token
 /// response is a few KiB at most.
@@ -58,11 +58,10 @@ pub(crate) struct Failure {
 enum RetryClass {
     Transient,
     Permanent,
+    /// An error response; its `x-should-retry` verdict is already on the error.
     Response {
         status: u16,
-        retry_after_ms: Option<String>,
-        retry_after: Option<String>,
-        should_retry: Option<String>,
+        requested: Option<RequestedDelay>,
     },
 }
 
@@ -83,50 +82,39 @@ impl Failure {
         }
     }
 
-    /// An error response: the status and its headers decide. The delay the server asked for is
-    /// also kept on the error, for callers that retry on their own.
+    /// An error response: the status and its retry headers (parsed here, once) decide.
     fn response(error: Error, head: &ResponseHead) -> Self {
-        let status = head.status.as_u16();
-        let hints = ServerHints {
-            retry_after_ms: header_text(head.retry_after_ms.as_ref()),
-            retry_after: header_text(head.retry_after.as_ref()),
-            should_retry: header_text(head.should_retry.as_ref()),
-        };
-        // Resolved at receipt: an HTTP-date `Retry-After` means "from when the server answered".
-        let requested = server_delay(hints, SystemTime::now());
-        let owned = |value: Option<&str>| value.map(str::to_owned);
-        let should_retry = hints.should_retry.and_then(parse_should_retry);
+        let hints = RetryHints::parse(
+            header_text(head.retry_after_ms.as_ref()),
+            header_text(head.retry_after.as_ref()),
+            header_text(head.should_retry.as_ref()),
+        );
         Self {
-            error: error
-                .with_retry_after(requested)
-                .with_should_retry(should_retry),
+            error: error.with_should_retry(hints.should_retry),
             retry: RetryClass::Response {
-                status,
-                retry_after_ms: owned(hints.retry_after_ms),
-                retry_after: owned(hints.retry_after),
-                should_retry: owned(hints.should_retry),
+                status: head.status.as_u16(),
+                requested: hints.requested,
             },
         }
     }
 
-    /// The failure as input to the retry decision.
-    pub(crate) fn outcome(&self) -> Outcome<'_> {
-        match &self.retry {
-            RetryClass::Transient => Outcome::Transient,
-            RetryClass::Permanent => Outcome::Permanent,
-            RetryClass::Response {
-                status,
-                retry_after_ms,
-                retry_after,
-                should_retry,
-            } => Outcome::Response {
-                status: *status,
-                hints: ServerHints {
-                    retry_after_ms: retry_after_ms.as_deref(),
-                    retry_after: retry_after.as_deref(),
-                    should_retry: should_retry.as_deref(),
-                },
-            },
+    /// The error, with the wait the server asked for resolved against `now` (the time the
+    /// attempt ended) and kept on it for callers that retry on their own, and the input to the
+    /// retry decision.
+    pub(crate) fn resolve(self, now: SystemTime) -> (Error, Outcome) {
+        match self.retry {
+            RetryClass::Transient => (self.error, Outcome::Transient),
+            RetryClass::Permanent => (self.error, Outcome::Permanent),
+            RetryClass::Response { status, requested } => {
+                let server_delay = requested.map(|requested| requested.resolve(now));
+                let should_retry = self.error.should_retry();
+                let outcome = Outcome::Response {
+                    status,
+                    server_delay,
+                    should_retry,
+                };
+                (self.error.with_retry_after(server_delay), outcome)
+            }
         }
     }
 }
@@ -429,18 +417,17 @@ mod tests {
         headers.insert("x-should-retry", "false".parse().expect("valid"));
         let head = ResponseHead::new(StatusCode::TOO_MANY_REQUESTS, &headers);
         let failure = api_failure(&head, b"{}", &Sent::default());
+        let (error, outcome) = failure.resolve(SystemTime::UNIX_EPOCH);
         assert_eq!(
-            failure.outcome(),
+            outcome,
             Outcome::Response {
                 status: 429,
-                hints: ServerHints {
-                    retry_after_ms: None,
-                    retry_after: Some("7"),
-                    should_retry: Some("false"),
-                },
+                server_delay: Some(std::time::Duration::from_secs(7)),
+                should_retry: Some(false),
             }
         );
-        assert_eq!(failure.error.status(), Some(429));
+        assert_eq!(error.status(), Some(429));
+        assert_eq!(error.retry_after(), Some(std::time::Duration::from_secs(7)));
     }
 
     /// Issue 11, cases 2 and 7: a request id echoing a sent secret is scrubbed (errors and

@@ -1,9 +1,9 @@
-//! When to retry and how long to wait: [`RetryPolicy`], the pure retry decision, and [`Sleeper`].
+//! When to retry and how long to wait: [`RetryPolicy`], its [`Backoff`], and the pure retry
+//! decision over the facts a response gave ([`RetryHints`], parsed once when it arrives).
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, SystemTime};
+
+use telnyx_rooms_gen::time::scale;
 
 /// The longest wait a server can ask for through `retry-after-ms` or `Retry-After`. A longer
 /// request is cut to this, so a misbehaving server or proxy cannot park a caller for hours.
@@ -21,7 +21,7 @@ pub const MIN_SERVER_DELAY: Duration = Duration::from_millis(100);
 /// server's `retry-after-ms` or `Retry-After` (seconds or HTTP date) replaces the computed wait,
 /// kept between [`MIN_SERVER_DELAY`] and [`MAX_SERVER_DELAY`]; `x-should-retry: true|false`
 /// overrides the status rule (the same rule [`Error::is_retryable`](crate::Error::is_retryable)
-/// reports).
+/// reports). This is the one statement of these rules; the rest of the workspace links here.
 ///
 /// ```
 /// use std::time::Duration;
@@ -34,19 +34,17 @@ pub const MIN_SERVER_DELAY: Duration = Duration::from_millis(100);
 /// let once = RetryPolicy::none();
 /// # let _ = (patient, once);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
+    backoff: Backoff,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 2,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(8),
+            backoff: Backoff::new(Duration::from_millis(500), Duration::from_secs(8)).jitter(0.25),
         }
     }
 }
@@ -67,14 +65,14 @@ impl RetryPolicy {
     /// The wait before the first retry; it doubles for each further retry.
     #[must_use]
     pub fn initial_backoff(mut self, backoff: Duration) -> Self {
-        self.initial_backoff = backoff;
+        self.backoff.initial = backoff;
         self
     }
 
     /// The longest computed wait between two attempts.
     #[must_use]
     pub fn max_backoff(mut self, backoff: Duration) -> Self {
-        self.max_backoff = backoff;
+        self.backoff.max = backoff;
         self
     }
 
@@ -83,18 +81,77 @@ impl RetryPolicy {
         self.max_retries
     }
 
-    /// The computed wait before retry number `retry` (1-based) for a `jitter` in `[0, 1)`:
-    /// `min(initial · 2^(retry-1), max) · (1 − jitter/4)`.
-    fn backoff(&self, retry: u32, jitter: f64) -> Duration {
+    /// The computed waits between attempts.
+    pub fn backoff(&self) -> &Backoff {
+        &self.backoff
+    }
+}
+
+/// Exponential backoff with jitter: the wait before retry `n` (1-based) is
+/// `min(initial · 2^(n−1), max)`, shortened by a random part of at most `jitter` of it.
+///
+/// The facade's [`RetryPolicy`] uses it with a jitter of a quarter; the keeper's refresh policy
+/// with half, so that sessions retrying together spread out.
+///
+/// ```
+/// use std::time::Duration;
+/// use telnyx_rooms::Backoff;
+///
+/// let backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(8)).jitter(0.25);
+/// assert_eq!(backoff.delay(1, 0.0), Duration::from_millis(500));
+/// assert_eq!(backoff.delay(3, 0.0), Duration::from_secs(2));
+/// assert_eq!(backoff.delay(2, 1.0), Duration::from_millis(750));
+/// assert_eq!(backoff.delay(40, 0.0), Duration::from_secs(8));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Backoff {
+    initial: Duration,
+    max: Duration,
+    jitter: f64,
+}
+
+impl Backoff {
+    /// Waits of `initial`, doubling up to `max`, without jitter.
+    pub fn new(initial: Duration, max: Duration) -> Self {
+        Self {
+            initial,
+            max,
+            jitter: 0.0,
+        }
+    }
+
+    /// Shortens each wait by up to this fraction of it, at random (clamped to `0.0..=1.0`; NaN
+    /// leaves the jitter as it was).
+    #[must_use]
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        if !fraction.is_nan() {
+            self.jitter = fraction.clamp(0.0, 1.0);
+        }
+        self
+    }
+
+    /// The wait before the first retry.
+    pub fn initial(&self) -> Duration {
+        self.initial
+    }
+
+    /// The longest wait.
+    pub fn max(&self) -> Duration {
+        self.max
+    }
+
+    /// The wait before retry number `retry` (1-based) for a `random` draw in `[0, 1)` (clamped;
+    /// NaN counts as 0): `min(initial · 2^(retry−1), max) · (1 − jitter · random)`. Saturates
+    /// instead of overflowing.
+    pub fn delay(&self, retry: u32, random: f64) -> Duration {
         let doubling = 2u32.saturating_pow(retry.saturating_sub(1));
-        let base = self
-            .initial_backoff
-            .saturating_mul(doubling)
-            .min(self.max_backoff);
-        let factor = 1.0 - jitter.clamp(0.0, 1.0) / 4.0;
-        // Not `Duration::mul_f64`: it panics when the product does not fit, and an f64 rounds
-        // the longest durations up past `Duration::MAX`. Such a wait is kept unjittered.
-        Duration::try_from_secs_f64(base.as_secs_f64() * factor).map_or(base, |wait| wait.min(base))
+        let base = self.initial.saturating_mul(doubling).min(self.max);
+        let random = if random.is_nan() {
+            0.0
+        } else {
+            random.clamp(0.0, 1.0)
+        };
+        scale(base, 1.0 - self.jitter * random)
     }
 }
 
@@ -103,9 +160,54 @@ fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 409 | 429) || (500..=599).contains(&status)
 }
 
-/// An `x-should-retry` header value: `true` or `false` (any case, surrounding spaces ignored);
-/// anything else says nothing.
-pub(crate) fn parse_should_retry(value: &str) -> Option<bool> {
+/// Whether an error response is worth another attempt: the server's `x-should-retry` verdict
+/// when it gave one, else the status rule. The retry loop and
+/// [`Error::is_retryable`](crate::Error::is_retryable) both decide with this.
+pub(crate) fn response_is_retryable(status: u16, should_retry: Option<bool>) -> bool {
+    should_retry.unwrap_or_else(|| is_retryable_status(status))
+}
+
+/// What a response's retry headers said, parsed once when it arrived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RetryHints {
+    /// The wait asked for by `retry-after-ms` or `Retry-After`, not yet resolved or bounded.
+    pub(crate) requested: Option<RequestedDelay>,
+    /// `x-should-retry`: `true` or `false` (any case, surrounding spaces ignored); anything else
+    /// says nothing.
+    pub(crate) should_retry: Option<bool>,
+}
+
+impl RetryHints {
+    /// Parses `retry-after-ms` (milliseconds, possibly fractional), `Retry-After` (seconds or an
+    /// HTTP date; read only when `retry-after-ms` is absent or unparsable) and `x-should-retry`.
+    pub(crate) fn parse(
+        retry_after_ms: Option<&str>,
+        retry_after: Option<&str>,
+        should_retry: Option<&str>,
+    ) -> Self {
+        let from_ms = retry_after_ms
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
+            .map(RequestedDelay::After);
+        let requested = from_ms.or_else(|| {
+            let value = retry_after?.trim();
+            match value.parse::<f64>() {
+                Ok(secs) => Duration::try_from_secs_f64(secs)
+                    .ok()
+                    .map(RequestedDelay::After),
+                Err(_) => httpdate::parse_http_date(value)
+                    .ok()
+                    .map(RequestedDelay::At),
+            }
+        });
+        Self {
+            requested,
+            should_retry: should_retry.and_then(parse_should_retry),
+        }
+    }
+}
+
+fn parse_should_retry(value: &str) -> Option<bool> {
     let value = value.trim();
     if value.eq_ignore_ascii_case("true") {
         Some(true)
@@ -116,33 +218,43 @@ pub(crate) fn parse_should_retry(value: &str) -> Option<bool> {
     }
 }
 
-/// Whether an error response is worth another attempt: the server's `x-should-retry` verdict
-/// when it gave one, else the status rule. The retry loop and
-/// [`Error::is_retryable`](crate::Error::is_retryable) both decide with this.
-pub(crate) fn response_is_retryable(status: u16, should_retry: Option<bool>) -> bool {
-    should_retry.unwrap_or_else(|| is_retryable_status(status))
+/// A wait a server asked for: a delay, or an HTTP date to wait until.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RequestedDelay {
+    /// Wait this long.
+    After(Duration),
+    /// Wait until this time.
+    At(SystemTime),
+}
+
+impl RequestedDelay {
+    /// The wait from `now`, kept within [`MIN_SERVER_DELAY`]..=[`MAX_SERVER_DELAY`] (a date in
+    /// the past means "now", so the shortest wait). Also what
+    /// [`Error::retry_after`](crate::Error::retry_after) reports.
+    pub(crate) fn resolve(self, now: SystemTime) -> Duration {
+        let delay = match self {
+            Self::After(delay) => delay,
+            Self::At(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
+        };
+        delay.clamp(MIN_SERVER_DELAY, MAX_SERVER_DELAY)
+    }
 }
 
 /// What one attempt ended with, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome<'a> {
-    /// A response with this status and these retry headers (raw values).
-    Response { status: u16, hints: ServerHints<'a> },
+pub(crate) enum Outcome {
+    /// An error response: its status and what its headers said, resolved.
+    Response {
+        status: u16,
+        /// The server's wait, bounded (see [`RequestedDelay::resolve`]).
+        server_delay: Option<Duration>,
+        /// The server's `x-should-retry` verdict.
+        should_retry: Option<bool>,
+    },
     /// Connection failures, resets and per-attempt timeouts: the request may not have arrived.
     Transient,
     /// Anything retrying cannot fix (invalid request, undecodable success body).
     Permanent,
-}
-
-/// The retry-related response headers, as received.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct ServerHints<'a> {
-    /// `retry-after-ms`: milliseconds, possibly fractional.
-    pub(crate) retry_after_ms: Option<&'a str>,
-    /// `Retry-After`: seconds or an HTTP date.
-    pub(crate) retry_after: Option<&'a str>,
-    /// `x-should-retry`: `true` or `false`.
-    pub(crate) should_retry: Option<&'a str>,
 }
 
 /// The retry decision.
@@ -156,13 +268,12 @@ pub(crate) enum Decision {
 
 /// Decides whether to retry after an attempt, with no I/O and no clock of its own.
 ///
-/// `retries_done` is how many retries were already made; `now` resolves an HTTP-date
-/// `Retry-After`; `jitter` in `[0, 1)` shortens the computed backoff (not a server's delay).
+/// `retries_done` is how many retries were already made; `jitter` in `[0, 1)` shortens the
+/// computed backoff (not a server's delay).
 pub(crate) fn decide(
     policy: &RetryPolicy,
     retries_done: u32,
-    outcome: Outcome<'_>,
-    now: SystemTime,
+    outcome: Outcome,
     jitter: f64,
 ) -> Decision {
     if retries_done >= policy.max_retries {
@@ -171,61 +282,19 @@ pub(crate) fn decide(
     let retry = retries_done + 1;
     match outcome {
         Outcome::Permanent => Decision::Stop,
-        Outcome::Transient => Decision::RetryAfter(policy.backoff(retry, jitter)),
-        Outcome::Response { status, hints } => {
-            let should_retry = hints.should_retry.and_then(parse_should_retry);
+        Outcome::Transient => Decision::RetryAfter(policy.backoff.delay(retry, jitter)),
+        Outcome::Response {
+            status,
+            server_delay,
+            should_retry,
+        } => {
             if !response_is_retryable(status, should_retry) {
                 return Decision::Stop;
             }
-            let delay = server_delay(hints, now).unwrap_or_else(|| policy.backoff(retry, jitter));
-            Decision::RetryAfter(delay)
+            Decision::RetryAfter(
+                server_delay.unwrap_or_else(|| policy.backoff.delay(retry, jitter)),
+            )
         }
-    }
-}
-
-/// The wait a server asked for, kept within [`MIN_SERVER_DELAY`]..=[`MAX_SERVER_DELAY`]:
-/// `retry-after-ms` first, then `Retry-After` as seconds or as an HTTP date relative to `now`.
-/// `None` when absent or unparsable.
-/// Also what [`Error::retry_after`](crate::Error::retry_after) reports.
-pub(crate) fn server_delay(hints: ServerHints<'_>, now: SystemTime) -> Option<Duration> {
-    let from_ms = hints
-        .retry_after_ms
-        .and_then(|value| value.trim().parse::<f64>().ok())
-        .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok());
-    let delay = from_ms.or_else(|| {
-        let value = hints.retry_after?.trim();
-        match value.parse::<f64>() {
-            Ok(secs) => Duration::try_from_secs_f64(secs).ok(),
-            Err(_) => {
-                let at = httpdate::parse_http_date(value).ok()?;
-                // A date in the past means "now".
-                Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-            }
-        }
-    })?;
-    Some(delay.clamp(MIN_SERVER_DELAY, MAX_SERVER_DELAY))
-}
-
-/// The future a [`Sleeper`] returns.
-pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// Waits between retries.
-///
-/// The default sleeps on the tokio timer. Replace it (with
-/// [`ClientBuilder::sleeper`](crate::ClientBuilder::sleeper)) to run on another timer, or in tests
-/// to record the waits and return at once instead of sleeping.
-pub trait Sleeper: fmt::Debug + Send + Sync + 'static {
-    /// A future that completes after `duration`.
-    fn sleep(&self, duration: Duration) -> SleepFuture;
-}
-
-/// The default [`Sleeper`]: `tokio::time::sleep`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, duration: Duration) -> SleepFuture {
-        Box::pin(tokio::time::sleep(duration))
     }
 }
 
@@ -241,10 +310,23 @@ mod tests {
         SystemTime::UNIX_EPOCH + Duration::from_secs(NOW)
     }
 
-    fn response(status: u16) -> Outcome<'static> {
+    fn response(status: u16) -> Outcome {
+        with_headers(status, None, None, None, now())
+    }
+
+    /// The outcome of an error response with these retry headers, received at `at`.
+    fn with_headers(
+        status: u16,
+        retry_after_ms: Option<&str>,
+        retry_after: Option<&str>,
+        should_retry: Option<&str>,
+        at: SystemTime,
+    ) -> Outcome {
+        let hints = RetryHints::parse(retry_after_ms, retry_after, should_retry);
         Outcome::Response {
             status,
-            hints: ServerHints::default(),
+            server_delay: hints.requested.map(|requested| requested.resolve(at)),
+            should_retry: hints.should_retry,
         }
     }
 
@@ -259,14 +341,14 @@ mod tests {
         let final_ = [200, 201, 301, 400, 401, 403, 404, 405, 410, 422, 499, 600];
         for status in retryable {
             assert_eq!(
-                decide(&policy, 0, response(status), now(), 0.0),
+                decide(&policy, 0, response(status), 0.0),
                 ms(500),
                 "{status}"
             );
         }
         for status in final_ {
             assert_eq!(
-                decide(&policy, 0, response(status), now(), 0.0),
+                decide(&policy, 0, response(status), 0.0),
                 Decision::Stop,
                 "{status}"
             );
@@ -276,18 +358,15 @@ mod tests {
     #[test]
     fn outcome_table() {
         let policy = RetryPolicy::default();
-        assert_eq!(decide(&policy, 0, Outcome::Transient, now(), 0.0), ms(500));
-        assert_eq!(
-            decide(&policy, 0, Outcome::Permanent, now(), 0.0),
-            Decision::Stop
-        );
+        assert_eq!(decide(&policy, 0, Outcome::Transient, 0.0), ms(500));
+        assert_eq!(decide(&policy, 0, Outcome::Permanent, 0.0), Decision::Stop);
     }
 
     #[test]
     fn backoff_doubles_caps_and_stops_after_max_retries() {
         let policy = RetryPolicy::default().max_retries(6);
         let waits: Vec<Decision> = (0..7)
-            .map(|done| decide(&policy, done, Outcome::Transient, now(), 0.0))
+            .map(|done| decide(&policy, done, Outcome::Transient, 0.0))
             .collect();
         assert_eq!(
             waits,
@@ -302,12 +381,9 @@ mod tests {
             ]
         );
         let default = RetryPolicy::default();
+        assert_eq!(decide(&default, 2, Outcome::Transient, 0.0), Decision::Stop);
         assert_eq!(
-            decide(&default, 2, Outcome::Transient, now(), 0.0),
-            Decision::Stop
-        );
-        assert_eq!(
-            decide(&RetryPolicy::none(), 0, response(503), now(), 0.0),
+            decide(&RetryPolicy::none(), 0, response(503), 0.0),
             Decision::Stop
         );
     }
@@ -315,23 +391,20 @@ mod tests {
     #[test]
     fn jitter_shortens_backoff_by_at_most_a_quarter() {
         let policy = RetryPolicy::default();
-        assert_eq!(decide(&policy, 1, Outcome::Transient, now(), 0.5), ms(875));
+        assert_eq!(decide(&policy, 1, Outcome::Transient, 0.5), ms(875));
         assert_eq!(
-            decide(&policy, 1, Outcome::Transient, now(), 0.999_999),
+            decide(&policy, 1, Outcome::Transient, 0.999_999),
             Decision::RetryAfter(Duration::from_secs(1).mul_f64(1.0 - 0.999_999 / 4.0))
         );
         // Out-of-range jitter cannot make the wait negative or longer.
-        assert_eq!(decide(&policy, 0, Outcome::Transient, now(), 7.0), ms(375));
-        assert_eq!(decide(&policy, 0, Outcome::Transient, now(), -1.0), ms(500));
+        assert_eq!(decide(&policy, 0, Outcome::Transient, 7.0), ms(375));
+        assert_eq!(decide(&policy, 0, Outcome::Transient, -1.0), ms(500));
     }
 
     #[test]
     fn huge_retry_counts_saturate_instead_of_overflowing() {
         let policy = RetryPolicy::default().max_retries(u32::MAX);
-        assert_eq!(
-            decide(&policy, 200, Outcome::Transient, now(), 0.0),
-            ms(8000)
-        );
+        assert_eq!(decide(&policy, 200, Outcome::Transient, 0.0), ms(8000));
     }
 
     /// Found by `any_policy_and_response_gives_a_bounded_wait_or_stop`: `Duration::mul_f64`
@@ -343,15 +416,14 @@ mod tests {
             .initial_backoff(Duration::MAX)
             .max_backoff(Duration::MAX);
         assert_eq!(
-            decide(&policy, 0, Outcome::Transient, now(), 0.0),
+            decide(&policy, 0, Outcome::Transient, 0.0),
             Decision::RetryAfter(Duration::MAX)
         );
         assert_eq!(
-            decide(&policy, 0, Outcome::Transient, now(), f64::NAN),
+            decide(&policy, 0, Outcome::Transient, f64::NAN),
             Decision::RetryAfter(Duration::MAX)
         );
-        let Decision::RetryAfter(jittered) = decide(&policy, 3, Outcome::Transient, now(), 0.5)
-        else {
+        let Decision::RetryAfter(jittered) = decide(&policy, 3, Outcome::Transient, 0.5) else {
             unreachable!("a retry is left");
         };
         assert_eq!(jittered, Duration::MAX.mul_f64(0.875));
@@ -385,16 +457,9 @@ mod tests {
         ];
         let policy = RetryPolicy::default();
         for (retry_after_ms, retry_after, expected) in table {
-            let outcome = Outcome::Response {
-                status: 429,
-                hints: ServerHints {
-                    retry_after_ms,
-                    retry_after,
-                    should_retry: None,
-                },
-            };
+            let outcome = with_headers(429, retry_after_ms, retry_after, None, now());
             assert_eq!(
-                decide(&policy, 0, outcome, now(), 0.0),
+                decide(&policy, 0, outcome, 0.0),
                 expected,
                 "{retry_after_ms:?} {retry_after:?}"
             );
@@ -404,25 +469,14 @@ mod tests {
     #[test]
     fn should_retry_header_overrides_the_status_rule() {
         let policy = RetryPolicy::default();
-        let with = |status, should_retry| Outcome::Response {
-            status,
-            hints: ServerHints {
-                should_retry: Some(should_retry),
-                ..ServerHints::default()
-            },
-        };
-        assert_eq!(decide(&policy, 0, with(400, "true"), now(), 0.0), ms(500));
-        assert_eq!(decide(&policy, 0, with(400, " TRUE "), now(), 0.0), ms(500));
-        assert_eq!(
-            decide(&policy, 0, with(503, "false"), now(), 0.0),
-            Decision::Stop
-        );
-        assert_eq!(decide(&policy, 0, with(503, "maybe"), now(), 0.0), ms(500));
+        let with =
+            |status, should_retry| with_headers(status, None, None, Some(should_retry), now());
+        assert_eq!(decide(&policy, 0, with(400, "true"), 0.0), ms(500));
+        assert_eq!(decide(&policy, 0, with(400, " TRUE "), 0.0), ms(500));
+        assert_eq!(decide(&policy, 0, with(503, "false"), 0.0), Decision::Stop);
+        assert_eq!(decide(&policy, 0, with(503, "maybe"), 0.0), ms(500));
         // The header does not lift the retry limit.
-        assert_eq!(
-            decide(&policy, 2, with(400, "true"), now(), 0.0),
-            Decision::Stop
-        );
+        assert_eq!(decide(&policy, 2, with(400, "true"), 0.0), Decision::Stop);
     }
 
     #[test]
@@ -441,22 +495,21 @@ mod tests {
             Some("Thu, 01 Jan 1970 00:00:00 GMT"),
             Some("\u{0}garbage"),
         ];
-        let bound = MAX_SERVER_DELAY.max(policy.max_backoff);
+        let bound = MAX_SERVER_DELAY.max(policy.backoff.max);
         for status in [0u16, 200, 408, 429, 500, 599, 999] {
             for retry_after_ms in headers {
                 for retry_after in headers {
                     for should_retry in [None, Some("true"), Some("false"), Some("yes")] {
                         for done in 0..7 {
-                            let outcome = Outcome::Response {
+                            let outcome = with_headers(
                                 status,
-                                hints: ServerHints {
-                                    retry_after_ms,
-                                    retry_after,
-                                    should_retry,
-                                },
-                            };
+                                retry_after_ms,
+                                retry_after,
+                                should_retry,
+                                now(),
+                            );
                             let jitter = fastrand::f64();
-                            match decide(&policy, done, outcome, now(), jitter) {
+                            match decide(&policy, done, outcome, jitter) {
                                 Decision::RetryAfter(wait) => {
                                     assert!(wait <= bound, "{wait:?}");
                                     assert!(done < 5);
@@ -520,19 +573,20 @@ mod tests {
                 .max_retries(max_retries)
                 .initial_backoff(initial)
                 .max_backoff(longest);
-            let hints = ServerHints {
-                retry_after_ms: retry_after_ms.as_deref(),
-                retry_after: retry_after.as_deref(),
-                should_retry: should_retry.as_deref(),
-            };
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(now_secs);
             let outcome = match kind {
                 0 => Outcome::Transient,
                 1 => Outcome::Permanent,
-                _ => Outcome::Response { status, hints },
+                _ => with_headers(
+                    status,
+                    retry_after_ms.as_deref(),
+                    retry_after.as_deref(),
+                    should_retry.as_deref(),
+                    now,
+                ),
             };
-            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(now_secs);
             let refused = should_retry.as_deref().is_some_and(|v| v.trim().eq_ignore_ascii_case("false"));
-            match decide(&policy, done, outcome, now, jitter) {
+            match decide(&policy, done, outcome, jitter) {
                 Decision::RetryAfter(wait) => {
                     prop_assert!(done < max_retries);
                     prop_assert!(kind != 1 && !(kind == 2 && refused));
@@ -540,7 +594,14 @@ mod tests {
                 }
                 Decision::Stop => prop_assert!(done >= max_retries || kind != 0),
             }
-            prop_assert!(server_delay(hints, now)
+            let requested = RetryHints::parse(
+                retry_after_ms.as_deref(),
+                retry_after.as_deref(),
+                should_retry.as_deref(),
+            )
+            .requested;
+            prop_assert!(requested
+                .map(|requested| requested.resolve(now))
                 .is_none_or(|delay| (MIN_SERVER_DELAY..=MAX_SERVER_DELAY).contains(&delay)));
         }
     }

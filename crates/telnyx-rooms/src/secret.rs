@@ -4,8 +4,7 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
-/// Printed in place of a secret by every `Debug` and `Display` of this crate.
-pub(crate) const REDACTED: &str = "[REDACTED]";
+use telnyx_rooms_gen::redact::REDACTED;
 
 /// A secret string: an API key, a client token or a refresh token.
 ///

@@ -1,8 +1,11 @@
-//! The one rule for text a server controls: secrets scrubbed, control characters escaped.
+//! The one redaction rule of the workspace: what replaces a secret ([`REDACTED`]), which text
+//! is a secret, and how text a server (or a client) controls is made safe to keep and show.
 //!
-//! Every error title, detail, code, pointer, body snippet and request id this crate keeps went
-//! through [`server_text`] (or [`scrub`] where only visible ASCII can arrive), so `Display`,
-//! `Debug`, the accessors and `tracing` show the same safe text to every consumer.
+//! The facade passes every error title, detail, code, pointer, body snippet and request id it
+//! keeps through [`server_text`] (or [`scrub`] where only visible ASCII can arrive), so `Display`,
+//! `Debug`, the accessors and `tracing` show the same safe text to every consumer; the mock's
+//! request log, the keeper's and the generated client's `Debug` output use the same constant and
+//! the same field names.
 //!
 //! What is scrubbed — and nothing else, so field names and ordinary words stay readable:
 //! - the exact secrets sent with the request ([`Sent`]: the API key, the refresh token);
@@ -14,10 +17,12 @@
 
 use std::borrow::Cow;
 
-use crate::secret::REDACTED;
+/// Printed in place of a secret, by every crate of the workspace.
+pub const REDACTED: &str = "[REDACTED]";
 
-/// Field names whose values are secrets, compared without regard to case.
-pub(crate) const SECRET_FIELDS: [&str; 9] = [
+/// Field names whose values are secrets, compared without regard to case (see
+/// [`is_secret_field`]).
+pub const SECRET_FIELDS: [&str; 12] = [
     "token",
     "refresh_token",
     "client_token",
@@ -26,12 +31,36 @@ pub(crate) const SECRET_FIELDS: [&str; 9] = [
     "apikey",
     "x-api-key",
     "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
     "password",
 ];
 
+/// Whether a field, header or query parameter called `name` holds a secret: one of
+/// [`SECRET_FIELDS`], whole, in any case.
+///
+/// ```
+/// use telnyx_rooms_gen::redact::is_secret_field;
+///
+/// assert!(is_secret_field("Refresh_Token"));
+/// assert!(!is_secret_field("refresh_token_expires_at"));
+/// ```
+pub fn is_secret_field(name: &str) -> bool {
+    SECRET_FIELDS
+        .iter()
+        .any(|field| field.eq_ignore_ascii_case(name))
+}
+
 /// Field names that are also HTTP headers: `Name: value` (unquoted, with a colon) is scrubbed
 /// for these only, so prose such as `invalid token: expired` keeps its words.
-const SECRET_HEADERS: [&str; 2] = ["authorization", "x-api-key"];
+const SECRET_HEADERS: [&str; 5] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+];
 
 /// Authorization schemes kept in front of a scrubbed credential.
 const SCHEMES: [&str; 2] = ["bearer", "basic"];
@@ -45,20 +74,26 @@ const MIN_JWT_LEN: usize = 16;
 
 /// The secrets a call sent, to be scrubbed from whatever the server says back.
 #[derive(Clone, Copy, Default)]
-pub(crate) struct Sent<'a> {
+pub struct Sent<'a> {
     secrets: [Option<&'a str>; 2],
+}
+
+impl std::fmt::Debug for Sent<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sent").finish_non_exhaustive()
+    }
 }
 
 impl<'a> Sent<'a> {
     /// The API key the client holds (sent or not, it is a secret) and the call's other secret.
-    pub(crate) fn new(api_key: Option<&'a str>, other: Option<&'a str>) -> Self {
+    pub fn new(api_key: Option<&'a str>, other: Option<&'a str>) -> Self {
         Self {
             secrets: [api_key, other],
         }
     }
 
     /// Whether `text` holds one of the secrets (as [`scrub`] would find it).
-    pub(crate) fn echoed_in(&self, text: &str) -> bool {
+    pub fn echoed_in(&self, text: &str) -> bool {
         self.values().any(|secret| text.contains(secret))
     }
 
@@ -72,12 +107,12 @@ impl<'a> Sent<'a> {
 }
 
 /// Server text made safe to keep and show: [`scrub`]bed, then [`escape_controls`].
-pub(crate) fn server_text(text: &str, sent: &Sent<'_>) -> String {
+pub fn server_text(text: &str, sent: &Sent<'_>) -> String {
     escape_controls(&scrub(text, sent)).into_owned()
 }
 
 /// `text` with the secrets of the rule above replaced by `[REDACTED]`.
-pub(crate) fn scrub(text: &str, sent: &Sent<'_>) -> String {
+pub fn scrub(text: &str, sent: &Sent<'_>) -> String {
     let mut out = text.to_owned();
     for secret in sent.values() {
         if out.contains(secret) {
@@ -102,7 +137,7 @@ fn is_unsafe_char(c: char) -> bool {
 ///
 /// ```
 /// assert_eq!(
-///     telnyx_rooms::escape_controls("title\u{1b}]0;pwned\u{7}\nnext"),
+///     telnyx_rooms_gen::redact::escape_controls("title\u{1b}]0;pwned\u{7}\nnext"),
 ///     "title\\u{1b}]0;pwned\\u{7}\\u{a}next"
 /// );
 /// ```
