@@ -135,8 +135,8 @@ try {
     [
       'cli',
       async () => {
-        const created = await run('cli', join(bin, 'telnyx-rooms'), ['--format', 'json', 'token', 'create', ROOM, '--ttl', '10m'], env);
-        await run('cli', join(bin, 'telnyx-rooms'), ['--format', 'json', 'token', 'refresh', ROOM, '--ttl', '2m'], env, created);
+        const created = await run('cli', join(bin, 'telnyx-rooms'), ['--format', 'json', 'token', 'create', ROOM, '--token-ttl', '10m'], env);
+        await run('cli', join(bin, 'telnyx-rooms'), ['--format', 'json', 'token', 'refresh', ROOM, '--token-ttl', '2m'], env, created);
       },
     ],
     ['facade', () => run('facade', join(bin, 'examples', 'create_and_refresh'), [ROOM, '60'], env)],

@@ -1,7 +1,10 @@
 //! The command line: global options, subcommands and their help text.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+use telnyx_rooms::time::{SharedTimeSource, SystemTimeSource};
+use telnyx_rooms_mock::parse_duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use telnyx_rooms_mock::{DEFAULT_SEED, ServeOptions};
@@ -32,7 +35,7 @@ Examples:
 
   # Against Telnyx, variables for a script.
   export TELNYX_API_KEY=KEY...
-  eval \"$(telnyx-rooms token create \"$ROOM\" --ttl 15m --format env)\"
+  eval \"$(telnyx-rooms token create \"$ROOM\" --token-ttl 15m --format env)\"
   echo \"$TELNYX_CLIENT_TOKEN_EXPIRES_AT\"
 
   # What is in a token? (decoded, not verified)
@@ -79,6 +82,14 @@ pub(crate) struct GlobalArgs {
     /// Retries after a retryable failure (connection error, timeout, 408, 409, 429, 5xx).
     #[arg(long, global = true, value_name = "N", default_value_t = 2)]
     pub(crate) retries: u32,
+
+    /// The clock "time left" is measured on: the system's (not a flag; tests inject their own).
+    #[arg(skip = system_time())]
+    pub(crate) time: SharedTimeSource,
+}
+
+fn system_time() -> SharedTimeSource {
+    Arc::new(SystemTimeSource)
 }
 
 /// How results are printed.
@@ -106,31 +117,31 @@ pub(crate) enum Command {
 pub(crate) enum TokenCommand {
     /// Create a client token (and a refresh token) to join a room. Needs the API key.
     #[command(
-        after_help = "Example:\n  telnyx-rooms token create 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --ttl 15m --refresh-ttl 2h"
+        after_help = "Example:\n  telnyx-rooms token create 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --token-ttl 15m --refresh-token-ttl 2h"
     )]
     Create {
         /// The room's id (a UUID).
         room_id: String,
         /// How long the client token is valid (whole seconds, 10s to 1h; server default 10m).
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-        ttl: Option<Duration>,
+        token_ttl: Option<Duration>,
         /// How long the refresh token is valid (whole seconds, 1m to 24h; server default 1h).
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-        refresh_ttl: Option<Duration>,
+        refresh_token_ttl: Option<Duration>,
     },
     /// Exchange a refresh token for a new client token. Needs no API key.
     ///
     /// The refresh token comes from TELNYX_REFRESH_TOKEN or standard input: the bare token, the
     /// JSON output of `token create`, or its `--format env` output.
     #[command(
-        after_help = "Example:\n  printf %s \"$TELNYX_REFRESH_TOKEN\" | telnyx-rooms token refresh 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --ttl 10m"
+        after_help = "Example:\n  printf %s \"$TELNYX_REFRESH_TOKEN\" | telnyx-rooms token refresh 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --token-ttl 10m"
     )]
     Refresh {
         /// The room's id (a UUID); must be the room the refresh token was issued for.
         room_id: String,
         /// How long the new client token is valid (whole seconds, 10s to 1h; server default 10m).
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-        ttl: Option<Duration>,
+        token_ttl: Option<Duration>,
     },
     /// Decode a token from standard input and show its kind, room, times and time left.
     ///
@@ -156,14 +167,6 @@ pub(crate) enum MockCommand {
     ///
     /// Takes the same options, with the same defaults, as the `telnyx-rooms-mock` binary.
     Serve(ServeOptions),
-}
-
-/// A humantime duration (`90s`, `10m`, `1h 30m`) or whole seconds (`600`).
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    if let Ok(secs) = text.trim().parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    humantime::parse_duration(text).map_err(|err| format!("{err} (try e.g. `90s`, `10m`, `1h`)"))
 }
 
 #[cfg(test)]

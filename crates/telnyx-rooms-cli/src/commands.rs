@@ -4,14 +4,14 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use telnyx_rooms::{API_KEY_ENV, BASE_URL_ENV, Client, RetryPolicy, Uuid};
+use telnyx_rooms::{API_KEY_ENV, BASE_URL_ENV, Client, RetryPolicy, TimeSource as _, Uuid};
 use telnyx_rooms_mock::{MockServer, ServeOptions};
 
-use crate::cli::{Cli, Command, Format, GlobalArgs, MOCK_API_KEY, MockCommand, TokenCommand};
+use crate::cli::{Cli, Command, GlobalArgs, MOCK_API_KEY, MockCommand, TokenCommand};
 use crate::failure::Failure;
 use crate::input::{self, Pick, REFRESH_TOKEN_ENV, Source};
 use crate::inspect::{Inspected, inspect};
-use crate::output::{Report, Val};
+use crate::output::{CLIENT_TOKEN, REFRESH_TOKEN, Report, Val};
 
 /// Runs the parsed command line, printing its result to standard output.
 pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
@@ -19,11 +19,11 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Token(TokenCommand::Create {
             room_id,
-            ttl,
-            refresh_ttl,
-        }) => create(global, &room_id, ttl, refresh_ttl).await,
-        Command::Token(TokenCommand::Refresh { room_id, ttl }) => {
-            refresh(global, &room_id, ttl).await
+            token_ttl,
+            refresh_token_ttl,
+        }) => create(global, &room_id, token_ttl, refresh_token_ttl).await,
+        Command::Token(TokenCommand::Refresh { room_id, token_ttl }) => {
+            refresh(global, &room_id, token_ttl).await
         }
         Command::Token(TokenCommand::Inspect { refresh }) => inspect_token(global, refresh),
         Command::Mock(MockCommand::Serve(options)) => serve(global, options).await,
@@ -33,15 +33,15 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
 async fn create(
     global: &GlobalArgs,
     room_id: &str,
-    ttl: Option<Duration>,
-    refresh_ttl: Option<Duration>,
+    token_ttl: Option<Duration>,
+    refresh_token_ttl: Option<Duration>,
 ) -> Result<(), Failure> {
     let target = Target::connect(global).await?;
     let mut request = target.client.create_client_token(room_id);
-    if let Some(ttl) = ttl {
+    if let Some(ttl) = token_ttl {
         request = request.token_ttl(ttl);
     }
-    if let Some(ttl) = refresh_ttl {
+    if let Some(ttl) = refresh_token_ttl {
         request = request.refresh_token_ttl(ttl);
     }
     let created = request.await.map_err(|err| target.failure(&err))?;
@@ -52,12 +52,7 @@ async fn create(
         created.token().expose(),
         created.expires_at(),
     )
-    .row(
-        "refresh token",
-        "refresh_token",
-        REFRESH_TOKEN_ENV,
-        Some(created.refresh_token().expose()),
-    )
+    .named(REFRESH_TOKEN, Some(created.refresh_token().expose()))
     .row(
         "refresh expires at",
         "refresh_token_expires_at",
@@ -70,7 +65,7 @@ async fn create(
         "TELNYX_REQUEST_ID",
         created.request_id(),
     );
-    emit(&report, global.format)
+    emit(&report, global)
 }
 
 async fn refresh(global: &GlobalArgs, room_id: &str, ttl: Option<Duration>) -> Result<(), Failure> {
@@ -99,13 +94,13 @@ async fn refresh(global: &GlobalArgs, room_id: &str, ttl: Option<Duration>) -> R
         "TELNYX_REQUEST_ID",
         refreshed.request_id(),
     );
-    emit(&report, global.format)
+    emit(&report, global)
 }
 
 fn inspect_token(global: &GlobalArgs, refresh: bool) -> Result<(), Failure> {
     let pick = if refresh { Pick::Refresh } else { Pick::Client };
     let seen = inspect(&input::token_to_inspect(pick)?)?;
-    emit(&inspection_report(seen, Utc::now()), global.format)
+    emit(&inspection_report(seen, global.time.now_utc()), global)
 }
 
 /// What `token inspect` prints about a decoded token at `now`.
@@ -175,7 +170,7 @@ async fn serve(global: &GlobalArgs, mut options: ServeOptions) -> Result<(), Fai
             "Any API key is accepted. Point the SDK or this CLI at it:\n  export {BASE_URL_ENV}={} {API_KEY_ENV}={MOCK_API_KEY}",
             server.base_url()
         ));
-    emit(&report, global.format)?;
+    emit(&report, global)?;
     tokio::signal::ctrl_c()
         .await
         .map_err(|err| Failure::unexpected(format!("cannot wait for Ctrl-C: {err}")))
@@ -203,7 +198,7 @@ fn token_report(
             "TELNYX_ROOM_ID",
             Some(room_id.to_string()),
         )
-        .row("token", "token", "TELNYX_CLIENT_TOKEN", Some(token))
+        .named(CLIENT_TOKEN, Some(token))
         .row(
             "expires at",
             "token_expires_at",
@@ -284,8 +279,8 @@ fn non_empty_env(name: &str) -> Option<String> {
         .filter(|value| !value.trim().is_empty())
 }
 
-fn emit(report: &Report, format: Format) -> Result<(), Failure> {
-    let text = report.render(format, Utc::now());
+fn emit(report: &Report, global: &GlobalArgs) -> Result<(), Failure> {
+    let text = report.render(global.format, global.time.now_utc());
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())

@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::failure::Failure;
+use crate::output::{CLIENT_TOKEN, Name, REFRESH_TOKEN};
 
 /// The environment variable a refresh token may come from.
-pub(crate) const REFRESH_TOKEN_ENV: &str = "TELNYX_REFRESH_TOKEN";
+pub(crate) const REFRESH_TOKEN_ENV: &str = REFRESH_TOKEN.env_key;
 
 /// The most bytes read from standard input or a key file: room for a `token create` output
 /// (JSON or env lines) with both tokens, far less than a mistaken file or stream.
@@ -83,18 +84,19 @@ pub(crate) enum Pick {
 }
 
 impl Pick {
-    fn json_key(self) -> &'static str {
+    fn name(self) -> Name {
         match self {
-            Self::Client => "token",
-            Self::Refresh => "refresh_token",
+            Self::Client => CLIENT_TOKEN,
+            Self::Refresh => REFRESH_TOKEN,
         }
     }
 
+    fn json_key(self) -> &'static str {
+        self.name().json_key
+    }
+
     fn env_key(self) -> &'static str {
-        match self {
-            Self::Client => "TELNYX_CLIENT_TOKEN",
-            Self::Refresh => REFRESH_TOKEN_ENV,
-        }
+        self.name().env_key
     }
 }
 

@@ -4,12 +4,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use telnyx_rooms::resource::room_of_resource;
 use uuid::Uuid;
 
 use crate::failure::Failure;
-
-/// Prefix of the grant resource naming a room.
-const ROOM_RESOURCE_PREFIX: &str = "telnyx:video:rooms:";
 
 /// What a token says about itself. Every field is optional: nothing was verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +55,7 @@ pub(crate) fn inspect(token: &str) -> Result<Inspected, Failure> {
             .filter_map(Value::as_str)
     };
     let room_id = strings_of("resources")
-        .filter_map(|resource| resource.strip_prefix(ROOM_RESOURCE_PREFIX))
+        .filter_map(|resource| room_of_resource(resource))
         .find_map(|id| Uuid::try_parse(id).ok());
     // Telnyx writes `sub: "null"`; the grant's subject names the account.
     let subject = strings_of("subjects")

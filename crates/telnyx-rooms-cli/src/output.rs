@@ -46,6 +46,29 @@ pub(crate) struct Row {
     value: Val,
 }
 
+/// How a value is named in each format: its label for people, its JSON key and its environment
+/// variable. The names other commands read back are defined once, here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Name {
+    pub(crate) label: &'static str,
+    pub(crate) json_key: &'static str,
+    pub(crate) env_key: &'static str,
+}
+
+/// The client token, as `token create`/`refresh` write it and `token inspect` reads it back.
+pub(crate) const CLIENT_TOKEN: Name = Name {
+    label: "token",
+    json_key: "token",
+    env_key: "TELNYX_CLIENT_TOKEN",
+};
+
+/// The refresh token, as `token create` writes it and `token refresh`/`inspect` read it back.
+pub(crate) const REFRESH_TOKEN: Name = Name {
+    label: "refresh token",
+    json_key: "refresh_token",
+    env_key: "TELNYX_REFRESH_TOKEN",
+};
+
 /// A command's result.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Report {
@@ -77,6 +100,11 @@ impl Report {
             value: value.into(),
         });
         self
+    }
+
+    /// A value under one of the shared [`Name`]s.
+    pub(crate) fn named(self, name: Name, value: impl Into<Val>) -> Self {
+        self.row(name.label, name.json_key, name.env_key, value)
     }
 
     /// A closing line shown to people only.

@@ -103,7 +103,7 @@ fn create_with_the_embedded_mock_prints_the_token_and_its_expiry() {
         "10 minutes by default: {human:?}"
     );
 
-    let created = create_json(&["--ttl", "2m", "--refresh-ttl", "90m"]);
+    let created = create_json(&["--token-ttl", "2m", "--refresh-token-ttl", "90m"]);
     assert_eq!(created["room_id"], ROOM);
     assert_eq!(str_field(&created, "token").split('.').count(), 3);
     let expires = chrono::DateTime::parse_from_rfc3339(str_field(&created, "token_expires_at"))
@@ -131,7 +131,14 @@ fn refresh_takes_the_json_output_of_create_on_stdin() {
     created.assert_ok();
     let refreshed = run_with(
         &[
-            "--mock", "token", "refresh", ROOM, "--ttl", "30s", "--format", "json",
+            "--mock",
+            "token",
+            "refresh",
+            ROOM,
+            "--token-ttl",
+            "30s",
+            "--format",
+            "json",
         ],
         Some(&created.stdout),
         &[],
@@ -189,7 +196,7 @@ fn refresh_takes_the_env_output_of_create_or_the_variable() {
 
 #[test]
 fn inspect_shows_kind_room_times_and_time_left() {
-    let created = create_json(&["--ttl", "10m"]);
+    let created = create_json(&["--token-ttl", "10m"]);
     let human = run_with(
         &["token", "inspect"],
         Some(str_field(&created, "token")),
@@ -277,16 +284,23 @@ fn usage_errors_exit_2() {
         (&["token", "create"], "ROOM_ID"),
         (&["--mock", "token", "create", "not-a-uuid"], "not a UUID"),
         (
-            &["--mock", "token", "create", ROOM, "--ttl", "5s"],
+            &["--mock", "token", "create", ROOM, "--token-ttl", "5s"],
             "token_ttl_secs",
         ),
         (
-            &["--mock", "token", "create", ROOM, "--refresh-ttl", "2d"],
+            &[
+                "--mock",
+                "token",
+                "create",
+                ROOM,
+                "--refresh-token-ttl",
+                "2d",
+            ],
             "refresh_token_ttl_secs",
         ),
         (
-            &["--mock", "token", "create", ROOM, "--ttl", "soon"],
-            "--ttl",
+            &["--mock", "token", "create", ROOM, "--token-ttl", "soon"],
+            "--token-ttl",
         ),
         (
             &[

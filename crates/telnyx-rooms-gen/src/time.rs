@@ -59,6 +59,13 @@ pub fn to_utc(at: SystemTime) -> DateTime<Utc> {
 /// A shared [`TimeSource`], as the builders keep it.
 pub type SharedTimeSource = Arc<dyn TimeSource>;
 
+/// One time source shared by several owners (a client and a keeper pool, say).
+impl<T: TimeSource + ?Sized> TimeSource for Arc<T> {
+    fn now(&self) -> SystemTime {
+        (**self).now()
+    }
+}
+
 /// The operating system's clock: the one place in the workspace that reads it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemTimeSource;

@@ -356,7 +356,7 @@ fn main() {
 }
 
 async fn start_pool(source: Synthetic, settings: &Settings) -> Box<dyn std::any::Any> {
-    let ttls = Ttls::new().token(settings.ttl);
+    let ttls = Ttls::new().token_ttl(settings.ttl);
     let pool = KeeperPool::builder(source)
         .max_in_flight(settings.max_in_flight)
         .build();

@@ -29,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let pool = KeeperPool::builder(client).max_in_flight(16).build();
 
-    let ttls = Ttls::new().token(Duration::from_secs(10));
+    let ttls = Ttls::new().token_ttl(Duration::from_secs(10));
     let mut handles: Vec<_> = (0..sessions)
         .map(|_| pool.add_with(Uuid::new_v4(), ttls))
         .collect();

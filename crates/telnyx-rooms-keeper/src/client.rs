@@ -24,10 +24,10 @@ impl TokenSource for Client {
         let mut request = self
             .create_client_token(room)
             .retry_policy(RetryPolicy::none());
-        if let Some(ttl) = ttls.token {
+        if let Some(ttl) = ttls.token_ttl {
             request = request.token_ttl(ttl);
         }
-        if let Some(ttl) = ttls.refresh_token {
+        if let Some(ttl) = ttls.refresh_token_ttl {
             request = request.refresh_token_ttl(ttl);
         }
         Ok(MintedToken::from(request.send().await?))

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use telnyx_rooms::time::SharedTimeSource;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::Instant;
@@ -48,6 +49,7 @@ pub(crate) struct Settings {
     pub(crate) policy: RefreshPolicy,
     pub(crate) max_in_flight: usize,
     pub(crate) seed: Option<u64>,
+    pub(crate) time_source: SharedTimeSource,
     pub(crate) rate: RateSettings,
 }
 
@@ -118,6 +120,7 @@ struct Done<E> {
 struct Engine<S: TokenSource> {
     source: S,
     policy: RefreshPolicy,
+    time_source: SharedTimeSource,
     max_in_flight: usize,
     timers: DelayQueue<SessionId>,
     calls: JoinSet<Done<S::Error>>,
@@ -153,6 +156,7 @@ impl<S: TokenSource> Driver<S> {
             engine: Engine {
                 source,
                 policy: settings.policy,
+                time_source: settings.time_source,
                 max_in_flight: settings.max_in_flight.max(1),
                 timers: DelayQueue::new(),
                 calls: JoinSet::new(),
@@ -247,9 +251,13 @@ impl<S: TokenSource> Driver<S> {
                 let outcome = match adopt {
                     // Adopted tokens were received before we knew of them: measure from now, on the
                     // server's clock when the token carries its date.
-                    Some(minted) => self
-                        .engine
-                        .on_minted(id, &mut slot, minted, None, Sent::now()),
+                    Some(minted) => self.engine.on_minted(
+                        id,
+                        &mut slot,
+                        minted,
+                        None,
+                        Sent::now(&*self.engine.time_source),
+                    ),
                     None => {
                         self.engine.due(id, &mut slot, Instant::now());
                         None
@@ -435,11 +443,11 @@ impl<S: TokenSource> Engine<S> {
         match &slot.refresh {
             None => Some(Call::Mint(slot.ttls)),
             Some(hold) if now < hold.cutoff => {
-                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token))
+                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token_ttl))
             }
             Some(_) if self.source.can_mint() => Some(Call::Mint(slot.ttls)),
             Some(hold) if now < hold.valid_until => {
-                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token))
+                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token_ttl))
             }
             Some(_) => None,
         }
@@ -454,9 +462,10 @@ impl<S: TokenSource> Engine<S> {
     /// Spawns the call; a session's first call starts its start timeout.
     fn spawn(&mut self, id: SessionId, slot: &mut Slot<S::Error>, call: Call, now: Instant) {
         let source = self.source.clone();
+        let time_source = Arc::clone(&self.time_source);
         let room = slot.room;
         let handle = self.calls.spawn(async move {
-            let sent = Sent::now();
+            let sent = Sent::now(&*time_source);
             let result = match call {
                 Call::Mint(ttls) => source.mint(room, ttls).await.map(Renewed::Minted),
                 Call::Refresh(secret, ttl) => source
@@ -467,7 +476,7 @@ impl<S: TokenSource> Engine<S> {
             Done { id, sent, result }
         });
         slot.phase = Phase::InFlight(handle);
-        let start_timeout = self.policy.start_timeout_value();
+        let start_timeout = self.policy.start_timeout;
         let give_up_at = *slot
             .give_up_at
             .get_or_insert_with(|| now.checked_add(start_timeout).unwrap_or(now));

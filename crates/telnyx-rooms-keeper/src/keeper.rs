@@ -2,7 +2,10 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
 use futures_util::Stream;
+use telnyx_rooms::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -37,6 +40,7 @@ impl<S: TokenSource> TokenKeeper<S> {
             ttls: Ttls::new(),
             policy: RefreshPolicy::default(),
             seed: None,
+            time_source: Arc::new(SystemTimeSource),
         }
     }
 
@@ -98,20 +102,21 @@ pub struct KeeperBuilder<S: TokenSource> {
     ttls: Ttls,
     policy: RefreshPolicy,
     seed: Option<u64>,
+    time_source: SharedTimeSource,
 }
 
 impl<S: TokenSource> KeeperBuilder<S> {
     /// Requests this client-token lifetime (10 s to 3600 s).
     #[must_use]
     pub fn token_ttl(mut self, ttl: std::time::Duration) -> Self {
-        self.ttls = self.ttls.token(ttl);
+        self.ttls = self.ttls.token_ttl(ttl);
         self
     }
 
     /// Requests this refresh-token lifetime (60 s to 86400 s).
     #[must_use]
     pub fn refresh_token_ttl(mut self, ttl: std::time::Duration) -> Self {
-        self.ttls = self.ttls.refresh_token(ttl);
+        self.ttls = self.ttls.refresh_token_ttl(ttl);
         self
     }
 
@@ -126,6 +131,14 @@ impl<S: TokenSource> KeeperBuilder<S> {
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Replaces the wall clock (default: the system's); see
+    /// [`PoolBuilder::time_source`](crate::PoolBuilder::time_source).
+    #[must_use]
+    pub fn time_source(mut self, time_source: impl TimeSource) -> Self {
+        self.time_source = Arc::new(time_source);
         self
     }
 
@@ -157,6 +170,7 @@ impl<S: TokenSource> KeeperBuilder<S> {
     fn pool(self) -> KeeperPool<S> {
         let builder = KeeperPool::builder(self.source)
             .policy(self.policy)
+            .time_source(self.time_source)
             .max_in_flight(1);
         match self.seed {
             Some(seed) => builder.seed(seed),

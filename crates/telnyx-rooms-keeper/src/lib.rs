@@ -24,7 +24,6 @@
 //! # One participant, kept fresh for hours
 //!
 //! ```no_run
-//! # #[cfg(feature = "client")]
 //! # async fn run(room_id: uuid::Uuid) -> Result<(), Box<dyn std::error::Error>> {
 //! use futures_util::StreamExt;
 //!
@@ -44,14 +43,13 @@
 //! use telnyx_rooms_keeper::{KeeperPool, Ttls};
 //! use std::time::Duration;
 //!
-//! # #[cfg(feature = "client")]
 //! # async fn run(rooms: Vec<uuid::Uuid>) -> Result<(), Box<dyn std::error::Error>> {
 //! let pool = KeeperPool::builder(telnyx_rooms::Client::from_env()?)
 //!     .max_in_flight(32)
 //!     .build();
 //! let sessions: Vec<_> = rooms
 //!     .into_iter()
-//!     .map(|room| pool.add_with(room, Ttls::new().token(Duration::from_secs(600))))
+//!     .map(|room| pool.add_with(room, Ttls::new().token_ttl(Duration::from_secs(600))))
 //!     .collect();
 //! let first = sessions[0].token().await?; // waits for the first mint
 //! println!("{} valid for {:?}", first.expose(), first.time_left());
@@ -63,11 +61,10 @@
 //! # Your own token source
 //!
 //! The keeper talks to Telnyx through the [`TokenSource`] trait, implemented for
-//! `telnyx_rooms::Client` (feature `client`, on by default). Implement it to add caching, another
+//! `telnyx_rooms::Client`. Implement it to add caching, another
 //! transport, or a fake for tests.
 #![deny(missing_docs)]
 
-#[cfg(feature = "client")]
 mod client;
 mod driver;
 mod keeper;
@@ -88,12 +85,12 @@ pub use status::{EndReason, Status};
 pub use token::Token;
 
 /// The README's examples (which use the facade client), compiled as doctests so they cannot rot.
-#[cfg(all(doctest, feature = "client"))]
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 /// The workspace README's Rust examples (the facade's and the keeper's), compiled as doctests here,
 /// where both crates are in reach; outside the packaged crate, so only under `cfg(doctest)`.
-#[cfg(all(doctest, feature = "client"))]
+#[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct WorkspaceReadmeDoctests;

@@ -2,10 +2,15 @@
 
 use std::time::Duration;
 
+use telnyx_rooms::Backoff;
+use telnyx_rooms::time::scale;
 use tokio::time::Instant;
 
 /// The shortest backoff between retries.
 const MIN_BACKOFF: Duration = Duration::from_millis(10);
+
+/// The random part of each backoff: up to half of it, so sessions failing together spread out.
+const BACKOFF_JITTER: f64 = 0.5;
 
 /// When keepers refresh and how they retry.
 ///
@@ -17,8 +22,9 @@ const MIN_BACKOFF: Duration = Duration::from_millis(10);
 ///
 /// The same rule, applied to the refresh token's lifetime, decides when a new pair is minted.
 ///
-/// Failed calls that may succeed later are retried after `retry_initial`, doubling up to `retry_max`
-/// (half of each delay random), or after the delay the server asked for if that is longer
+/// Failed calls that may succeed later are retried after `initial_backoff`, doubling up to
+/// `max_backoff` (half of each delay random; the rule is the facade's
+/// [`Backoff`](telnyx_rooms::Backoff)), or after the delay the server asked for if that is longer
 /// ([`TokenSource::retry_after`](crate::TokenSource::retry_after)), for as long as the refresh token
 /// lives — past the client token's expiry if need be (with an API key, a new pair is then minted for up
 /// to `start_timeout` more). A new session may spend up to `start_timeout` (default 2 min, longer than
@@ -31,9 +37,8 @@ pub struct RefreshPolicy {
     min_margin: Duration,
     max_margin: Duration,
     jitter: f64,
-    retry_initial: Duration,
-    retry_max: Duration,
-    start_timeout: Duration,
+    backoff: Backoff,
+    pub(crate) start_timeout: Duration,
 }
 
 impl Default for RefreshPolicy {
@@ -43,20 +48,13 @@ impl Default for RefreshPolicy {
             min_margin: Duration::from_secs(3),
             max_margin: Duration::from_secs(300),
             jitter: 0.5,
-            retry_initial: Duration::from_millis(250),
-            retry_max: Duration::from_secs(5),
+            backoff: Backoff::new(Duration::from_millis(250), Duration::from_secs(5))
+                .jitter(BACKOFF_JITTER),
             // Longer than the largest server delay the facade honours (`Retry-After` is capped at
             // 60 s), so a first mint answered "429, retry in 60 s" is retried, not given up on.
             start_timeout: Duration::from_secs(120),
         }
     }
-}
-
-/// `duration × factor` for a factor in `[0, 1]`. `Duration::mul_f64` panics when float rounding
-/// carries a product of a duration near `Duration::MAX` past it; this saturates instead.
-fn scale(duration: Duration, factor: f64) -> Duration {
-    Duration::try_from_secs_f64(duration.as_secs_f64() * factor)
-        .map_or(duration, |scaled| scaled.min(duration))
 }
 
 /// Clamps a user-supplied fraction into `[0, 1]`; NaN becomes `fallback`.
@@ -113,17 +111,19 @@ impl RefreshPolicy {
     }
 
     /// Backoff before the first retry (at least 10 ms, so a failing source cannot make the scheduler
-    /// spin); it doubles on each further failure up to [`retry_max`](Self::retry_max).
+    /// spin); it doubles on each further failure up to [`max_backoff`](Self::max_backoff).
     #[must_use]
-    pub fn retry_initial(mut self, delay: Duration) -> Self {
-        self.retry_initial = delay.max(MIN_BACKOFF);
+    pub fn initial_backoff(mut self, delay: Duration) -> Self {
+        self.backoff =
+            Backoff::new(delay.max(MIN_BACKOFF), self.backoff.max()).jitter(BACKOFF_JITTER);
         self
     }
 
     /// Cap on the backoff between retries (at least 10 ms).
     #[must_use]
-    pub fn retry_max(mut self, delay: Duration) -> Self {
-        self.retry_max = delay.max(MIN_BACKOFF);
+    pub fn max_backoff(mut self, delay: Duration) -> Self {
+        self.backoff =
+            Backoff::new(self.backoff.initial(), delay.max(MIN_BACKOFF)).jitter(BACKOFF_JITTER);
         self
     }
 
@@ -159,18 +159,9 @@ impl RefreshPolicy {
             .map_or(now, |at| at.max(now))
     }
 
-    /// Delay before retry number `attempt` (1-based): exponential with its upper half random.
+    /// Delay before retry number `attempt` (1-based): exponential with up to half of it random.
     pub(crate) fn backoff(&self, attempt: u32, rng: &mut fastrand::Rng) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(30);
-        let base = self
-            .retry_initial
-            .saturating_mul(1 << doublings)
-            .min(self.retry_max);
-        (base / 2).saturating_add(scale(base / 2, rng.f64()))
-    }
-
-    pub(crate) fn start_timeout_value(&self) -> Duration {
-        self.start_timeout
+        self.backoff.delay(attempt, rng.f64())
     }
 }
 
@@ -185,8 +176,8 @@ mod tests {
             .min_margin(Duration::MAX)
             .max_margin(Duration::MAX)
             .margin_fraction(1.0)
-            .retry_initial(Duration::MAX)
-            .retry_max(Duration::MAX);
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
         assert_eq!(policy.margin_for(Duration::MAX), Duration::MAX / 2);
         let mut rng = fastrand::Rng::with_seed(7);
         for attempt in [1, 2, 40, u32::MAX] {
@@ -278,8 +269,8 @@ mod tests {
     #[test]
     fn backoff_has_a_floor() {
         let policy = RefreshPolicy::new()
-            .retry_initial(Duration::ZERO)
-            .retry_max(Duration::ZERO);
+            .initial_backoff(Duration::ZERO)
+            .max_backoff(Duration::ZERO);
         let mut rng = fastrand::Rng::with_seed(3);
         for attempt in 1..10 {
             assert!(policy.backoff(attempt, &mut rng) >= Duration::from_millis(5));

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::{Stream, StreamExt};
+use telnyx_rooms::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -46,6 +47,7 @@ impl<S: TokenSource> KeeperPool<S> {
             policy: RefreshPolicy::default(),
             max_in_flight: 64,
             seed: None,
+            time_source: Arc::new(SystemTimeSource),
             rate: RateSettings {
                 max_per_second: None,
                 burst: None,
@@ -146,6 +148,7 @@ pub struct PoolBuilder<S: TokenSource> {
     policy: RefreshPolicy,
     max_in_flight: usize,
     seed: Option<u64>,
+    time_source: SharedTimeSource,
     rate: RateSettings,
 }
 
@@ -232,6 +235,15 @@ impl<S: TokenSource> PoolBuilder<S> {
         self
     }
 
+    /// Replaces the wall clock (default: the system's). The keeper schedules on the monotonic
+    /// tokio clock and reads the wall clock only to place a token whose server sent no `Date`
+    /// and whose lifetime was not requested.
+    #[must_use]
+    pub fn time_source(mut self, time_source: impl TimeSource) -> Self {
+        self.time_source = Arc::new(time_source);
+        self
+    }
+
     /// Spawns the scheduler task.
     ///
     /// # Panics
@@ -246,6 +258,7 @@ impl<S: TokenSource> PoolBuilder<S> {
             policy: self.policy,
             max_in_flight: self.max_in_flight,
             seed: self.seed,
+            time_source: self.time_source,
             rate: self.rate,
         };
         let driver = Driver::new(self.source, settings, Arc::clone(&live), metrics_tx);

@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use telnyx_rooms::redact::REDACTED;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -68,9 +69,9 @@ pub trait TokenSource: Clone + Send + Sync + 'static {
 #[non_exhaustive]
 pub struct Ttls {
     /// Client-token lifetime (the spec allows 10 s to 3600 s).
-    pub token: Option<Duration>,
+    pub token_ttl: Option<Duration>,
     /// Refresh-token lifetime (the spec allows 60 s to 86400 s).
-    pub refresh_token: Option<Duration>,
+    pub refresh_token_ttl: Option<Duration>,
 }
 
 impl Ttls {
@@ -81,15 +82,15 @@ impl Ttls {
 
     /// Requests this client-token lifetime.
     #[must_use]
-    pub fn token(mut self, ttl: Duration) -> Self {
-        self.token = Some(ttl);
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = Some(ttl);
         self
     }
 
     /// Requests this refresh-token lifetime.
     #[must_use]
-    pub fn refresh_token(mut self, ttl: Duration) -> Self {
-        self.refresh_token = Some(ttl);
+    pub fn refresh_token_ttl(mut self, ttl: Duration) -> Self {
+        self.refresh_token_ttl = Some(ttl);
         self
     }
 }
@@ -136,7 +137,7 @@ impl IssuedToken {
 impl fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IssuedToken")
-            .field("token", &"[REDACTED]")
+            .field("token", &REDACTED)
             .field("expires_at", &self.expires_at)
             .field("server_date", &self.server_date)
             .finish()
@@ -180,7 +181,7 @@ impl fmt::Debug for MintedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MintedToken")
             .field("token", &self.token)
-            .field("refresh_token", &"[REDACTED]")
+            .field("refresh_token", &REDACTED)
             .field("refresh_token_expires_at", &self.refresh_token_expires_at)
             .finish()
     }

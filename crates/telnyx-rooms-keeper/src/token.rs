@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use telnyx_rooms::TimeSource;
+use telnyx_rooms::redact::REDACTED;
 use tokio::time::Instant;
 
 /// A client token a keeper currently holds.
@@ -59,7 +61,7 @@ impl Token {
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Token")
-            .field("token", &"[REDACTED]")
+            .field("token", &REDACTED)
             .field("expires_at", &self.expires_at)
             .field("time_left", &self.time_left())
             .finish()
@@ -74,10 +76,11 @@ pub(crate) struct Sent {
 }
 
 impl Sent {
-    pub(crate) fn now() -> Self {
+    /// Now, on the monotonic clock and on `time`'s wall clock.
+    pub(crate) fn now(time: &dyn TimeSource) -> Self {
         Self {
             at: Instant::now(),
-            wall: Utc::now(),
+            wall: time.now_utc(),
         }
     }
 }

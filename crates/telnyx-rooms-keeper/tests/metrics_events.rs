@@ -59,7 +59,7 @@ async fn metrics_are_readable_and_emitted_as_tracing_events() {
     let mut updates = pool.watch_metrics();
     fake.fail_next(Kind::Mint, rate_limited(secs(3)));
     let sessions: Vec<_> = (0..20)
-        .map(|_| pool.add_with(room(), Ttls::new().token(secs(600))))
+        .map(|_| pool.add_with(room(), Ttls::new().token_ttl(secs(600))))
         .collect();
     updates.changed().await.expect("a snapshot");
     let during = pool.metrics();

@@ -13,6 +13,8 @@ use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::options::parse_duration;
+
 /// The request header that carries a per-request fault.
 pub const FAULT_HEADER: &str = "x-mock-fault";
 
@@ -82,7 +84,7 @@ impl Fault {
     }
 
     /// Wait `delay` before handling the request (normally, unless an action is added).
-    pub fn delay(delay: Duration) -> Self {
+    pub fn delayed(delay: Duration) -> Self {
         Self {
             delay: Some(delay),
             ..Self::default()
@@ -173,7 +175,7 @@ impl Fault {
     }
 
     /// The delay, if any.
-    pub fn delay_duration(&self) -> Option<Duration> {
+    pub fn delay(&self) -> Option<Duration> {
         self.delay
     }
 
@@ -344,14 +346,6 @@ fn parse_chance(text: &str) -> Result<u32, String> {
     }
     // In 0..=PPM: exact.
     Ok((probability * f64::from(PPM)).round() as u32)
-}
-
-/// Whole seconds (`2`) or a humantime duration (`250ms`, `1m30s`).
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    humantime::parse_duration(text).map_err(|err| format!("bad duration `{text}`: {err}"))
 }
 
 impl fmt::Display for Fault {

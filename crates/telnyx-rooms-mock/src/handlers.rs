@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::api_error::{AUTHORIZATION_FAILED, ApiError, ErrorEntry, Source, UNEXPECTED};
 use crate::server::Shared;
-use crate::token::{MintedToken, TokenKind, TokenSigner};
+use crate::token::{SignedToken, TokenKind, TokenSigner};
 use crate::validate::ValidRequest;
 
 /// The success body of `operation` for a request that passed validation.
@@ -41,7 +41,7 @@ fn create(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
         request,
         create_room_client_token::body::REFRESH_TOKEN_TTL_SECS.name,
     )?;
-    let now = shared.clock.now();
+    let now = shared.time_source.now_utc();
     let access = shared
         .signer
         .mint(TokenKind::Client, room, shared.account, now, token_ttl);
@@ -67,7 +67,7 @@ fn refresh(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
     )?;
     let field = refresh_room_client_token::body::REFRESH_TOKEN.name;
     let presented = request.string(field).unwrap_or_default();
-    let now = shared.clock.now();
+    let now = shared.time_source.now_utc();
     let claims = shared
         .signer
         .verify(presented, TokenKind::Refresh, room, now)
@@ -108,7 +108,7 @@ fn ttl(request: &ValidRequest, name: &str) -> Result<i64, ApiError> {
 }
 
 /// The response's expiry is the token's `exp` claim, so the two can never disagree.
-fn expiry(minted: &MintedToken) -> Result<DateTime<Utc>, ApiError> {
+fn expiry(minted: &SignedToken) -> Result<DateTime<Utc>, ApiError> {
     minted
         .claims
         .expires_at()

@@ -25,7 +25,7 @@
 //!   (see [`MockServerBuilder::max_connections`]); [`ServeOptions`] are the same as flags.
 //! - **A rate limit** on demand ([`RateLimit`]): N requests per second with a burst of B, then 429
 //!   with `Retry-After`, like Telnyx's.
-//! - **An injectable clock** ([`ManualClock`]) for expiry tests that never sleep.
+//! - **An injectable time source** ([`ManualTimeSource`]) for expiry tests that never sleep.
 //!
 //! ```
 //! use telnyx_rooms_mock::{Fault, MockServer};
@@ -54,7 +54,6 @@
 
 mod api_error;
 mod body;
-mod clock;
 mod fault;
 mod handlers;
 mod integer;
@@ -70,12 +69,12 @@ mod server;
 pub mod token;
 mod validate;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use fault::{FAULT_HEADER, Fault, FaultAction, FaultParseError};
 pub use log::{LoggedRequest, UNMATCHED_ROUTE};
-pub use options::{DEFAULT_SEED, ServeOptions};
+pub use options::{DEFAULT_SEED, ServeOptions, parse_duration};
 pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use server::{MockServer, MockServerBuilder, StartError};
+pub use telnyx_rooms_gen::time::{ManualTimeSource, SystemTimeSource, TimeSource};
 pub use token::{Claims, TokenError, TokenKind};
 
 /// Starts a server with the defaults: an ephemeral loopback port, a random signing key, the

@@ -11,12 +11,10 @@ use std::sync::{Mutex, PoisonError};
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use telnyx_rooms_gen::redact::{REDACTED, Sent, is_secret_field, scrub};
 
 /// The route key of requests that matched no operation (404 and 405 answers).
 pub const UNMATCHED_ROUTE: &str = "unmatched";
-
-/// What replaces a secret in the log.
-const REDACTED: &str = "[REDACTED]";
 
 /// Bodies larger than this are logged by length only.
 const MAX_LOGGED_BODY_BYTES: usize = 4 * 1024;
@@ -47,9 +45,6 @@ impl LogBounds {
     };
 }
 
-/// Headers whose whole value is a credential.
-const SECRET_HEADERS: &[&str] = &["proxy-authorization", "cookie", "set-cookie", "x-api-key"];
-
 /// One request as the mock saw it.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
@@ -65,8 +60,9 @@ pub struct LoggedRequest {
     /// The `operationId` of the matched route, or [`UNMATCHED_ROUTE`].
     pub route: String,
     /// Header names (lower case) and values, in arrival order, the first 8 KiB of them.
-    /// `Authorization` keeps its scheme only (`Bearer [REDACTED]`); other credentials and anything
-    /// shaped like a JWT are redacted.
+    /// Redacted by the workspace's one rule (`telnyx_rooms_gen::redact`): `Authorization` keeps
+    /// its scheme only (`Bearer [REDACTED]`), other secret headers lose their whole value, and
+    /// anything shaped like a JWT or a secret field is redacted within the text.
     pub headers: Vec<(String, String)>,
     /// The body as JSON text with token fields redacted, or `None` when it was empty, not JSON,
     /// or larger than 4 KiB. [`LoggedRequest::body_json`] parses it.
@@ -228,15 +224,15 @@ pub(crate) fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
         })
         .map(|(name, value)| {
             let value = String::from_utf8_lossy(value.as_bytes());
-            let shown = if name == axum::http::header::AUTHORIZATION {
+            let shown = if !is_secret_field(name.as_str()) {
+                scrub(&value, &Sent::default())
+            } else if name.as_str().ends_with("authorization") {
                 match value.split_once(' ') {
                     Some((scheme, _)) => format!("{scheme} {REDACTED}"),
                     None => REDACTED.to_owned(),
                 }
-            } else if SECRET_HEADERS.contains(&name.as_str()) || looks_like_jwt(&value) {
-                REDACTED.to_owned()
             } else {
-                value.into_owned()
+                REDACTED.to_owned()
             };
             (name.as_str().to_owned(), shown)
         })
@@ -257,9 +253,10 @@ pub(crate) fn redact_body(body: &[u8]) -> Option<String> {
 fn redact_value(value: &mut Value, key: Option<&str>) {
     match value {
         Value::String(text) => {
-            let secret_name = key.is_some_and(|k| k.ends_with("token"));
-            if secret_name || looks_like_jwt(text) {
+            if key.is_some_and(is_secret_field) {
                 *text = REDACTED.to_owned();
+            } else {
+                *text = scrub(text, &Sent::default());
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|item| redact_value(item, key)),
@@ -268,11 +265,6 @@ fn redact_value(value: &mut Value, key: Option<&str>) {
             .for_each(|(k, item)| redact_value(item, Some(k))),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
-}
-
-/// Three dot-separated segments starting with the base64url of `{"` — a JWT.
-fn looks_like_jwt(text: &str) -> bool {
-    text.trim_start().starts_with("eyJ") && text.matches('.').count() == 2
 }
 
 #[cfg(test)]
@@ -365,7 +357,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("authorization", HeaderValue::from_static("Bearer KEY123"));
         headers.insert("cookie", HeaderValue::from_static("session=abc"));
-        headers.insert("x-token", HeaderValue::from_static("eyJa.eyJb.sig"));
+        headers.insert(
+            "x-token",
+            HeaderValue::from_static("eyJhbGciOi.eyJzdWIiOi.sig"),
+        );
         headers.insert("user-agent", HeaderValue::from_static("test/1"));
         let shown = redact_headers(&headers);
         let get = |name: &str| {
@@ -384,7 +379,7 @@ mod tests {
     #[test]
     fn redacts_token_fields_in_bodies() {
         let body =
-            br#"{"refresh_token":"opaque","token_ttl_secs":60,"nested":[{"x":"eyJa.eyJb.c"}]}"#;
+            br#"{"refresh_token":"opaque","token_ttl_secs":60,"nested":[{"x":"eyJhbGciOi.eyJzdWIiOi.c"}]}"#;
         let logged = redact_body(body).expect("kept");
         assert_eq!(
             serde_json::from_str::<Value>(&logged).expect("JSON text"),

@@ -56,14 +56,14 @@ pub struct ServeOptions {
     pub log: bool,
     /// Close an HTTP/1 connection that has not sent a whole request head this long after it
     /// opened or after its last answer.
-    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.header_read_timeout.into())]
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.header_read_timeout.into(), value_parser = parse_option_duration)]
     pub header_timeout: humantime::Duration,
     /// Answer 408 to a request whose body has not arrived this long after its head.
-    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.body_timeout.into())]
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.body_timeout.into(), value_parser = parse_option_duration)]
     pub body_timeout: humantime::Duration,
     /// Close a connection that moved no byte this long while none of its requests was being
     /// answered.
-    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.idle_timeout.into())]
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.idle_timeout.into(), value_parser = parse_option_duration)]
     pub idle_timeout: humantime::Duration,
     /// Keep at most this many connections open; at the cap the oldest one with no request being
     /// answered is closed to make room.
@@ -101,6 +101,31 @@ impl ServeOptions {
             .cloned()
             .fold(builder, MockServerBuilder::fault)
     }
+}
+
+/// A duration as every command line of the workspace takes it: whole seconds (`600`) or a
+/// humantime duration (`250ms`, `90s`, `10m`, `1h 30m`). Used by the mock's options and faults
+/// and by the `telnyx-rooms` CLI.
+///
+/// ```
+/// use std::time::Duration;
+/// use telnyx_rooms_mock::parse_duration;
+///
+/// assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+/// assert_eq!(parse_duration(" 45 "), Ok(Duration::from_secs(45)));
+/// assert!(parse_duration("soon").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    if let Ok(secs) = text.trim().parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(text.trim())
+        .map_err(|err| format!("bad duration `{text}`: {err} (try e.g. `90s`, `10m`, `1h`)"))
+}
+
+/// [`parse_duration`], for options shown with humantime defaults.
+fn parse_option_duration(text: &str) -> Result<humantime::Duration, String> {
+    parse_duration(text).map(humantime::Duration::from)
 }
 
 fn parse_max_connections(text: &str) -> Result<usize, String> {

@@ -11,11 +11,12 @@ use serde_json::{Map, Value};
 use tower_service::Service as _;
 use uuid::Uuid;
 
-use crate::clock::ManualClock;
 use crate::fault::{FAULT_HEADER, Fault};
 use crate::routes::{DropConnection, base_path, router};
 use crate::server::Shared;
-use crate::token::{Claims, Grant, ROOM_RESOURCE_PREFIX, TokenError, TokenKind, TokenSigner};
+use crate::token::{Claims, Grant, TokenError, TokenKind, TokenSigner};
+use telnyx_rooms_gen::resource::ROOM_RESOURCE_PREFIX;
+use telnyx_rooms_gen::time::ManualTimeSource;
 
 const ROOM: Uuid = Uuid::from_u128(0x0ccc7b54_4df3_4bca_a65a_3da1ecc777f0);
 const NOW: i64 = 1_700_000_000;
@@ -246,7 +247,7 @@ fn send(request: Request<Body>) -> Answer {
         .build()
         .expect("a runtime");
     runtime.block_on(async {
-        let clock = Arc::new(ManualClock::at_unix(NOW));
+        let clock = Arc::new(ManualTimeSource::at_unix(NOW));
         let shared = Arc::new(Shared::for_tests(signer(), clock, API_KEY));
         let response = router(shared.clone())
             .call(request)

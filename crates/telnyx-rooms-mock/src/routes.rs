@@ -64,7 +64,7 @@ pub(crate) struct DropConnection;
 
 /// One request to an operation of the spec, from fault selection to the logged answer.
 async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Request) -> Response {
-    let received_at = shared.clock.now();
+    let received_at = shared.time_source.now_utc();
     let (mut parts, body) = request.into_parts();
     let params = Path::<Vec<(String, String)>>::from_request_parts(&mut parts, &())
         .await
@@ -92,7 +92,7 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
         Some(Ok(fault)) => shared.faults.select(operation.operation_id, Some(fault)),
         None => shared.faults.select(operation.operation_id, None),
     };
-    if let Some(delay) = fault.as_ref().and_then(Fault::delay_duration) {
+    if let Some(delay) = fault.as_ref().and_then(Fault::delay) {
         tokio::time::sleep(delay).await;
     }
 
@@ -145,7 +145,7 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
 
 /// Requests that match no operation: 404 for unknown paths, 405 for a known path with another method.
 async fn unmatched(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let received_at = shared.clock.now();
+    let received_at = shared.time_source.now_utc();
     let (parts, body) = request.into_parts();
     let body = body::read(body, shared.limits.body_timeout).await;
     let arrival = Arrival::new(received_at, &parts, &body);
@@ -253,7 +253,7 @@ fn success_response(
 }
 
 fn json_response(shared: &Shared, status: StatusCode, body: String) -> Response {
-    let date = httpdate::fmt_http_date(shared.clock.now().into());
+    let date = httpdate::fmt_http_date(shared.time_source.now_utc().into());
     let request_id = Uuid::new_v4().to_string();
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();

@@ -14,13 +14,13 @@ use tokio::task::JoinHandle;
 use tower_service::Service as _;
 use uuid::Uuid;
 
-use crate::clock::{Clock, SystemClock};
 use crate::fault::{Fault, FaultBook};
 use crate::limits::{ConnectionGuard, Connections, Limits, MAX_HEAD_BYTES, TrackedStream};
 use crate::log::{LogBounds, LoggedRequest, RequestLog};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::routes::{DropConnection, base_path, router};
 use crate::token::{Claims, TokenError, TokenKind, TokenSigner};
+use telnyx_rooms_gen::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 
 /// Why the server did not start.
 #[non_exhaustive]
@@ -44,7 +44,7 @@ pub enum StartError {
 pub struct MockServerBuilder {
     addr: SocketAddr,
     signer: Option<TokenSigner>,
-    clock: Arc<dyn Clock>,
+    time_source: SharedTimeSource,
     faults: Vec<Fault>,
     log: LogBounds,
     limits: Limits,
@@ -58,7 +58,7 @@ impl Default for MockServerBuilder {
         Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             signer: None,
-            clock: Arc::new(SystemClock),
+            time_source: Arc::new(SystemTimeSource),
             faults: Vec::new(),
             log: LogBounds::DEFAULT,
             limits: Limits::DEFAULT,
@@ -92,10 +92,12 @@ impl MockServerBuilder {
         self
     }
 
-    /// Reads token times from `clock` (default: the system clock).
+    /// Reads token times and the `Date` header from `time_source` (default: the system clock).
+    /// Injected delays are real (tokio) time, so tests pausing tokio time control those
+    /// separately.
     #[must_use]
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+    pub fn time_source(mut self, time_source: impl TimeSource) -> Self {
+        self.time_source = Arc::new(time_source);
         self
     }
 
@@ -201,7 +203,7 @@ impl MockServerBuilder {
         })?;
         let shared = Arc::new(Shared {
             signer,
-            clock: self.clock,
+            time_source: self.time_source,
             faults: FaultBook::new(self.faults),
             rate_limiter: self.rate_limit.map(RateLimiter::new),
             log: RequestLog::new(self.log),
@@ -317,7 +319,7 @@ impl MockServer {
     ) -> Result<Claims, TokenError> {
         self.shared
             .signer
-            .verify(token, kind, room_id, self.shared.clock.now())
+            .verify(token, kind, room_id, self.shared.time_source.now_utc())
     }
 
     /// Signs `claims` with the server's key: a test forges an expired or foreign-room token with it.
@@ -347,7 +349,7 @@ impl Drop for MockServer {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) signer: TokenSigner,
-    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) time_source: SharedTimeSource,
     pub(crate) faults: FaultBook,
     pub(crate) rate_limiter: Option<RateLimiter>,
     pub(crate) log: RequestLog,
@@ -367,10 +369,14 @@ impl Shared {
 #[cfg(test)]
 impl Shared {
     /// A server's state without a listener, for tests that call the router in process.
-    pub(crate) fn for_tests(signer: TokenSigner, clock: Arc<dyn Clock>, api_key: &str) -> Self {
+    pub(crate) fn for_tests(
+        signer: TokenSigner,
+        time_source: SharedTimeSource,
+        api_key: &str,
+    ) -> Self {
         Self {
             signer,
-            clock,
+            time_source,
             faults: FaultBook::new(Vec::new()),
             rate_limiter: None,
             log: RequestLog::new(LogBounds {
@@ -390,7 +396,7 @@ struct AcceptedKey(String);
 
 impl std::fmt::Debug for AcceptedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[REDACTED]")
+        f.write_str(telnyx_rooms_gen::redact::REDACTED)
     }
 }
 

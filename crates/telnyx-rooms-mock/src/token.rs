@@ -6,6 +6,8 @@
 //! as in production.
 
 use std::fmt;
+use telnyx_rooms_gen::redact::REDACTED;
+use telnyx_rooms_gen::resource::{room_of_resource, room_resource};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,8 +25,6 @@ const ALGORITHM: &str = "Ed25519";
 const AUDIENCE: &str = "telnyx_access_token";
 /// The `grants_version` of Telnyx's room tokens.
 const GRANTS_VERSION: &str = "1.0.0";
-/// Prefix of the grant resource naming the room a token may join.
-pub const ROOM_RESOURCE_PREFIX: &str = "telnyx:video:rooms:";
 /// Prefix of the grant subject naming the account the token was issued for.
 const SUBJECT_PREFIX: &str = "telnyx:users:";
 /// Seconds `nbf` lies before `iat`, as in Telnyx's tokens: a verifier a second behind still accepts it.
@@ -94,7 +94,7 @@ impl Claims {
             .grants
             .iter()
             .flat_map(|grant| grant.resources.iter())
-            .filter_map(|resource| resource.strip_prefix(ROOM_RESOURCE_PREFIX))
+            .filter_map(|resource| room_of_resource(resource))
             .map(Uuid::try_parse);
         match (rooms.next(), rooms.next()) {
             (Some(Ok(room)), None) => Some(room),
@@ -123,17 +123,17 @@ impl Claims {
 
 /// A token fresh from [`TokenSigner::mint`]: the compact JWT and the claims it carries.
 #[derive(Clone, PartialEq, Eq)]
-pub struct MintedToken {
+pub struct SignedToken {
     /// The compact serialisation `header.payload.signature`.
     pub token: String,
     /// The claims signed into it.
     pub claims: Claims,
 }
 
-impl fmt::Debug for MintedToken {
+impl fmt::Debug for SignedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MintedToken")
-            .field("token", &"[REDACTED]")
+        f.debug_struct("SignedToken")
+            .field("token", &REDACTED)
             .field("claims", &self.claims)
             .finish()
     }
@@ -229,14 +229,14 @@ impl TokenSigner {
         account: Uuid,
         issued_at: DateTime<Utc>,
         ttl_secs: i64,
-    ) -> MintedToken {
+    ) -> SignedToken {
         let iat = issued_at.timestamp();
         let claims = Claims {
             aud: AUDIENCE.to_owned(),
             exp: iat.saturating_add(ttl_secs),
             grants: vec![Grant {
                 actions: vec!["join".to_owned()],
-                resources: vec![format!("{ROOM_RESOURCE_PREFIX}{room_id}")],
+                resources: vec![room_resource(room_id)],
                 subjects: vec![format!("{SUBJECT_PREFIX}{account}")],
             }],
             grants_version: GRANTS_VERSION.to_owned(),
@@ -248,7 +248,7 @@ impl TokenSigner {
             typ: kind,
         };
         let token = self.sign(&claims);
-        MintedToken { token, claims }
+        SignedToken { token, claims }
     }
 
     /// Signs an arbitrary claim set (tests use it to forge expired or foreign-room tokens).

@@ -8,14 +8,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::{CREATE, Call, OTHER_ROOM, REFRESH, ROOM, claims, create};
 use telnyx_rooms_gen::{FieldKind, Operation, operations};
-use telnyx_rooms_mock::{ManualClock, MockServer, TokenKind};
+use telnyx_rooms_mock::{ManualTimeSource, MockServer, TokenKind};
 use uuid::Uuid;
 
 const T0: i64 = 1_700_000_000;
 
-async fn server_at(clock: &ManualClock) -> MockServer {
+async fn server_at(clock: &ManualTimeSource) -> MockServer {
     MockServer::builder()
-        .clock(clock.clone())
+        .time_source(clock.clone())
         .start()
         .await
         .expect("the mock starts")
@@ -27,7 +27,7 @@ fn room() -> Uuid {
 
 #[tokio::test]
 async fn create_mints_access_and_refresh_tokens_whose_expiry_matches_the_claims() {
-    let clock = ManualClock::at_unix(T0);
+    let clock = ManualTimeSource::at_unix(T0);
     let server = server_at(&clock).await;
     let answer = create(
         &server,
@@ -90,7 +90,7 @@ async fn create_mints_access_and_refresh_tokens_whose_expiry_matches_the_claims(
 
 #[tokio::test]
 async fn create_applies_the_spec_defaults_when_ttls_are_absent() {
-    let clock = ManualClock::at_unix(T0);
+    let clock = ManualTimeSource::at_unix(T0);
     let server = server_at(&clock).await;
     let answer = create(&server, ROOM, json!({})).await;
     let default = |field: &str| {
@@ -111,7 +111,7 @@ async fn create_applies_the_spec_defaults_when_ttls_are_absent() {
 
 #[tokio::test]
 async fn the_date_header_follows_the_injected_clock() {
-    let clock = ManualClock::at_unix(T0);
+    let clock = ManualTimeSource::at_unix(T0);
     let server = server_at(&clock).await;
     let answer = create(&server, ROOM, json!({})).await;
     assert_eq!(answer.headers["date"], "Tue, 14 Nov 2023 22:13:20 GMT");
@@ -451,7 +451,7 @@ async fn integer_bounds_come_from_the_spec_and_are_inclusive() {
 
 #[tokio::test]
 async fn refresh_with_the_token_from_create_returns_a_new_access_token() {
-    let clock = ManualClock::at_unix(T0);
+    let clock = ManualTimeSource::at_unix(T0);
     let server = server_at(&clock).await;
     let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 300})).await;
     clock.advance(Duration::from_secs(100));
@@ -507,7 +507,7 @@ async fn refresh_refusal(server: &MockServer, room: &str, token: &str) -> String
 
 #[tokio::test]
 async fn refresh_refuses_an_expired_refresh_token() {
-    let clock = ManualClock::at_unix(T0);
+    let clock = ManualTimeSource::at_unix(T0);
     let server = server_at(&clock).await;
     let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 60})).await;
     clock.advance(Duration::from_secs(59));

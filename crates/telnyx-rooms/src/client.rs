@@ -67,23 +67,15 @@ impl Client {
             .build()
     }
 
+    /// The client from settings [`ClientBuilder::build`] has checked.
     pub(crate) fn from_parts(
         builder: ClientBuilder,
         base_url: String,
         http: reqwest::Client,
-    ) -> Result<Self, Error> {
-        let credentials = match &builder.api_key {
-            Some(key) => Credentials::bearer(key.expose()).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Config,
-                    "the API key contains characters an HTTP header cannot carry",
-                )
-                .with_field("api_key")
-            })?,
-            None => Credentials::none(),
-        };
+        credentials: Credentials,
+    ) -> Self {
         let has_api_key = credentials.has_api_key();
-        Ok(Self {
+        Self {
             inner: Arc::new(Inner {
                 generated: telnyx_rooms_gen::Client::new_with_client(&base_url, http, credentials),
                 base_url,
@@ -96,7 +88,7 @@ impl Client {
                 sleeper: builder.sleeper,
                 time_source: builder.time_source,
             }),
-        })
+        }
     }
 
     /// Whether the client holds an API key (needed to create tokens, not to refresh them).

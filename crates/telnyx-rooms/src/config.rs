@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::dns::Resolve;
 use reqwest::header::HeaderValue;
+use telnyx_rooms_gen::Credentials;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
@@ -210,16 +211,7 @@ impl ClientBuilder {
     /// Checks the settings and builds the client. Performs no I/O.
     pub fn build(self) -> Result<Client, Error> {
         let (base_url, plain_http_name) = validate_base_url(&self.base_url)?;
-        if let Some(problem) = self
-            .api_key
-            .as_ref()
-            .and_then(|key| credential_problem(key.expose()))
-        {
-            return Err(
-                Error::new(ErrorKind::Config, format!("the API key {problem}"))
-                    .with_field("api_key"),
-            );
-        }
+        let credentials = self.credentials()?;
         let user_agent = user_agent_header(self.user_agent_suffix.as_deref())?;
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
             return Err(Error::new(
@@ -247,7 +239,24 @@ impl ClientBuilder {
                 self.resolver(plain_http_name),
             )?,
         };
-        Client::from_parts(self, base_url, http)
+        Ok(Client::from_parts(self, base_url, http, credentials))
+    }
+
+    /// The API key as the generated client's credentials: the one place the key is checked.
+    fn credentials(&self) -> Result<Credentials, Error> {
+        let Some(key) = &self.api_key else {
+            return Ok(Credentials::none());
+        };
+        let problem = credential_problem(key.expose());
+        // A `token68` key is always a valid header value; `bearer` still refuses any other.
+        let credentials = problem
+            .is_none()
+            .then(|| Credentials::bearer(key.expose()))
+            .flatten();
+        credentials.ok_or_else(|| {
+            let problem = problem.unwrap_or_else(|| "cannot be an HTTP header value".to_owned());
+            Error::new(ErrorKind::Config, format!("the API key {problem}")).with_field("api_key")
+        })
     }
 
     /// The resolver for the SDK's own client: the caller's (or the system's) behind the

@@ -87,6 +87,16 @@ pub use retry::{Backoff, MAX_SERVER_DELAY, MIN_SERVER_DELAY, RetryPolicy};
 pub use secret::{MAX_CREDENTIAL_LEN, Secret};
 pub use telemetry::TARGET as TRACING_TARGET;
 pub use telnyx_rooms_gen::redact::escape_controls;
+/// Time, injected: the [`TimeSource`] and [`Sleeper`] every crate of the workspace reads time
+/// through (the same types as at this crate's root).
+pub use telnyx_rooms_gen::time;
+
+/// The one redaction rule of the workspace (the keeper and the mock use it too).
+pub use telnyx_rooms_gen::redact;
+
+/// How a client token names the room it grants (`telnyx:video:rooms:<room id>`).
+pub use telnyx_rooms_gen::resource;
+
 pub use telnyx_rooms_gen::time::{
     ManualTimeSource, SleepFuture, Sleeper, SystemTimeSource, TimeSource, TokioSleeper,
 };

@@ -286,7 +286,7 @@ fn retryable_statuses_are_retried_and_others_are_not() {
 #[test]
 fn slow_attempts_time_out_and_are_retried() {
     let runtime = server_runtime();
-    let server = mock(&runtime, vec![Fault::delay(Duration::from_secs(5))]);
+    let server = mock(&runtime, vec![Fault::delayed(Duration::from_secs(5))]);
     let client = Client::builder()
         .base_url(server.base_url())
         .timeout(Duration::from_millis(100))

@@ -19,12 +19,16 @@ impl<S: TokenSource> Engine<S> {
     ) -> Option<EndReason<S::Error>> {
         let requested = requested.unwrap_or_default();
         let server_date = minted.token.server_date;
-        let token_until =
-            token::valid_until(minted.token.expires_at, server_date, requested.token, sent);
+        let token_until = token::valid_until(
+            minted.token.expires_at,
+            server_date,
+            requested.token_ttl,
+            sent,
+        );
         let refresh_until = token::valid_until(
             minted.refresh_token_expires_at,
             server_date,
-            requested.refresh_token,
+            requested.refresh_token_ttl,
             sent,
         );
         let (Some(token_until), Some(refresh_until)) = (token_until, refresh_until) else {
@@ -52,7 +56,7 @@ impl<S: TokenSource> Engine<S> {
         let Some(until) = token::valid_until(
             refreshed.expires_at,
             refreshed.server_date,
-            slot.ttls.token,
+            slot.ttls.token_ttl,
             sent,
         ) else {
             return Some(EndReason::UnusableToken);
@@ -72,7 +76,7 @@ impl<S: TokenSource> Engine<S> {
         // Retrying goes on while the refresh token lives — and with a key, for the start timeout
         // after it, to mint a new pair — even past the client token's expiry.
         let grace = if can_mint {
-            self.policy.start_timeout_value()
+            self.policy.start_timeout
         } else {
             Duration::ZERO
         };

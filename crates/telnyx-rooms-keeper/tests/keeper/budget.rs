@@ -23,7 +23,7 @@ async fn mints_and_refreshes_share_the_pool_rate() {
         .seed(1)
         .build();
     let sessions: Vec<_> = (0..100)
-        .map(|_| pool.add_with(room(), Ttls::new().token(secs(60))))
+        .map(|_| pool.add_with(room(), Ttls::new().token_ttl(secs(60))))
         .collect();
     sleep(secs(600)).await;
     let at: Vec<f64> = fake.calls().iter().map(|c| c.at.as_secs_f64()).collect();
@@ -55,7 +55,7 @@ async fn waiting_for_the_rate_does_not_use_up_the_start_timeout() {
         .burst(1)
         .build();
     let sessions: Vec<_> = (0..300)
-        .map(|_| pool.add_with(room(), Ttls::new().token(secs(3600))))
+        .map(|_| pool.add_with(room(), Ttls::new().token_ttl(secs(3600))))
         .collect();
     sleep(secs(151)).await;
     assert!(sessions.iter().all(|s| s.current().is_some()));
@@ -78,12 +78,17 @@ async fn a_server_delay_pauses_every_call_and_calls_resume_most_urgent_first() {
     let lifetimes = [100, 90, 80, 70];
     let sessions: Vec<_> = lifetimes
         .iter()
-        .map(|ttl| (*ttl, pool.add_with(room(), Ttls::new().token(secs(*ttl)))))
+        .map(|ttl| {
+            (
+                *ttl,
+                pool.add_with(room(), Ttls::new().token_ttl(secs(*ttl))),
+            )
+        })
         .collect();
     // A trigger of 40 s tokens (39 counted, margin capped at half: due at 19.5 s) whose first
     // refresh is told to wait 65 s: the pool pauses until 84.5 s.
     fake.fail_next(Kind::Refresh, rate_limited(secs(65)));
-    let trigger = pool.add_with(room(), Ttls::new().token(secs(40)));
+    let trigger = pool.add_with(room(), Ttls::new().token_ttl(secs(40)));
     sleep(secs(1)).await;
     assert_eq!(fake.calls_of(Kind::Mint).len(), 5);
     sleep(secs(120)).await;
@@ -137,8 +142,8 @@ async fn without_backpressure_only_the_throttled_session_waits() {
         .policy(RefreshPolicy::new().jitter(0.0).fixed_margin(secs(30)))
         .build();
     fake.fail_next(Kind::Refresh, rate_limited(secs(65)));
-    let _trigger = pool.add_with(room(), Ttls::new().token(secs(40)));
-    let _other = pool.add_with(room(), Ttls::new().token(secs(70)));
+    let _trigger = pool.add_with(room(), Ttls::new().token_ttl(secs(40)));
+    let _other = pool.add_with(room(), Ttls::new().token_ttl(secs(70)));
     sleep(secs(60)).await;
     let refreshes = fake.calls_of(Kind::Refresh);
     assert_eq!(

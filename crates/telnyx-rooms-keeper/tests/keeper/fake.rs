@@ -256,8 +256,8 @@ impl Fake {
     }
 
     fn issue_pair(&self, room: Uuid, ttls: Ttls) -> MintedToken {
-        let token = self.issue_token(room, ttls.token);
-        let refresh_ttl = ttls.refresh_token.unwrap_or(Duration::from_secs(3600));
+        let token = self.issue_token(room, ttls.token_ttl);
+        let refresh_ttl = ttls.refresh_token_ttl.unwrap_or(Duration::from_secs(3600));
         let refresh_expires = self.server_now() + TimeDelta::from_std(refresh_ttl).expect("ttl");
         let refresh = format!("rt-{}", self.next_id());
         self.inner
@@ -339,7 +339,7 @@ impl TokenSource for Fake {
     }
 
     async fn mint(&self, room: Uuid, ttls: Ttls) -> Result<MintedToken, FakeError> {
-        self.arrive(Kind::Mint, room, ttls.token, None).await?;
+        self.arrive(Kind::Mint, room, ttls.token_ttl, None).await?;
         if !self.inner.can_mint {
             return Err(FakeError {
                 status: 401,

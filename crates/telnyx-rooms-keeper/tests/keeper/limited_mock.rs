@@ -104,7 +104,7 @@ async fn a_30_second_outage_ends_no_session_whose_refresh_token_outlives_it() {
         .build();
     // 10 s tokens (refreshed every 6 s) with 2 min refresh tokens: every client token expires
     // during the outage, no refresh token does.
-    let ttls = Ttls::new().token(secs(10)).refresh_token(secs(120));
+    let ttls = Ttls::new().token_ttl(secs(10)).refresh_token_ttl(secs(120));
     let sessions: Vec<_> = (0..50).map(|_| pool.add_with(room(), ttls)).collect();
     for session in &sessions {
         session.token().await.expect("first token");
@@ -155,7 +155,7 @@ async fn an_outage_ends_a_session_only_once_its_refresh_token_is_gone() {
                 .refresh_token_ttl(secs(refresh_ttl))
                 .await
                 .expect("created");
-            pool.adopt(room, created.into(), Ttls::new().token(secs(10)))
+            pool.adopt(room, created.into(), Ttls::new().token_ttl(secs(10)))
         }
     };
     let short = adopt(60).await;
@@ -185,7 +185,7 @@ async fn an_outage_ends_a_session_only_once_its_refresh_token_is_gone() {
 async fn a_429_pauses_the_whole_pool_no_longer_than_the_facade_allows() {
     let (server, client, _clock) = limited_mock(RateLimit::per_second(1000)).await;
     let pool = KeeperPool::new(client);
-    let ttls = Ttls::new().token(secs(600));
+    let ttls = Ttls::new().token_ttl(secs(600));
     let first = pool.add_with(room(), ttls);
     first.token().await.expect("first token");
     // The server asks for an hour; the facade caps what it reports at 60 s.

@@ -3,12 +3,9 @@
 
 mod budget;
 mod fake;
-#[cfg(feature = "client")]
 mod limited_mock;
-#[cfg(feature = "client")]
 mod mock_e2e;
 mod pool;
-#[cfg(feature = "client")]
 mod pool_faults;
 mod scenario;
 mod single;

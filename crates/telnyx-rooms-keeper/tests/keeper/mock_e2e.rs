@@ -7,17 +7,17 @@ use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper};
 use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 use tokio::time::{Instant, sleep};
 
-use crate::scenario::{TokioClock, started};
+use crate::scenario::{TokioTimeSource, started};
 use crate::{ms, room, secs};
 
 #[tokio::test(start_paused = true)]
 async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
-    let clock = TokioClock::starting_at(
+    let clock = TokioTimeSource::starting_at(
         Utc.with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
             .single()
             .expect("date"),
     );
-    let (server, client) = started(MockServer::builder().clock(clock).api_key("KEY")).await;
+    let (server, client) = started(MockServer::builder().time_source(clock).api_key("KEY")).await;
     let room = room();
     let keeper = TokenKeeper::builder(client, room)
         .token_ttl(secs(10))
@@ -82,9 +82,9 @@ async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
 
 /// A mock whose clock follows tokio time, and a client with (or without) an API key for it.
 async fn mock_and_client(api_key: Option<&str>) -> (MockServer, Client) {
-    let clock = TokioClock::starting_at(Utc::now());
+    let clock = TokioTimeSource::starting_at(Utc::now());
     let server = MockServer::builder()
-        .clock(clock)
+        .time_source(clock)
         .start()
         .await
         .expect("mock starts");

@@ -16,7 +16,7 @@ async fn jitter_spreads_sessions_started_together() {
         .seed(42)
         .max_in_flight(1000)
         .build();
-    let ttls = Ttls::new().token(secs(600));
+    let ttls = Ttls::new().token_ttl(secs(600));
     let sessions: Vec<_> = (0..500).map(|_| pool.add_with(room(), ttls)).collect();
     for session in &sessions {
         session.token().await.expect("first token");
@@ -56,7 +56,7 @@ async fn calls_in_flight_never_exceed_the_bound() {
         .max_in_flight(4)
         .policy(RefreshPolicy::new().jitter(0.0))
         .build();
-    let ttls = Ttls::new().token(secs(60));
+    let ttls = Ttls::new().token_ttl(secs(60));
     let sessions: Vec<_> = (0..40).map(|_| pool.add_with(room(), ttls)).collect();
     for session in &sessions {
         session.token().await.expect("first token");
@@ -78,7 +78,7 @@ async fn calls_in_flight_never_exceed_the_bound() {
 async fn sessions_come_and_go_while_others_stay_fresh() {
     let fake = Fake::new();
     let pool = KeeperPool::new(fake.clone());
-    let ttls = Ttls::new().token(secs(10));
+    let ttls = Ttls::new().token_ttl(secs(10));
     let keep = pool.add_with(room(), ttls);
     let leave_room = room();
     let leave = pool.add_with(leave_room, ttls);
@@ -117,7 +117,7 @@ async fn one_failing_session_does_not_affect_the_others() {
     let pool = KeeperPool::builder(fake.clone())
         .policy(RefreshPolicy::new().jitter(0.0))
         .build();
-    let ttls = Ttls::new().token(secs(10));
+    let ttls = Ttls::new().token_ttl(secs(10));
     let a = pool.add_with(room(), ttls);
     a.token().await.expect("token");
     fake.fail_next(Kind::Refresh, forbidden());
@@ -145,7 +145,7 @@ async fn stopping_or_dropping_a_pool_ends_every_session_and_task() {
     let fake = Fake::builder().latency(ms(200)).build();
     let pool = KeeperPool::builder(fake.clone()).max_in_flight(8).build();
     let sessions: Vec<_> = (0..100)
-        .map(|_| pool.add_with(room(), Ttls::new().token(secs(10))))
+        .map(|_| pool.add_with(room(), Ttls::new().token_ttl(secs(10))))
         .collect();
     sleep(ms(300)).await; // some tokens, some calls still in flight
     assert!(fake.handles() > 1);
@@ -187,7 +187,7 @@ async fn random_failures_and_churn_keep_every_invariant() {
         .max_in_flight(8)
         .seed(11)
         .build();
-    let ttls = Ttls::new().token(secs(10)).refresh_token(secs(60));
+    let ttls = Ttls::new().token_ttl(secs(10)).refresh_token_ttl(secs(60));
     let mut rng = fastrand::Rng::with_seed(5);
     let mut handles: Vec<_> = (0..100).map(|_| pool.add_with(room(), ttls)).collect();
     let mut removed = 0;

@@ -11,7 +11,7 @@ use telnyx_rooms_keeper::{KeeperPool, Ttls};
 use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 use tokio::time::sleep;
 
-use crate::scenario::{TokioClock, started};
+use crate::scenario::{TokioTimeSource, started};
 use crate::{room, secs};
 
 const SESSIONS: usize = 20;
@@ -21,7 +21,7 @@ const HOURS: u64 = 2;
 async fn a_pool_keeps_every_token_valid_for_two_hours_of_random_faults() {
     let (server, client) = started(
         MockServer::builder()
-            .clock(TokioClock::starting_at(
+            .time_source(TokioTimeSource::starting_at(
                 Utc.with_ymd_and_hms(2031, 6, 1, 8, 0, 0)
                     .single()
                     .expect("date"),
@@ -33,7 +33,7 @@ async fn a_pool_keeps_every_token_valid_for_two_hours_of_random_faults() {
     )
     .await;
     let pool = KeeperPool::builder(client).seed(7).build();
-    let ttls = Ttls::new().token(secs(60)).refresh_token(secs(300));
+    let ttls = Ttls::new().token_ttl(secs(60)).refresh_token_ttl(secs(300));
     let sessions: Vec<_> = (0..SESSIONS)
         .map(|_| {
             let room = room();

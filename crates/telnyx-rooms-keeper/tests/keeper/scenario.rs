@@ -5,20 +5,20 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use telnyx_rooms::Client;
 use telnyx_rooms_keeper::{KeeperPool, PoolMetrics, Session, Status, Ttls};
-use telnyx_rooms_mock::{Clock, MockServer, MockServerBuilder, RateLimit};
+use telnyx_rooms_mock::{MockServer, MockServerBuilder, RateLimit, TimeSource};
 use tokio::time::{Instant, sleep_until};
 
-/// The mock's clock: tokio time (so it pauses and advances with the test) from a fixed start.
+/// The mock's time source: tokio time (so it pauses and advances with the test) from a fixed start.
 #[derive(Debug, Clone, Copy)]
-pub struct TokioClock {
+pub struct TokioTimeSource {
     origin: Instant,
     base: DateTime<Utc>,
 }
 
-impl TokioClock {
+impl TokioTimeSource {
     pub fn starting_at(base: DateTime<Utc>) -> Self {
         Self {
             origin: Instant::now(),
@@ -27,9 +27,10 @@ impl TokioClock {
     }
 }
 
-impl Clock for TokioClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.base + TimeDelta::from_std(self.origin.elapsed()).unwrap_or(TimeDelta::MAX)
+impl TimeSource for TokioTimeSource {
+    fn now(&self) -> std::time::SystemTime {
+        let base = std::time::SystemTime::from(self.base);
+        base.checked_add(self.origin.elapsed()).unwrap_or(base)
     }
 }
 
@@ -89,12 +90,12 @@ impl Outcome {
 }
 
 /// Starts the mock with this limit, and a client with an API key for it; the mock's clock too.
-pub async fn limited_mock(limit: RateLimit) -> (MockServer, Client, TokioClock) {
+pub async fn limited_mock(limit: RateLimit) -> (MockServer, Client, TokioTimeSource) {
     let base = "2031-06-01T08:00:00Z".parse().unwrap_or_default();
-    let clock = TokioClock::starting_at(base);
+    let clock = TokioTimeSource::starting_at(base);
     let (server, client) = started(
         MockServer::builder()
-            .clock(clock)
+            .time_source(clock)
             .rate_limit(limit)
             .log_capacity(16),
     )
@@ -124,9 +125,9 @@ pub async fn run(setup: &Setup) -> Outcome {
         None => builder.backpressure(false),
     };
     let pool = builder.build();
-    let mut ttls = Ttls::new().token(setup.token_ttl);
+    let mut ttls = Ttls::new().token_ttl(setup.token_ttl);
     if let Some(ttl) = setup.refresh_token_ttl {
-        ttls = ttls.refresh_token(ttl);
+        ttls = ttls.refresh_token_ttl(ttl);
     }
     let start = Instant::now();
     let sessions: Vec<Session<_>> = (0..setup.sessions)
@@ -143,7 +144,7 @@ pub async fn run(setup: &Setup) -> Outcome {
         outcome.per_second.push(count - last_count);
         last_count = count;
         if second % check_every == 0 || second == seconds {
-            check(clock.now(), &sessions, &mut started, &mut outcome);
+            check(clock.now_utc(), &sessions, &mut started, &mut outcome);
             if outcome.all_started_after.is_none() && started.iter().all(|s| *s) {
                 outcome.all_started_after = Some(second);
             }

@@ -136,7 +136,10 @@ async fn remints_with_the_api_key_before_the_refresh_token_expires() {
 async fn without_an_api_key_the_end_is_announced_ahead_of_time() {
     let fake = Fake::builder().without_api_key().build();
     let room = room();
-    let pair = fake.mint_directly(room, Ttls::new().token(secs(10)).refresh_token(secs(60)));
+    let pair = fake.mint_directly(
+        room,
+        Ttls::new().token_ttl(secs(10)).refresh_token_ttl(secs(60)),
+    );
     let refresh_expires = pair.refresh_token_expires_at();
     let keeper = TokenKeeper::builder(fake.clone(), room)
         .token_ttl(secs(10))

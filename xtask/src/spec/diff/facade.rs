@@ -85,7 +85,7 @@ pub(crate) fn impact(root: &Path, changes: &[Change]) -> Result<Facade> {
             .unwrap_or(&file)
             .to_string_lossy()
             .replace('\\', "/");
-        facade.reexports |= text.contains("pub use telnyx_rooms_gen");
+        facade.reexports |= reexports_generated(&text);
         for ty in &facade.types {
             if names(&text, ty) {
                 facade.named_in.push((ty.clone(), shown.clone()));
@@ -94,6 +94,23 @@ pub(crate) fn impact(root: &Path, changes: &[Change]) -> Result<Facade> {
     }
     facade.named_in.sort();
     Ok(facade)
+}
+
+/// The generated crate's hand-written modules (the workspace's shared vocabulary): re-exporting
+/// them exposes nothing the spec decides.
+const HAND_WRITTEN_MODULES: [&str; 3] = ["time", "redact", "resource"];
+
+/// Whether `text` re-exports a generated item (anything of `telnyx_rooms_gen` but its
+/// hand-written modules).
+fn reexports_generated(text: &str) -> bool {
+    text.split("pub use telnyx_rooms_gen").skip(1).any(|rest| {
+        let path = rest.strip_prefix("::").unwrap_or(rest);
+        let module = path
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or_default();
+        !HAND_WRITTEN_MODULES.contains(&module)
+    })
 }
 
 /// The `.rs` files under `dir`, recursively.
@@ -162,6 +179,23 @@ mod tests {
         assert!(!names(
             "use telnyx_rooms_gen::x; create_room_client_token()",
             "create_room_client_token"
+        ));
+    }
+
+    #[test]
+    fn re_exports_of_the_hand_written_modules_are_not_generated_items() {
+        assert!(!reexports_generated("pub use telnyx_rooms_gen::time;"));
+        assert!(!reexports_generated(
+            "pub use telnyx_rooms_gen::redact::escape_controls;\npub use telnyx_rooms_gen::time::{A, B};"
+        ));
+        assert!(reexports_generated(
+            "pub use telnyx_rooms_gen::types::Token;"
+        ));
+        assert!(reexports_generated(
+            "pub use telnyx_rooms_gen::Credentials;"
+        ));
+        assert!(reexports_generated(
+            "pub use telnyx_rooms_gen::time;\npub use telnyx_rooms_gen::{time, types};"
         ));
     }
 
