@@ -9,11 +9,11 @@ use reqwest::Url;
 use reqwest::dns::Resolve;
 use reqwest::header::HeaderValue;
 use telnyx_rooms_gen::Credentials;
+use telnyx_rooms_gen::redact::REDACTED;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::loopback::{LoopbackOnly, SystemResolver};
-use telnyx_rooms_gen::redact::REDACTED;
 use telnyx_rooms_gen::time::{
     SharedTimeSource, Sleeper, SystemTimeSource, TimeSource, TokioSleeper,
 };

@@ -3,6 +3,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
+use telnyx_rooms_gen::types::{VideoError, VideoErrors};
 
 use serde_json::Value;
 
@@ -88,6 +89,24 @@ impl ApiErrorEntry {
         self.source_parameter.as_deref()
     }
 
+    /// An entry from the generated client's decoded error; every text is server text, as in
+    /// [`from_json`](Self::from_json).
+    fn from_generated(error: &VideoError, sent: &Sent<'_>) -> Self {
+        let text = |value: &str| telnyx_rooms_gen::redact::server_text(value, sent);
+        let source = error.source.as_ref();
+        Self {
+            code: Some(text(&error.code)),
+            title: Some(text(&error.title)),
+            detail: error.detail.as_deref().map(text),
+            source_pointer: source
+                .and_then(|source| source.pointer.as_deref())
+                .map(text),
+            source_parameter: source
+                .and_then(|source| source.parameter.as_deref())
+                .map(text),
+        }
+    }
+
     /// An entry from one JSON error object; every text is [server text](telnyx_rooms_gen::redact::server_text).
     fn from_json(value: &Value, sent: &Sent<'_>) -> Option<Self> {
         let object = value.as_object()?;
@@ -139,6 +158,18 @@ pub(crate) struct ErrorBody {
 }
 
 impl ErrorBody {
+    /// The entries of an error body the generated client already decoded (the spec's shape).
+    pub(crate) fn from_generated(errors: &VideoErrors, sent: &Sent<'_>) -> Self {
+        Self {
+            entries: errors
+                .errors
+                .iter()
+                .map(|error| ApiErrorEntry::from_generated(error, sent))
+                .collect(),
+            snippet: None,
+        }
+    }
+
     /// Parses the `{"errors": [...]}` envelope, a bare error object, or falls back to a snippet.
     pub(crate) fn parse(body: &[u8], sent: &Sent<'_>) -> Self {
         let parsed = serde_json::from_slice::<Value>(body).ok();

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use progenitor_client::{Error as GenError, ResponseValue};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use telnyx_rooms_gen::operations::{
     CREATE_ROOM_CLIENT_TOKEN, REFRESH_ROOM_CLIENT_TOKEN, create_room_client_token,
     refresh_room_client_token,
 };
+use telnyx_rooms_gen::redact::{REDACTED, Sent};
 use telnyx_rooms_gen::{Field, Operation, capture_response_head, types};
 use uuid::Uuid;
 
@@ -23,8 +23,6 @@ use crate::response::{Failure, ResponseMeta, Success, settle};
 use crate::retry::RetryPolicy;
 use crate::secret::{Secret, credential_problem};
 use crate::token::{CreatedToken, RefreshedToken};
-use telnyx_rooms_gen::redact::REDACTED;
-use telnyx_rooms_gen::redact::Sent;
 
 /// A room id: a [`Uuid`], or text that must parse as one.
 ///
@@ -112,14 +110,13 @@ pub(crate) fn ttl_seconds(
 
 /// Runs one generated call, settles its result, and returns the body with what is needed to
 /// check it.
-async fn attempt<'s, S, E>(
+async fn attempt<'s, S>(
     operation: &Operation,
-    call: impl Future<Output = Result<ResponseValue<S>, GenError<E>>>,
+    call: impl Future<Output = Result<ResponseValue<S>, GenError<types::VideoErrors>>>,
     sent: Sent<'s>,
 ) -> Result<(S, Received<'s>), Failure>
 where
     S: DeserializeOwned,
-    E: Serialize,
 {
     let (result, head) = capture_response_head(call).await;
     let success = settle(operation.operation_id, result, head, &sent).await?;

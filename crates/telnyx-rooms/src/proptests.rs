@@ -15,6 +15,7 @@ use telnyx_rooms_gen::operations::{
     CREATE_ROOM_CLIENT_TOKEN, REFRESH_ROOM_CLIENT_TOKEN, create_room_client_token,
     refresh_room_client_token,
 };
+use telnyx_rooms_gen::redact::Sent;
 use telnyx_rooms_gen::{Field, Operation, ResponseHead, types};
 use uuid::Uuid;
 
@@ -22,7 +23,6 @@ use crate::error::{Error, ErrorBody, ErrorKind, SNIPPET_CHARS};
 use crate::operations::{IntoRoomId, Received, created_token, refreshed_token, ttl_seconds};
 use crate::response::{ResponseMeta, api_failure, settle};
 use crate::retry::MAX_SERVER_DELAY;
-use telnyx_rooms_gen::redact::Sent;
 
 const ROOM: Uuid = Uuid::from_u128(0x0ccc7b54_4df3_4bca_a65a_3da1ecc777f0);
 

@@ -9,13 +9,13 @@ use reqwest::StatusCode;
 #[cfg(test)]
 use reqwest::header::HeaderMap;
 use reqwest::header::HeaderValue;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use telnyx_rooms_gen::ResponseHead;
+use telnyx_rooms_gen::redact::{Sent, scrub};
+use telnyx_rooms_gen::types::VideoErrors;
 
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};
 use crate::retry::{Outcome, RequestedDelay, RetryHints};
-use telnyx_rooms_gen::redact::{Sent, scrub};
 
 /// The most of any response body read into memory (the generated client's cap): a token
 /// response is a few KiB at most.
@@ -177,10 +177,15 @@ fn status_text(status: StatusCode) -> String {
 
 /// An error response, as a failure carrying status, request id and parsed body.
 pub(crate) fn api_failure(head: &ResponseHead, body: &[u8], sent: &Sent<'_>) -> Failure {
+    api_failure_with(head, ErrorBody::parse(body, sent), sent)
+}
+
+/// An error response whose body is already read into entries or a snippet.
+fn api_failure_with(head: &ResponseHead, body: ErrorBody, sent: &Sent<'_>) -> Failure {
     let error = Error::new(ErrorKind::Api, status_text(head.status))
         .with_status(head.status.as_u16())
         .with_request_id(request_id(head, sent))
-        .with_body(ErrorBody::parse(body, sent));
+        .with_body(body);
     Failure::response(error, head)
 }
 
@@ -296,15 +301,14 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, reqwes
 ///
 /// A 2xx other than the spec's success status is decoded like it: a server that answers 200
 /// with the documented body gave the caller what it asked for.
-pub(crate) async fn settle<S, E>(
+pub(crate) async fn settle<S>(
     operation_id: &str,
-    result: Result<ResponseValue<S>, GenError<E>>,
+    result: Result<ResponseValue<S>, GenError<VideoErrors>>,
     head: Option<ResponseHead>,
     sent: &Sent<'_>,
 ) -> Result<Success<S>, Failure>
 where
     S: DeserializeOwned,
-    E: Serialize,
 {
     match result {
         Ok(value) => {
@@ -314,9 +318,8 @@ where
         }
         Err(GenError::ErrorResponse(value)) => {
             let head = ResponseHead::new(value.status(), value.headers());
-            // The generated error type is a re-encoding of the body; our parser reads its fields.
-            let body = serde_json::to_vec(&value.into_inner()).unwrap_or_default();
-            Err(api_failure(&head, &body, sent))
+            let body = ErrorBody::from_generated(&value, sent);
+            Err(api_failure_with(&head, body, sent))
         }
         Err(GenError::UnexpectedResponse(response)) => {
             settle_unexpected(operation_id, response, sent).await
