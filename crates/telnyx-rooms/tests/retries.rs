@@ -128,7 +128,8 @@ async fn retry_after_is_honoured_and_capped() {
 #[tokio::test]
 async fn retry_after_http_date_is_honoured() {
     let server = MockServer::start().await;
-    let in_20_s = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(20));
+    // Resolved against the client's injected clock, not this machine's: exact.
+    let in_20_s = httpdate::fmt_http_date(clock_at(20));
     serve(
         &server,
         create_path(),
@@ -136,12 +137,7 @@ async fn retry_after_http_date_is_honoured() {
     )
     .await;
     let (_, waits) = create_with_one_retry(&server).await;
-    assert_eq!(waits.len(), 1);
-    // HTTP dates have one-second resolution; the wait is the time left until that second.
-    assert!(
-        waits[0] > Duration::from_secs(18) && waits[0] <= Duration::from_secs(20),
-        "{waits:?}"
-    );
+    assert_eq!(waits, [Duration::from_secs(20)]);
 }
 
 /// Response headers, as name and value.
@@ -205,18 +201,13 @@ async fn error_reports_the_delay_the_server_asked_for() {
 
 #[tokio::test]
 async fn error_reports_an_http_date_delay_from_when_the_response_arrived() {
-    let in_20_s = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(20));
+    let in_20_s = httpdate::fmt_http_date(clock_at(20));
     let error = error_with_headers(503, &[("retry-after", in_20_s.as_str())]).await;
-    let delay = error.retry_after().expect("a date is a delay");
-    // HTTP dates have one-second resolution.
-    assert!(
-        delay > Duration::from_secs(18) && delay <= Duration::from_secs(20),
-        "{delay:?}"
-    );
-    let in_2_h = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(7200));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(20)));
+    let in_2_h = httpdate::fmt_http_date(clock_at(7200));
     let error = error_with_headers(503, &[("retry-after", in_2_h.as_str())]).await;
     assert_eq!(error.retry_after(), Some(MAX_SERVER_DELAY), "capped");
-    let past = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(30));
+    let past = httpdate::fmt_http_date(clock_at(0) - Duration::from_secs(30));
     let error = error_with_headers(503, &[("retry-after", past.as_str())]).await;
     assert_eq!(
         error.retry_after(),
@@ -250,6 +241,32 @@ async fn the_last_attempts_delay_is_reported_after_the_clients_own_retries() {
         format!("{error:?}").contains("retry_after: 700ms"),
         "{error:?}"
     );
+}
+
+/// The date is read when the response arrives, on the clock the client was given: moving that
+/// clock moves the wait, and this machine's clock plays no part.
+#[tokio::test]
+async fn an_http_date_is_resolved_on_the_injected_clock_when_the_response_arrives() {
+    let server = MockServer::start().await;
+    let at_45_s = httpdate::fmt_http_date(clock_at(45));
+    serve(
+        &server,
+        create_path(),
+        ResponseTemplate::new(429).insert_header("retry-after", at_45_s.as_str()),
+    )
+    .await;
+    let time = telnyx_rooms::ManualTimeSource::new(clock_at(0));
+    let sleeper = RecordingSleeper::default();
+    let client = builder(&base_url(&server), &sleeper)
+        .time_source(time.clone())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client builds");
+    let first = client.create_client_token(ROOM_ID).await.expect_err("429");
+    assert_eq!(first.retry_after(), Some(Duration::from_secs(45)));
+    time.advance(Duration::from_secs(30));
+    let second = client.create_client_token(ROOM_ID).await.expect_err("429");
+    assert_eq!(second.retry_after(), Some(Duration::from_secs(15)));
 }
 
 #[tokio::test]

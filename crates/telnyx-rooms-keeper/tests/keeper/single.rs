@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use futures_util::StreamExt;
+use telnyx_rooms::ManualTimeSource;
 use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper, Ttls};
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
@@ -533,4 +534,34 @@ async fn keeps_a_token_valid_for_a_day_with_server_defaults() {
         (150..=250).contains(&refreshes),
         "{refreshes} refreshes in a day"
     );
+}
+
+/// With neither a `Date` header nor a requested lifetime, the keeper places the expiry on its own
+/// wall clock — the injected time source, not this machine's: a source 100 s ahead of the
+/// server makes the 600 s token look 100 s shorter, so the first refresh comes 100 s sooner.
+#[tokio::test(start_paused = true)]
+async fn without_date_or_requested_ttl_the_injected_wall_clock_places_the_expiry() {
+    let server_clock = Utc
+        .with_ymd_and_hms(2031, 3, 1, 12, 0, 0)
+        .single()
+        .expect("date");
+    let mut first_refreshes = Vec::new();
+    for local_ahead in [0, 100] {
+        let fake = Fake::builder()
+            .server_clock_at(server_clock)
+            .without_date_header()
+            .build();
+        let local = server_clock + TimeDelta::seconds(local_ahead);
+        let keeper = TokenKeeper::builder(fake.clone(), room())
+            .policy(no_jitter().fixed_margin(secs(30)))
+            .time_source(ManualTimeSource::new(local))
+            .start();
+        sleep(secs(580)).await;
+        let refreshes = fake.calls_of(Kind::Refresh);
+        first_refreshes.push(refreshes.first().expect("refreshed").at);
+        assert!(keeper.current().is_some());
+    }
+    // 600 s lifetime (as the source's clock sees it) minus the 30 s margin.
+    assert_at(first_refreshes[0], secs(570));
+    assert_at(first_refreshes[1], secs(470));
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use telnyx_rooms::{Client, ClientBuilder, SleepFuture, Sleeper};
+use telnyx_rooms::{Client, ClientBuilder, ManualTimeSource, SleepFuture, Sleeper};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wiremock::matchers::{method, path};
@@ -97,11 +97,21 @@ pub fn base_url(server: &MockServer) -> String {
 }
 
 /// A builder aimed at `base_url` with the API key and a recording sleeper.
+/// The wall-clock time the test clients read (`CLOCK_START`, 2023-11-14T22:13:20Z), moved only
+/// by hand: an HTTP-date `Retry-After` resolves against it exactly.
+pub const CLOCK_START: u64 = 1_700_000_000;
+
+/// `secs` after [`CLOCK_START`].
+pub fn clock_at(secs: u64) -> std::time::SystemTime {
+    std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(CLOCK_START + secs)
+}
+
 pub fn builder(base_url: &str, sleeper: &RecordingSleeper) -> ClientBuilder {
     Client::builder()
         .api_key(API_KEY)
         .base_url(base_url)
         .sleeper(sleeper.clone())
+        .time_source(ManualTimeSource::new(clock_at(0)))
 }
 
 pub async fn client_for(server: &MockServer) -> (Client, RecordingSleeper) {
