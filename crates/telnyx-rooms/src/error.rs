@@ -357,9 +357,8 @@ impl Error {
         self.inner.retry_after
     }
 
-    /// Whether the same call may succeed if made again: timeouts, connection failures, and the
-    /// statuses 408, 409, 429 and 5xx — unless the response said `x-should-retry: false`, while
-    /// `x-should-retry: true` makes any status retryable.
+    /// Whether the same call may succeed if made again, by the rules of
+    /// [`RetryPolicy`](crate::RetryPolicy).
     ///
     /// This is the very decision the client's own retries take (minus the count of retries
     /// left), so a caller retrying on its own with [`RetryPolicy::none`](crate::RetryPolicy::none)
@@ -536,7 +535,7 @@ mod tests {
         assert!(!Error::new(ErrorKind::Decode, "x").is_retryable());
     }
 
-    /// Issue 11, case 7: `is_retryable` disagreed with the retry loop on `x-should-retry`.
+    /// `is_retryable` once disagreed with the retry loop on `x-should-retry`.
     #[test]
     fn is_retryable_obeys_x_should_retry_like_the_retry_loop() {
         let api = |status: u16, should_retry: Option<bool>| {
@@ -550,7 +549,7 @@ mod tests {
         assert!(!api(400, None).is_retryable());
     }
 
-    /// Issue 11, cases 2 and 3: echoed secrets are scrubbed from entries and snippets, field
+    /// Echoed secrets are scrubbed from entries and snippets, field
     /// names are not, and control characters never survive.
     #[test]
     fn server_text_is_scrubbed_and_escaped_at_parse_time() {

@@ -21,7 +21,8 @@ pub const MIN_SERVER_DELAY: Duration = Duration::from_millis(100);
 /// server's `retry-after-ms` or `Retry-After` (seconds or HTTP date) replaces the computed wait,
 /// kept between [`MIN_SERVER_DELAY`] and [`MAX_SERVER_DELAY`]; `x-should-retry: true|false`
 /// overrides the status rule (the same rule [`Error::is_retryable`](crate::Error::is_retryable)
-/// reports).
+/// reports). Never retried: any other status (413 included) unless `x-should-retry: true`, a
+/// request refused before any I/O, and a success body that cannot be decoded or is too large.
 ///
 /// ```
 /// use std::time::Duration;
