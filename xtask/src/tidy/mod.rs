@@ -91,16 +91,20 @@ impl Tree {
         let entries =
             std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
         for entry in entries {
-            let path = entry
-                .with_context(|| format!("cannot list {}", dir.display()))?
-                .path();
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            let path = entry.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if path.is_dir() {
+            // The entry's own type: a symbolic link is neither followed nor read.
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("cannot read the type of {}", path.display()))?;
+            if kind.is_dir() {
                 if !SKIPPED_DIRS.contains(&name) && path != target {
                     self.read_dir(workspace, &path, target)?;
                 }
-            } else if CHECKED_NAMES.contains(&name)
-                || CHECKED_ENDINGS.iter().any(|e| name.ends_with(e))
+            } else if kind.is_file()
+                && (CHECKED_NAMES.contains(&name)
+                    || CHECKED_ENDINGS.iter().any(|e| name.ends_with(e)))
             {
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("cannot read {} as UTF-8", path.display()))?;

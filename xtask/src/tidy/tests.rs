@@ -352,6 +352,32 @@ fn the_lexer_tells_code_from_comments_and_literals() {
     );
 }
 
+#[test]
+fn reading_a_checkout_skips_build_output_and_npm_packages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, text) in [
+        ("Cargo.toml", "[workspace]\n"),
+        ("README.md", "# x\n"),
+        ("crates/a/src/lib.rs", "fn a() {}\n"),
+        ("crates/a/notes.txt", "not checked\n"),
+        ("target/debug/build/out.rs", "fn generated() {}\n"),
+        ("conformance/node_modules/pkg/README.md", "see issue 1\n"),
+    ] {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(file, text).expect("write");
+    }
+    let tree = Tree::read(&Workspace::at(dir.path())).expect("reads");
+    assert_eq!(
+        tree.paths(|_| true),
+        ["Cargo.toml", "README.md", "crates/a/src/lib.rs"]
+    );
+    assert!(
+        super::run(&Workspace::at(dir.path())).is_err(),
+        "the gen crate's constant is missing"
+    );
+}
+
 /// The checkout itself, read once for all the tests below.
 fn checkout() -> &'static Tree {
     static TREE: OnceLock<Tree> = OnceLock::new();
