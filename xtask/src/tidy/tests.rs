@@ -237,6 +237,14 @@ fn the_function_length_lint_must_be_on_everywhere() {
             ("crates/a/Cargo.toml", 1)
         ]
     );
+    let allowed = check(
+        "function-length",
+        &[(
+            "Cargo.toml",
+            "[workspace.lints.clippy]\ntoo_many_lines = \"allow\"\n",
+        )],
+    );
+    assert_eq!(places(&allowed), [("Cargo.toml", 1)]);
     let as_table = check(
         "function-length",
         &[(
