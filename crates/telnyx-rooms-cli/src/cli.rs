@@ -79,7 +79,7 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) timeout: Option<Duration>,
 
-    /// Retries after a retryable failure (connection error, timeout, 408, 409, 429, 5xx).
+    /// Retries after a failure worth retrying (the SDK's rules: `RetryPolicy` of telnyx-rooms).
     #[arg(long, global = true, value_name = "N", default_value_t = 2)]
     pub(crate) retries: u32,
 

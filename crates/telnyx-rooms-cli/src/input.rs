@@ -264,7 +264,7 @@ mod tests {
             value(api_key(Some(&file), Some("KEY_FROM_ENV".to_owned()))),
             Some("KEY_FROM_FILE".to_owned())
         );
-        // Issue 11, case 6: a Windows editor's byte-order mark and CRLF are not part of the key.
+        // A Windows editor's byte-order mark and CRLF are not part of the key.
         std::fs::write(&file, "\u{feff}KEY_FROM_FILE\r\n").expect("written");
         assert_eq!(
             value(api_key(Some(&file), None)),
@@ -282,7 +282,7 @@ mod tests {
             Some(Source::Env("TELNYX_API_KEY"))
         );
         assert!(matches!(api_key(None, Some("  ".to_owned())), Ok(None)));
-        // Issue 11, case 5: a huge key file is refused after reading a bounded prefix.
+        // A huge key file is refused after reading a bounded prefix.
         std::fs::write(&file, "K".repeat(MAX_INPUT_BYTES + 1)).expect("written");
         let huge = api_key(Some(&file), None).expect_err("too large");
         assert_eq!(huge.exit_code(), 2);

@@ -1,5 +1,4 @@
-//! `telnyx-rooms`: create, refresh and inspect Telnyx Video Rooms client tokens from the shell, or
-//! run an offline mock of the API. A thin layer over the `telnyx-rooms` SDK; see `--help`.
+#![doc = include_str!("../README.md")]
 
 mod cli;
 mod commands;

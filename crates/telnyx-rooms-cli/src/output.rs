@@ -280,7 +280,7 @@ mod tests {
         assert_eq!(shell_quote(""), "''");
     }
 
-    /// Issue 11, case 4: control characters in a value never reach a terminal raw in human
+    /// Control characters in a value never reach a terminal raw in human
     /// output; JSON keeps the exact value (escaped the JSON way).
     #[test]
     fn human_output_escapes_control_characters_and_json_stays_exact() {

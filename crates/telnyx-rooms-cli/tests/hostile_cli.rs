@@ -1,4 +1,4 @@
-//! Issue 11, the CLI side: the `telnyx-rooms` binary against a loopback server that lies, echoes
+//! Hostile servers and input, the CLI side: the `telnyx-rooms` binary against a loopback server that lies, echoes
 //! and stalls, and against hostile input. Exit codes stay as documented: 2 bad input, 3 API,
 //! 4 network.
 #![allow(clippy::expect_used, clippy::panic)]

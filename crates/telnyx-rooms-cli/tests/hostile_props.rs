@@ -1,4 +1,4 @@
-//! Issue 11, property tests: for any reply a server makes — built from the secrets the client
+//! Hostile servers, property tests: for any reply a server makes — built from the secrets the client
 //! sent, escape sequences, field names, JWTs and arbitrary text, in any status, envelope or
 //! header — no secret the client sent appears in any output (SDK `Display`, `Debug`, tracing;
 //! the binary's stdout and stderr), and nothing server-controlled prints a control character.

@@ -1,5 +1,5 @@
-//! Issue 11, the SDK side: the `telnyx-rooms` facade against a loopback server that lies, echoes
-//! and stalls. Each test names the case of the issue it keeps fixed.
+//! Hostile servers, the SDK side: the `telnyx-rooms` facade against a loopback server that lies, echoes
+//! and stalls. Each test names the case it keeps fixed.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 #[path = "support/hostile_server.rs"]

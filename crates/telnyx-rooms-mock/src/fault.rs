@@ -235,76 +235,9 @@ impl FromStr for Fault {
                 Some((name, value)) => (name.trim(), Some(value.trim())),
                 None => (directive, None),
             };
-            let needs = || {
-                value
-                    .filter(|v| !v.is_empty())
-                    .ok_or_else(|| fail(format!("`{name}` needs a value")))
-            };
-            let action = match name {
-                "status" => {
-                    let status = needs()?
-                        .parse::<u16>()
-                        .ok()
-                        .filter(|s| (200..=599).contains(s))
-                        .ok_or_else(|| fail("`status` must be 200..=599".to_owned()))?;
-                    Some(FaultAction::Status {
-                        status,
-                        retry_after_secs: None,
-                    })
-                }
-                "reset" => Some(FaultAction::Reset),
-                "malformed-json" => Some(FaultAction::MalformedJson),
-                "missing-fields" => Some(FaultAction::MissingFields(
-                    value
-                        .unwrap_or_default()
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|f| !f.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                )),
-                "delay" => {
-                    fault.delay = Some(parse_duration(needs()?).map_err(&fail)?);
-                    None
-                }
-                "retry-after" => {
-                    retry_after = Some(ceil_secs(parse_duration(needs()?).map_err(&fail)?));
-                    None
-                }
-                "times" => {
-                    fault.times = Some(
-                        needs()?
-                            .parse()
-                            .map_err(|_| fail("`times` must be a whole number".to_owned()))?,
-                    );
-                    None
-                }
-                "key" => {
-                    fault.key = Some(needs()?.to_owned());
-                    None
-                }
-                "header" => {
-                    let (name, value) = needs()?
-                        .split_once(':')
-                        .map(|(n, v)| (n.trim(), v.trim()))
-                        .filter(|(n, v)| {
-                            axum::http::HeaderName::try_from(*n).is_ok()
-                                && axum::http::HeaderValue::try_from(*v).is_ok()
-                        })
-                        .ok_or_else(|| fail("`header` must be `name:value`".to_owned()))?;
-                    fault.headers.push((name.to_owned(), value.to_owned()));
-                    None
-                }
-                "op" | "operation" => {
-                    fault.operation = Some(needs()?.to_owned());
-                    None
-                }
-                "chance" => {
-                    fault.chance_ppm = Some(parse_chance(needs()?).map_err(&fail)?);
-                    None
-                }
-                other => return Err(fail(format!("unknown directive `{other}`"))),
-            };
+            let action = fault
+                .apply_directive(name, value, &mut retry_after)
+                .map_err(&fail)?;
             if let Some(action) = action {
                 if fault.action.is_some() {
                     return Err(fail(
@@ -329,6 +262,82 @@ impl FromStr for Fault {
             return Err(fail("name a delay, an action or a header".to_owned()));
         }
         Ok(fault)
+    }
+}
+
+impl Fault {
+    /// One `name=value` directive of the text form: a setting is stored here (`retry-after`
+    /// waits in `retry_after` until the action is known); an action is returned.
+    fn apply_directive(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        retry_after: &mut Option<u64>,
+    ) -> Result<Option<FaultAction>, String> {
+        let needs = || {
+            value
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("`{name}` needs a value"))
+        };
+        match name {
+            "delay" => self.delay = Some(parse_duration(needs()?)?),
+            "retry-after" => *retry_after = Some(ceil_secs(parse_duration(needs()?)?)),
+            "times" => {
+                self.times = Some(
+                    needs()?
+                        .parse()
+                        .map_err(|_| "`times` must be a whole number".to_owned())?,
+                );
+            }
+            "key" => self.key = Some(needs()?.to_owned()),
+            "header" => {
+                let (name, value) = needs()?
+                    .split_once(':')
+                    .map(|(n, v)| (n.trim(), v.trim()))
+                    .filter(|(n, v)| {
+                        axum::http::HeaderName::try_from(*n).is_ok()
+                            && axum::http::HeaderValue::try_from(*v).is_ok()
+                    })
+                    .ok_or_else(|| "`header` must be `name:value`".to_owned())?;
+                self.headers.push((name.to_owned(), value.to_owned()));
+            }
+            "op" | "operation" => self.operation = Some(needs()?.to_owned()),
+            "chance" => self.chance_ppm = Some(parse_chance(needs()?)?),
+            action => return parse_action(action, value).map(Some),
+        }
+        Ok(None)
+    }
+}
+
+/// The action directives of the text form: `status=N`, `reset`, `malformed-json`,
+/// `missing-fields=a,b`.
+fn parse_action(name: &str, value: Option<&str>) -> Result<FaultAction, String> {
+    match name {
+        "status" => {
+            let status = value
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| "`status` needs a value".to_owned())?
+                .parse::<u16>()
+                .ok()
+                .filter(|s| (200..=599).contains(s))
+                .ok_or_else(|| "`status` must be 200..=599".to_owned())?;
+            Ok(FaultAction::Status {
+                status,
+                retry_after_secs: None,
+            })
+        }
+        "reset" => Ok(FaultAction::Reset),
+        "malformed-json" => Ok(FaultAction::MalformedJson),
+        "missing-fields" => Ok(FaultAction::MissingFields(
+            value
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )),
+        other => Err(format!("unknown directive `{other}`")),
     }
 }
 

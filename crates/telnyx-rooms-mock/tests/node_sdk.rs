@@ -24,9 +24,28 @@ async fn the_official_node_sdk_creates_refreshes_and_maps_errors() {
         .start()
         .await
         .expect("starts");
+    let seen = run_node_sdk(server.base_url()).await;
+
+    let refresh_token = assert_tokens_verify(&server, &seen);
+
+    // Errors reach the vendor's typed errors with Telnyx's codes.
+    assert_eq!(
+        seen["unauthorized"],
+        serde_json::json!({"class": "AuthenticationError", "status": 401, "code": "10009", "pointer": null})
+    );
+    assert_eq!(
+        seen["out_of_bounds"],
+        serde_json::json!({"class": "UnprocessableEntityError", "status": 422, "code": "10015", "pointer": "/token_ttl_secs"})
+    );
+
+    assert_mock_saw_four_requests(&server, &refresh_token);
+}
+
+/// Runs `conformance/node-sdk.mjs` against the mock at `base_url`; what it printed, as JSON.
+async fn run_node_sdk(base_url: &str) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance/node-sdk.mjs");
     let output = tokio::task::spawn_blocking({
-        let base_url = server.base_url().to_owned();
+        let base_url = base_url.to_owned();
         move || {
             Command::new("node")
                 .arg(script)
@@ -44,10 +63,13 @@ async fn the_official_node_sdk_creates_refreshes_and_maps_errors() {
         "node-sdk.mjs failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let seen: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
-    let room = ROOM.parse().expect("a UUID");
+    serde_json::from_slice(&output.stdout).expect("one JSON object")
+}
 
-    // Create, then refresh without a key: both tokens verify, and the SDK read the expiries.
+/// Create, then refresh without a key: both tokens verify, and the SDK read the expiries.
+/// Returns the created refresh token.
+fn assert_tokens_verify(server: &MockServer, seen: &Value) -> String {
+    let room = ROOM.parse().expect("a UUID");
     let created = &seen["created"];
     let refresh_token = created["refresh_token"].as_str().expect("a refresh token");
     server
@@ -80,18 +102,12 @@ async fn the_official_node_sdk_creates_refreshes_and_maps_errors() {
             .timestamp(),
         refreshed.exp
     );
+    refresh_token.to_owned()
+}
 
-    // Errors reach the vendor's typed errors with Telnyx's codes.
-    assert_eq!(
-        seen["unauthorized"],
-        serde_json::json!({"class": "AuthenticationError", "status": 401, "code": "10009", "pointer": null})
-    );
-    assert_eq!(
-        seen["out_of_bounds"],
-        serde_json::json!({"class": "UnprocessableEntityError", "status": 422, "code": "10015", "pointer": "/token_ttl_secs"})
-    );
-
-    // What the mock saw: four requests, the refresh and the refused create without a key.
+/// What the mock saw: four requests, the refresh and the refused create without a key, and no
+/// secret in its log.
+fn assert_mock_saw_four_requests(server: &MockServer, refresh_token: &str) {
     let log = server.requests();
     let seen_by_mock: Vec<(&str, Option<u16>, bool)> = log
         .iter()

@@ -433,7 +433,7 @@ mod tests {
         assert_eq!(error.retry_after(), Some(std::time::Duration::from_secs(7)));
     }
 
-    /// Issue 11, cases 2 and 7: a request id echoing a sent secret is scrubbed (errors and
+    /// A request id echoing a sent secret is scrubbed (errors and
     /// successes alike), and the `x-should-retry` verdict travels with the error.
     #[test]
     fn request_ids_are_scrubbed_and_the_retry_verdict_kept() {
