@@ -136,7 +136,7 @@ fn server_delay_table() {
     // (retry-after-ms, Retry-After, expected wait)
     let table: [(Option<&str>, Option<&str>, Decision); 13] = [
         (Some("250"), None, ms(250)),
-        // Issue 11, case 8: no wait shorter than the floor, however the server asks.
+        // No wait shorter than the floor, however the server asks.
         (Some("1.5"), None, ms(100)),
         (Some("0"), None, ms(100)),
         (None, Some("0"), ms(100)),
