@@ -45,6 +45,13 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 /// YAML is a superset of what OpenAPI documents need; anything JSON cannot hold (non-scalar or
 /// null map keys, tags, non-finite floats) is an error rather than a guess.
 pub(crate) fn parse_yaml(bytes: &[u8]) -> Result<Value> {
+    // A document written as JSON is read as JSON: YAML would fold a raw U+2028 or U+2029 in a
+    // string (line breaks to YAML 1.1, plain characters to JSON). Anything else is YAML.
+    if bytes.trim_ascii_start().starts_with(b"{")
+        && let Ok(doc) = serde_json::from_slice::<Value>(bytes)
+    {
+        return Ok(doc);
+    }
     // Straight into a JSON value is twice as fast as through a YAML value (which matters for
     // Telnyx's 4 MB document), but it would read `.nan`/`.inf` as null; such input, and anything
     // the direct path refuses, takes the strict path, which also says where the problem is.
@@ -136,6 +143,23 @@ pub(crate) fn display_pointer(pointer: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `json_text_reads_back_as_the_same_value`: read as YAML, a JSON key holding a raw
+    /// U+2028 came back changed.
+    #[test]
+    fn json_text_is_read_as_json() {
+        let doc = serde_json::json!({"\u{2028}": ["a\u{2029}b"], "k": {"\u{85}": 1}});
+        for text in [
+            doc.to_string(),
+            serde_json::to_string_pretty(&doc).expect("json"),
+        ] {
+            assert_eq!(
+                parse_yaml(text.as_bytes()).expect("parses"),
+                doc,
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn keeps_key_order_and_stringifies_numeric_keys() {
