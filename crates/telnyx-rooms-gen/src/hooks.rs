@@ -12,11 +12,13 @@
 //! the client buffer a body of any size. (A body whose `Content-Length` is within the cap needs no
 //! wrapping: hyper reads no more than that length.)
 //!
-//! [`ClientHooks::post`] records the status of each response, and the few headers a caller acts on,
-//! for a caller that asked with [`capture_response_head`]: progenitor's
-//! `Error::InvalidResponsePayload` keeps neither, yet a caller needs the status and request id of a
-//! response whose body could not be decoded. Only those headers are kept (a [`ResponseHead`]), not
-//! a copy of the whole header map: that copy was measurable on every call.
+//! A response whose body could not be read or decoded leaves its status, and the few headers a
+//! caller acts on, for a caller that asked with [`capture_response_head`]: progenitor's
+//! `Error::InvalidResponsePayload` and `Error::ResponseBodyError` keep neither, yet a caller needs
+//! the status and request id of such a response. Only those headers are kept (a
+//! [`ResponseHead`]), not a copy of the whole header map, and only for those failures: every other
+//! outcome carries its response (status and headers) itself, and recording each head cost an
+//! allocation and a task-local access per call.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -108,26 +110,12 @@ impl ClientHooks<Credentials> for Client {
         let response = self.client().execute(request).await?;
         Ok(bounded(response, MAX_RESPONSE_BODY))
     }
-
-    async fn post<E>(
-        &self,
-        result: &reqwest::Result<reqwest::Response>,
-        _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        if let Ok(response) = result {
-            // Outside `capture_response_head` there is nobody to tell; that is not an error.
-            let _ = RESPONSE_HEAD.try_with(|slot| {
-                let head = ResponseHead::new(response.status(), response.headers());
-                *slot.borrow_mut() = Some(Box::new(head));
-            });
-        }
-        Ok(())
-    }
 }
 
 /// progenitor's `ResponseValue::from_response` with the headers moved out of the response instead
 /// of copied (a copy per call was measurable); the generated methods call this one (`cargo xtask
-/// codegen` rewrites the calls). Same status, headers, body handling and errors.
+/// codegen` rewrites the calls). Same status, headers, body handling and errors; a failure
+/// records the response's head for [`capture_response_head`], as its error cannot carry it.
 pub(crate) async fn response_value<T, E>(
     mut response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error<E>>
@@ -136,10 +124,28 @@ where
 {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    let inner = serde_json::from_slice(&full)
-        .map_err(|error| Error::InvalidResponsePayload(full, error))?;
-    Ok(ResponseValue::new(inner, status, headers))
+    let full = match response.bytes().await {
+        Ok(full) => full,
+        Err(error) => {
+            record_head(status, &headers);
+            return Err(Error::ResponseBodyError(error));
+        }
+    };
+    match serde_json::from_slice(&full) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(error) => {
+            record_head(status, &headers);
+            Err(Error::InvalidResponsePayload(full, error))
+        }
+    }
+}
+
+/// Leaves the head of a response whose body failed for [`capture_response_head`].
+fn record_head(status: StatusCode, headers: &HeaderMap) {
+    // Outside `capture_response_head` there is nobody to tell; that is not an error.
+    let _ = RESPONSE_HEAD.try_with(|slot| {
+        *slot.borrow_mut() = Some(Box::new(ResponseHead::new(status, headers)));
+    });
 }
 
 /// The most bytes of a response body the client reads. A token response is a few KiB; an error
@@ -268,7 +274,9 @@ tokio::task_local! {
 }
 
 /// Runs `call` (one generated-client call) and returns its output together with the head of the
-/// last response it received, if any — also when the body could not be read or decoded.
+/// response whose body could not be read or decoded, if that is how it failed. Every other output
+/// carries its response's status and headers itself (a `ResponseValue`, or an
+/// `Error::ErrorResponse` or `Error::UnexpectedResponse`); a failure to connect or send has none.
 pub async fn capture_response_head<F: Future>(call: F) -> (F::Output, Option<ResponseHead>) {
     RESPONSE_HEAD
         .scope(RefCell::new(None), async move {
