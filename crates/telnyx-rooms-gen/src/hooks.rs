@@ -26,7 +26,7 @@ use std::future::Future;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
 use reqwest::ResponseBuilderExt as _;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, DATE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, DATE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 
 use crate::Client;
 use crate::operations;
@@ -244,26 +244,46 @@ pub struct ResponseHead {
 
 impl ResponseHead {
     /// The facts of a response with `status` and `headers`. Retry hints are read for error
-    /// statuses only; a success is never retried.
+    /// statuses only; a success is never retried. Of a header sent twice, the first value counts
+    /// (as with [`HeaderMap::get`]).
     pub fn new(status: StatusCode, headers: &HeaderMap) -> Self {
-        let hint = |name: &str| {
-            if status.is_success() {
-                None
-            } else {
-                headers.get(name).cloned()
-            }
-        };
-        Self {
+        let mut head = Self {
             status,
-            request_id: REQUEST_ID_HEADERS
-                .iter()
-                .find_map(|name| headers.get(name))
-                .cloned(),
-            date: headers.get(DATE).cloned(),
-            retry_after_ms: hint("retry-after-ms"),
-            retry_after: hint("retry-after"),
-            should_retry: hint("x-should-retry"),
+            request_id: None,
+            date: None,
+            retry_after_ms: None,
+            retry_after: None,
+            should_retry: None,
+        };
+        let hints = !status.is_success();
+        let mut fallback_id = None;
+        // One pass comparing names: a lookup per header hashed each name (measurable per call).
+        for (name, value) in headers {
+            let slot = if name == DATE {
+                &mut head.date
+            } else if name == REQUEST_ID_HEADERS[0] {
+                &mut head.request_id
+            } else if name == REQUEST_ID_HEADERS[1] {
+                &mut fallback_id
+            } else if !hints {
+                continue;
+            } else if name == "retry-after-ms" {
+                &mut head.retry_after_ms
+            } else if name == RETRY_AFTER {
+                &mut head.retry_after
+            } else if name == "x-should-retry" {
+                &mut head.should_retry
+            } else {
+                continue;
+            };
+            if slot.is_none() {
+                *slot = Some(value.clone());
+            }
         }
+        if head.request_id.is_none() {
+            head.request_id = fallback_id;
+        }
+        head
     }
 }
 
@@ -285,4 +305,45 @@ pub async fn capture_response_head<F: Future>(call: F) -> (F::Output, Option<Res
             (output, head.map(|head| *head))
         })
         .await
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// `ResponseHead::new` reads each fact as `HeaderMap::get` would: the first value, the
+    /// `x-request-id` before `request-id`, hints for error statuses only.
+    #[test]
+    fn the_one_pass_head_matches_header_lookups() {
+        let value = |text: &str| HeaderValue::from_str(text).expect("a header value");
+        let mut headers = HeaderMap::new();
+        headers.append("request-id", value("fallback"));
+        headers.append("retry-after", value("7"));
+        headers.append("retry-after", value("9"));
+        headers.append("x-should-retry", value("false"));
+        headers.append("content-type", value("application/json"));
+        headers.append("retry-after-ms", value("1500"));
+        headers.append(DATE, value("Sun, 06 Nov 1994 08:49:37 GMT"));
+        headers.append(DATE, value("later"));
+        for status in [StatusCode::CREATED, StatusCode::SERVICE_UNAVAILABLE] {
+            let head = ResponseHead::new(status, &headers);
+            let hint = |name: &str| (!status.is_success()).then(|| headers.get(name)).flatten();
+            assert_eq!(head.request_id.as_ref(), headers.get("request-id"));
+            assert_eq!(head.date.as_ref(), headers.get(DATE));
+            assert_eq!(head.retry_after.as_ref(), hint("retry-after"));
+            assert_eq!(head.retry_after_ms.as_ref(), hint("retry-after-ms"));
+            assert_eq!(head.should_retry.as_ref(), hint("x-should-retry"));
+        }
+        headers.append("x-request-id", value("primary"));
+        headers.append("x-request-id", value("second"));
+        let head = ResponseHead::new(StatusCode::CREATED, &headers);
+        assert_eq!(head.request_id, Some(value("primary")));
+        assert_eq!(head.date, Some(value("Sun, 06 Nov 1994 08:49:37 GMT")));
+        assert!(
+            ResponseHead::new(StatusCode::OK, &HeaderMap::new())
+                .request_id
+                .is_none()
+        );
+    }
 }
