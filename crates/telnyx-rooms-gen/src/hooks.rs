@@ -12,6 +12,9 @@
 //! the client buffer a body of any size. (A body whose `Content-Length` is within the cap needs no
 //! wrapping: hyper reads no more than that length.)
 //!
+//! The generated methods build each request's URL with [`operation_url`] on the base URL the
+//! [`Client`] parsed once ([`ParsedBase`]), parsing only the path per request.
+//!
 //! A response whose body could not be read or decoded leaves its status, and the few headers a
 //! caller acts on, for a caller that asked with [`capture_response_head`]: progenitor's
 //! `Error::InvalidResponsePayload` and `Error::ResponseBodyError` keep neither, yet a caller needs
@@ -217,7 +220,7 @@ pub const MAX_RESPONSE_BODY: usize = 64 * 1024;
 /// `response` with a body that cannot yield more than `limit` bytes. A body of exactly known
 /// length (its `Content-Length`, which hyper enforces: it never reads past it) within the limit
 /// already cannot, and is returned as it is; any other is re-wrapped by [`limit_body`] — a
-/// re-wrap on every call cost ~1 k instructions and ~10 allocations (BENCHMARKS.md).
+/// re-wrap on every call cost ~3 k instructions and ~10 allocations (BENCHMARKS.md).
 fn bounded(response: reqwest::Response, limit: usize) -> reqwest::Response {
     let within = response
         .content_length()
