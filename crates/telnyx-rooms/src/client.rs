@@ -218,10 +218,10 @@ impl Client {
     }
 }
 
-/// The future `make` builds, boxed and pinned. The box is allocated first and the future built
-/// straight into it, where `Box::pin(future)` builds it on the stack and copies it over (its
-/// argument is evaluated first): the copy moved the future's whole size, ~1 KiB for a call and
-/// more for an attempt, on every call (callgrind; BENCHMARKS.md).
+/// The future `make` builds, boxed and pinned, the box allocated first so that the future can be
+/// built straight into it: `Box::pin(future)` builds it on the stack and copies it over (its
+/// argument is evaluated first). For an attempt (kilobytes, the generated call included) that copy
+/// is gone (callgrind; BENCHMARKS.md); for the `IntoFuture` box the compiler still copies.
 pub(crate) fn pinned_in_place<F: Future>(make: impl FnOnce() -> F) -> Pin<Box<F>> {
     let slot = Box::new_uninit();
     Box::into_pin(Box::write(slot, make()))
