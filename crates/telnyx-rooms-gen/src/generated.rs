@@ -201,6 +201,7 @@ pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::Credentials,
+    pub(crate) base: Option<crate::hooks::ParsedBase>,
 }
 impl Client {
     /// Create a new client.
@@ -233,6 +234,7 @@ impl Client {
             baseurl: baseurl.to_string(),
             client,
             inner,
+            base: crate::hooks::ParsedBase::new(baseurl),
         }
     }
 }
@@ -277,9 +279,12 @@ Arguments:
         ResponseValue<types::CreateRoomClientTokenResponse>,
         Error<types::VideoErrors>,
     > {
-        let url = format!(
-            "{}/rooms/{}/actions/generate_join_client_token", self.baseurl, room_id,
-        );
+        let url = crate::hooks::operation_url(
+                &self.baseurl,
+                self.base.as_ref(),
+                format_args!("/rooms/{}/actions/generate_join_client_token", room_id),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -323,9 +328,12 @@ Arguments:
         ResponseValue<types::RefreshRoomClientTokenResponse>,
         Error<types::VideoErrors>,
     > {
-        let url = format!(
-            "{}/rooms/{}/actions/refresh_client_token", self.baseurl, room_id,
-        );
+        let url = crate::hooks::operation_url(
+                &self.baseurl,
+                self.base.as_ref(),
+                format_args!("/rooms/{}/actions/refresh_client_token", room_id),
+            )
+            .map_err(Error::InvalidRequest)?;
         #[allow(unused_mut)]
         let mut request = self
             .client

@@ -9,13 +9,19 @@
 //!
 //! [`ClientHooks::exec`] caps every response body at [`MAX_RESPONSE_BODY`] bytes: reading past it
 //! fails with an error [`is_body_too_large`] recognises, so a hostile or broken server cannot make
-//! the client buffer a body of any size.
+//! the client buffer a body of any size. (A body whose `Content-Length` is within the cap needs no
+//! wrapping: hyper reads no more than that length.)
 //!
-//! [`ClientHooks::post`] records the status of each response, and the few headers a caller acts on,
-//! for a caller that asked with [`capture_response_head`]: progenitor's
-//! `Error::InvalidResponsePayload` keeps neither, yet a caller needs the status and request id of a
-//! response whose body could not be decoded. Only those headers are kept (a [`ResponseHead`]), not
-//! a copy of the whole header map: that copy was measurable on every call.
+//! The generated methods build each request's URL with [`operation_url`] on the base URL the
+//! [`Client`] parsed once ([`ParsedBase`]), parsing only the path per request.
+//!
+//! A response whose body could not be read or decoded leaves its status, and the few headers a
+//! caller acts on, for a caller that asked with [`capture_response_head`]: progenitor's
+//! `Error::InvalidResponsePayload` and `Error::ResponseBodyError` keep neither, yet a caller needs
+//! the status and request id of such a response. Only those headers are kept (a
+//! [`ResponseHead`]), not a copy of the whole header map, and only for those failures: every other
+//! outcome carries its response (status and headers) itself, and recording each head cost an
+//! allocation and a task-local access per call.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -23,7 +29,7 @@ use std::future::Future;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
 use reqwest::ResponseBuilderExt as _;
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, DATE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, DATE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 
 use crate::Client;
 use crate::operations;
@@ -104,28 +110,14 @@ impl ClientHooks<Credentials> for Client {
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client().execute(request).await?;
-        Ok(limit_body(response, MAX_RESPONSE_BODY))
-    }
-
-    async fn post<E>(
-        &self,
-        result: &reqwest::Result<reqwest::Response>,
-        _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        if let Ok(response) = result {
-            // Outside `capture_response_head` there is nobody to tell; that is not an error.
-            let _ = RESPONSE_HEAD.try_with(|slot| {
-                let head = ResponseHead::new(response.status(), response.headers());
-                *slot.borrow_mut() = Some(Box::new(head));
-            });
-        }
-        Ok(())
+        Ok(bounded(response, MAX_RESPONSE_BODY))
     }
 }
 
 /// progenitor's `ResponseValue::from_response` with the headers moved out of the response instead
 /// of copied (a copy per call was measurable); the generated methods call this one (`cargo xtask
-/// codegen` rewrites the calls). Same status, headers, body handling and errors.
+/// codegen` rewrites the calls). Same status, headers, body handling and errors; a failure
+/// records the response's head for [`capture_response_head`], as its error cannot carry it.
 pub(crate) async fn response_value<T, E>(
     mut response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error<E>>
@@ -134,15 +126,111 @@ where
 {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    let inner = serde_json::from_slice(&full)
-        .map_err(|error| Error::InvalidResponsePayload(full, error))?;
-    Ok(ResponseValue::new(inner, status, headers))
+    let full = match response.bytes().await {
+        Ok(full) => full,
+        Err(error) => {
+            record_head(status, &headers);
+            return Err(Error::ResponseBodyError(error));
+        }
+    };
+    match serde_json::from_slice(&full) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(error) => {
+            record_head(status, &headers);
+            Err(Error::InvalidResponsePayload(full, error))
+        }
+    }
+}
+
+/// Leaves the head of a response whose body failed for [`capture_response_head`].
+fn record_head(status: StatusCode, headers: &HeaderMap) {
+    // Outside `capture_response_head` there is nobody to tell; that is not an error.
+    let _ = RESPONSE_HEAD.try_with(|slot| {
+        *slot.borrow_mut() = Some(Box::new(ResponseHead::new(status, headers)));
+    });
+}
+
+/// The base URL as the generated client parsed it once, so that each request's URL needs only its
+/// path parsed (`cargo xtask codegen` adds it to [`Client`] and has the methods call
+/// [`operation_url`]): parsing the whole URL text again, scheme and host included, cost ~9 k
+/// instructions per call.
+#[derive(Clone, Debug)]
+pub(crate) struct ParsedBase {
+    url: reqwest::Url,
+    /// The path part of the base URL text as given (empty for `http://host:port`).
+    path: String,
+}
+
+impl ParsedBase {
+    /// The parsed base, or `None` when only parsing the whole text per request gives the same
+    /// URL for certain: another scheme than http(s), a query or fragment, a backslash, a space or
+    /// a control character (which the URL parser rewrites or strips).
+    pub(crate) fn new(baseurl: &str) -> Option<Self> {
+        let plain = !baseurl
+            .bytes()
+            .any(|b| b <= b' ' || matches!(b, b'?' | b'#' | b'\\' | 0x7f));
+        let authority = baseurl
+            .strip_prefix("http://")
+            .or_else(|| baseurl.strip_prefix("https://"))?;
+        if !plain {
+            return None;
+        }
+        let path = authority.find('/').map_or("", |at| &authority[at..]);
+        let url = reqwest::Url::parse(baseurl).ok()?;
+        Some(Self {
+            url,
+            path: path.to_owned(),
+        })
+    }
+}
+
+/// The URL of an operation: `baseurl` followed by `path` (the generated methods' format), the same
+/// URL as parsing that whole text, with only the path parsed when the base was parsed once. The
+/// error says why the text is no URL (the generated methods return it as `Error::InvalidRequest`).
+pub(crate) fn operation_url(
+    baseurl: &str,
+    base: Option<&ParsedBase>,
+    path: std::fmt::Arguments<'_>,
+) -> Result<reqwest::Url, String> {
+    use std::fmt::Write as _;
+
+    let mut text = String::with_capacity(128);
+    match base {
+        Some(base) => {
+            let mut url = base.url.clone();
+            text.push_str(&base.path);
+            let _ = text.write_fmt(path);
+            url.set_path(&text);
+            Ok(url)
+        }
+        None => {
+            text.push_str(baseurl);
+            let _ = text.write_fmt(path);
+            reqwest::Url::parse(&text)
+                .map_err(|error| format!("the base URL does not form a valid URL: {error}"))
+        }
+    }
 }
 
 /// The most bytes of a response body the client reads. A token response is a few KiB; an error
 /// page is kept as a short snippet only.
 pub const MAX_RESPONSE_BODY: usize = 64 * 1024;
+
+/// `response` with a body that cannot yield more than `limit` bytes. A body of exactly known
+/// length (its `Content-Length`, which hyper enforces: it never reads past it) within the limit
+/// already cannot, and is returned as it is; any other is re-wrapped by [`limit_body`] — a
+/// re-wrap on every call cost ~3 k instructions and ~10 allocations (BENCHMARKS.md).
+fn bounded(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let within = response
+        .content_length()
+        .and_then(|length| usize::try_from(length).ok())
+        .is_some_and(|length| length <= limit);
+    if within {
+        response
+    } else {
+        limit_body(response, limit)
+    }
+}
 
 /// `response` with its body cut off after `limit` bytes: reading further fails with an error
 /// that [`is_body_too_large`] recognises. Status, headers, URL and extensions are kept.
@@ -220,26 +308,46 @@ pub struct ResponseHead {
 
 impl ResponseHead {
     /// The facts of a response with `status` and `headers`. Retry hints are read for error
-    /// statuses only; a success is never retried.
+    /// statuses only; a success is never retried. Of a header sent twice, the first value counts
+    /// (as with [`HeaderMap::get`]).
     pub fn new(status: StatusCode, headers: &HeaderMap) -> Self {
-        let hint = |name: &str| {
-            if status.is_success() {
-                None
-            } else {
-                headers.get(name).cloned()
-            }
-        };
-        Self {
+        let mut head = Self {
             status,
-            request_id: REQUEST_ID_HEADERS
-                .iter()
-                .find_map(|name| headers.get(name))
-                .cloned(),
-            date: headers.get(DATE).cloned(),
-            retry_after_ms: hint("retry-after-ms"),
-            retry_after: hint("retry-after"),
-            should_retry: hint("x-should-retry"),
+            request_id: None,
+            date: None,
+            retry_after_ms: None,
+            retry_after: None,
+            should_retry: None,
+        };
+        let hints = !status.is_success();
+        let mut fallback_id = None;
+        // One pass comparing names: a lookup per header hashed each name (measurable per call).
+        for (name, value) in headers {
+            let slot = if name == DATE {
+                &mut head.date
+            } else if name == REQUEST_ID_HEADERS[0] {
+                &mut head.request_id
+            } else if name == REQUEST_ID_HEADERS[1] {
+                &mut fallback_id
+            } else if !hints {
+                continue;
+            } else if name == "retry-after-ms" {
+                &mut head.retry_after_ms
+            } else if name == RETRY_AFTER {
+                &mut head.retry_after
+            } else if name == "x-should-retry" {
+                &mut head.should_retry
+            } else {
+                continue;
+            };
+            if slot.is_none() {
+                *slot = Some(value.clone());
+            }
         }
+        if head.request_id.is_none() {
+            head.request_id = fallback_id;
+        }
+        head
     }
 }
 
@@ -250,7 +358,9 @@ tokio::task_local! {
 }
 
 /// Runs `call` (one generated-client call) and returns its output together with the head of the
-/// last response it received, if any — also when the body could not be read or decoded.
+/// response whose body could not be read or decoded, if that is how it failed. Every other output
+/// carries its response's status and headers itself (a `ResponseValue`, or an
+/// `Error::ErrorResponse` or `Error::UnexpectedResponse`); a failure to connect or send has none.
 pub async fn capture_response_head<F: Future>(call: F) -> (F::Output, Option<ResponseHead>) {
     RESPONSE_HEAD
         .scope(RefCell::new(None), async move {
@@ -259,4 +369,85 @@ pub async fn capture_response_head<F: Future>(call: F) -> (F::Output, Option<Res
             (output, head.map(|head| *head))
         })
         .await
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// An operation URL built on the base parsed once is the URL of the whole text, whatever
+    /// shape the base has; bases the shortcut cannot vouch for take the whole-text path.
+    #[test]
+    fn operation_urls_match_parsing_the_whole_text() {
+        let room = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
+        let path = |room: &str| format!("/rooms/{room}/actions/refresh_client_token");
+        let shortcut = [
+            "http://127.0.0.1:4010/v2",
+            "http://127.0.0.1:4010",
+            "https://api.telnyx.com/v2/",
+            "https://API.Telnyx.com:443/v2",
+            "http://[::1]:8080/a/./b/../v2",
+            "http://user:p%40ss@localhost/v%202/x%2Fy",
+            "http://h/v2/..",
+            "http://h/%7Ev2/caf\u{e9}",
+        ];
+        let whole_text = [
+            "http://h/v2?x=1",
+            "http://h/v2#frag",
+            "http://h\\v2",
+            "http://h/v 2",
+            "HTTP://h/v2",
+            "ftp://h/v2",
+            "not a url",
+        ];
+        for base in shortcut.iter().chain(&whole_text) {
+            let parsed = ParsedBase::new(base);
+            assert_eq!(parsed.is_some(), shortcut.contains(base), "{base}");
+            let built = operation_url(base, parsed.as_ref(), format_args!("{}", path(room)));
+            let expected = reqwest::Url::parse(&format!("{base}{}", path(room)));
+            match (built, expected) {
+                (Ok(built), Ok(expected)) => {
+                    assert_eq!(built.as_str(), expected.as_str(), "{base}")
+                }
+                (Err(_), Err(_)) => {}
+                (built, expected) => panic!("{base}: {built:?} against {expected:?}"),
+            }
+        }
+    }
+
+    /// `ResponseHead::new` reads each fact as `HeaderMap::get` would: the first value, the
+    /// `x-request-id` before `request-id`, hints for error statuses only.
+    #[test]
+    fn the_one_pass_head_matches_header_lookups() {
+        let value = |text: &str| HeaderValue::from_str(text).expect("a header value");
+        let mut headers = HeaderMap::new();
+        headers.append("request-id", value("fallback"));
+        headers.append("retry-after", value("7"));
+        headers.append("retry-after", value("9"));
+        headers.append("x-should-retry", value("false"));
+        headers.append("content-type", value("application/json"));
+        headers.append("retry-after-ms", value("1500"));
+        headers.append(DATE, value("Sun, 06 Nov 1994 08:49:37 GMT"));
+        headers.append(DATE, value("later"));
+        for status in [StatusCode::CREATED, StatusCode::SERVICE_UNAVAILABLE] {
+            let head = ResponseHead::new(status, &headers);
+            let hint = |name: &str| (!status.is_success()).then(|| headers.get(name)).flatten();
+            assert_eq!(head.request_id.as_ref(), headers.get("request-id"));
+            assert_eq!(head.date.as_ref(), headers.get(DATE));
+            assert_eq!(head.retry_after.as_ref(), hint("retry-after"));
+            assert_eq!(head.retry_after_ms.as_ref(), hint("retry-after-ms"));
+            assert_eq!(head.should_retry.as_ref(), hint("x-should-retry"));
+        }
+        headers.append("x-request-id", value("primary"));
+        headers.append("x-request-id", value("second"));
+        let head = ResponseHead::new(StatusCode::CREATED, &headers);
+        assert_eq!(head.request_id, Some(value("primary")));
+        assert_eq!(head.date, Some(value("Sun, 06 Nov 1994 08:49:37 GMT")));
+        assert!(
+            ResponseHead::new(StatusCode::OK, &HeaderMap::new())
+                .request_id
+                .is_none()
+        );
+    }
 }

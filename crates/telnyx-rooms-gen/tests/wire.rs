@@ -255,6 +255,27 @@ async fn a_malformed_201_keeps_its_status_and_request_id() {
     assert_eq!(head.request_id.expect("request id"), "req-9");
 }
 
+/// A body within the cap by its `Content-Length` is read to that length and no further, however
+/// much more the server sends: the cap holds without re-wrapping the response.
+#[tokio::test]
+async fn a_declared_length_bounds_the_body_read() {
+    let flood = "a".repeat(2 * telnyx_rooms_gen::MAX_RESPONSE_BODY);
+    let response: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 9\r\nconnection: close\r\n\r\n{{\"data\":[{flood}"
+        )
+        .into_boxed_str(),
+    );
+    let (base, _) = serve(response).await;
+    let client = client(&base, Credentials::bearer("k").expect("header value"));
+    let body = CreateRoomClientTokenRequest::default();
+    let result = client.create_room_client_token(&room(), &body).await;
+    match result {
+        Err(Error::InvalidResponsePayload(read, _)) => assert_eq!(&read[..], b"{\"data\":["),
+        other => panic!("expected the 9 declared bytes, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_403_envelope_decodes_into_the_corrected_type() {
     let body = r#"{"errors":[{"code":"10010","title":"Forbidden","detail":"no","source":{"pointer":"/room_id"}}]}"#;

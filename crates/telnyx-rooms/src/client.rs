@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -144,7 +145,8 @@ impl Client {
                     // Boxed: over a kilobyte of state (the generated call's included), kept
                     // out of the call's own future so `.await` on a request builder (which
                     // boxes that future) copies and allocates little (callgrind; BENCHMARKS.md).
-                    let attempt = Box::pin(attempt(&self.inner.generated, room_id, body, sent));
+                    let attempt =
+                        pinned_in_place(|| attempt(&self.inner.generated, room_id, body, sent));
                     match tokio::time::timeout(budget, attempt).await {
                         Ok(Ok(value)) => return Ok(value),
                         Ok(Err(failure)) => failure,
@@ -200,6 +202,15 @@ impl Client {
             .deadline
             .is_none_or(|deadline| started.elapsed().saturating_add(delay) < deadline)
     }
+}
+
+/// The future `make` builds, boxed and pinned, the box allocated first so that the future can be
+/// built straight into it: `Box::pin(future)` builds it on the stack and copies it over (its
+/// argument is evaluated first). For an attempt (kilobytes, the generated call included) that copy
+/// is gone (callgrind; BENCHMARKS.md); for the `IntoFuture` box the compiler still copies.
+pub(crate) fn pinned_in_place<F: Future>(make: impl FnOnce() -> F) -> Pin<Box<F>> {
+    let slot = Box::new_uninit();
+    Box::into_pin(Box::write(slot, make()))
 }
 
 fn timeout_failure(budget: Duration, deadline_bound: bool) -> Failure {

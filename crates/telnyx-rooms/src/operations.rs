@@ -212,7 +212,7 @@ macro_rules! await_sends {
             type IntoFuture = CallFuture<'c, $output>;
 
             fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
+                crate::client::pinned_in_place(|| self.send())
             }
         }
     };

@@ -8,7 +8,11 @@
 //!   parameter (and progenitor's `api-version` header removed, see `render.rs`) it stays empty,
 //!   so both the map and the merge go;
 //! - `ResponseValue::from_response` copies the whole response `HeaderMap` before reading the body;
-//!   the calls go to `crate::hooks::response_value` instead, which moves it (same result).
+//!   the calls go to `crate::hooks::response_value` instead, which moves it (same result);
+//! - each method formats `self.baseurl` and its path into a string that `reqwest` then parses
+//!   whole, scheme and host included. The `Client` keeps its base URL parsed
+//!   (`crate::hooks::ParsedBase`, built in `new_with_client`) and the methods call
+//!   `crate::hooks::operation_url`, which parses only the path — the same URL.
 //!
 //! Each rewrite is applied only where the generated code has exactly the expected shape;
 //! anything else is left as progenitor wrote it.
@@ -27,6 +31,10 @@ pub(crate) struct Lightened {
     pub(crate) empty_header_maps: usize,
     /// `ResponseValue::from_response(..)` calls sent to `crate::hooks::response_value(..)`.
     pub(crate) moved_headers: usize,
+    /// The `Client` struct and its constructor given the parsed base URL (0, 1 or 2 of them).
+    pub(crate) parsed_base: usize,
+    /// `format!("{}…", self.baseurl, …)` URLs built by `crate::hooks::operation_url` instead.
+    pub(crate) operation_urls: usize,
 }
 
 /// Applies both rewrites to every method of `file`.
@@ -39,6 +47,49 @@ pub(crate) fn lighten(file: &mut syn::File) -> Lightened {
 struct Pass(Lightened);
 
 impl VisitMut for Pass {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        if item.ident == "Client"
+            && let syn::Fields::Named(fields) = &mut item.fields
+            && fields
+                .named
+                .iter()
+                .any(|field| is_named(field.ident.as_ref(), "baseurl"))
+        {
+            fields
+                .named
+                .push(syn::parse_quote!(pub(crate) base: Option<crate::hooks::ParsedBase>));
+            self.0.parsed_base += 1;
+        }
+        syn::visit_mut::visit_item_struct_mut(self, item);
+    }
+
+    fn visit_expr_struct_mut(&mut self, literal: &mut syn::ExprStruct) {
+        let is_self = literal.path.is_ident("Self");
+        let has_baseurl = literal.fields.iter().any(|field| match &field.member {
+            syn::Member::Named(name) => name == "baseurl",
+            syn::Member::Unnamed(_) => false,
+        });
+        if is_self && has_baseurl {
+            literal
+                .fields
+                .push(syn::parse_quote!(base: crate::hooks::ParsedBase::new(baseurl)));
+            self.0.parsed_base += 1;
+        }
+        syn::visit_mut::visit_expr_struct_mut(self, literal);
+    }
+
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        let is_url = matches!(&local.pat, Pat::Ident(pat) if pat.ident == "url");
+        if is_url
+            && let Some(init) = &mut local.init
+            && let Some(built) = operation_url(&init.expr)
+        {
+            *init.expr = built;
+            self.0.operation_urls += 1;
+        }
+        syn::visit_mut::visit_local_mut(self, local);
+    }
+
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
         if let Expr::Path(func) = &*call.func {
             let text = quote!(#func).to_string().replace(' ', "");
@@ -73,6 +124,46 @@ impl VisitMut for Pass {
         }
         syn::visit_mut::visit_impl_item_fn_mut(self, method);
     }
+}
+
+fn is_named(ident: Option<&syn::Ident>, name: &str) -> bool {
+    ident.is_some_and(|ident| ident == name)
+}
+
+/// `format!("{}<path>", self.baseurl, <args>)` as
+/// `crate::hooks::operation_url(&self.baseurl, self.base.as_ref(), format_args!("<path>", <args>))`
+/// `.map_err(Error::InvalidRequest)?`.
+fn operation_url(expr: &Expr) -> Option<Expr> {
+    let Expr::Macro(mac) = expr else { return None };
+    if !mac.mac.path.is_ident("format") {
+        return None;
+    }
+    let args = mac
+        .mac
+        .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.into_iter();
+    let Some(Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(template),
+        ..
+    })) = args.next()
+    else {
+        return None;
+    };
+    let path = template.value().strip_prefix("{}")?.to_owned();
+    let base = args.next()?;
+    if quote!(#base).to_string().replace(' ', "") != "self.baseurl" {
+        return None;
+    }
+    let rest: Vec<Expr> = args.collect();
+    Some(syn::parse_quote! {
+        crate::hooks::operation_url(
+            &self.baseurl,
+            self.base.as_ref(),
+            format_args!(#path #(, #rest)*),
+        )
+        .map_err(Error::InvalidRequest)?
+    })
 }
 
 /// `&'a ::uuid::Uuid` (any lifetime).
@@ -243,6 +334,8 @@ mod tests {
                 uuid_segments: 1,
                 empty_header_maps: 1,
                 moved_headers: 2,
+                parsed_base: 0,
+                operation_urls: 1,
             }
         );
         assert!(!text.contains("from_response"), "{text}");
@@ -253,11 +346,58 @@ mod tests {
         );
         // prettyplease leaves a macro's tokens spaced as tokens.
         assert!(
-            text.contains("self.baseurl, room_id, encode_path(& name.to_string())"),
+            text.contains(
+                "format_args!(\"/rooms/{}/x/{}\", room_id, encode_path(& name.to_string()))"
+            ),
             "{text}"
         );
+        assert!(
+            text.contains("crate::hooks::operation_url(\n") && text.contains("self.base.as_ref(),"),
+            "{text}"
+        );
+        assert!(!text.contains("format!"), "{text}");
         assert!(!text.contains("header_map"), "{text}");
         assert!(text.contains(".json(&body).build()?"), "{text}");
+    }
+
+    #[test]
+    fn the_client_keeps_its_base_url_parsed() {
+        let (text, counts) = lightened(quote! {
+            #[derive(Clone, Debug)]
+            pub struct Client {
+                pub(crate) baseurl: String,
+                pub(crate) client: reqwest::Client,
+                pub(crate) inner: crate::Credentials,
+            }
+            impl Client {
+                pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Credentials) -> Self {
+                    Self { baseurl: baseurl.to_string(), client, inner }
+                }
+                pub async fn op<'a>(&'a self) {
+                    let url = format!("{}/fixed/path", self.baseurl,);
+                    let other = format!("{}/not/a/url", self.baseurl);
+                }
+            }
+        });
+        assert_eq!(
+            (counts.parsed_base, counts.operation_urls),
+            (2, 1),
+            "{text}"
+        );
+        assert!(
+            text.contains("pub(crate) base: Option<crate::hooks::ParsedBase>,"),
+            "{text}"
+        );
+        assert!(
+            text.contains("base: crate::hooks::ParsedBase::new(baseurl),"),
+            "{text}"
+        );
+        assert!(text.contains("format_args!(\"/fixed/path\")"), "{text}");
+        // Only the `url` binding of a method is a request URL.
+        assert!(
+            text.contains("format!(\"{}/not/a/url\", self.baseurl)"),
+            "{text}"
+        );
     }
 
     #[test]
