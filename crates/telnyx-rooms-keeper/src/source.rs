@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 /// Mints and refreshes client tokens for a keeper.
 ///
-/// Implemented for `telnyx_rooms::Client` (feature `client`, on by default). Implement it yourself to put
+/// Implemented for `telnyx_rooms::Client`. Implement it yourself to put
 /// a cache or another transport in front of Telnyx, or to drive keepers from a fake in tests.
 ///
 /// A source is cloned into each in-flight call, so make it cheap to clone (an `Arc` inside).
