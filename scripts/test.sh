@@ -12,7 +12,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "cargo xtask tidy (hygiene: redaction constant, wall clock, file and function length, crate docs, doc references)"
+step "cargo xtask tidy (hygiene: redaction constant, wall clock, file and function length, crate docs, feature gates, doc references)"
 cargo xtask tidy
 
 step "cargo clippy --workspace --all-targets -- -D warnings"

@@ -5,7 +5,7 @@ use super::lexer::{Kind, Token, tokens};
 use super::{Check, Tree, Violation};
 
 /// Every check, in the order `cargo xtask tidy` prints them.
-pub(crate) const CHECKS: [Check; 6] = [
+pub(crate) const CHECKS: [Check; 7] = [
     Check {
         name: "one-redaction-constant",
         rule: "`[REDACTED]` is written once in crates/*/src: the REDACTED constant's definition",
@@ -30,6 +30,11 @@ pub(crate) const CHECKS: [Check; 6] = [
         name: "readme-is-crate-doc",
         rule: "each crate's README is its crate documentation, compiled by rustdoc",
         run: readme_is_crate_doc,
+    },
+    Check {
+        name: "known-features",
+        rule: "every `feature = \"…\"` gate names a feature its crate declares",
+        run: super::features::known_features,
     },
     Check {
         name: "doc-references",

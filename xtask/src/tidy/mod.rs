@@ -8,6 +8,7 @@
 
 mod checks;
 mod code;
+mod features;
 mod lexer;
 mod prose;
 #[cfg(test)]
