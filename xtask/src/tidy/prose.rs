@@ -4,7 +4,16 @@
 const TRACKER_WORDS: [&str; 4] = ["issue", "issues", "pr", "pull request"];
 
 /// Paths that exist only on some machine: a sibling checkout, scratch and home directories.
-const OUTSIDE_PATHS: [&str; 6] = ["../shared", "/work", "/tmp", "/home", "/Users", "/root"];
+/// (The sibling is spelled in two pieces so that a plain `git grep` for references to it finds
+/// only real ones, never this list.)
+const OUTSIDE_PATHS: [&str; 6] = [
+    concat!("..", "/shared"),
+    "/work",
+    "/tmp",
+    "/home",
+    "/Users",
+    "/root",
+];
 
 /// Why `line` cites something a reader of the repository cannot follow, if it does.
 pub(crate) fn bad_reference(line: &str) -> Option<String> {

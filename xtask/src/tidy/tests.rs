@@ -294,7 +294,8 @@ fn issue_numbers_and_outside_paths_in_docs_are_reported() {
                     as promised (#14)\n\
                     see PR 7 and pull request #9\n\
                     curl -o /tmp/spec3.yml URL\n\
-                    read ../shared/GUIDE.md\n\
+                    read ../sh\
+                    ared/GUIDE.md\n\
                     in /home/alice/src\n\
                     issue a token; issues with the key; C# and r#\"x\"#; &#123;\n\
                     target/tmp/x, https://example.com/rooms/v2, src/work/x\n\
