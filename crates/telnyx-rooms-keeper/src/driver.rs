@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::metrics::PoolMetrics;
 use crate::throttle::{RateSettings, Throttle};
-use crate::token::Sent;
+use crate::token::SentAt;
 use crate::{EndReason, IssuedToken, MintedToken, RefreshPolicy, Status, TokenSource, Ttls};
 
 /// While there is work, metrics are taken this often.
@@ -112,7 +112,7 @@ enum Renewed {
 
 struct Done<E> {
     id: SessionId,
-    sent: Sent,
+    sent: SentAt,
     result: Result<Renewed, E>,
 }
 
@@ -256,7 +256,7 @@ impl<S: TokenSource> Driver<S> {
                         &mut slot,
                         minted,
                         None,
-                        Sent::now(&*self.engine.time_source),
+                        SentAt::now(&*self.engine.time_source),
                     ),
                     None => {
                         self.engine.due(id, &mut slot, Instant::now());
@@ -465,7 +465,7 @@ impl<S: TokenSource> Engine<S> {
         let time_source = Arc::clone(&self.time_source);
         let room = slot.room;
         let handle = self.calls.spawn(async move {
-            let sent = Sent::now(&*time_source);
+            let sent = SentAt::now(&*time_source);
             let result = match call {
                 Call::Mint(ttls) => source.mint(room, ttls).await.map(Renewed::Minted),
                 Call::Refresh(secret, ttl) => source

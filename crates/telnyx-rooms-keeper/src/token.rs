@@ -70,12 +70,12 @@ impl fmt::Debug for Token {
 
 /// The moment a call was sent, on both clocks.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Sent {
+pub(crate) struct SentAt {
     pub(crate) at: Instant,
     pub(crate) wall: DateTime<Utc>,
 }
 
-impl Sent {
+impl SentAt {
     /// Now, on the monotonic clock and on `time`'s wall clock.
     pub(crate) fn now(time: &dyn TimeSource) -> Self {
         Self {
@@ -101,7 +101,7 @@ pub(crate) fn valid_until(
     expires_at: DateTime<Utc>,
     server_date: Option<DateTime<Utc>>,
     requested: Option<Duration>,
-    sent: Sent,
+    sent: SentAt,
 ) -> Option<Instant> {
     let by_date =
         server_date.map(|date| positive(expires_at - date).saturating_sub(DATE_RESOLUTION));
@@ -126,8 +126,8 @@ fn positive(delta: chrono::TimeDelta) -> Duration {
 mod tests {
     use super::*;
 
-    fn sent_at(wall: &str) -> Sent {
-        Sent {
+    fn sent_at(wall: &str) -> SentAt {
+        SentAt {
             at: Instant::now(),
             wall: wall.parse().expect("test time"),
         }

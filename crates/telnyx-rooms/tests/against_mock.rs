@@ -3,22 +3,15 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use std::time::Duration;
 
-use telnyx_rooms::{Client, ErrorKind, RetryPolicy, SleepFuture, Sleeper};
+use common::NoWait;
+use telnyx_rooms::{Client, ErrorKind, RetryPolicy};
 use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 
 const ROOM_ID: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
-
-/// Returns at once: retry waits are not what these tests measure.
-#[derive(Debug)]
-struct NoWait;
-
-impl Sleeper for NoWait {
-    fn sleep(&self, _: Duration) -> SleepFuture {
-        Box::pin(async {})
-    }
-}
 
 fn client(server: &MockServer) -> Client {
     Client::builder()

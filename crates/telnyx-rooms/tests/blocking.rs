@@ -7,13 +7,15 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::RecordingSleeper;
 use serde_json::json;
 use telnyx_rooms::blocking::Client;
-use telnyx_rooms::{ErrorKind, RetryPolicy, SleepFuture, Sleeper};
+use telnyx_rooms::{ErrorKind, RetryPolicy};
 use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 use tokio::runtime::Runtime;
 use wiremock::matchers::{method, path};
@@ -38,17 +40,6 @@ fn mock(runtime: &Runtime, faults: Vec<Fault>) -> MockServer {
         builder = builder.fault(fault);
     }
     runtime.block_on(builder.start()).expect("mock")
-}
-
-/// Records waits and returns at once: no test sleeps for a backoff.
-#[derive(Debug, Clone, Default)]
-struct RecordingSleeper(Arc<Mutex<Vec<Duration>>>);
-
-impl Sleeper for RecordingSleeper {
-    fn sleep(&self, duration: Duration) -> SleepFuture {
-        self.0.lock().expect("not poisoned").push(duration);
-        Box::pin(async {})
-    }
 }
 
 fn client(base_url: &str, sleeper: &RecordingSleeper) -> Client {
@@ -255,7 +246,7 @@ fn retryable_statuses_are_retried_and_others_are_not() {
         .send()
         .expect("the third attempt succeeds");
     assert_eq!(server.attempts("CreateRoomClientToken"), 3);
-    let waits = sleeper.0.lock().expect("not poisoned").clone();
+    let waits = sleeper.waits();
     assert_eq!(waits.len(), 2, "{waits:?}");
     assert!(waits[0] > Duration::from_millis(374) && waits[0] <= Duration::from_millis(500));
 

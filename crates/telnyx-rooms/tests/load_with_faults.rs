@@ -7,15 +7,17 @@
 //! attempt figures are printed for BENCHMARKS.md, never asserted.
 #![allow(clippy::expect_used, clippy::print_stderr)]
 
+mod common;
+
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use telnyx_rooms::{Client, RetryPolicy, SleepFuture, Sleeper};
+use common::{Captured, NoWait};
+use telnyx_rooms::{Client, RetryPolicy};
 use telnyx_rooms_mock::{Fault, MockServer};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 const API_KEY: &str = "KEY_LOAD_0123456789abcdef";
@@ -24,42 +26,6 @@ const PAIRS: usize = 5_000;
 const IN_FLIGHT: usize = 256;
 const CREATE: &str = "CreateRoomClientToken";
 const REFRESH: &str = "RefreshRoomClientToken";
-
-/// Backoff is the facade's business, not this test's: sleeps return at once.
-#[derive(Debug)]
-struct NoWait;
-
-impl Sleeper for NoWait {
-    fn sleep(&self, _: Duration) -> SleepFuture {
-        Box::pin(async {})
-    }
-}
-
-/// Everything the facade logs through `tracing`, as text.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Self;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn captured_log() -> &'static Captured {
     static LOG: OnceLock<Captured> = OnceLock::new();
@@ -189,8 +155,7 @@ fn assert_clean_logs(server: &MockServer, outcome: &Outcome) {
     for error in &outcome.errors {
         assert_no_secret("an error", error);
     }
-    let logged = captured_log().0.lock().expect("the log").clone();
-    let logged = String::from_utf8_lossy(&logged);
+    let logged = captured_log().text();
     assert!(logged.contains("telnyx_rooms"), "the facade logged nothing");
     assert_no_secret("the facade's tracing output", &logged);
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Engine, Next, Phase, RefreshHold, SessionId, Slot};
-use crate::token::{self, Sent};
+use crate::token::{self, SentAt};
 use crate::{EndReason, IssuedToken, MintedToken, Status, Token, TokenSource, Ttls};
 
 impl<S: TokenSource> Engine<S> {
@@ -15,7 +15,7 @@ impl<S: TokenSource> Engine<S> {
         slot: &mut Slot<S::Error>,
         minted: MintedToken,
         requested: Option<Ttls>,
-        sent: Sent,
+        sent: SentAt,
     ) -> Option<EndReason<S::Error>> {
         let requested = requested.unwrap_or_default();
         let server_date = minted.token.server_date;
@@ -51,7 +51,7 @@ impl<S: TokenSource> Engine<S> {
         id: SessionId,
         slot: &mut Slot<S::Error>,
         refreshed: IssuedToken,
-        sent: Sent,
+        sent: SentAt,
     ) -> Option<EndReason<S::Error>> {
         let Some(until) = token::valid_until(
             refreshed.expires_at,

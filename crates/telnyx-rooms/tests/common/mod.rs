@@ -3,13 +3,14 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use telnyx_rooms::{Client, ClientBuilder, ManualTimeSource, SleepFuture, Sleeper};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -54,6 +55,49 @@ impl Sleeper for RecordingSleeper {
     fn sleep(&self, duration: Duration) -> SleepFuture {
         self.0.lock().expect("not poisoned").push(duration);
         Box::pin(async {})
+    }
+}
+
+/// Returns at once: for tests that do not look at the waits between attempts.
+#[derive(Debug)]
+pub struct NoWait;
+
+impl Sleeper for NoWait {
+    fn sleep(&self, _: Duration) -> SleepFuture {
+        Box::pin(async {})
+    }
+}
+
+/// A `tracing` writer that appends everything written to a shared buffer.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
     }
 }
 
