@@ -39,17 +39,25 @@ upstream=$target/fixtures
 cargo xtask fixtures --out "$upstream"
 
 step "cargo xtask spec update reproduces the recorded revision (the tree is left unchanged)"
-tracked="openapi/rooms-client-tokens.yaml openapi/provenance.toml crates/telnyx-rooms-gen/src/generated.rs"
+tracked="openapi/video-rooms.yaml openapi/provenance.toml crates/telnyx-rooms-gen/src/generated.rs"
 before=$(sha256sum $tracked)
 cargo xtask spec update --from "$upstream/spec3.12de4dd0.yml"
 after=$(sha256sum $tracked)
 [ "$before" = "$after" ] || { echo "spec update changed the vendored files:"; git diff --stat -- $tracked; exit 1; }
 
-step "cargo xtask spec diff on real history (wire unchanged: exit 0; the 403 type rename fails --fail-on rust: exit 1)"
-cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml"
+step "cargo xtask spec diff on real history (token operations: wire unchanged, exit 0; the 403 type rename fails --fail-on rust: exit 1)"
+tokens=xtask/tests/fixtures/spec-diff/token-scope.toml
+cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" --scope "$tokens"
 status=0
-cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" --fail-on rust > /dev/null || status=$?
+cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" --scope "$tokens" --fail-on rust > /dev/null || status=$?
 [ "$status" -eq 1 ] || { echo "expected exit 1 (Rust API rename) with --fail-on rust, got $status"; exit 1; }
+
+step "cargo xtask spec diff on real history, the whole Video API (filter[duration_secs] changed shape on the wire: exit 1)"
+status=0
+cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" > "$target/video-history.txt" || status=$?
+[ "$status" -eq 1 ] || { cat "$target/video-history.txt"; echo "expected exit 1 (a wire break), got $status"; exit 1; }
+grep -q 'filter\[duration_secs\]\[eq\]: removed' "$target/video-history.txt" \
+  || { cat "$target/video-history.txt"; echo "the report does not name the filter[duration_secs] change"; exit 1; }
 
 # Conformance checked by parties the project did not write (conformance/README.md): npm packages
 # pinned in conformance/package-lock.json, driven against the mock on loopback.

@@ -11,6 +11,9 @@ pub const ROOM: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
 pub const OTHER_ROOM: &str = "9e2a0cbe-ce66-411e-a1ac-468f0b103c9a";
 pub const CREATE: Operation = operations::CREATE_ROOM_CLIENT_TOKEN;
 pub const REFRESH: Operation = operations::REFRESH_ROOM_CLIENT_TOKEN;
+/// The operations the mock answers; it routes every operation of the spec, and answers the
+/// others 501 after validating credentials and path.
+pub const ANSWERED: [Operation; 2] = [CREATE, REFRESH];
 
 /// A plain-HTTP client. When the workspace builds the facade too, reqwest's `rustls-no-provider`
 /// feature is unified in, and building any client then needs a process-wide crypto provider.
@@ -19,13 +22,21 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-/// The URL of `operation` for `room`, built from the spec's path template.
-pub fn url(server: &MockServer, operation: &Operation, room: &str) -> String {
-    format!(
-        "{}{}",
-        server.base_url(),
-        operation.path.replace("{room_id}", room)
-    )
+/// The URL of `operation` with `id` in every path parameter, built from the spec's path template.
+pub fn url(server: &MockServer, operation: &Operation, id: &str) -> String {
+    let path = operation
+        .path_params
+        .iter()
+        .fold(operation.path.to_owned(), |path, param| {
+            path.replace(&format!("{{{}}}", param.name), id)
+        });
+    format!("{}{path}", server.base_url())
+}
+
+/// A request for `operation` with its own method.
+fn request(server: &MockServer, operation: &Operation, id: &str) -> reqwest::RequestBuilder {
+    let method = reqwest::Method::from_bytes(operation.method.as_bytes()).expect("an HTTP method");
+    http().request(method, url(server, operation, id))
 }
 
 #[derive(Debug)]
@@ -59,7 +70,7 @@ pub struct Call {
 
 impl Call {
     pub fn new(server: &MockServer, operation: &Operation, room: &str) -> Self {
-        let request = http().post(url(server, operation, room));
+        let request = request(server, operation, room);
         let request = if operation.requires_api_key() {
             request.bearer_auth("KEY_TEST")
         } else {
@@ -70,7 +81,7 @@ impl Call {
 
     pub fn without_auth(server: &MockServer, operation: &Operation, room: &str) -> Self {
         Self {
-            request: http().post(url(server, operation, room)),
+            request: request(server, operation, room),
         }
     }
 
