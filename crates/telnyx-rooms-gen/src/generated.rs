@@ -3283,7 +3283,7 @@ pub const SPEC_COMMIT: &str = "12de4dd039fd867f7a81c8ec415e6fb6477d5687";
 pub const SPEC_SHA256: &str = "7300f355f36c3bbc0c259c10b76ce11e54c6bb2e09ee9e21f7ae85b6c3c9765b";
 /// Per-operation metadata extracted from the spec by `cargo xtask codegen`.
 pub mod operations {
-    use crate::meta::{Operation, Security};
+    use crate::meta::{Operation, Security, SuccessBody};
     ///`ListRoomCompositions`: `GET /room_compositions`.
     pub const LIST_ROOM_COMPOSITIONS: Operation = Operation {
         operation_id: "ListRoomCompositions",
@@ -3292,9 +3292,23 @@ pub mod operations {
         path: "/room_compositions",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomComposition"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_room_compositions::query::FILTER_DATE_CREATED_AT_EQ,
+            list_room_compositions::query::FILTER_DATE_CREATED_AT_GTE,
+            list_room_compositions::query::FILTER_DATE_CREATED_AT_LTE,
+            list_room_compositions::query::FILTER_SESSION_ID,
+            list_room_compositions::query::FILTER_STATUS,
+            list_room_compositions::query::PAGE_NUMBER,
+            list_room_compositions::query::PAGE_SIZE,
+        ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`CreateRoomComposition`: `POST /room_compositions`.
@@ -3305,9 +3319,15 @@ pub mod operations {
         path: "/room_compositions",
         security: Security::BearerToken,
         success_status: 202u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomComposition"),
+        },
+        responses: &["202", "422", "400", "401"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[
             create_room_composition::body::FORMAT,
             create_room_composition::body::RESOLUTION,
@@ -3326,9 +3346,13 @@ pub mod operations {
         path: "/room_compositions/{room_composition_id}",
         security: Security::BearerToken,
         success_status: 204u16,
+        success_body: SuccessBody::Empty,
+        responses: &["204", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room_composition::path::ROOM_COMPOSITION_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomComposition`: `GET /room_compositions/{room_composition_id}`.
@@ -3339,9 +3363,15 @@ pub mod operations {
         path: "/room_compositions/{room_composition_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomComposition"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_composition::path::ROOM_COMPOSITION_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ListRoomParticipants`: `GET /room_participants`.
@@ -3352,9 +3382,29 @@ pub mod operations {
         path: "/room_participants",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomParticipant"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_room_participants::query::FILTER_CONTEXT,
+            list_room_participants::query::FILTER_DATE_JOINED_AT_EQ,
+            list_room_participants::query::FILTER_DATE_JOINED_AT_GTE,
+            list_room_participants::query::FILTER_DATE_JOINED_AT_LTE,
+            list_room_participants::query::FILTER_DATE_LEFT_AT_EQ,
+            list_room_participants::query::FILTER_DATE_LEFT_AT_GTE,
+            list_room_participants::query::FILTER_DATE_LEFT_AT_LTE,
+            list_room_participants::query::FILTER_DATE_UPDATED_AT_EQ,
+            list_room_participants::query::FILTER_DATE_UPDATED_AT_GTE,
+            list_room_participants::query::FILTER_DATE_UPDATED_AT_LTE,
+            list_room_participants::query::FILTER_SESSION_ID,
+            list_room_participants::query::PAGE_NUMBER,
+            list_room_participants::query::PAGE_SIZE,
+        ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomParticipant`: `GET /room_participants/{room_participant_id}`.
@@ -3365,9 +3415,15 @@ pub mod operations {
         path: "/room_participants/{room_participant_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomParticipant"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_participant::path::ROOM_PARTICIPANT_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`DeleteRoomRecordings`: `DELETE /room_recordings`.
@@ -3378,9 +3434,28 @@ pub mod operations {
         path: "/room_recordings",
         security: Security::BearerToken,
         success_status: 201u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["201", "422", "400", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            delete_room_recordings::query::FILTER_DATE_ENDED_AT_EQ,
+            delete_room_recordings::query::FILTER_DATE_ENDED_AT_GTE,
+            delete_room_recordings::query::FILTER_DATE_ENDED_AT_LTE,
+            delete_room_recordings::query::FILTER_DATE_STARTED_AT_EQ,
+            delete_room_recordings::query::FILTER_DATE_STARTED_AT_GTE,
+            delete_room_recordings::query::FILTER_DATE_STARTED_AT_LTE,
+            delete_room_recordings::query::FILTER_DURATION_SECS,
+            delete_room_recordings::query::FILTER_PARTICIPANT_ID,
+            delete_room_recordings::query::FILTER_ROOM_ID,
+            delete_room_recordings::query::FILTER_SESSION_ID,
+            delete_room_recordings::query::FILTER_STATUS,
+            delete_room_recordings::query::FILTER_TYPE,
+            delete_room_recordings::query::PAGE_NUMBER,
+            delete_room_recordings::query::PAGE_SIZE,
+        ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ListRoomRecordings`: `GET /room_recordings`.
@@ -3391,9 +3466,30 @@ pub mod operations {
         path: "/room_recordings",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomRecording"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_room_recordings::query::FILTER_DATE_ENDED_AT_EQ,
+            list_room_recordings::query::FILTER_DATE_ENDED_AT_GTE,
+            list_room_recordings::query::FILTER_DATE_ENDED_AT_LTE,
+            list_room_recordings::query::FILTER_DATE_STARTED_AT_EQ,
+            list_room_recordings::query::FILTER_DATE_STARTED_AT_GTE,
+            list_room_recordings::query::FILTER_DATE_STARTED_AT_LTE,
+            list_room_recordings::query::FILTER_DURATION_SECS,
+            list_room_recordings::query::FILTER_PARTICIPANT_ID,
+            list_room_recordings::query::FILTER_ROOM_ID,
+            list_room_recordings::query::FILTER_SESSION_ID,
+            list_room_recordings::query::FILTER_STATUS,
+            list_room_recordings::query::FILTER_TYPE,
+            list_room_recordings::query::PAGE_NUMBER,
+            list_room_recordings::query::PAGE_SIZE,
+        ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`DeleteRoomRecording`: `DELETE /room_recordings/{room_recording_id}`.
@@ -3404,9 +3500,13 @@ pub mod operations {
         path: "/room_recordings/{room_recording_id}",
         security: Security::BearerToken,
         success_status: 204u16,
+        success_body: SuccessBody::Empty,
+        responses: &["204", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room_recording::path::ROOM_RECORDING_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomRecording`: `GET /room_recordings/{room_recording_id}`.
@@ -3417,9 +3517,15 @@ pub mod operations {
         path: "/room_recordings/{room_recording_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomRecording"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_recording::path::ROOM_RECORDING_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ListRoomSessions`: `GET /room_sessions`.
@@ -3430,9 +3536,30 @@ pub mod operations {
         path: "/room_sessions",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomSession"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_room_sessions::query::FILTER_ACTIVE,
+            list_room_sessions::query::FILTER_DATE_CREATED_AT_EQ,
+            list_room_sessions::query::FILTER_DATE_CREATED_AT_GTE,
+            list_room_sessions::query::FILTER_DATE_CREATED_AT_LTE,
+            list_room_sessions::query::FILTER_DATE_ENDED_AT_EQ,
+            list_room_sessions::query::FILTER_DATE_ENDED_AT_GTE,
+            list_room_sessions::query::FILTER_DATE_ENDED_AT_LTE,
+            list_room_sessions::query::FILTER_DATE_UPDATED_AT_EQ,
+            list_room_sessions::query::FILTER_DATE_UPDATED_AT_GTE,
+            list_room_sessions::query::FILTER_DATE_UPDATED_AT_LTE,
+            list_room_sessions::query::FILTER_ROOM_ID,
+            list_room_sessions::query::INCLUDE_PARTICIPANTS,
+            list_room_sessions::query::PAGE_NUMBER,
+            list_room_sessions::query::PAGE_SIZE,
+        ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomSession`: `GET /room_sessions/{room_session_id}`.
@@ -3443,9 +3570,15 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomSession"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_session::path::ROOM_SESSION_ID],
+        query_params: &[view_room_session::query::INCLUDE_PARTICIPANTS],
+        header_params: &[],
         body_fields: &[],
     };
     ///`EndSession`: `POST /room_sessions/{room_session_id}/actions/end`.
@@ -3456,9 +3589,13 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/actions/end",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[end_session::path::ROOM_SESSION_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`KickParticipantInSession`: `POST /room_sessions/{room_session_id}/actions/kick`.
@@ -3469,9 +3606,13 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/actions/kick",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["200", "4XX"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[kick_participant_in_session::path::ROOM_SESSION_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[
             kick_participant_in_session::body::EXCLUDE,
             kick_participant_in_session::body::PARTICIPANTS,
@@ -3485,9 +3626,13 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/actions/mute",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["200", "4XX"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[mute_participant_in_session::path::ROOM_SESSION_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[
             mute_participant_in_session::body::EXCLUDE,
             mute_participant_in_session::body::PARTICIPANTS,
@@ -3501,9 +3646,13 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/actions/unmute",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["200", "4XX"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[unmute_participant_in_session::path::ROOM_SESSION_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[
             unmute_participant_in_session::body::EXCLUDE,
             unmute_participant_in_session::body::PARTICIPANTS,
@@ -3517,9 +3666,28 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/participants",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomParticipant"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[retrieve_list_room_participants::path::ROOM_SESSION_ID],
+        query_params: &[
+            retrieve_list_room_participants::query::FILTER_CONTEXT,
+            retrieve_list_room_participants::query::FILTER_DATE_JOINED_AT_EQ,
+            retrieve_list_room_participants::query::FILTER_DATE_JOINED_AT_GTE,
+            retrieve_list_room_participants::query::FILTER_DATE_JOINED_AT_LTE,
+            retrieve_list_room_participants::query::FILTER_DATE_LEFT_AT_EQ,
+            retrieve_list_room_participants::query::FILTER_DATE_LEFT_AT_GTE,
+            retrieve_list_room_participants::query::FILTER_DATE_LEFT_AT_LTE,
+            retrieve_list_room_participants::query::FILTER_DATE_UPDATED_AT_EQ,
+            retrieve_list_room_participants::query::FILTER_DATE_UPDATED_AT_GTE,
+            retrieve_list_room_participants::query::FILTER_DATE_UPDATED_AT_LTE,
+            retrieve_list_room_participants::query::PAGE_NUMBER,
+            retrieve_list_room_participants::query::PAGE_SIZE,
+        ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ListRooms`: `GET /rooms`.
@@ -3530,9 +3698,26 @@ pub mod operations {
         path: "/rooms",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("Room"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_rooms::query::FILTER_DATE_CREATED_AT_EQ,
+            list_rooms::query::FILTER_DATE_CREATED_AT_GTE,
+            list_rooms::query::FILTER_DATE_CREATED_AT_LTE,
+            list_rooms::query::FILTER_DATE_UPDATED_AT_EQ,
+            list_rooms::query::FILTER_DATE_UPDATED_AT_GTE,
+            list_rooms::query::FILTER_DATE_UPDATED_AT_LTE,
+            list_rooms::query::FILTER_UNIQUE_NAME,
+            list_rooms::query::INCLUDE_SESSIONS,
+            list_rooms::query::PAGE_NUMBER,
+            list_rooms::query::PAGE_SIZE,
+        ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`CreateRoom`: `POST /rooms`.
@@ -3543,9 +3728,15 @@ pub mod operations {
         path: "/rooms",
         security: Security::BearerToken,
         success_status: 201u16,
+        success_body: SuccessBody::Data {
+            schema: Some("Room"),
+        },
+        responses: &["201", "422", "400", "401"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[
             create_room::body::ENABLE_RECORDING,
             create_room::body::MAX_PARTICIPANTS,
@@ -3563,9 +3754,13 @@ pub mod operations {
         path: "/rooms/{room_id}",
         security: Security::BearerToken,
         success_status: 204u16,
+        success_body: SuccessBody::Empty,
+        responses: &["204", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room::path::ROOM_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoom`: `GET /rooms/{room_id}`.
@@ -3576,9 +3771,15 @@ pub mod operations {
         path: "/rooms/{room_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("Room"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room::path::ROOM_ID],
+        query_params: &[view_room::query::INCLUDE_SESSIONS],
+        header_params: &[],
         body_fields: &[],
     };
     ///`UpdateRoom`: `PATCH /rooms/{room_id}`.
@@ -3589,9 +3790,15 @@ pub mod operations {
         path: "/rooms/{room_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("Room"),
+        },
+        responses: &["200", "401", "404", "422", "400"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[update_room::path::ROOM_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[
             update_room::body::ENABLE_RECORDING,
             update_room::body::MAX_PARTICIPANTS,
@@ -3609,9 +3816,13 @@ pub mod operations {
         path: "/rooms/{room_id}/actions/generate_join_client_token",
         security: Security::BearerToken,
         success_status: 201u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["201", "403", "400", "422", "401"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[create_room_client_token::path::ROOM_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[
             create_room_client_token::body::REFRESH_TOKEN_TTL_SECS,
             create_room_client_token::body::TOKEN_TTL_SECS,
@@ -3625,9 +3836,13 @@ pub mod operations {
         path: "/rooms/{room_id}/actions/refresh_client_token",
         security: Security::None,
         success_status: 201u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["201", "403", "400", "422"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[refresh_room_client_token::path::ROOM_ID],
+        query_params: &[],
+        header_params: &[],
         body_fields: &[
             refresh_room_client_token::body::REFRESH_TOKEN,
             refresh_room_client_token::body::TOKEN_TTL_SECS,
@@ -3641,9 +3856,29 @@ pub mod operations {
         path: "/rooms/{room_id}/sessions",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomSession"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[retrieve_list_room_sessions::path::ROOM_ID],
+        query_params: &[
+            retrieve_list_room_sessions::query::FILTER_ACTIVE,
+            retrieve_list_room_sessions::query::FILTER_DATE_CREATED_AT_EQ,
+            retrieve_list_room_sessions::query::FILTER_DATE_CREATED_AT_GTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_CREATED_AT_LTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_ENDED_AT_EQ,
+            retrieve_list_room_sessions::query::FILTER_DATE_ENDED_AT_GTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_ENDED_AT_LTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_EQ,
+            retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_GTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_LTE,
+            retrieve_list_room_sessions::query::INCLUDE_PARTICIPANTS,
+            retrieve_list_room_sessions::query::PAGE_NUMBER,
+            retrieve_list_room_sessions::query::PAGE_SIZE,
+        ],
+        header_params: &[],
         body_fields: &[],
     };
     /// Every operation, in spec order.
@@ -3683,10 +3918,102 @@ pub mod operations {
     pub fn by_client_method(client_method: &str) -> Option<&'static Operation> {
         ALL.iter().find(|operation| operation.client_method == client_method)
     }
-    ///Path parameters and body fields of `ListRoomCompositions`.
+    ///Parameters and body fields of `ListRoomCompositions`.
     pub mod list_room_compositions {
         /// Path parameters, in path-template order.
         pub mod path {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                rust_name: "filter_date_created_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                rust_name: "filter_date_created_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                rust_name: "filter_date_created_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[session_id]`.
+            pub const FILTER_SESSION_ID: Field = Field {
+                name: "filter[session_id]",
+                rust_name: "filter_session_id",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[status]`.
+            pub const FILTER_STATUS: Field = Field {
+                name: "filter[status]",
+                rust_name: "filter_status",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &["completed", "processing", "enqueued"],
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                rust_name: "page_number",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+                enum_values: &[],
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                rust_name: "page_size",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -3694,10 +4021,18 @@ pub mod operations {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `CreateRoomComposition`.
+    ///Parameters and body fields of `CreateRoomComposition`.
     pub mod create_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -3706,76 +4041,90 @@ pub mod operations {
             ///`format`.
             pub const FORMAT: Field = Field {
                 name: "format",
+                rust_name: "format",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`resolution`.
             pub const RESOLUTION: Field = Field {
                 name: "resolution",
+                rust_name: "resolution",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`session_id`.
             pub const SESSION_ID: Field = Field {
                 name: "session_id",
+                rust_name: "session_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`video_layout`.
             pub const VIDEO_LAYOUT: Field = Field {
                 name: "video_layout",
+                rust_name: "video_layout",
                 required: false,
                 kind: FieldKind::Object,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_failover_url`.
             pub const WEBHOOK_EVENT_FAILOVER_URL: Field = Field {
                 name: "webhook_event_failover_url",
+                rust_name: "webhook_event_failover_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_url`.
             pub const WEBHOOK_EVENT_URL: Field = Field {
                 name: "webhook_event_url",
+                rust_name: "webhook_event_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_timeout_secs`.
             pub const WEBHOOK_TIMEOUT_SECS: Field = Field {
                 name: "webhook_timeout_secs",
+                rust_name: "webhook_timeout_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(0i64),
                 maximum: Some(30i64),
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path parameters and body fields of `DeleteRoomComposition`.
+    ///Parameters and body fields of `DeleteRoomComposition`.
     pub mod delete_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3783,20 +4132,30 @@ pub mod operations {
             ///`room_composition_id`.
             pub const ROOM_COMPOSITION_ID: Field = Field {
                 name: "room_composition_id",
+                rust_name: "room_composition_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoomComposition`.
+    ///Parameters and body fields of `ViewRoomComposition`.
     pub mod view_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3804,31 +4163,205 @@ pub mod operations {
             ///`room_composition_id`.
             pub const ROOM_COMPOSITION_ID: Field = Field {
                 name: "room_composition_id",
+                rust_name: "room_composition_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ListRoomParticipants`.
+    ///Parameters and body fields of `ListRoomParticipants`.
     pub mod list_room_participants {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[context]`.
+            pub const FILTER_CONTEXT: Field = Field {
+                name: "filter[context]",
+                rust_name: "filter_context",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_joined_at][eq]`.
+            pub const FILTER_DATE_JOINED_AT_EQ: Field = Field {
+                name: "filter[date_joined_at][eq]",
+                rust_name: "filter_date_joined_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_joined_at][gte]`.
+            pub const FILTER_DATE_JOINED_AT_GTE: Field = Field {
+                name: "filter[date_joined_at][gte]",
+                rust_name: "filter_date_joined_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_joined_at][lte]`.
+            pub const FILTER_DATE_JOINED_AT_LTE: Field = Field {
+                name: "filter[date_joined_at][lte]",
+                rust_name: "filter_date_joined_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_left_at][eq]`.
+            pub const FILTER_DATE_LEFT_AT_EQ: Field = Field {
+                name: "filter[date_left_at][eq]",
+                rust_name: "filter_date_left_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_left_at][gte]`.
+            pub const FILTER_DATE_LEFT_AT_GTE: Field = Field {
+                name: "filter[date_left_at][gte]",
+                rust_name: "filter_date_left_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_left_at][lte]`.
+            pub const FILTER_DATE_LEFT_AT_LTE: Field = Field {
+                name: "filter[date_left_at][lte]",
+                rust_name: "filter_date_left_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[session_id]`.
+            pub const FILTER_SESSION_ID: Field = Field {
+                name: "filter[session_id]",
+                rust_name: "filter_session_id",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                rust_name: "page_number",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+                enum_values: &[],
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                rust_name: "page_size",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoomParticipant`.
+    ///Parameters and body fields of `ViewRoomParticipant`.
     pub mod view_room_participant {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3836,42 +4369,404 @@ pub mod operations {
             ///`room_participant_id`.
             pub const ROOM_PARTICIPANT_ID: Field = Field {
                 name: "room_participant_id",
+                rust_name: "room_participant_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `DeleteRoomRecordings`.
+    ///Parameters and body fields of `DeleteRoomRecordings`.
     pub mod delete_room_recordings {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[date_ended_at][eq]`.
+            pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
+                name: "filter[date_ended_at][eq]",
+                rust_name: "filter_date_ended_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][gte]`.
+            pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
+                name: "filter[date_ended_at][gte]",
+                rust_name: "filter_date_ended_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][lte]`.
+            pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
+                name: "filter[date_ended_at][lte]",
+                rust_name: "filter_date_ended_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_started_at][eq]`.
+            pub const FILTER_DATE_STARTED_AT_EQ: Field = Field {
+                name: "filter[date_started_at][eq]",
+                rust_name: "filter_date_started_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_started_at][gte]`.
+            pub const FILTER_DATE_STARTED_AT_GTE: Field = Field {
+                name: "filter[date_started_at][gte]",
+                rust_name: "filter_date_started_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_started_at][lte]`.
+            pub const FILTER_DATE_STARTED_AT_LTE: Field = Field {
+                name: "filter[date_started_at][lte]",
+                rust_name: "filter_date_started_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[duration_secs]`.
+            pub const FILTER_DURATION_SECS: Field = Field {
+                name: "filter[duration_secs]",
+                rust_name: "filter_duration_secs",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[participant_id]`.
+            pub const FILTER_PARTICIPANT_ID: Field = Field {
+                name: "filter[participant_id]",
+                rust_name: "filter_participant_id",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[room_id]`.
+            pub const FILTER_ROOM_ID: Field = Field {
+                name: "filter[room_id]",
+                rust_name: "filter_room_id",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[session_id]`.
+            pub const FILTER_SESSION_ID: Field = Field {
+                name: "filter[session_id]",
+                rust_name: "filter_session_id",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[status]`.
+            pub const FILTER_STATUS: Field = Field {
+                name: "filter[status]",
+                rust_name: "filter_status",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[type]`.
+            pub const FILTER_TYPE: Field = Field {
+                name: "filter[type]",
+                rust_name: "filter_type",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                rust_name: "page_number",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+                enum_values: &[],
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                rust_name: "page_size",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ListRoomRecordings`.
+    ///Parameters and body fields of `ListRoomRecordings`.
     pub mod list_room_recordings {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[date_ended_at][eq]`.
+            pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
+                name: "filter[date_ended_at][eq]",
+                rust_name: "filter_date_ended_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][gte]`.
+            pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
+                name: "filter[date_ended_at][gte]",
+                rust_name: "filter_date_ended_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][lte]`.
+            pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
+                name: "filter[date_ended_at][lte]",
+                rust_name: "filter_date_ended_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_started_at][eq]`.
+            pub const FILTER_DATE_STARTED_AT_EQ: Field = Field {
+                name: "filter[date_started_at][eq]",
+                rust_name: "filter_date_started_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_started_at][gte]`.
+            pub const FILTER_DATE_STARTED_AT_GTE: Field = Field {
+                name: "filter[date_started_at][gte]",
+                rust_name: "filter_date_started_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_started_at][lte]`.
+            pub const FILTER_DATE_STARTED_AT_LTE: Field = Field {
+                name: "filter[date_started_at][lte]",
+                rust_name: "filter_date_started_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[duration_secs]`.
+            pub const FILTER_DURATION_SECS: Field = Field {
+                name: "filter[duration_secs]",
+                rust_name: "filter_duration_secs",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[participant_id]`.
+            pub const FILTER_PARTICIPANT_ID: Field = Field {
+                name: "filter[participant_id]",
+                rust_name: "filter_participant_id",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[room_id]`.
+            pub const FILTER_ROOM_ID: Field = Field {
+                name: "filter[room_id]",
+                rust_name: "filter_room_id",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[session_id]`.
+            pub const FILTER_SESSION_ID: Field = Field {
+                name: "filter[session_id]",
+                rust_name: "filter_session_id",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[status]`.
+            pub const FILTER_STATUS: Field = Field {
+                name: "filter[status]",
+                rust_name: "filter_status",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[type]`.
+            pub const FILTER_TYPE: Field = Field {
+                name: "filter[type]",
+                rust_name: "filter_type",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                rust_name: "page_number",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+                enum_values: &[],
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                rust_name: "page_size",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `DeleteRoomRecording`.
+    ///Parameters and body fields of `DeleteRoomRecording`.
     pub mod delete_room_recording {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3879,20 +4774,30 @@ pub mod operations {
             ///`room_recording_id`.
             pub const ROOM_RECORDING_ID: Field = Field {
                 name: "room_recording_id",
+                rust_name: "room_recording_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoomRecording`.
+    ///Parameters and body fields of `ViewRoomRecording`.
     pub mod view_room_recording {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3900,31 +4805,217 @@ pub mod operations {
             ///`room_recording_id`.
             pub const ROOM_RECORDING_ID: Field = Field {
                 name: "room_recording_id",
+                rust_name: "room_recording_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ListRoomSessions`.
+    ///Parameters and body fields of `ListRoomSessions`.
     pub mod list_room_sessions {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[active]`.
+            pub const FILTER_ACTIVE: Field = Field {
+                name: "filter[active]",
+                rust_name: "filter_active",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                rust_name: "filter_date_created_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                rust_name: "filter_date_created_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                rust_name: "filter_date_created_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][eq]`.
+            pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
+                name: "filter[date_ended_at][eq]",
+                rust_name: "filter_date_ended_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][gte]`.
+            pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
+                name: "filter[date_ended_at][gte]",
+                rust_name: "filter_date_ended_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][lte]`.
+            pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
+                name: "filter[date_ended_at][lte]",
+                rust_name: "filter_date_ended_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[room_id]`.
+            pub const FILTER_ROOM_ID: Field = Field {
+                name: "filter[room_id]",
+                rust_name: "filter_room_id",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`include_participants`.
+            pub const INCLUDE_PARTICIPANTS: Field = Field {
+                name: "include_participants",
+                rust_name: "include_participants",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                rust_name: "page_number",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+                enum_values: &[],
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                rust_name: "page_size",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoomSession`.
+    ///Parameters and body fields of `ViewRoomSession`.
     pub mod view_room_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3932,20 +5023,42 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`include_participants`.
+            pub const INCLUDE_PARTICIPANTS: Field = Field {
+                name: "include_participants",
+                rust_name: "include_participants",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `EndSession`.
+    ///Parameters and body fields of `EndSession`.
     pub mod end_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3953,20 +5066,30 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `KickParticipantInSession`.
+    ///Parameters and body fields of `KickParticipantInSession`.
     pub mod kick_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3974,13 +5097,23 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -3988,26 +5121,30 @@ pub mod operations {
             ///`exclude`.
             pub const EXCLUDE: Field = Field {
                 name: "exclude",
+                rust_name: "exclude",
                 required: false,
                 kind: FieldKind::Array,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`participants`.
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
+                rust_name: "participants",
                 required: false,
-                kind: FieldKind::Object,
+                kind: FieldKind::OneOf,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path parameters and body fields of `MuteParticipantInSession`.
+    ///Parameters and body fields of `MuteParticipantInSession`.
     pub mod mute_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4015,13 +5152,23 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -4029,26 +5176,30 @@ pub mod operations {
             ///`exclude`.
             pub const EXCLUDE: Field = Field {
                 name: "exclude",
+                rust_name: "exclude",
                 required: false,
                 kind: FieldKind::Array,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`participants`.
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
+                rust_name: "participants",
                 required: false,
-                kind: FieldKind::Object,
+                kind: FieldKind::OneOf,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path parameters and body fields of `UnmuteParticipantInSession`.
+    ///Parameters and body fields of `UnmuteParticipantInSession`.
     pub mod unmute_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4056,13 +5207,23 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -4070,26 +5231,30 @@ pub mod operations {
             ///`exclude`.
             pub const EXCLUDE: Field = Field {
                 name: "exclude",
+                rust_name: "exclude",
                 required: false,
                 kind: FieldKind::Array,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`participants`.
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
+                rust_name: "participants",
                 required: false,
-                kind: FieldKind::Object,
+                kind: FieldKind::OneOf,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path parameters and body fields of `RetrieveListRoomParticipants`.
+    ///Parameters and body fields of `RetrieveListRoomParticipants`.
     pub mod retrieve_list_room_participants {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4097,34 +5262,324 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[context]`.
+            pub const FILTER_CONTEXT: Field = Field {
+                name: "filter[context]",
+                rust_name: "filter_context",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_joined_at][eq]`.
+            pub const FILTER_DATE_JOINED_AT_EQ: Field = Field {
+                name: "filter[date_joined_at][eq]",
+                rust_name: "filter_date_joined_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_joined_at][gte]`.
+            pub const FILTER_DATE_JOINED_AT_GTE: Field = Field {
+                name: "filter[date_joined_at][gte]",
+                rust_name: "filter_date_joined_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_joined_at][lte]`.
+            pub const FILTER_DATE_JOINED_AT_LTE: Field = Field {
+                name: "filter[date_joined_at][lte]",
+                rust_name: "filter_date_joined_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_left_at][eq]`.
+            pub const FILTER_DATE_LEFT_AT_EQ: Field = Field {
+                name: "filter[date_left_at][eq]",
+                rust_name: "filter_date_left_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_left_at][gte]`.
+            pub const FILTER_DATE_LEFT_AT_GTE: Field = Field {
+                name: "filter[date_left_at][gte]",
+                rust_name: "filter_date_left_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_left_at][lte]`.
+            pub const FILTER_DATE_LEFT_AT_LTE: Field = Field {
+                name: "filter[date_left_at][lte]",
+                rust_name: "filter_date_left_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                rust_name: "page_number",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+                enum_values: &[],
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                rust_name: "page_size",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ListRooms`.
+    ///Parameters and body fields of `ListRooms`.
     pub mod list_rooms {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                rust_name: "filter_date_created_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                rust_name: "filter_date_created_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                rust_name: "filter_date_created_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[unique_name]`.
+            pub const FILTER_UNIQUE_NAME: Field = Field {
+                name: "filter[unique_name]",
+                rust_name: "filter_unique_name",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`include_sessions`.
+            pub const INCLUDE_SESSIONS: Field = Field {
+                name: "include_sessions",
+                rust_name: "include_sessions",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                rust_name: "page_number",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+                enum_values: &[],
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                rust_name: "page_size",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `CreateRoom`.
+    ///Parameters and body fields of `CreateRoom`.
     pub mod create_room {
         /// Path parameters, in path-template order.
         pub mod path {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4133,66 +5588,78 @@ pub mod operations {
             ///`enable_recording`.
             pub const ENABLE_RECORDING: Field = Field {
                 name: "enable_recording",
+                rust_name: "enable_recording",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`max_participants`.
             pub const MAX_PARTICIPANTS: Field = Field {
                 name: "max_participants",
+                rust_name: "max_participants",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(2i64),
                 maximum: Some(50i64),
                 default: Some(10i64),
+                enum_values: &[],
             };
             ///`unique_name`.
             pub const UNIQUE_NAME: Field = Field {
                 name: "unique_name",
+                rust_name: "unique_name",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_failover_url`.
             pub const WEBHOOK_EVENT_FAILOVER_URL: Field = Field {
                 name: "webhook_event_failover_url",
+                rust_name: "webhook_event_failover_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_url`.
             pub const WEBHOOK_EVENT_URL: Field = Field {
                 name: "webhook_event_url",
+                rust_name: "webhook_event_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_timeout_secs`.
             pub const WEBHOOK_TIMEOUT_SECS: Field = Field {
                 name: "webhook_timeout_secs",
+                rust_name: "webhook_timeout_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(0i64),
                 maximum: Some(30i64),
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path parameters and body fields of `DeleteRoom`.
+    ///Parameters and body fields of `DeleteRoom`.
     pub mod delete_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4200,20 +5667,30 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoom`.
+    ///Parameters and body fields of `ViewRoom`.
     pub mod view_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4221,20 +5698,42 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`include_sessions`.
+            pub const INCLUDE_SESSIONS: Field = Field {
+                name: "include_sessions",
+                rust_name: "include_sessions",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `UpdateRoom`.
+    ///Parameters and body fields of `UpdateRoom`.
     pub mod update_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4242,13 +5741,23 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -4256,66 +5765,78 @@ pub mod operations {
             ///`enable_recording`.
             pub const ENABLE_RECORDING: Field = Field {
                 name: "enable_recording",
+                rust_name: "enable_recording",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`max_participants`.
             pub const MAX_PARTICIPANTS: Field = Field {
                 name: "max_participants",
+                rust_name: "max_participants",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(2i64),
                 maximum: Some(50i64),
                 default: Some(10i64),
+                enum_values: &[],
             };
             ///`unique_name`.
             pub const UNIQUE_NAME: Field = Field {
                 name: "unique_name",
+                rust_name: "unique_name",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_failover_url`.
             pub const WEBHOOK_EVENT_FAILOVER_URL: Field = Field {
                 name: "webhook_event_failover_url",
+                rust_name: "webhook_event_failover_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_url`.
             pub const WEBHOOK_EVENT_URL: Field = Field {
                 name: "webhook_event_url",
+                rust_name: "webhook_event_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_timeout_secs`.
             pub const WEBHOOK_TIMEOUT_SECS: Field = Field {
                 name: "webhook_timeout_secs",
+                rust_name: "webhook_timeout_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(0i64),
                 maximum: Some(30i64),
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path parameters and body fields of `CreateRoomClientToken`.
+    ///Parameters and body fields of `CreateRoomClientToken`.
     pub mod create_room_client_token {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4323,13 +5844,23 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -4337,26 +5868,30 @@ pub mod operations {
             ///`refresh_token_ttl_secs`.
             pub const REFRESH_TOKEN_TTL_SECS: Field = Field {
                 name: "refresh_token_ttl_secs",
+                rust_name: "refresh_token_ttl_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(60i64),
                 maximum: Some(86400i64),
                 default: Some(3600i64),
+                enum_values: &[],
             };
             ///`token_ttl_secs`.
             pub const TOKEN_TTL_SECS: Field = Field {
                 name: "token_ttl_secs",
+                rust_name: "token_ttl_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(10i64),
                 maximum: Some(3600i64),
                 default: Some(600i64),
+                enum_values: &[],
             };
         }
     }
-    ///Path parameters and body fields of `RefreshRoomClientToken`.
+    ///Parameters and body fields of `RefreshRoomClientToken`.
     pub mod refresh_room_client_token {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4364,13 +5899,23 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -4378,26 +5923,30 @@ pub mod operations {
             ///`refresh_token`.
             pub const REFRESH_TOKEN: Field = Field {
                 name: "refresh_token",
+                rust_name: "refresh_token",
                 required: true,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`token_ttl_secs`.
             pub const TOKEN_TTL_SECS: Field = Field {
                 name: "token_ttl_secs",
+                rust_name: "token_ttl_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(10i64),
                 maximum: Some(3600i64),
                 default: Some(600i64),
+                enum_values: &[],
             };
         }
     }
-    ///Path parameters and body fields of `RetrieveListRoomSessions`.
+    ///Parameters and body fields of `RetrieveListRoomSessions`.
     pub mod retrieve_list_room_sessions {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4405,13 +5954,179 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Query parameters, by wire name.
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[active]`.
+            pub const FILTER_ACTIVE: Field = Field {
+                name: "filter[active]",
+                rust_name: "filter_active",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                rust_name: "filter_date_created_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                rust_name: "filter_date_created_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                rust_name: "filter_date_created_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][eq]`.
+            pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
+                name: "filter[date_ended_at][eq]",
+                rust_name: "filter_date_ended_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][gte]`.
+            pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
+                name: "filter[date_ended_at][gte]",
+                rust_name: "filter_date_ended_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_ended_at][lte]`.
+            pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
+                name: "filter[date_ended_at][lte]",
+                rust_name: "filter_date_ended_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`include_participants`.
+            pub const INCLUDE_PARTICIPANTS: Field = Field {
+                name: "include_participants",
+                rust_name: "include_participants",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                rust_name: "page_number",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+                enum_values: &[],
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                rust_name: "page_size",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+                enum_values: &[],
+            };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {

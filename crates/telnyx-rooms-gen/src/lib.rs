@@ -26,4 +26,4 @@ pub use hooks::{
     Credentials, MAX_RESPONSE_BODY, REQUEST_ID_HEADERS, ResponseHead, capture_response_head,
     is_body_too_large,
 };
-pub use meta::{Field, FieldKind, Operation, Provenance, Security};
+pub use meta::{Field, FieldKind, Operation, Provenance, Security, SuccessBody};

@@ -2,10 +2,11 @@
 
 //!
 //! Stages: [`inputs`] reads the spec, overlays and provenance; [`mod@render`] runs the pipeline, with
-//! [`metadata`] extracting per-operation facts, [`emit`] writing the header, provenance and
-//! metadata tables, and [`mod@lighten`] removing per-request work the operations never need; this
-//! module compares or writes the result.
+//! [`metadata`] extracting per-operation facts, [`agree`] checking them against the generated
+//! methods, [`emit`] writing the header, provenance and metadata tables, and [`mod@lighten`]
+//! removing per-request work the operations never need; this module compares or writes the result.
 
+mod agree;
 pub(crate) mod emit;
 mod inputs;
 mod lighten;

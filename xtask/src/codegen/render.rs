@@ -10,10 +10,11 @@ use quote::quote;
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
+use super::agree;
 use super::emit::{self, PROGENITOR_VERSION};
 use super::inputs::Inputs;
-use super::lighten::lighten;
-use super::metadata;
+use super::lighten::{Lightened, lighten};
+use super::metadata::{self, OperationMeta};
 use crate::openapi::deep_object;
 use crate::openapi::downgrade::downgrade_to_30;
 use crate::openapi::precheck;
@@ -21,6 +22,33 @@ use crate::openapi::walk::walk_schemas;
 
 /// Renders the generated file. Pure: the same inputs give the same bytes.
 pub(crate) fn render(inputs: &Inputs) -> Result<String> {
+    let Generated { mut file, doc, .. } = generate(inputs)?;
+    lighten(&mut file).check(&Lightened::expected(&doc))?;
+    Ok(format!(
+        "{}\n{}",
+        emit::header(inputs),
+        prettyplease::unparse(&file)
+    ))
+}
+
+/// progenitor's client with the metadata and provenance beside it, before [`lighten`].
+pub(crate) struct Generated {
+    /// The Rust file.
+    pub(crate) file: syn::File,
+    /// The converted document progenitor was given.
+    pub(crate) doc: Value,
+    /// The operations' metadata.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the tests of lighten and agree")
+    )]
+    pub(crate) operations: Vec<OperationMeta>,
+}
+
+/// Runs the pipeline up to progenitor's output: overlays, 3.1 → 3.0, deepObject parameters
+/// spelled out, the pre-check, metadata, progenitor; the `api-version` header removed and the
+/// metadata checked against the methods.
+pub(crate) fn generate(inputs: &Inputs) -> Result<Generated> {
     let mut doc = inputs.spec.doc.clone();
     for overlay in &inputs.overlays {
         overlay.apply(&mut doc)?;
@@ -53,6 +81,7 @@ pub(crate) fn render(inputs: &Inputs) -> Result<String> {
         #metadata
     })
     .context("progenitor produced tokens that are not a Rust file")?;
+    agree::check(&file, &operations)?;
     let removed = strip_api_version_header(&mut file);
     if removed != operations.len() {
         bail!(
@@ -62,12 +91,11 @@ pub(crate) fn render(inputs: &Inputs) -> Result<String> {
             operations.len()
         );
     }
-    lighten(&mut file);
-    Ok(format!(
-        "{}\n{}",
-        emit::header(inputs),
-        prettyplease::unparse(&file)
-    ))
+    Ok(Generated {
+        file,
+        doc,
+        operations,
+    })
 }
 
 /// The server owns its defaults: progenitor would materialise a schema `default` into a
