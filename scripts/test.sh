@@ -22,6 +22,9 @@ step "cargo test --workspace --locked"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
 
+step "soak tests of the served mock (real time: slow and idle connections, 1,100 sockets, RSS)"
+cargo test -p telnyx-rooms-mock --locked --test it serve:: -- --ignored
+
 step "cargo doc --workspace --no-deps (rustdoc warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
@@ -62,7 +65,7 @@ step "npm ci --prefix conformance (Telnyx's Node SDK, Stoplight Prism; pinned)"
 npm ci --silent --no-audit --no-fund --prefix conformance
 
 step "Telnyx's official Node SDK as a client of the mock"
-cargo test -p telnyx-rooms-mock --locked --test node_sdk -- --ignored
+cargo test -p telnyx-rooms-mock --locked --test it node_sdk:: -- --ignored
 
 step "Stoplight Prism proxy: the CLI, facade, keeper and Node SDK against the mock, validated by the spec"
 cargo build --locked --quiet -p telnyx-rooms-cli --bin telnyx-rooms -p telnyx-rooms --example create_and_refresh \
