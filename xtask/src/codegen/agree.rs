@@ -173,7 +173,8 @@ mod tests {
                 .expect("in scope")
         };
         let (list, create) = (index("ListRooms"), index("CreateRoom"));
-        let mangle: [(&str, fn(&mut OperationMeta)); 4] = [
+        type Mangle = fn(&mut OperationMeta);
+        let mangle: [(&str, Mangle); 4] = [
             ("ListRooms", |op| op.query_params[0].rust_name.push('s')),
             ("ListRooms", |op| op.query_params.reverse()),
             ("CreateRoom", |op| {

@@ -476,9 +476,9 @@ mod tests {
         assert!(!ops[1].requires_bearer);
     }
 
-    #[test]
-    fn extracts_query_parameters_statuses_and_the_success_body() {
-        let doc = json!({
+    /// Listing, viewing, deleting and acting on rooms: query parameters, bodies, statuses.
+    fn rooms_doc() -> Value {
+        json!({
             "openapi": "3.0.3",
             "components": {"schemas": {
                 "Room": {"type": "object", "properties": {"id": {"type": "string"}}},
@@ -512,8 +512,12 @@ mod tests {
                     }
                 }
             }
-        });
-        let ops = extract(&doc).expect("extracts");
+        })
+    }
+
+    #[test]
+    fn extracts_query_parameters_statuses_and_the_success_body() {
+        let ops = extract(&rooms_doc()).expect("extracts");
         let list = &ops[0];
         let names: Vec<(&str, &str)> = list
             .query_params
@@ -548,6 +552,11 @@ mod tests {
             (ops[2].success_status, &ops[2].success_body),
             (204, &SuccessBodyMeta::Empty)
         );
+    }
+
+    #[test]
+    fn extracts_rust_names_kinds_and_enums_of_body_fields() {
+        let ops = extract(&rooms_doc()).expect("extracts");
         let act = &ops[3];
         assert_eq!(act.success_body, SuccessBodyMeta::Data(None));
         let kinds: Vec<(&str, &str, &str)> = act

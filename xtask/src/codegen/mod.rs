@@ -8,6 +8,8 @@
 
 mod agree;
 pub(crate) mod emit;
+#[cfg(test)]
+mod fidelity;
 mod inputs;
 mod lighten;
 pub(crate) mod metadata;

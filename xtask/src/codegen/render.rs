@@ -82,6 +82,9 @@ pub(crate) fn generate(inputs: &Inputs) -> Result<Generated> {
     })
     .context("progenitor produced tokens that are not a Rust file")?;
     agree::check(&file, &operations)?;
+    if schemars_behind_feature(&mut file) == 0 {
+        bail!("progenitor generated no `types` module with serde types: its output changed shape");
+    }
     let removed = strip_api_version_header(&mut file);
     if removed != operations.len() {
         bail!(
@@ -108,6 +111,41 @@ fn strip_defaults(doc: &mut Value) {
         }
         Ok::<(), ()>(())
     });
+}
+
+/// Gives every serde type of the `types` module `#[cfg_attr(feature = "schemars",
+/// derive(::schemars::JsonSchema))]`: the JSON Schema of the generated types is opt-in (the crate's
+/// `schemars` feature), so users who do not ask for it do not compile schemars and its derive
+/// macro. (progenitor's `with_derive` would add it unconditionally.) Returns how many types were
+/// given it.
+fn schemars_behind_feature(file: &mut syn::File) -> usize {
+    let types = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+        _ => None,
+    });
+    let mut given = 0;
+    for item in types
+        .map(|(_, items)| items.iter_mut())
+        .into_iter()
+        .flatten()
+    {
+        let attrs = match item {
+            syn::Item::Struct(item) => &mut item.attrs,
+            syn::Item::Enum(item) => &mut item.attrs,
+            _ => continue,
+        };
+        let serde = attrs.iter().any(|attr| {
+            attr.path().is_ident("derive")
+                && quote!(#attr).to_string().contains("serde :: Serialize")
+        });
+        if serde {
+            attrs.push(syn::parse_quote!(
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+            ));
+            given += 1;
+        }
+    }
+    given
 }
 
 /// progenitor 0.15 adds `api-version: <info.version>` to every request. The Telnyx API defines no
@@ -147,8 +185,7 @@ fn generate_client(api: &openapiv3::OpenAPI) -> Result<TokenStream> {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote!(crate::Credentials))
-        .with_hooks(HooksMode::Expected)
-        .with_derive("schemars::JsonSchema");
+        .with_hooks(HooksMode::Expected);
     let mut generator = Generator::new(&settings);
     // The pre-check rules out the shapes progenitor is known to panic on; this catches the ones
     // nobody has met yet, so the user still gets an error rather than a backtrace.

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::NaiveDate;
+use telnyx_rooms_core::meta::Operation;
 use telnyx_rooms_gen::types::{
     ActionsParticipantsRequest, CreateRoomClientTokenRequest, CreateRoomCompositionRequest,
     CreateRoomRequest, PatchRoomRequest, RefreshRoomClientTokenRequest,
@@ -195,15 +196,15 @@ async fn the_api_key_goes_exactly_where_the_spec_requires_it() {
         &base,
         Credentials::bearer("KEY_SECRET").expect("header value"),
     );
-    let called = call_every_operation(&client).await;
+    call_every_operation(&client).await;
     let seen = seen.lock().expect("log").clone();
-    assert_eq!(seen.len(), called.len());
-    let mut ids: Vec<&str> = called.iter().map(|op| op.operation_id).collect();
+    assert_eq!(seen.len(), CALLED.len());
+    let mut ids: Vec<&str> = CALLED.iter().map(|op| op.operation_id).collect();
     ids.sort_unstable();
     let mut all: Vec<&str> = operations::ALL.iter().map(|op| op.operation_id).collect();
     all.sort_unstable();
     assert_eq!(ids, all, "every operation is called once");
-    for (operation, seen) in called.iter().zip(&seen) {
+    for (operation, seen) in CALLED.iter().zip(&seen) {
         let path = operation
             .path_params
             .iter()
@@ -232,63 +233,10 @@ async fn the_api_key_goes_exactly_where_the_spec_requires_it() {
     assert_eq!(open, ["RefreshRoomClientToken"]);
 }
 
-/// Calls each generated method once with no optional argument; the operations, in call order.
-async fn call_every_operation(client: &Client) -> Vec<&'static telnyx_rooms_core::meta::Operation> {
+/// The operations [`call_every_operation`] calls, in its order.
+const CALLED: [&Operation; 25] = {
     use operations as op;
-    let id = room();
-    let actions = ActionsParticipantsRequest::default();
-    let refresh = RefreshRoomClientTokenRequest {
-        refresh_token: "REFRESH".into(),
-        token_ttl_secs: None,
-    };
-    let (d, t): (Option<&NaiveDate>, Option<&str>) = (None, None);
-    let u: Option<&uuid::Uuid> = None;
-    let _ = client
-        .list_room_compositions(d, d, d, u, None, None, None)
-        .await;
-    let _ = client
-        .create_room_composition(&CreateRoomCompositionRequest::default())
-        .await;
-    let _ = client.view_room_composition(&id).await;
-    let _ = client.delete_room_composition(&id).await;
-    let _ = client
-        .list_room_participants(t, d, d, d, d, d, d, d, d, d, t, None, None)
-        .await;
-    let _ = client.view_room_participant(&id).await;
-    let _ = client
-        .list_room_recordings(d, d, d, d, d, d, None, u, u, u, t, t, None, None)
-        .await;
-    let _ = client
-        .delete_room_recordings(d, d, d, d, d, d, None, u, u, u, t, t, None, None)
-        .await;
-    let _ = client.view_room_recording(&id).await;
-    let _ = client.delete_room_recording(&id).await;
-    let _ = client
-        .list_room_sessions(None, d, d, d, d, d, d, d, d, d, t, None, None, None)
-        .await;
-    let _ = client.view_room_session(&id, None).await;
-    let _ = client.end_session(&id).await;
-    let _ = client.kick_participant_in_session(&id, &actions).await;
-    let _ = client.mute_participant_in_session(&id, &actions).await;
-    let _ = client.unmute_participant_in_session(&id, &actions).await;
-    let _ = client
-        .retrieve_list_room_participants(&id, t, d, d, d, d, d, d, d, d, d, None, None)
-        .await;
-    let _ = client
-        .list_rooms(d, d, d, d, d, d, t, None, None, None)
-        .await;
-    let _ = client.create_room(&CreateRoomRequest::default()).await;
-    let _ = client.view_room(&id, None).await;
-    let _ = client.delete_room(&id).await;
-    let _ = client.update_room(&id, &PatchRoomRequest::default()).await;
-    let _ = client
-        .create_room_client_token(&id, &CreateRoomClientTokenRequest::default())
-        .await;
-    let _ = client.refresh_room_client_token(&id, &refresh).await;
-    let _ = client
-        .retrieve_list_room_sessions(&id, None, d, d, d, d, d, d, d, d, d, None, None, None)
-        .await;
-    vec![
+    [
         &op::LIST_ROOM_COMPOSITIONS,
         &op::CREATE_ROOM_COMPOSITION,
         &op::VIEW_ROOM_COMPOSITION,
@@ -315,4 +263,66 @@ async fn call_every_operation(client: &Client) -> Vec<&'static telnyx_rooms_core
         &op::REFRESH_ROOM_CLIENT_TOKEN,
         &op::RETRIEVE_LIST_ROOM_SESSIONS,
     ]
+};
+
+/// Calls each generated method once, with no optional argument, in the order of [`CALLED`].
+async fn call_every_operation(client: &Client) {
+    let id = room();
+    let (d, t): (Option<&NaiveDate>, Option<&str>) = (None, None);
+    let u: Option<&uuid::Uuid> = None;
+    let _ = client
+        .list_room_compositions(d, d, d, u, None, None, None)
+        .await;
+    let _ = client
+        .create_room_composition(&CreateRoomCompositionRequest::default())
+        .await;
+    let _ = client.view_room_composition(&id).await;
+    let _ = client.delete_room_composition(&id).await;
+    let _ = client
+        .list_room_participants(t, d, d, d, d, d, d, d, d, d, t, None, None)
+        .await;
+    let _ = client.view_room_participant(&id).await;
+    let _ = client
+        .list_room_recordings(d, d, d, d, d, d, None, u, u, u, t, t, None, None)
+        .await;
+    let _ = client
+        .delete_room_recordings(d, d, d, d, d, d, None, u, u, u, t, t, None, None)
+        .await;
+    let _ = client.view_room_recording(&id).await;
+    let _ = client.delete_room_recording(&id).await;
+    call_sessions_and_rooms(client, &id).await;
+}
+
+async fn call_sessions_and_rooms(client: &Client, id: &uuid::Uuid) {
+    let (d, t): (Option<&NaiveDate>, Option<&str>) = (None, None);
+    let actions = ActionsParticipantsRequest::default();
+    let refresh = RefreshRoomClientTokenRequest {
+        refresh_token: "REFRESH".into(),
+        token_ttl_secs: None,
+    };
+    let _ = client
+        .list_room_sessions(None, d, d, d, d, d, d, d, d, d, t, None, None, None)
+        .await;
+    let _ = client.view_room_session(id, None).await;
+    let _ = client.end_session(id).await;
+    let _ = client.kick_participant_in_session(id, &actions).await;
+    let _ = client.mute_participant_in_session(id, &actions).await;
+    let _ = client.unmute_participant_in_session(id, &actions).await;
+    let _ = client
+        .retrieve_list_room_participants(id, t, d, d, d, d, d, d, d, d, d, None, None)
+        .await;
+    let _ = client
+        .list_rooms(d, d, d, d, d, d, t, None, None, None)
+        .await;
+    let _ = client.create_room(&CreateRoomRequest::default()).await;
+    let _ = client.view_room(id, None).await;
+    let _ = client.delete_room(id).await;
+    let _ = client.update_room(id, &PatchRoomRequest::default()).await;
+    let _ = client
+        .create_room_client_token(id, &CreateRoomClientTokenRequest::default())
+        .await;
+    let _ = client.refresh_room_client_token(id, &refresh).await;
+    let _ = client
+        .retrieve_list_room_sessions(id, None, d, d, d, d, d, d, d, d, d, None, None, None)
+        .await;
 }
