@@ -18,6 +18,7 @@ use telnyx_rooms_gen::types;
 
 use super::inputs::Inputs;
 use super::render::generate;
+use crate::openapi::walk::strings;
 use crate::paths::Workspace;
 
 /// How deep `$ref`s are followed: the spec has no recursive schema, so a deeper one is a loop.
@@ -70,13 +71,7 @@ fn shape(root: &Value, schema: &Value, depth: usize) -> Value {
                 .get("format")
                 .and_then(Value::as_str)
                 .filter(|format| TYPED_FORMATS.contains(format));
-            let mut values: Vec<&str> = schema
-                .get("enum")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let mut values = strings(schema.get("enum"));
             values.sort_unstable();
             json!({"string": format, "enum": values})
         }
@@ -86,13 +81,7 @@ fn shape(root: &Value, schema: &Value, depth: usize) -> Value {
 }
 
 fn object_shape(root: &Value, schema: &Map<String, Value>, depth: usize) -> Value {
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let required = strings(schema.get("required"));
     let properties: BTreeMap<&str, Value> = schema
         .get("properties")
         .and_then(Value::as_object)

@@ -9,7 +9,7 @@ use heck::{ToShoutySnakeCase, ToSnakeCase};
 
 use serde_json::Value;
 
-use crate::openapi::walk::{follow_refs, operations_of, resolve};
+use crate::openapi::walk::{follow_refs, operations_of, resolve, strings};
 
 /// One operation's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,13 +237,7 @@ fn request_body(doc: &Value, operation: &Value) -> Result<Body> {
         .get("schema")
         .context("request body without a schema")?;
     let schema = resolve(doc, schema).context("dangling request body schema $ref")?;
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let required = strings(schema.get("required"));
     if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
         for (name, property) in properties {
             let required = required.contains(&name.as_str());

@@ -17,7 +17,7 @@
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 
-use super::walk::{METHODS, resolve};
+use super::walk::{METHODS, resolve, strings};
 
 /// Rewrites every deepObject query parameter of `doc` (an OpenAPI 3.0 document) in place, at path
 /// and operation level; a shared parameter (`$ref`) is inlined where it is used. Returns how many
@@ -144,13 +144,7 @@ fn spell_out(
             "`{prefix}` takes free-form keys (`additionalProperties`), which cannot be listed as parameters"
         );
     }
-    let needed: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let needed = strings(schema.get("required"));
     let properties = schema
         .get("properties")
         .and_then(Value::as_object)

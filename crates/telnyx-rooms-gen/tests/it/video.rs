@@ -2,8 +2,6 @@
 //! send them, and the API key attached to exactly the operations whose spec security asks for it.
 
 use std::num::NonZeroU64;
-use std::path::Path;
-use std::process::Command;
 
 use chrono::NaiveDate;
 use telnyx_rooms_core::meta::Operation;
@@ -13,7 +11,9 @@ use telnyx_rooms_gen::types::{
 };
 use telnyx_rooms_gen::{Client, Credentials, operations};
 
-use crate::{ROOM, Seen, client, room, serve};
+use telnyx_rooms_testkit::hostile::Request;
+
+use crate::{ROOM, client, request_line, room, serve};
 
 const PAGE: &str = r#"{"data":[{"id":"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0","unique_name":"x","max_participants":10}],"meta":{"page_number":1,"page_size":2,"total_pages":1,"total_results":1}}"#;
 
@@ -108,23 +108,26 @@ async fn list_calls(client: &Client) {
     let _ = client.end_session(&room).await;
 }
 
-fn request_lines(seen: &[Seen]) -> Vec<String> {
-    seen.iter().map(|seen| seen.request_line.clone()).collect()
+/// The request lines of [`list_calls`] made by the generated client.
+async fn our_list_requests() -> Vec<String> {
+    let server = serve(page_response());
+    let key = Credentials::bearer("KEY").expect("header value");
+    list_calls(&client(&server.base_url(), key)).await;
+    request_lines(&server.requests())
+}
+
+fn request_lines(seen: &[Request]) -> Vec<String> {
+    seen.iter()
+        .map(|seen| request_line(seen).to_owned())
+        .collect()
 }
 
 /// The bytes Telnyx's Node SDK 7.24 sends for the same calls (recorded from it against a loopback
 /// server; `the_node_sdk_sends_the_same_bytes` reruns that comparison).
 #[tokio::test]
 async fn deep_objects_go_out_as_telnyx_sdks_send_them() {
-    let (base, seen) = serve(page_response()).await;
-    list_calls(&client(
-        &base,
-        Credentials::bearer("KEY").expect("header value"),
-    ))
-    .await;
-    let seen = seen.lock().expect("log").clone();
     assert_eq!(
-        request_lines(&seen),
+        our_list_requests().await,
         [
             "GET /v2/rooms?filter%5Bunique_name%5D=x&page%5Bsize%5D=2 HTTP/1.1".to_owned(),
             "GET /v2/rooms?filter%5Bdate_created_at%5D%5Bgte%5D=2021-04-25&filter%5Bunique_name%5D=my%20room%2F%C3%A9%26%3D%2B%2A~&include_sessions=true&page%5Bnumber%5D=3&page%5Bsize%5D=250 HTTP/1.1".to_owned(),
@@ -134,14 +137,15 @@ async fn deep_objects_go_out_as_telnyx_sdks_send_them() {
         ]
     );
     // Nothing is sent for an argument left `None`: no `?` without a query, no empty values.
-    let (base, seen) = serve(page_response()).await;
+    let server = serve(page_response());
+    let base = server.base_url();
     let none: Option<&NaiveDate> = None;
     client(&base, Credentials::bearer("KEY").expect("header value"))
         .list_rooms(none, None, None, None, None, None, None, None, None, None)
         .await
         .expect("a page");
     assert_eq!(
-        seen.lock().expect("log")[0].request_line,
+        request_line(&server.requests()[0]),
         "GET /v2/rooms HTTP/1.1"
     );
 }
@@ -151,36 +155,12 @@ async fn deep_objects_go_out_as_telnyx_sdks_send_them() {
 #[tokio::test]
 #[ignore = "needs node and conformance/node_modules (scripts/test.sh installs them)"]
 async fn the_node_sdk_sends_the_same_bytes() {
-    let (base, seen) = serve(page_response()).await;
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance/node-sdk-query.mjs");
-    let output = tokio::task::spawn_blocking({
-        let base = base.clone();
-        move || {
-            Command::new("node")
-                .arg(script)
-                .env("TELNYX_BASE_URL", base)
-                .env("ROOM_ID", ROOM)
-                .output()
-                .expect("node runs")
-        }
-    })
-    .await
-    .expect("joins");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let node = request_lines(&seen.lock().expect("log"));
-
-    let (base, seen) = serve(page_response()).await;
-    list_calls(&client(
-        &base,
-        Credentials::bearer("KEY").expect("header value"),
-    ))
-    .await;
-    let ours = request_lines(&seen.lock().expect("log"));
-    assert_eq!(ours, node);
+    let server = serve(page_response());
+    let base = server.base_url();
+    let env = [("TELNYX_BASE_URL", base.as_str()), ("ROOM_ID", ROOM)];
+    telnyx_rooms_testkit::node::run("node-sdk-query.mjs", &env).await;
+    let node = request_lines(&server.requests());
+    assert_eq!(our_list_requests().await, node);
 }
 
 /// Every operation in the metadata, called once through the generated client: each request has the
@@ -188,16 +168,16 @@ async fn the_node_sdk_sends_the_same_bytes() {
 /// spec security asks for it (all but the refresh of a client token).
 #[tokio::test]
 async fn the_api_key_goes_exactly_where_the_spec_requires_it() {
-    let (base, seen) = serve(
+    let server = serve(
         "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-    )
-    .await;
+    );
+    let base = server.base_url();
     let client = client(
         &base,
         Credentials::bearer("KEY_SECRET").expect("header value"),
     );
     call_every_operation(&client).await;
-    let seen = seen.lock().expect("log").clone();
+    let seen = server.requests();
     assert_eq!(seen.len(), CALLED.len());
     let mut ids: Vec<&str> = CALLED.iter().map(|op| op.operation_id).collect();
     ids.sort_unstable();
@@ -212,7 +192,7 @@ async fn the_api_key_goes_exactly_where_the_spec_requires_it() {
                 path.replace(&format!("{{{}}}", param.name), ROOM)
             });
         assert_eq!(
-            seen.request_line,
+            request_line(seen),
             format!("{} /v2{path} HTTP/1.1", operation.method),
             "{}",
             operation.operation_id

@@ -4,11 +4,12 @@
 use telnyx_rooms_gen::types::{CreateRoomClientTokenRequest, RefreshRoomClientTokenRequest};
 use telnyx_rooms_gen::{Credentials, Error, capture_response_head, operations};
 
-use crate::{ROOM, client, created_response, room, serve};
+use crate::{ROOM, client, created_response, header_names, request_line, room, serve};
 
 #[tokio::test]
 async fn create_sends_exactly_the_documented_request() {
-    let (base, seen) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     let client = client(
         &base,
         Credentials::bearer("KEY_SECRET").expect("header value"),
@@ -26,19 +27,19 @@ async fn create_sends_exactly_the_documented_request() {
     let data = response.into_inner().data.expect("data");
     assert_eq!(data.token.as_deref(), Some("t"));
 
-    let seen = seen.lock().expect("log")[0].clone();
+    let seen = server.requests()[0].clone();
     assert_eq!(
-        seen.request_line,
+        request_line(&seen),
         format!("POST /v2/rooms/{ROOM}/actions/generate_join_client_token HTTP/1.1")
     );
     // Unset optional fields are absent: the server owns the defaults.
-    assert_eq!(seen.body, "{}");
+    assert_eq!(String::from_utf8_lossy(&seen.body), "{}");
     assert_eq!(seen.header("authorization"), Some("Bearer KEY_SECRET"));
     assert_eq!(seen.header("content-type"), Some("application/json"));
     assert_eq!(seen.header("accept"), Some("application/json"));
     // Nothing the Telnyx API does not define (progenitor's `api-version` is removed).
     assert_eq!(
-        seen.header_names(),
+        header_names(&seen),
         [
             "accept",
             "authorization",
@@ -51,7 +52,8 @@ async fn create_sends_exactly_the_documented_request() {
 
 #[tokio::test]
 async fn create_sends_only_the_ttls_that_were_set() {
-    let (base, seen) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     let client = client(&base, Credentials::bearer("k").expect("header value"));
     let body = CreateRoomClientTokenRequest {
         token_ttl_secs: Some(60),
@@ -62,14 +64,15 @@ async fn create_sends_only_the_ttls_that_were_set() {
         .await
         .expect("201");
     assert_eq!(
-        seen.lock().expect("log")[0].body,
+        String::from_utf8_lossy(&server.requests()[0].body),
         r#"{"token_ttl_secs":60}"#
     );
 }
 
 #[tokio::test]
 async fn refresh_never_sends_the_api_key() {
-    let (base, seen) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     // A key is configured, but the spec says refresh needs none (`security: []`).
     let client = client(
         &base,
@@ -83,22 +86,26 @@ async fn refresh_never_sends_the_api_key() {
         .refresh_room_client_token(&room(), &body)
         .await
         .expect("201");
-    let seen = seen.lock().expect("log")[0].clone();
+    let seen = server.requests()[0].clone();
     assert_eq!(
-        seen.request_line,
+        request_line(&seen),
         format!("POST /v2/rooms/{ROOM}/actions/refresh_client_token HTTP/1.1")
     );
-    assert_eq!(seen.body, r#"{"refresh_token":"REFRESH"}"#);
+    assert_eq!(
+        String::from_utf8_lossy(&seen.body),
+        r#"{"refresh_token":"REFRESH"}"#
+    );
     assert_eq!(seen.header("authorization"), None);
     assert_eq!(
-        seen.header_names(),
+        header_names(&seen),
         ["accept", "content-length", "content-type", "host"]
     );
 }
 
 #[tokio::test]
 async fn refresh_works_without_any_key() {
-    let (base, _) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     let body = RefreshRoomClientTokenRequest {
         refresh_token: "REFRESH".into(),
         token_ttl_secs: Some(30),
@@ -111,7 +118,8 @@ async fn refresh_works_without_any_key() {
 
 #[tokio::test]
 async fn create_without_a_key_fails_before_any_io() {
-    let (base, seen) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     let err = client(&base, Credentials::none())
         .create_room_client_token(&room(), &CreateRoomClientTokenRequest::default())
         .await
@@ -120,18 +128,15 @@ async fn create_without_a_key_fails_before_any_io() {
         matches!(err, Error::InvalidRequest(ref m) if m.contains("requires an API key")),
         "{err:?}"
     );
-    assert!(
-        seen.lock().expect("log").is_empty(),
-        "no request may be sent"
-    );
+    assert!(server.requests().is_empty(), "no request may be sent");
 }
 
 #[tokio::test]
 async fn a_malformed_201_keeps_its_status_and_request_id() {
-    let (base, _) = serve(
+    let server = serve(
         "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nx-request-id: req-9\r\ncontent-length: 9\r\nconnection: close\r\n\r\n{\"data\":[",
-    )
-    .await;
+    );
+    let base = server.base_url();
     let client = client(&base, Credentials::bearer("k").expect("header value"));
     let body = CreateRoomClientTokenRequest::default();
     let (result, head) =
@@ -156,7 +161,8 @@ async fn a_declared_length_bounds_the_body_read() {
         )
         .into_boxed_str(),
     );
-    let (base, _) = serve(response).await;
+    let server = serve(response);
+    let base = server.base_url();
     let client = client(&base, Credentials::bearer("k").expect("header value"));
     let body = CreateRoomClientTokenRequest::default();
     let result = client.create_room_client_token(&room(), &body).await;
@@ -176,7 +182,8 @@ async fn a_403_envelope_decodes_into_the_corrected_type() {
         )
         .into_boxed_str(),
     );
-    let (base, _) = serve(response).await;
+    let server = serve(response);
+    let base = server.base_url();
     let err = client(&base, Credentials::bearer("k").expect("header value"))
         .create_room_client_token(&room(), &CreateRoomClientTokenRequest::default())
         .await
