@@ -8,3 +8,4 @@ mod commands;
 mod golden;
 mod hostile;
 mod hostile_props;
+mod proxy;
