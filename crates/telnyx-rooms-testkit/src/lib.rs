@@ -9,3 +9,4 @@ pub mod hostile;
 pub mod node;
 pub mod secrets;
 pub mod sleep;
+pub mod tls;
