@@ -58,6 +58,38 @@ fn fixture(name: &str) -> String {
     format!("{FIXTURES}/{name}.yaml")
 }
 
+/// An empty overlays directory: the synthetic fixtures test the rules, whatever corrections the
+/// checkout ships in `openapi/overlays/`.
+fn no_overlays() -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-overlays");
+    std::fs::create_dir_all(&dir).expect("an empty directory");
+    dir.to_str().expect("utf-8 path").to_string()
+}
+
+/// `spec diff OLD NEW ARGS…` on synthetic fixtures, without overlays.
+fn diff(old: &str, new: &str, args: &[&str]) -> Run {
+    let overlays = no_overlays();
+    xtask(
+        &[
+            &["spec", "diff", old, new, "--overlays", &overlays][..],
+            args,
+        ]
+        .concat(),
+    )
+}
+
+/// The base fixture with `from` replaced by `to` (once), written to a file named `name`.
+fn edited_base(name: &str, from: &str, to: &str) -> String {
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spec-diff/base.yaml"),
+    )
+    .expect("the base fixture");
+    assert!(base.contains(from), "{from} is not in base.yaml");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, base.replacen(from, to, 1)).expect("written");
+    path.to_str().expect("utf-8 path").to_string()
+}
+
 /// The change lines of one section of a human report (`wire` or `rust`, then the verdict's
 /// heading), without the operation column's padding.
 fn section(report: &str, axis: &str, heading: &str) -> Vec<String> {
@@ -82,6 +114,8 @@ fn facade(report: &str) -> &str {
         .expect("a facade line")
 }
 
+/// The old revision predates the `video_Error` schema that overlay 01 builds on, so the overlay is
+/// left out of the comparison (on both sides) and said to be; the new one takes it.
 #[test]
 fn real_history_leaves_the_wire_unchanged_and_renames_the_403_type() {
     let (old, new) = (old_upstream(), new_upstream());
@@ -110,6 +144,11 @@ rust: the public API of telnyx-rooms-gen
     CreateRoomClientToken   {rename}
     RefreshRoomClientToken  {rename}
   additive (0):
+
+regeneration: what `cargo xtask codegen` meets on the new revision
+  overlays applied to both revisions: none
+  overlay 01-forbidden-errors-envelope.yaml is left out of the comparison: it does not apply to the old revision (01-forbidden-errors-envelope.yaml refers to #/components/schemas/video_Error, which that revision does not have)
+  no obstacle found: every overlay applies, and codegen's checks before progenitor pass
 
 facade (telnyx-rooms): must be adapted: it uses VideoError (crates/telnyx-rooms/src/error.rs); its public API re-exports no generated item, so only its insides change
 "
@@ -151,10 +190,13 @@ fn real_history_as_json_for_tools() {
     assert_eq!(
         report["rust"],
         json!({
+            "refused": [],
             "breaking": [rename("CreateRoomClientToken"), rename("RefreshRoomClientToken")],
             "additive": []
         })
     );
+    assert_eq!(report["regeneration"]["fails"], false);
+    assert_eq!(report["regeneration"]["problems"], json!([]));
     // The facade reads the generated error type's fields, so it follows the rename.
     assert_eq!(report["facade"]["touched"], true);
 }
@@ -178,12 +220,139 @@ fn the_vendored_subset_has_the_contract_of_the_whole_document_it_was_cut_from() 
         report["wire"],
         json!({"breaking": [], "non_breaking": [], "cosmetic": []})
     );
+    // Every shipped overlay applies to both, as `cargo xtask codegen --check` proves for the
+    // vendored side.
+    let shipped =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/overlays"))
+            .expect("openapi/overlays")
+            .count();
+    assert_eq!(
+        report["regeneration"]["overlays"]
+            .as_array()
+            .expect("list")
+            .len(),
+        shipped
+    );
+    assert_eq!(report["regeneration"]["fails"], false);
+}
+
+/// Taking in a revision from before the `video_Error` schema existed: overlay 01 refers to it, so
+/// regeneration would fail; the report, its summary (a pull request's title) and `--fail-on rust`
+/// say so, and the JSON names the overlay for the drift workflow's pull request.
+#[test]
+fn an_overlay_the_new_revision_cannot_take_fails_regeneration_and_is_named() {
+    let old = "openapi/rooms-client-tokens.yaml";
+    let run = xtask(&["spec", "diff", old, &old_upstream()]);
+    assert_eq!(run.code, 0, "the wire holds: {}{}", run.stdout, run.stderr);
+    let summary = run.stdout.lines().nth(1).expect("a summary line");
+    assert!(summary.ends_with("; regeneration will fail"), "{summary}");
+    assert!(
+        run.stdout.contains(
+            "\n  will fail (1):\n    regeneration will fail: overlay 01-forbidden-errors-envelope.yaml \
+             refers to #/components/schemas/video_Error, which the new revision no longer has\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let strict = xtask(&["spec", "diff", old, &old_upstream(), "--fail-on", "rust"]);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    let json = xtask(&["spec", "diff", old, &old_upstream(), "--format", "json"]);
+    let report: Value = serde_json::from_str(&json.stdout).expect("one JSON document");
+    assert_eq!(report["regeneration"]["fails"], true);
+    assert_eq!(
+        report["regeneration"]["problems"][0]["overlay"],
+        "01-forbidden-errors-envelope.yaml"
+    );
+    assert_eq!(
+        report["regeneration"]["problems"][0]["kind"],
+        "overlay-stale"
+    );
+}
+
+/// The 201's only media type narrowed from JSON: an old client asks for JSON and decodes nothing
+/// else (wire breaking), the generated method returns bytes instead (Rust breaking), and the
+/// facade line names that method rather than saying the generated API is untouched.
+#[test]
+fn a_narrowed_response_media_type_breaks_the_wire_and_the_facade_line_agrees() {
+    let narrowed = edited_base(
+        "narrowed-media.yaml",
+        "        '201':\n          content:\n            application/json:",
+        "        '201':\n          content:\n            application/vnd.api+json:",
+    );
+    let run = diff(&fixture("base"), &narrowed, &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let removed = "CreateRoomClientToken response 201 body: application/json no longer offered: a client asks \
+                   for JSON and decodes nothing else; the generated method now returns this response as a byte \
+                   stream instead of CreateRoomClientTokenResponse [media-type-removed]";
+    assert_eq!(section(&run.stdout, "wire", "breaking"), [removed]);
+    assert_eq!(section(&run.stdout, "rust", "breaking"), [removed]);
+    let facade = facade(&run.stdout);
+    assert!(
+        facade.starts_with(
+            "must be adapted: it uses create_room_client_token (crates/telnyx-rooms/src/operations.rs"
+        ),
+        "{facade}"
+    );
+}
+
+/// A 404 without a body beside the 403's typed one: progenitor cannot give the method two error
+/// types, so the report says codegen will refuse the operation instead of a bare "breaking".
+#[test]
+fn a_shape_codegen_refuses_is_reported_as_such() {
+    let refused = edited_base(
+        "bodiless-404.yaml",
+        "        '403':\n          $ref: '#/components/responses/Forbidden'\n      security: []\n",
+        "        '403':\n          $ref: '#/components/responses/Forbidden'\n        '404':\n          description: Room not found.\n      security: []\n",
+    );
+    let run = diff(&fixture("base"), &refused, &[]);
+    assert_eq!(run.code, 0, "the wire holds: {}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "\nwire: 1 non-breaking; rust: 1 refused by codegen; regeneration will fail\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        section(&run.stdout, "rust", "codegen will refuse"),
+        [
+            "RefreshRoomClientToken response 404: new response status; codegen will refuse: its error responses would have different body types [response-added]"
+        ]
+    );
+    assert!(run.stdout.contains(
+        "\n    codegen will refuse: POST /rooms/{room_id}/actions/refresh_client_token (RefreshRoomClientToken): \
+         its error responses (403, 404) have 2 different body types;"
+    ), "{}", run.stdout);
+    let strict = diff(&fixture("base"), &refused, &["--fail-on", "rust"]);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+}
+
+/// An operationId renamed at the same method and path is the same operation (the scope still
+/// names the old operationId): nothing on the wire, a rename in Rust.
+#[test]
+fn a_renamed_operation_id_is_matched_by_method_and_path() {
+    let renamed = edited_base(
+        "renamed-operation.yaml",
+        "operationId: CreateRoomClientToken\n",
+        "operationId: CreateClientToken\n",
+    );
+    let run = diff(&fixture("base"), &renamed, &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("\nwire: unchanged; rust: 1 rename\n"),
+        "{}",
+        run.stdout
+    );
+    let renamed = "CreateClientToken operation: operationId CreateRoomClientToken → CreateClientToken: the \
+                   generated method create_room_client_token is renamed create_client_token, with the types \
+                   named after the operation [operation-renamed]";
+    assert_eq!(section(&run.stdout, "rust", "breaking"), [renamed]);
 }
 
 #[test]
 fn cosmetic_changes_leave_the_wire_unchanged_and_an_inlined_schema_renames_its_type() {
-    let args = ["spec", "diff", &fixture("base"), &fixture("cosmetic")];
-    let run = xtask(&args);
+    let (base, cosmetic) = (fixture("base"), fixture("cosmetic"));
+    let run = diff(&base, &cosmetic, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("\nwire: unchanged; rust: 1 rename\n"));
     let inlined = "CreateRoomClientToken request body: $ref #/components/schemas/CreateRoomClientTokenRequest inlined: the generated Rust type CreateRoomClientTokenRequest is replaced by one named after its place [ref-inlined]";
@@ -207,14 +376,14 @@ fn cosmetic_changes_leave_the_wire_unchanged_and_an_inlined_schema_renames_its_t
         "must be adapted: it uses CreateRoomClientTokenRequest (crates/telnyx-rooms/src/operations.rs); \
          its public API re-exports no generated item, so only its insides change"
     );
-    let strict = xtask(&[&args[..], &["--fail-on", "rust"]].concat());
+    let strict = diff(&base, &cosmetic, &["--fail-on", "rust"]);
     assert_eq!(strict.code, 1);
 }
 
 #[test]
 fn non_breaking_changes_pass_every_wire_policy_and_new_fields_break_struct_literals() {
-    let args = ["spec", "diff", &fixture("base"), &fixture("non-breaking")];
-    let run = xtask(&args);
+    let (base, non_breaking) = (fixture("base"), fixture("non-breaking"));
+    let run = diff(&base, &non_breaking, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         section(&run.stdout, "wire", "non-breaking"),
@@ -223,7 +392,7 @@ fn non_breaking_changes_pass_every_wire_policy_and_new_fields_break_struct_liter
             "CreateRoomClientToken request body.name: new optional field: a new public field, so struct literals of the type stop compiling [field-added]",
             "RefreshRoomClientToken request body.token_ttl_secs: default 600 → 900 [default-changed]",
             "RefreshRoomClientToken response 201 body.data.room_id: new optional field: a new public field, so struct literals of the type stop compiling [field-added]",
-            "RefreshRoomClientToken response 404: new response status [response-added]",
+            "RefreshRoomClientToken response 404: new response status; the generated method's result types stay the same [response-added]",
         ]
     );
     assert!(
@@ -232,14 +401,14 @@ fn non_breaking_changes_pass_every_wire_policy_and_new_fields_break_struct_liter
     );
     assert_eq!(section(&run.stdout, "rust", "breaking").len(), 2);
     for (policy, code) in [("wire", 0), ("rust", 1), ("any", 1)] {
-        let run = xtask(&[&args[..], &["--fail-on", policy]].concat());
+        let run = diff(&base, &non_breaking, &["--fail-on", policy]);
         assert_eq!(run.code, code, "--fail-on {policy}");
     }
 }
 
 #[test]
 fn breaking_changes_are_each_reported_with_their_location_and_fail_the_run() {
-    let run = xtask(&["spec", "diff", &fixture("base"), &fixture("breaking")]);
+    let run = diff(&fixture("base"), &fixture("breaking"), &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         section(&run.stdout, "wire", "breaking"),
@@ -267,7 +436,7 @@ fn breaking_changes_are_each_reported_with_their_location_and_fail_the_run() {
 
 #[test]
 fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
-    let run = xtask(&["spec", "diff", &fixture("non-breaking"), &fixture("base")]);
+    let run = diff(&fixture("non-breaking"), &fixture("base"), &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         section(&run.stdout, "wire", "breaking"),
@@ -281,21 +450,16 @@ fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
         [
             "RefreshRoomClientToken request body.token_ttl_secs: default 900 → 600 [default-changed]",
             "RefreshRoomClientToken response 201 body.data.room_id: removed, and its generated field [field-removed]",
-            "RefreshRoomClientToken response 404: no longer documented [response-removed]",
+            "RefreshRoomClientToken response 404: no longer documented; the generated method's result types stay the same [response-removed]",
         ]
     );
 }
 
 #[test]
 fn a_removed_operation_is_breaking() {
-    let run = xtask(&[
-        "spec",
-        "diff",
-        &fixture("base"),
-        &fixture("removed-operation"),
-    ]);
+    let run = diff(&fixture("base"), &fixture("removed-operation"), &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    let gone = "RefreshRoomClientToken operation: POST /rooms/{room_id}/actions/refresh_client_token is gone (removed or renamed upstream), and its generated method [operation-removed]";
+    let gone = "RefreshRoomClientToken operation: POST /rooms/{room_id}/actions/refresh_client_token is gone (removed or moved upstream), and its generated method [operation-removed]";
     assert_eq!(section(&run.stdout, "wire", "breaking"), [gone]);
     assert_eq!(section(&run.stdout, "rust", "breaking"), [gone]);
 }
@@ -314,11 +478,20 @@ fn unusable_inputs_exit_2_with_a_message_saying_why() {
         ("not-yaml", "is not valid YAML"),
         ("missing", "cannot read"),
     ] {
-        let run = xtask(&["spec", "diff", &fixture("base"), &fixture(name)]);
+        let run = diff(&fixture("base"), &fixture(name), &[]);
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
         assert_eq!(run.stdout, "", "{name}");
         assert!(run.stderr.contains(message), "{name}: {}", run.stderr);
     }
+    let base = fixture("base");
+    let run = xtask(&["spec", "diff", &base, &base, "--overlays", "no/such/dir"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the overlays directory no/such/dir does not exist"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -16,6 +16,8 @@ use super::walk::{operations_of, resolve};
 pub(crate) struct Unsupported {
     /// `METHOD path (operationId)`, or a JSON pointer for problems outside operations.
     pub(crate) location: String,
+    /// The operationId of the operation concerned, if any.
+    pub(crate) operation: Option<String>,
     /// Why progenitor cannot generate it.
     pub(crate) reason: String,
 }
@@ -28,19 +30,20 @@ impl fmt::Display for Unsupported {
 
 /// Every unsupported shape in `doc` (an OpenAPI 3.0 document), in document order.
 pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
-    let mut found = Vec::new();
-    check_refs(doc, doc, &mut String::new(), &mut found);
+    let mut found = dangling_refs(doc);
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return found;
     };
     for (path, item) in paths {
         let shared_params = item.get("parameters");
         for (method, operation) in operations_of(item) {
-            let location = match operation.get("operationId").and_then(Value::as_str) {
+            let id = operation.get("operationId").and_then(Value::as_str);
+            let location = match id {
                 Some(id) => format!("{} {path} ({id})", method.to_uppercase()),
                 None => {
                     found.push(Unsupported {
                         location: format!("{} {path}", method.to_uppercase()),
+                        operation: None,
                         reason: "has no operationId; progenitor names methods and types after it"
                             .into(),
                     });
@@ -50,6 +53,7 @@ pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
             let mut report = |reason: String| {
                 found.push(Unsupported {
                     location: location.clone(),
+                    operation: id.map(str::to_string),
                     reason,
                 })
             };
@@ -64,6 +68,13 @@ pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
             check_responses(doc, operation, &mut report);
         }
     }
+    found
+}
+
+/// Every `$ref` of `doc` that does not resolve to a component of `doc`, in document order.
+pub(crate) fn dangling_refs(doc: &Value) -> Vec<Unsupported> {
+    let mut found = Vec::new();
+    check_refs(doc, doc, &mut String::new(), &mut found);
     found
 }
 
@@ -83,6 +94,7 @@ fn check_refs(doc: &Value, node: &Value, pointer: &mut String, found: &mut Vec<U
                             } else {
                                 pointer.clone()
                             },
+                            operation: None,
                             reason: format!(
                                 "$ref {target} does not resolve to a component of this document \
                                  (progenitor panics on dangling or external references)"
@@ -197,24 +209,35 @@ fn check_request_body(doc: &Value, operation: &Value, report: &mut impl FnMut(St
     }
 }
 
-/// What progenitor would type a response as; two responses on one side with different kinds
+/// What progenitor types a response body as; two responses on one side with different kinds
 /// make it panic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum BodyKind {
+pub(crate) enum BodyKind {
+    /// No content: `()` on the error side, an empty `ResponseValue` on the success side.
     None,
+    /// A JSON body, typed by its schema (the same reference or inline schema, the same type).
     Json(String),
+    /// Any other media type: a byte stream.
     Raw,
 }
 
-fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(String)) {
-    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
-        report("has no responses".into());
-        return;
-    };
-    let mut success = BTreeSet::new();
-    let mut success_codes = Vec::new();
-    let mut failure = BTreeSet::new();
-    let mut failure_codes = Vec::new();
+/// The responses of an operation as progenitor splits them: those its generated method returns
+/// as success and those it returns as errors, each `(status, body kind)` (a `default` response
+/// counts on both sides, unless a `2XX` takes the success side).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ResponseSides<'a> {
+    pub(crate) success: Vec<(&'a str, BodyKind)>,
+    pub(crate) error: Vec<(&'a str, BodyKind)>,
+}
+
+/// Splits `responses` (an operation's `responses` object) by side; `report` hears of response
+/// shapes progenitor cannot take at all.
+pub(crate) fn response_sides<'a>(
+    doc: &Value,
+    responses: &'a serde_json::Map<String, Value>,
+    report: &mut impl FnMut(String),
+) -> ResponseSides<'a> {
+    let mut sides = ResponseSides::default();
     let has_success_range = responses.contains_key("2XX");
     for (code, response) in responses {
         let Some(response) = resolve(doc, response) else {
@@ -224,19 +247,25 @@ fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(Strin
         let is_success = code.starts_with('2');
         let is_default = code == "default";
         if is_success || (is_default && !has_success_range) {
-            success.insert(kind.clone());
-            success_codes.push(code.as_str());
+            sides.success.push((code, kind.clone()));
         }
         if !is_success {
-            failure.insert(kind);
-            failure_codes.push(code.as_str());
+            sides.error.push((code, kind));
         }
     }
-    for (side, kinds, codes) in [
-        ("success", &success, &success_codes),
-        ("error", &failure, &failure_codes),
-    ] {
+    sides
+}
+
+fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(String)) {
+    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+        report("has no responses".into());
+        return;
+    };
+    let sides = response_sides(doc, responses, report);
+    for (side, statuses) in [("success", &sides.success), ("error", &sides.error)] {
+        let kinds: BTreeSet<&BodyKind> = statuses.iter().map(|(_, kind)| kind).collect();
         if kinds.len() > 1 {
+            let codes: Vec<&str> = statuses.iter().map(|(code, _)| *code).collect();
             report(format!(
                 "its {side} responses ({}) have {} different body types; progenitor 0.15 supports one \
                  per side (a `default` response counts on both sides) — merge them in an overlay",
@@ -247,7 +276,9 @@ fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(Strin
     }
 }
 
-fn body_kind(response: &Value, code: &str, report: &mut impl FnMut(String)) -> BodyKind {
+/// What progenitor types the body of `response` (status `code`) as; `report` hears of shapes it
+/// cannot take.
+pub(crate) fn body_kind(response: &Value, code: &str, report: &mut impl FnMut(String)) -> BodyKind {
     let Some(content) = response.get("content").and_then(Value::as_object) else {
         return BodyKind::None;
     };

@@ -1,0 +1,241 @@
+//! What `cargo xtask codegen` meets when the newer revision is taken in: the overlays of
+//! `openapi/overlays/`, applied in file-name order as codegen applies them, then progenitor's
+//! pre-check. The same overlays are applied to both revisions before they are compared, so the
+//! model judges what the generator would be given.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::codegen::metadata;
+use crate::openapi::downgrade::downgrade_to_30;
+use crate::openapi::overlay::{ActionFailed, ActionProblem, Overlay};
+use crate::openapi::precheck;
+
+/// Why regenerating from the newer revision fails, or what the comparison left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Regeneration {
+    /// The overlays applied to both revisions before comparing them (file names).
+    pub(crate) overlays: Vec<String>,
+    /// What makes `cargo xtask codegen` fail on the newer revision; empty when it goes through
+    /// as far as anything short of running progenitor can tell.
+    pub(crate) problems: Vec<Problem>,
+    /// Overlays left out of the comparison, and why.
+    pub(crate) notes: Vec<String>,
+}
+
+impl Regeneration {
+    /// Whether regenerating from the newer revision fails.
+    pub(crate) fn fails(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// The operationIds codegen refuses in the newer revision.
+    pub(crate) fn refused_operations(&self) -> BTreeSet<&str> {
+        self.problems
+            .iter()
+            .filter_map(|problem| problem.operation.as_deref())
+            .collect()
+    }
+}
+
+/// One reason regeneration fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Problem {
+    /// `overlay-stale` (the revision lacks what an overlay corrects or refers to), `overlay-unfit`
+    /// (an overlay's action cannot act on what its target selects) or `codegen-refused` (codegen's
+    /// checks before progenitor refuse an operation).
+    pub(crate) kind: &'static str,
+    /// The overlay's file name, for an overlay problem.
+    pub(crate) overlay: Option<String>,
+    /// The operationId concerned, for a refused operation.
+    pub(crate) operation: Option<String>,
+    /// One sentence, starting with "regeneration will fail:" or "codegen will refuse:".
+    pub(crate) detail: String,
+}
+
+/// Both revisions' subsets with the overlays applied (converted to OpenAPI 3.0), and what
+/// regeneration from the newer one meets; `names` say which file a conversion error is in.
+pub(crate) fn prepare(
+    overlays: &[Overlay],
+    (mut old, mut new): (Value, Value),
+    names: (&str, &str),
+) -> Result<(Value, Value, Regeneration)> {
+    let mut regeneration = Regeneration::default();
+    // As codegen sees the newer revision: every overlay that applies, in order.
+    let mut generated = new.clone();
+    let mut applied_alone = Vec::new();
+    for overlay in overlays {
+        match try_apply(overlay, &generated) {
+            Ok(doc) => {
+                generated = doc;
+                applied_alone.push(overlay.file_name());
+            }
+            Err(why) => {
+                let lacks = match try_apply(overlay, &old) {
+                    Ok(_) => "the new revision no longer has",
+                    Err(_) => "the new revision does not have",
+                };
+                regeneration.problems.push(Problem {
+                    kind: why.kind(),
+                    overlay: Some(overlay.file_name()),
+                    operation: None,
+                    detail: format!(
+                        "regeneration will fail: overlay {} {}",
+                        overlay.file_name(),
+                        why.clause(lacks)
+                    ),
+                });
+            }
+        }
+    }
+    // For the comparison: the overlays that apply to both, so neither side is judged on a
+    // correction the other lacks.
+    for overlay in overlays {
+        match (try_apply(overlay, &old), try_apply(overlay, &new)) {
+            (Ok(old_doc), Ok(new_doc)) => {
+                (old, new) = (old_doc, new_doc);
+                regeneration.overlays.push(overlay.file_name());
+            }
+            (old_side, new_side) => regeneration
+                .notes
+                .push(left_out(overlay, old_side, new_side)),
+        }
+    }
+    downgrade_to_30(&mut old).with_context(|| format!("in {}", names.0))?;
+    downgrade_to_30(&mut new).with_context(|| format!("in {}", names.1))?;
+    let converted = if applied_alone == regeneration.overlays {
+        Ok(new.clone())
+    } else {
+        downgrade_to_30(&mut generated).map(|()| generated)
+    };
+    match converted {
+        Ok(doc) => regeneration.problems.extend(refusals(&doc)),
+        Err(err) => regeneration.problems.push(Problem {
+            kind: "codegen-refused",
+            overlay: None,
+            operation: None,
+            detail: format!("codegen will refuse: {err}"),
+        }),
+    }
+    Ok((old, new, regeneration))
+}
+
+/// What codegen refuses in a converted document before it runs progenitor: the pre-check's
+/// findings (shapes progenitor would panic on), else the operations whose metadata cannot be
+/// extracted, in that order, as codegen meets them.
+fn refusals(doc: &Value) -> Vec<Problem> {
+    let refused = |operation: Option<String>, why: String| Problem {
+        kind: "codegen-refused",
+        overlay: None,
+        operation,
+        detail: format!("codegen will refuse: {why}"),
+    };
+    let found: Vec<Problem> = precheck::check(doc)
+        .into_iter()
+        .map(|unsupported| refused(unsupported.operation.clone(), unsupported.to_string()))
+        .collect();
+    if !found.is_empty() {
+        return found;
+    }
+    metadata::extract_each(doc)
+        .into_iter()
+        .filter_map(|(operation, meta)| Some(refused(operation, format!("{:#}", meta.err()?))))
+        .collect()
+}
+
+/// The note for an overlay that applies to one revision at most.
+fn left_out(
+    overlay: &Overlay,
+    old: Result<Value, NotApplied>,
+    new: Result<Value, NotApplied>,
+) -> String {
+    let name = overlay.file_name();
+    match (old, new) {
+        (Err(why), Ok(_)) => format!(
+            "overlay {name} is left out of the comparison: it does not apply to the old revision \
+             ({name} {})",
+            why.clause("that revision does not have")
+        ),
+        (Ok(_), _) => format!(
+            "overlay {name} is left out of the comparison: it does not apply to the new revision"
+        ),
+        (Err(_), Err(_)) => {
+            format!("overlay {name} is left out of the comparison: it applies to neither revision")
+        }
+    }
+}
+
+/// Why an overlay does not apply to a revision.
+#[derive(Debug)]
+enum NotApplied {
+    /// An action failed.
+    Action(ActionFailed),
+    /// It applies, but refers to components the revision does not have.
+    Dangling(Vec<String>),
+}
+
+impl NotApplied {
+    /// `overlay-stale` when the revision lacks what the overlay corrects or refers to,
+    /// `overlay-unfit` when it has it in a shape the overlay cannot act on.
+    fn kind(&self) -> &'static str {
+        match self {
+            NotApplied::Action(ActionFailed {
+                problem: ActionProblem::Unfit(_),
+                ..
+            }) => "overlay-unfit",
+            _ => "overlay-stale",
+        }
+    }
+
+    /// What the overlay does that the revision cannot take, ending with `lacks` where the
+    /// revision lacks something ("the new revision no longer has").
+    fn clause(&self, lacks: &str) -> String {
+        match self {
+            NotApplied::Action(ActionFailed {
+                index,
+                target,
+                problem: ActionProblem::NoMatch,
+                ..
+            }) => format!("action {index} targets {target}, which {lacks}"),
+            NotApplied::Action(ActionFailed {
+                index,
+                target,
+                problem: ActionProblem::Unfit(why),
+                ..
+            }) => format!("action {index} (target {target}) cannot apply: {why}"),
+            NotApplied::Dangling(references) => {
+                format!("refers to {}, which {lacks}", references.join(", "))
+            }
+        }
+    }
+}
+
+/// `doc` with `overlay` applied, unless an action fails or the result refers to a component
+/// `doc` does not have (codegen's pre-check would refuse it).
+fn try_apply(overlay: &Overlay, doc: &Value) -> Result<Value, NotApplied> {
+    let mut trial = doc.clone();
+    overlay.apply(&mut trial).map_err(NotApplied::Action)?;
+    let references = |doc: &Value| -> BTreeSet<String> {
+        precheck::dangling_refs(doc)
+            .iter()
+            .filter_map(|found| {
+                let node = doc.pointer(&found.location).unwrap_or(doc);
+                node.get("$ref").and_then(Value::as_str).map(str::to_string)
+            })
+            .collect()
+    };
+    let introduced = references(&trial);
+    if introduced.is_empty() {
+        return Ok(trial);
+    }
+    let before = references(doc);
+    let introduced: Vec<String> = introduced.difference(&before).cloned().collect();
+    if introduced.is_empty() {
+        Ok(trial)
+    } else {
+        Err(NotApplied::Dangling(introduced))
+    }
+}
