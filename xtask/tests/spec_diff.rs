@@ -328,7 +328,8 @@ fn a_shape_codegen_refuses_is_reported_as_such() {
 }
 
 /// An operationId renamed at the same method and path is the same operation (the scope still
-/// names the old operationId): nothing on the wire, a rename in Rust.
+/// names the old operationId): nothing on the wire, a rename in Rust; and `spec update` would
+/// refuse the revision until the scope file names the new operationId, which the report says.
 #[test]
 fn a_renamed_operation_id_is_matched_by_method_and_path() {
     let renamed = edited_base(
@@ -339,7 +340,8 @@ fn a_renamed_operation_id_is_matched_by_method_and_path() {
     let run = diff(&fixture("base"), &renamed, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stdout.contains("\nwire: unchanged; rust: 1 rename\n"),
+        run.stdout
+            .contains("\nwire: unchanged; rust: 1 rename; regeneration will fail\n"),
         "{}",
         run.stdout
     );
@@ -347,6 +349,16 @@ fn a_renamed_operation_id_is_matched_by_method_and_path() {
                    generated method create_room_client_token is renamed create_client_token, with the types \
                    named after the operation [operation-renamed]";
     assert_eq!(section(&run.stdout, "rust", "breaking"), [renamed]);
+    assert!(
+        run.stdout.contains(
+            "\n    spec update will refuse it: operation `CreateRoomClientToken` is in scope \
+             (openapi/scope.toml) but not in the document: upstream renamed or removed it; if that is \
+             intended, change openapi/scope.toml (POST /rooms/{room_id}/actions/generate_join_client_token \
+             is now `CreateClientToken`)\n"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -86,11 +86,14 @@ impl Pair {
             .map_err(|err| in_new(err.into()))?;
         let old_subset = subset::extract_operations(old, old_ops).map_err(|e| in_old(e.into()))?;
         let new_subset = subset::extract_operations(new, new_ops).map_err(|e| in_new(e.into()))?;
-        let (old_doc, new_doc, regeneration) = regeneration::prepare(
+        let (old_doc, new_doc, mut regeneration) = regeneration::prepare(
             overlays,
             (old_subset.doc, new_subset.doc),
             (old_name, new_name),
         )?;
+        if let Err(missing) = scope.select(new) {
+            regeneration.scope_refused(&missing, &old_subset.operations, &new_subset.operations);
+        }
         let version = |doc: &Value| doc["openapi"].as_str().unwrap_or_default().to_string();
         Ok(Self {
             old: Contract {

@@ -13,8 +13,10 @@ use crate::codegen::metadata;
 use crate::openapi::downgrade::downgrade_to_30;
 use crate::openapi::overlay::{ActionFailed, ActionProblem, Overlay};
 use crate::openapi::precheck;
+use crate::spec::scope::{SelectedOperation, SpecError};
 
-/// Why regenerating from the newer revision fails, or what the comparison left out.
+/// Why taking the newer revision in (`spec update`, then codegen) fails, or what the comparison
+/// left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub(crate) struct Regeneration {
     /// The overlays applied to both revisions before comparing them (file names).
@@ -27,9 +29,53 @@ pub(crate) struct Regeneration {
 }
 
 impl Regeneration {
-    /// Whether regenerating from the newer revision fails.
+    /// Whether taking the newer revision in fails.
     pub(crate) fn fails(&self) -> bool {
         !self.problems.is_empty()
+    }
+
+    /// Records that `cargo xtask spec update` refuses the newer revision before generating:
+    /// `missing` is what the scope file names that it lacks; an operation found under another
+    /// operationId (at the same method and path) is named.
+    pub(crate) fn scope_refused(
+        &mut self,
+        missing: &SpecError,
+        old: &[SelectedOperation],
+        new: &[SelectedOperation],
+    ) {
+        let moved = match missing {
+            SpecError::MissingOperation(id) => {
+                old.iter().filter(|op| &op.id == id).find_map(|op| {
+                    new.iter()
+                        .find(|n| n.method == op.method && n.path == op.path)
+                })
+            }
+            _ => None,
+        };
+        let hint = moved.map_or_else(String::new, |op| {
+            format!(
+                " ({} {} is now `{}`)",
+                op.method.to_uppercase(),
+                op.path,
+                op.id
+            )
+        });
+        self.problems.insert(
+            0,
+            Problem {
+                kind: "scope-stale",
+                overlay: None,
+                operation: None,
+                detail: format!("spec update will refuse it: {missing}{hint}"),
+            },
+        );
+    }
+
+    /// Whether `cargo xtask codegen` fails on the newer revision (the scope file aside).
+    pub(crate) fn codegen_fails(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|problem| problem.kind != "scope-stale")
     }
 
     /// The operationIds codegen refuses in the newer revision.
@@ -44,15 +90,17 @@ impl Regeneration {
 /// One reason regeneration fails.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Problem {
-    /// `overlay-stale` (the revision lacks what an overlay corrects or refers to), `overlay-unfit`
-    /// (an overlay's action cannot act on what its target selects) or `codegen-refused` (codegen's
-    /// checks before progenitor refuse an operation).
+    /// `scope-stale` (an entry of `openapi/scope.toml` is not in the revision, so `spec update`
+    /// refuses it), `overlay-stale` (the revision lacks what an overlay corrects or refers to),
+    /// `overlay-unfit` (an overlay's action cannot act on what its target selects) or
+    /// `codegen-refused` (codegen's checks before progenitor refuse an operation).
     pub(crate) kind: &'static str,
     /// The overlay's file name, for an overlay problem.
     pub(crate) overlay: Option<String>,
     /// The operationId concerned, for a refused operation.
     pub(crate) operation: Option<String>,
-    /// One sentence, starting with "regeneration will fail:" or "codegen will refuse:".
+    /// One sentence, starting with "spec update will refuse it:", "regeneration will fail:" or
+    /// "codegen will refuse:".
     pub(crate) detail: String,
 }
 
