@@ -158,8 +158,11 @@ fn rust_verdicts_agree_with_what_the_generator_emits() {
             assert_eq!(&summary(&changes, &pair.regeneration), expected, "{what}");
         }
         let after = public_api(&inputs, &doc);
+        // `spec update` checks the scope file, codegen does not.
+        let codegen_fails =
+            (pair.regeneration.problems.iter()).any(|problem| problem.kind != "scope-stale");
         assert_eq!(
-            pair.regeneration.codegen_fails(),
+            codegen_fails,
             after.is_none(),
             "{what}: spec diff says regeneration fails: {:?}",
             pair.regeneration
