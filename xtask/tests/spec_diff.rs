@@ -238,7 +238,7 @@ fn the_vendored_subset_has_the_contract_of_the_whole_document_it_was_cut_from() 
 
 /// Taking in a revision from before the `video_Error` schema existed: overlay 01 refers to it, so
 /// regeneration would fail; the report, its summary (a pull request's title) and `--fail-on rust`
-/// say so, and the JSON names the overlay for the drift workflow's pull request.
+/// say so, and the JSON and the drift workflow's pull request body name the overlay.
 #[test]
 fn an_overlay_the_new_revision_cannot_take_fails_regeneration_and_is_named() {
     let old = "openapi/rooms-client-tokens.yaml";
@@ -266,6 +266,29 @@ fn an_overlay_the_new_revision_cannot_take_fails_regeneration_and_is_named() {
     assert_eq!(
         report["regeneration"]["problems"][0]["kind"],
         "overlay-stale"
+    );
+    // The drift workflow's pull request body names the overlay to fix.
+    let body = xtask(&["spec", "diff", old, &old_upstream(), "--format", "markdown"]);
+    assert_eq!(body.code, 0, "{}", body.stderr);
+    assert!(
+        body.stdout.starts_with(&format!("**{summary}**\n")),
+        "{}",
+        body.stdout
+    );
+    assert!(
+        body.stdout.contains(
+            "\n- **regeneration** will fail: fix `01-forbidden-errors-envelope.yaml` in `openapi/overlays/`.\n"
+        ),
+        "{}",
+        body.stdout
+    );
+    assert!(
+        body.stdout.contains(
+            "\n```text\nregeneration will fail: overlay 01-forbidden-errors-envelope.yaml refers to \
+             #/components/schemas/video_Error, which the new revision no longer has\n```\n"
+        ),
+        "{}",
+        body.stdout
     );
 }
 

@@ -20,6 +20,9 @@ pub(crate) enum Format {
     /// `{"from", "to", "operations", "summary", "wire": {…}, "rust": {…}, "regeneration": {…},
     /// "facade": {…}}`.
     Json,
+    /// The body of the spec-drift workflow's pull request: the verdicts, what stops
+    /// regeneration (naming the overlay to fix), and the human report.
+    Markdown,
 }
 
 /// The two revisions compared: each as the path given and its contract, and what regenerating
@@ -90,7 +93,57 @@ pub(crate) fn render(
             Ok(format!("{}\n", serde_json::to_string_pretty(&report)?))
         }
         Format::Human => human(revisions, changes, facade),
+        Format::Markdown => markdown(revisions, changes, facade),
     }
+}
+
+/// The pull request body: text from the documents stays inside code blocks (fenced longer than
+/// any run of backticks in it), so it cannot format, link or close anything.
+fn markdown(revisions: &Revisions<'_>, changes: &[Change], facade: &Facade) -> Result<String> {
+    let regeneration = revisions.regeneration;
+    let mut out = String::new();
+    writeln!(out, "**{}**\n", summary(changes, regeneration))?;
+    writeln!(
+        out,
+        "- **wire** (what Telnyx sends or accepts): a breaking change needs a major version of the SDK."
+    )?;
+    writeln!(
+        out,
+        "- **rust** (the public API of `telnyx-rooms-gen`): a breaking change needs a major version of that crate."
+    )?;
+    writeln!(out, "- **facade** (`telnyx-rooms`): {}", facade.describe())?;
+    if regeneration.fails() {
+        let mut overlays: Vec<&str> = (regeneration.problems.iter())
+            .filter_map(|problem| problem.overlay.as_deref())
+            .collect();
+        overlays.dedup();
+        let fix = match overlays.as_slice() {
+            [] => "see below".to_string(),
+            names => format!("fix `{}` in `openapi/overlays/`", names.join("`, `")),
+        };
+        writeln!(out, "- **regeneration** will fail: {fix}.")?;
+        writeln!(
+            out,
+            "\n**Regeneration will fail; fix this before merging:**\n"
+        )?;
+        let problems: Vec<String> = (regeneration.problems.iter())
+            .map(|problem| printable(&problem.detail))
+            .collect();
+        out.push_str(&code_block(&problems.join("\n")));
+    }
+    writeln!(
+        out,
+        "\n`cargo xtask spec diff` against the vendored revision says:\n"
+    )?;
+    out.push_str(&code_block(&human(revisions, changes, facade)?));
+    Ok(out)
+}
+
+/// `text` in a fenced code block whose fence is longer than any backtick run inside it.
+fn code_block(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}text\n{}\n{fence}\n", text.trim_end_matches('\n'))
 }
 
 fn human(revisions: &Revisions<'_>, changes: &[Change], facade: &Facade) -> Result<String> {
@@ -281,7 +334,13 @@ fn parts(counts: &[(usize, &str, &str)]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{code_block, printable};
+
+    #[test]
+    fn a_code_block_is_fenced_longer_than_any_backtick_run_in_it() {
+        assert_eq!(code_block("a\n"), "```text\na\n```\n");
+        assert_eq!(code_block("x ```` y"), "`````text\nx ```` y\n`````\n");
+    }
 
     #[test]
     fn control_characters_from_a_document_are_escaped_for_the_terminal() {

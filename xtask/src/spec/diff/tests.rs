@@ -391,7 +391,7 @@ proptest::proptest! {
                 regeneration: &pair.regeneration,
             };
             let facade = super::facade::Facade::default();
-            for format in [super::report::Format::Human, super::report::Format::Json] {
+            for format in [super::report::Format::Human, super::report::Format::Json, super::report::Format::Markdown] {
                 proptest::prop_assert!(super::report::render(format, &revisions, &changes, &facade).is_ok());
             }
         }
