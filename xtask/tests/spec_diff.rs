@@ -241,16 +241,16 @@ fn the_vendored_subset_has_the_contract_of_the_whole_document_it_was_cut_from() 
 /// say so, and the JSON and the drift workflow's pull request body name the overlay.
 #[test]
 fn an_overlay_the_new_revision_cannot_take_fails_regeneration_and_is_named() {
+    // Whatever else the scope and the overlays hold, overlay 01 is among what fails.
     let old = "openapi/rooms-client-tokens.yaml";
+    let stale = "regeneration will fail: overlay 01-forbidden-errors-envelope.yaml refers to \
+                 #/components/schemas/video_Error, which the new revision no longer has";
     let run = xtask(&["spec", "diff", old, &old_upstream()]);
-    assert_eq!(run.code, 0, "the wire holds: {}{}", run.stdout, run.stderr);
+    assert!(run.code < 2, "a verdict: {}{}", run.stdout, run.stderr);
     let summary = run.stdout.lines().nth(1).expect("a summary line");
     assert!(summary.ends_with("; regeneration will fail"), "{summary}");
     assert!(
-        run.stdout.contains(
-            "\n  will fail (1):\n    regeneration will fail: overlay 01-forbidden-errors-envelope.yaml \
-             refers to #/components/schemas/video_Error, which the new revision no longer has\n"
-        ),
+        run.stdout.contains(&format!("\n    {stale}\n")),
         "{}",
         run.stdout
     );
@@ -259,37 +259,43 @@ fn an_overlay_the_new_revision_cannot_take_fails_regeneration_and_is_named() {
     let json = xtask(&["spec", "diff", old, &old_upstream(), "--format", "json"]);
     let report: Value = serde_json::from_str(&json.stdout).expect("one JSON document");
     assert_eq!(report["regeneration"]["fails"], true);
-    assert_eq!(
-        report["regeneration"]["problems"][0]["overlay"],
-        "01-forbidden-errors-envelope.yaml"
-    );
-    assert_eq!(
-        report["regeneration"]["problems"][0]["kind"],
-        "overlay-stale"
+    let problems = report["regeneration"]["problems"]
+        .as_array()
+        .expect("a list");
+    assert!(
+        problems.contains(&json!({
+            "kind": "overlay-stale",
+            "overlay": "01-forbidden-errors-envelope.yaml",
+            "operation": null,
+            "detail": stale
+        })),
+        "{problems:?}"
     );
     // The drift workflow's pull request body names the overlay to fix.
     let body = xtask(&["spec", "diff", old, &old_upstream(), "--format", "markdown"]);
-    assert_eq!(body.code, 0, "{}", body.stderr);
+    assert!(body.code < 2, "{}", body.stderr);
     assert!(
         body.stdout.starts_with(&format!("**{summary}**\n")),
         "{}",
         body.stdout
     );
+    let fix = body
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("- **regeneration** will fail: fix "))
+        .expect("a line naming the overlays to fix");
     assert!(
-        body.stdout.contains(
-            "\n- **regeneration** will fail: fix `01-forbidden-errors-envelope.yaml` in `openapi/overlays/`.\n"
-        ),
-        "{}",
-        body.stdout
+        fix.contains("`01-forbidden-errors-envelope.yaml`")
+            && fix.ends_with(" in `openapi/overlays/`."),
+        "{fix}"
     );
-    assert!(
-        body.stdout.contains(
-            "\n```text\nregeneration will fail: overlay 01-forbidden-errors-envelope.yaml refers to \
-             #/components/schemas/video_Error, which the new revision no longer has\n```\n"
-        ),
-        "{}",
-        body.stdout
-    );
+    let block = body
+        .stdout
+        .split("**Regeneration will fail; fix this before merging:**\n\n```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```\n").next())
+        .expect("the problems in a code block");
+    assert!(block.lines().any(|line| line == stale), "{block}");
 }
 
 /// The 201's only media type narrowed from JSON: an old client asks for JSON and decodes nothing
