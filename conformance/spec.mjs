@@ -39,9 +39,9 @@ function merge(into, update) {
 
 const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** The document at `openapiDir`/rooms-client-tokens.yaml with every overlay applied, in name order. */
+/** The document at `openapiDir`/video-rooms.yaml with every overlay applied, in name order. */
 export function overlaidSpec(openapiDir) {
-  const doc = parse(readFileSync(join(openapiDir, 'rooms-client-tokens.yaml'), 'utf8'));
+  const doc = parse(readFileSync(join(openapiDir, 'video-rooms.yaml'), 'utf8'));
   const dir = join(openapiDir, 'overlays');
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
     const overlay = parse(readFileSync(join(dir, name), 'utf8'));

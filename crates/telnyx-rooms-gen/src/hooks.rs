@@ -68,7 +68,7 @@ impl Credentials {
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let shown = match self.bearer {
-            Some(_) => format_args!("Bearer {}", crate::redact::REDACTED),
+            Some(_) => format_args!("Bearer {}", telnyx_rooms_core::redact::REDACTED),
             None => format_args!("none"),
         };
         f.debug_struct("Credentials")

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::{Stream, StreamExt};
-use telnyx_rooms::time::{SharedTimeSource, SystemTimeSource, TimeSource};
+use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -219,7 +219,7 @@ impl<S: TokenSource> PoolBuilder<S> {
     /// When on, an answer asking to wait — a transient failure with a server delay
     /// ([`TokenSource::retry_after`]: a 429, or a 503 with `Retry-After`) — pauses every call of the
     /// pool until that delay has passed (the facade's source caps it at
-    /// `telnyx_rooms::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % (of the current rate, or
+    /// `telnyx_rooms::retry::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % (of the current rate, or
     /// of the measured one without a maximum), once per episode; each success lets it grow back, to
     /// the full rate over 10 s. When off, only the session that got the answer waits.
     #[must_use]

@@ -136,7 +136,7 @@ async fn main() {
         .pool_max_idle_per_host(in_flight)
         .build()
         .expect("a client");
-    let path = |op: &telnyx_rooms_gen::Operation| op.path.replace("{room_id}", ROOM);
+    let path = |op: &telnyx_rooms_core::meta::Operation| op.path.replace("{room_id}", ROOM);
     let create_url = format!(
         "{}{}",
         server.base_url(),

@@ -23,7 +23,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use telnyx_rooms::{Client, RetryPolicy, Uuid};
+use telnyx_rooms::retry::RetryPolicy;
+use telnyx_rooms::{Client, Uuid};
 
 const ROOM_ID: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
 const API_KEY: &str = "KEY_bench_0123456789";

@@ -7,9 +7,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use telnyx_rooms_gen::redact::{REDACTED, Sent};
-use telnyx_rooms_gen::time::{SharedTimeSource, Sleeper};
-use telnyx_rooms_gen::{Credentials, Operation};
+use telnyx_rooms_core::meta::Operation;
+use telnyx_rooms_core::redact::{REDACTED, Sent};
+use telnyx_rooms_core::time::{SharedTimeSource, Sleeper};
+use telnyx_rooms_gen::Credentials;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -17,8 +18,8 @@ use crate::config::ClientBuilder;
 use crate::error::{Error, ErrorKind};
 use crate::response::Failure;
 use crate::retry::{Decision, RetryPolicy, decide};
-use crate::secret::Secret;
 use crate::telemetry;
+use telnyx_rooms_core::Secret;
 
 /// The Telnyx Video Rooms client-token API.
 ///

@@ -11,12 +11,13 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
+use telnyx_rooms_core::meta::{Field, Operation};
+use telnyx_rooms_core::redact::Sent;
 use telnyx_rooms_gen::operations::{
     CREATE_ROOM_CLIENT_TOKEN, REFRESH_ROOM_CLIENT_TOKEN, create_room_client_token,
     refresh_room_client_token,
 };
-use telnyx_rooms_gen::redact::Sent;
-use telnyx_rooms_gen::{Field, Operation, ResponseHead, types};
+use telnyx_rooms_gen::{ResponseHead, types};
 use uuid::Uuid;
 
 use crate::error::{Error, ErrorBody, ErrorKind, SNIPPET_CHARS};
@@ -422,8 +423,11 @@ proptest! {
             Err(error) => {
                 prop_assert!(nanos != 0 || !within);
                 prop_assert_eq!(error.kind(), ErrorKind::InvalidRequest);
-                prop_assert_eq!(error.field(), Some(field.name));
-                prop_assert!(error.to_string().contains(field.name));
+                prop_assert_eq!(error.wire_field(), Some(field.name));
+                let setting = crate::operations::setting_name(field);
+                prop_assert_eq!(error.field(), Some(setting));
+                let named = format!("{setting} ");
+                prop_assert!(error.to_string().contains(&named));
             }
         }
     }

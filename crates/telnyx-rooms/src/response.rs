@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
+use telnyx_rooms_core::redact::{Sent, scrub};
 use telnyx_rooms_gen::ResponseHead;
-use telnyx_rooms_gen::redact::{Sent, scrub};
 use telnyx_rooms_gen::types::VideoErrors;
 
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};

@@ -48,7 +48,8 @@ fn preconfigured(
 /// `telnyx-rooms-rust/<version>` (plus `user_agent_suffix`), 5 s connect timeout, no redirects,
 /// and the crate's TLS (rustls with ring and the OS trust store by default) — for you to add
 /// proxies, roots or pool settings before passing the result to
-/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client).
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client). It is the one way to get
+/// the SDK's `User-Agent` onto your own client.
 ///
 /// Unlike `reqwest::Client::new()`, it needs no process-wide rustls crypto provider.
 ///
@@ -65,7 +66,7 @@ pub fn http_client_builder(
     user_agent_suffix: Option<&str>,
 ) -> Result<reqwest::ClientBuilder, Error> {
     let user_agent = crate::config::user_agent_header(user_agent_suffix)?;
-    preconfigured(&user_agent, crate::config::DEFAULT_CONNECT_TIMEOUT)
+    preconfigured(&user_agent, crate::ClientBuilder::DEFAULT_CONNECT_TIMEOUT)
 }
 
 #[cfg(feature = "rustls")]

@@ -252,7 +252,8 @@ fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<Fiel
     };
     let integer = |key: &str| -> Result<Option<i64>> {
         match schema.get(key) {
-            None => Ok(None),
+            // `default: null` (upstream writes it for a nullable field) is no default.
+            None | Some(Value::Null) => Ok(None),
             Some(value) => match value.as_i64() {
                 Some(value) => Ok(Some(value)),
                 None => bail!(

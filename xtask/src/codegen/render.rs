@@ -14,6 +14,7 @@ use super::emit::{self, PROGENITOR_VERSION};
 use super::inputs::Inputs;
 use super::lighten::lighten;
 use super::metadata;
+use crate::openapi::deep_object;
 use crate::openapi::downgrade::downgrade_to_30;
 use crate::openapi::precheck;
 use crate::openapi::walk::walk_schemas;
@@ -25,6 +26,7 @@ pub(crate) fn render(inputs: &Inputs) -> Result<String> {
         overlay.apply(&mut doc)?;
     }
     downgrade_to_30(&mut doc)?;
+    deep_object::flatten(&mut doc)?;
     let problems = precheck::check(&doc);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use telnyx_rooms::Client;
+use telnyx_rooms_core::time::TimeSource;
 use telnyx_rooms_keeper::{KeeperPool, PoolMetrics, Session, Status, Ttls};
-use telnyx_rooms_mock::{MockServer, MockServerBuilder, RateLimit, TimeSource};
+use telnyx_rooms_mock::{MockServer, MockServerBuilder, RateLimit};
 use tokio::time::{Instant, sleep_until};
 
 /// The mock's time source: tokio time (so it pauses and advances with the test) from a fixed start.

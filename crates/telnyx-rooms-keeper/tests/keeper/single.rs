@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use futures_util::StreamExt;
-use telnyx_rooms::ManualTimeSource;
+use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper, Ttls};
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 

@@ -36,15 +36,22 @@ pub(crate) struct Pair {
 /// A revision as given: its parsed document and how errors name it.
 pub(crate) type Revision<'a> = (&'a Value, &'a str);
 
+/// What two revisions are compared with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Setup<'a> {
+    /// The operations to compare.
+    pub(crate) scope: &'a Scope,
+    /// The operations code generation covers (`openapi/scope.toml`): the subset the overlays are
+    /// written for, which they are applied to, and which regeneration is checked on.
+    pub(crate) generated: &'a Scope,
+    /// The overlays, in the order they apply.
+    pub(crate) overlays: &'a [Overlay],
+}
+
 impl Pair {
     /// Reads two files (whole upstream documents or vendored subsets), parsing both at once:
     /// Telnyx's whole document is 4 MB of YAML.
-    pub(crate) fn read(
-        old: &Path,
-        new: &Path,
-        scope: &Scope,
-        overlays: &[Overlay],
-    ) -> Result<Self> {
+    pub(crate) fn read(old: &Path, new: &Path, setup: Setup<'_>) -> Result<Self> {
         let (old_file, new_file) = std::thread::scope(|threads| {
             let old_file = threads.spawn(|| SpecFile::read(old));
             let new_file = SpecFile::read(new);
@@ -57,8 +64,7 @@ impl Pair {
         Self::from_docs(
             (&old_file?.doc, &old_name),
             (&new_file?.doc, &new_name),
-            scope,
-            overlays,
+            setup,
         )
     }
 
@@ -69,13 +75,13 @@ impl Pair {
     pub(crate) fn from_docs(
         (old, old_name): Revision<'_>,
         (new, new_name): Revision<'_>,
-        scope: &Scope,
-        overlays: &[Overlay],
+        setup: Setup<'_>,
     ) -> Result<Self> {
         let in_old = |err: anyhow::Error| err.context(format!("in {old_name}"));
         let in_new = |err: anyhow::Error| err.context(format!("in {new_name}"));
         subset::check_openapi(old).map_err(|err| in_old(err.into()))?;
         subset::check_openapi(new).map_err(|err| in_new(err.into()))?;
+        let scope = setup.scope;
         let by_id = |doc: &Value| scope.select_present(doc, &[]).unwrap_or_default();
         let (old_ids, new_ids) = (by_id(old), by_id(new));
         let old_ops = scope
@@ -84,27 +90,38 @@ impl Pair {
         let new_ops = scope
             .select_present(new, &old_ids)
             .map_err(|err| in_new(err.into()))?;
-        let old_subset = subset::extract_operations(old, old_ops).map_err(|e| in_old(e.into()))?;
-        let new_subset = subset::extract_operations(new, new_ops).map_err(|e| in_new(e.into()))?;
+        let widened = |doc: &Value, ops: &[SelectedOperation]| {
+            let mut all = setup.generated.select_present(doc, ops).unwrap_or_default();
+            all.extend(
+                ops.iter()
+                    .filter(|op| !all.contains(op))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+            all
+        };
+        let (old_all, new_all) = (widened(old, &old_ops), widened(new, &new_ops));
+        let old_subset = subset::extract_operations(old, old_all).map_err(|e| in_old(e.into()))?;
+        let new_subset = subset::extract_operations(new, new_all).map_err(|e| in_new(e.into()))?;
         let (old_doc, new_doc, mut regeneration) = regeneration::prepare(
-            overlays,
+            setup.overlays,
             (old_subset.doc, new_subset.doc),
             (old_name, new_name),
         )?;
         if let Err(missing) = scope.select(new) {
-            regeneration.scope_refused(&missing, &old_subset.operations, &new_subset.operations);
+            regeneration.scope_refused(&missing, &old_ops, &new_ops);
         }
         let version = |doc: &Value| doc["openapi"].as_str().unwrap_or_default().to_string();
         Ok(Self {
             old: Contract {
                 openapi: version(old),
                 doc: old_doc,
-                operations: old_subset.operations,
+                operations: old_ops,
             },
             new: Contract {
                 openapi: version(new),
                 doc: new_doc,
-                operations: new_subset.operations,
+                operations: new_ops,
             },
             regeneration,
         })

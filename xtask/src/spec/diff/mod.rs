@@ -31,7 +31,7 @@ use anyhow::Result;
 use heck::ToSnakeCase;
 
 use self::change::{Change, Rust, Wire};
-use self::contract::{Contract, Pair};
+use self::contract::{Contract, Pair, Setup};
 use self::differ::Differ;
 use self::regeneration::Regeneration;
 use self::report::Format;
@@ -52,7 +52,8 @@ pub(crate) struct DiffArgs {
     /// breaks (`rust`), or when either does (`any`).
     #[arg(long, value_enum, default_value = "wire")]
     pub(crate) fail_on: FailOn,
-    /// The scope file naming the operations to compare.
+    /// The scope file naming the operations to compare. The overlays are applied, and
+    /// regeneration is checked, on what the checkout's `openapi/scope.toml` covers besides.
     #[arg(long, default_value = crate::spec::scope::SCOPE_FILE)]
     pub(crate) scope: PathBuf,
     /// The overlays applied to both revisions before comparing them, in file-name order, as
@@ -111,7 +112,17 @@ pub(crate) fn run(root: &Path, args: &DiffArgs) -> Result<ExitCode> {
         );
     }
     let overlays = overlay::read_dir(&overlays_dir)?;
-    let pair = Pair::read(&args.old, &args.new, &scope, &overlays)?;
+    let workspace_scope = root.join(crate::spec::scope::SCOPE_FILE);
+    let generated = match workspace_scope.is_file() {
+        true => Scope::read(&workspace_scope)?,
+        false => scope.clone(),
+    };
+    let setup = Setup {
+        scope: &scope,
+        generated: &generated,
+        overlays: &overlays,
+    };
+    let pair = Pair::read(&args.old, &args.new, setup)?;
     let changes = judge(&pair)?;
     let facade = facade::impact(root, &changes)?;
     let revisions = report::Revisions {

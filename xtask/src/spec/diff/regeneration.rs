@@ -1,7 +1,8 @@
 //! What `cargo xtask codegen` meets when the newer revision is taken in: the overlays of
-//! `openapi/overlays/`, applied in file-name order as codegen applies them, then progenitor's
-//! pre-check. The same overlays are applied to both revisions before they are compared, so the
-//! model judges what the generator would be given.
+//! `openapi/overlays/`, applied in file-name order as codegen applies them, the conversion, then
+//! its checks before progenitor (the pre-check, the metadata). The same overlays and conversion
+//! are applied to both revisions before they are compared, so the model judges what the
+//! generator would be given.
 
 use std::collections::BTreeSet;
 
@@ -10,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::codegen::metadata;
+use crate::openapi::deep_object;
 use crate::openapi::downgrade::downgrade_to_30;
 use crate::openapi::overlay::{ActionFailed, ActionProblem, Overlay};
 use crate::openapi::precheck;
@@ -145,12 +147,12 @@ pub(crate) fn prepare(
                 .push(left_out(overlay, old_side, new_side)),
         }
     }
-    downgrade_to_30(&mut old).with_context(|| format!("in {}", names.0))?;
-    downgrade_to_30(&mut new).with_context(|| format!("in {}", names.1))?;
+    normalise(&mut old).with_context(|| format!("in {}", names.0))?;
+    normalise(&mut new).with_context(|| format!("in {}", names.1))?;
     let converted = if applied_alone == regeneration.overlays {
         Ok(new.clone())
     } else {
-        downgrade_to_30(&mut generated).map(|()| generated)
+        normalise(&mut generated).map(|()| generated)
     };
     match converted {
         Ok(doc) => regeneration.problems.extend(refusals(&doc)),
@@ -158,10 +160,18 @@ pub(crate) fn prepare(
             kind: "codegen-refused",
             overlay: None,
             operation: None,
-            detail: format!("codegen will refuse: {err}"),
+            detail: format!("codegen will refuse: {err:#}"),
         }),
     }
     Ok((old, new, regeneration))
+}
+
+/// What codegen does to a document after the overlays: 3.1 → 3.0, then deepObject query
+/// parameters spelled out as the form parameters they stand for.
+fn normalise(doc: &mut Value) -> Result<()> {
+    downgrade_to_30(doc)?;
+    deep_object::flatten(doc)?;
+    Ok(())
 }
 
 /// What codegen refuses in a converted document before it runs progenitor: the pre-check's

@@ -261,8 +261,9 @@ fn operations<'a>(revisions: &Revisions<'a>) -> Vec<&'a str> {
 /// Both verdicts in a line, e.g. `wire: unchanged; rust: 1 rename` (a pull request's title), and
 /// `; regeneration will fail` when it will.
 ///
-/// The wire counts changes; the Rust side counts distinct API changes, so a type renamed once
-/// at the same place of two operations (a shared component) is one rename.
+/// The wire counts changes; the Rust side counts distinct API changes: a type renamed is one
+/// rename however many places show it (a shared component), and an operation codegen refuses is
+/// counted once.
 pub(crate) fn summary(changes: &[Change], regeneration: &Regeneration) -> String {
     let count = |verdict: Wire| {
         changes
@@ -289,17 +290,24 @@ pub(crate) fn summary(changes: &[Change], regeneration: &Regeneration) -> String
         set.len()
     };
     let breaking = |change: &Change| change.rust == Rust::Breaking;
+    // A rename is counted once however many places show it: by the generated items it renames.
+    let renames: BTreeSet<&[String]> = changes
+        .iter()
+        .filter(|c| breaking(c) && RENAMES.contains(&c.kind))
+        .map(|change| change.types.as_slice())
+        .collect();
+    let refused: BTreeSet<&str> = changes
+        .iter()
+        .filter(|change| change.rust == Rust::Refused)
+        .map(|change| change.operation.as_str())
+        .collect();
     let rust = parts(&[
         (
-            distinct(&|c| c.rust == Rust::Refused),
-            "refused by codegen",
-            "refused by codegen",
+            refused.len(),
+            "operation refused by codegen",
+            "operations refused by codegen",
         ),
-        (
-            distinct(&|c| breaking(c) && RENAMES.contains(&c.kind)),
-            "rename",
-            "renames",
-        ),
+        (renames.len(), "rename", "renames"),
         (
             distinct(&|c| breaking(c) && !RENAMES.contains(&c.kind)),
             "breaking",

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::change::{Change, Rust, Wire};
-use super::contract::Pair;
+use super::contract::{Pair, Setup};
 use super::judge;
 use super::regeneration::Regeneration;
 use super::report::summary;
@@ -26,7 +26,12 @@ fn pair_with(old: &Value, new: &Value, overlays: &[Overlay]) -> Pair {
         operations,
         tags: vec![],
     };
-    Pair::from_docs((old, "old"), (new, "new"), &scope, overlays).expect("valid contracts")
+    let setup = Setup {
+        scope: &scope,
+        generated: &scope,
+        overlays,
+    };
+    Pair::from_docs((old, "old"), (new, "new"), setup).expect("valid contracts")
 }
 
 fn changes(old: &Value, new: &Value) -> Vec<Change> {
@@ -279,7 +284,12 @@ fn an_operation_renamed_out_of_scope_is_still_found_where_it_lives() {
         tags: vec![],
     };
     for (old, new) in [(&base, &renamed), (&renamed, &base)] {
-        let pair = Pair::from_docs((old, "old"), (new, "new"), &scope, &[]).expect("contracts");
+        let setup = Setup {
+            scope: &scope,
+            generated: &scope,
+            overlays: &[],
+        };
+        let pair = Pair::from_docs((old, "old"), (new, "new"), setup).expect("contracts");
         let found = judge(&pair).expect("compares");
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].kind, "operation-renamed");
@@ -375,7 +385,8 @@ proptest::proptest! {
             .and_then(|overlay| Overlay::from_value(Path::new("p.yaml"), String::new(), overlay).ok())
             .into_iter()
             .collect();
-        let both = |a: &Value, b: &Value| Pair::from_docs((a, "old"), (b, "new"), &scope, &overlays);
+        let setup = Setup { scope: &scope, generated: &scope, overlays: &overlays };
+        let both = |a: &Value, b: &Value| Pair::from_docs((a, "old"), (b, "new"), setup);
         if let Ok(same) = both(&old, &old) {
             let same = judge(&same);
             proptest::prop_assert!(same.as_ref().is_ok_and(Vec::is_empty), "{:?}", same);

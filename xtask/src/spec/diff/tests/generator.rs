@@ -7,7 +7,7 @@ use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
 use super::super::change::Rust;
-use super::super::contract::Pair;
+use super::super::contract::{Pair, Setup};
 use super::super::facade::has_ident;
 use super::super::judge;
 use super::super::report::summary;
@@ -147,8 +147,12 @@ fn rust_verdicts_agree_with_what_the_generator_emits() {
     for edit in edits {
         let what = &edit.what;
         let doc = edit.apply(&base);
-        let pair = Pair::from_docs((&base, "old"), (&doc, "new"), &scope, &inputs.overlays)
-            .expect("contracts");
+        let setup = Setup {
+            scope: &scope,
+            generated: &scope,
+            overlays: &inputs.overlays,
+        };
+        let pair = Pair::from_docs((&base, "old"), (&doc, "new"), setup).expect("contracts");
         let changes = judge(&pair).expect("compares");
         assert!(
             !changes.is_empty() || what.contains("dropped") || pair.regeneration.fails(),
