@@ -74,55 +74,81 @@ pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
 /// Every `$ref` of `doc` that does not resolve to a component of `doc`, in document order.
 pub(crate) fn dangling_refs(doc: &Value) -> Vec<Unsupported> {
     let mut found = Vec::new();
-    check_refs(doc, doc, &mut String::new(), &mut found);
+    check_refs(doc, doc, &mut Vec::new(), &mut found);
     found
 }
 
-fn check_refs(doc: &Value, node: &Value, pointer: &mut String, found: &mut Vec<Unsupported>) {
+/// One step of a JSON pointer, kept unescaped until a pointer is shown: a walk over a whole
+/// document builds no string for the nodes it only passes through.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn check_refs<'a>(
+    doc: &Value,
+    node: &'a Value,
+    path: &mut Vec<Step<'a>>,
+    found: &mut Vec<Unsupported>,
+) {
     match node {
         Value::Object(map) => {
+            // The keys of `properties` and `responses` are names (a property called `$ref` or
+            // `default`, the `default` response), not keywords.
+            let names = matches!(path.last(), Some(Step::Key("properties" | "responses")));
             for (key, value) in map {
-                if key == "$ref" {
-                    let target = value.as_str().unwrap_or_default();
-                    let resolves = target.strip_prefix('#').is_some_and(|local| {
-                        local.starts_with("/components/") && doc.pointer(local).is_some()
-                    });
-                    if !resolves {
-                        found.push(Unsupported {
-                            location: if pointer.is_empty() {
-                                "/".into()
-                            } else {
-                                pointer.clone()
-                            },
-                            operation: None,
-                            reason: format!(
-                                "$ref {target} does not resolve to a component of this document \
-                                 (progenitor panics on dangling or external references)"
-                            ),
-                        });
-                    }
-                } else if key == "example" || key == "examples" || key == "default" || key == "enum"
-                {
+                match key.as_str() {
+                    "$ref" if !names => check_ref(doc, value, path, found),
                     // Data, not schema: a `$ref` key inside an example is just a value.
-                } else {
-                    let len = pointer.len();
-                    pointer.push('/');
-                    pointer.push_str(&crate::openapi::file::escape_pointer_token(key));
-                    check_refs(doc, value, pointer, found);
-                    pointer.truncate(len);
+                    "example" | "examples" | "default" | "enum" if !names => {}
+                    _ => {
+                        path.push(Step::Key(key));
+                        check_refs(doc, value, path, found);
+                        path.pop();
+                    }
                 }
             }
         }
         Value::Array(items) => {
             for (index, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push_str(&format!("/{index}"));
-                check_refs(doc, item, pointer, found);
-                pointer.truncate(len);
+                path.push(Step::Index(index));
+                check_refs(doc, item, path, found);
+                path.pop();
             }
         }
         _ => {}
     }
+}
+
+fn check_ref(doc: &Value, reference: &Value, path: &[Step<'_>], found: &mut Vec<Unsupported>) {
+    let target = reference.as_str().unwrap_or_default();
+    let resolves = target
+        .strip_prefix('#')
+        .is_some_and(|local| local.starts_with("/components/") && doc.pointer(local).is_some());
+    if resolves {
+        return;
+    }
+    let mut location = String::new();
+    for step in path {
+        location.push('/');
+        match step {
+            Step::Key(key) => location.push_str(&crate::openapi::file::escape_pointer_token(key)),
+            Step::Index(index) => location.push_str(&index.to_string()),
+        }
+    }
+    found.push(Unsupported {
+        location: if location.is_empty() {
+            "/".into()
+        } else {
+            location
+        },
+        operation: None,
+        reason: format!(
+            "$ref {target} does not resolve to a component of this document \
+             (progenitor panics on dangling or external references)"
+        ),
+    });
 }
 
 fn check_path_params(
@@ -430,6 +456,33 @@ mod tests {
                 .any(|r| r.contains("`other` does not appear in the path")),
             "{reasons:?}"
         );
+    }
+
+    #[test]
+    fn refs_are_found_in_default_responses_and_properties_named_like_keywords_are_schemas() {
+        let doc = doc(json!({
+            "operationId": "Op",
+            "parameters": room_param(),
+            "responses": {
+                "default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}}},
+                "201": {"content": {"application/json": {"schema": {"properties": {
+                    "$ref": {"type": "string"},
+                    "default": {"$ref": "#/components/schemas/A"},
+                    "example": {"$ref": "#/components/schemas/AlsoGone"}
+                }, "example": {"$ref": "data"}}}}}
+            }
+        }));
+        let dangling: Vec<(String, String)> = dangling_refs(&doc)
+            .into_iter()
+            .map(|u| (u.location, u.reason))
+            .collect();
+        assert_eq!(dangling.len(), 2, "{dangling:#?}");
+        assert_eq!(
+            dangling[0].0,
+            "/paths/~1rooms~1{room_id}/post/responses/default/content/application~1json/schema"
+        );
+        assert!(dangling[0].1.contains("#/components/schemas/Gone"));
+        assert!(dangling[1].1.contains("#/components/schemas/AlsoGone"));
     }
 
     #[test]

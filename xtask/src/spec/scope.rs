@@ -147,6 +147,10 @@ impl Scope {
         let mut selected = Vec::new();
         let mut tags_seen = vec![false; self.tags.len()];
         for (path, item) in paths {
+            let here: Vec<&str> = (at.iter())
+                .filter(|op| op.path == *path)
+                .map(|op| op.method.as_str())
+                .collect();
             for method in METHODS {
                 let Some(operation) = item.get(method) else {
                     continue;
@@ -160,7 +164,7 @@ impl Scope {
                         by_tag = true;
                     }
                 }
-                let by_place = at.iter().any(|op| op.method == method && op.path == *path);
+                let by_place = here.contains(&method);
                 if by_id || by_tag || by_place {
                     selected.push(SelectedOperation {
                         id: id.unwrap_or_default().to_string(),

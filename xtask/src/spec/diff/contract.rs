@@ -91,6 +91,9 @@ impl Pair {
             .select_present(new, &old_ids)
             .map_err(|err| in_new(err.into()))?;
         let widened = |doc: &Value, ops: &[SelectedOperation]| {
+            if setup.generated == scope {
+                return ops.to_vec();
+            }
             let mut all = setup.generated.select_present(doc, ops).unwrap_or_default();
             all.extend(
                 ops.iter()

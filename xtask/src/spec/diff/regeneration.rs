@@ -107,55 +107,45 @@ pub(crate) fn prepare(
     names: (&str, &str),
 ) -> Result<(Value, Value, Regeneration)> {
     let mut regeneration = Regeneration::default();
-    // As codegen sees the newer revision: every overlay that applies, in order.
-    let mut generated = new.clone();
-    let mut applied_alone = Vec::new();
+    // Codegen's view of the newer revision (every overlay that applies to it, in order), once it
+    // differs from the compared one: an overlay left out of the comparison may still apply to it.
+    let mut generated: Option<Value> = None;
     for overlay in overlays {
-        match try_apply(overlay, &generated) {
-            Ok(doc) => {
-                generated = doc;
-                applied_alone.push(overlay.file_name());
-            }
-            Err(why) => {
-                let lacks = match try_apply(overlay, &old) {
-                    Ok(_) => "the new revision no longer has",
-                    Err(_) => "the new revision does not have",
-                };
-                regeneration.problems.push(Problem {
-                    kind: why.kind(),
-                    overlay: Some(overlay.file_name()),
-                    operation: None,
-                    detail: format!(
-                        "regeneration will fail: overlay {} {}",
-                        overlay.file_name(),
-                        why.clause(lacks)
-                    ),
-                });
-            }
+        let (old_side, new_side) = (try_apply(overlay, &old), try_apply(overlay, &new));
+        let alone = generated.as_ref().map(|doc| try_apply(overlay, doc));
+        let codegen_meets = alone.as_ref().unwrap_or(&new_side);
+        if let Err(why) = codegen_meets {
+            regeneration
+                .problems
+                .push(stale(overlay, why, old_side.is_ok()));
         }
-    }
-    // For the comparison: the overlays that apply to both, so neither side is judged on a
-    // correction the other lacks.
-    for overlay in overlays {
-        match (try_apply(overlay, &old), try_apply(overlay, &new)) {
+        match (old_side, new_side) {
+            // For the comparison: the overlays that apply to both, so neither side is judged on
+            // a correction the other lacks.
             (Ok(old_doc), Ok(new_doc)) => {
                 (old, new) = (old_doc, new_doc);
                 regeneration.overlays.push(overlay.file_name());
             }
-            (old_side, new_side) => regeneration
-                .notes
-                .push(left_out(overlay, old_side, new_side)),
+            (old_side, new_side) => {
+                let note = left_out(overlay, old_side.as_ref().err(), new_side.is_err());
+                regeneration.notes.push(note);
+                if generated.is_none() {
+                    generated = Some(new_side.unwrap_or_else(|_| new.clone()));
+                }
+            }
+        }
+        if let Some(Ok(doc)) = alone {
+            generated = Some(doc);
         }
     }
     normalise(&mut old).with_context(|| format!("in {}", names.0))?;
     normalise(&mut new).with_context(|| format!("in {}", names.1))?;
-    let converted = if applied_alone == regeneration.overlays {
-        Ok(new.clone())
-    } else {
-        normalise(&mut generated).map(|()| generated)
+    let converted = match generated {
+        None => Ok(refusals(&new)),
+        Some(mut doc) => normalise(&mut doc).map(|()| refusals(&doc)),
     };
     match converted {
-        Ok(doc) => regeneration.problems.extend(refusals(&doc)),
+        Ok(refused) => regeneration.problems.extend(refused),
         Err(err) => regeneration.problems.push(Problem {
             kind: "codegen-refused",
             overlay: None,
@@ -164,6 +154,24 @@ pub(crate) fn prepare(
         }),
     }
     Ok((old, new, regeneration))
+}
+
+/// The problem of an overlay the newer revision cannot take (`old_takes_it`: the older one can).
+fn stale(overlay: &Overlay, why: &NotApplied, old_takes_it: bool) -> Problem {
+    let lacks = match old_takes_it {
+        true => "the new revision no longer has",
+        false => "the new revision does not have",
+    };
+    Problem {
+        kind: why.kind(),
+        overlay: Some(overlay.file_name()),
+        operation: None,
+        detail: format!(
+            "regeneration will fail: overlay {} {}",
+            overlay.file_name(),
+            why.clause(lacks)
+        ),
+    }
 }
 
 /// What codegen does to a document after the overlays: 3.1 → 3.0, then deepObject query
@@ -197,23 +205,20 @@ fn refusals(doc: &Value) -> Vec<Problem> {
         .collect()
 }
 
-/// The note for an overlay that applies to one revision at most.
-fn left_out(
-    overlay: &Overlay,
-    old: Result<Value, NotApplied>,
-    new: Result<Value, NotApplied>,
-) -> String {
+/// The note for an overlay that applies to one revision at most: `old` is why not to the older
+/// one, if it does not; `new_fails` whether it does not apply to the newer one.
+fn left_out(overlay: &Overlay, old: Option<&NotApplied>, new_fails: bool) -> String {
     let name = overlay.file_name();
-    match (old, new) {
-        (Err(why), Ok(_)) => format!(
+    match (old, new_fails) {
+        (Some(why), false) => format!(
             "overlay {name} is left out of the comparison: it does not apply to the old revision \
              ({name} {})",
             why.clause("that revision does not have")
         ),
-        (Ok(_), _) => format!(
+        (None, _) => format!(
             "overlay {name} is left out of the comparison: it does not apply to the new revision"
         ),
-        (Err(_), Err(_)) => {
+        (Some(_), true) => {
             format!("overlay {name} is left out of the comparison: it applies to neither revision")
         }
     }
