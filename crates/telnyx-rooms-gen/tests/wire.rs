@@ -112,7 +112,7 @@ fn room() -> uuid::Uuid {
 fn client(base: &str, credentials: Credentials) -> Client {
     // Built alone this crate's reqwest has no TLS; in a workspace build it has the facade's
     // provider-less rustls, which needs a process-wide provider even for plain-HTTP clients.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    telnyx_rooms_testkit::tls::install_crypto_provider();
     Client::new_with_client(base, reqwest::Client::new(), credentials)
 }
 

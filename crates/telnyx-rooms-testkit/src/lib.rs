@@ -8,3 +8,4 @@ pub mod dns;
 pub mod hostile;
 pub mod secrets;
 pub mod sleep;
+pub mod tls;
