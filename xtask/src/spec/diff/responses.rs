@@ -36,8 +36,7 @@ impl Differ<'_> {
             let location = format!("response {status}");
             let (old_ref, old_response) = self.old.resolve(old_response)?;
             let Some(new_response) = new.get(status) else {
-                let (rust, effect) =
-                    effect((self.old, self.place.as_deref()), old, status, "removed");
+                let (rust, effect) = effect((self.old, self.place.as_deref()), old, status, false);
                 let detail = format!("no longer documented; {effect}");
                 let verdict = (Wire::NonBreaking, rust);
                 self.push_signature(verdict, &location, "response-removed", detail);
@@ -63,7 +62,7 @@ impl Differ<'_> {
     }
 
     fn response_added(&mut self, status: &str, old: &Map<String, Value>, new: &Map<String, Value>) {
-        let (rust, effect) = effect((self.new, self.place.as_deref()), new, status, "added");
+        let (rust, effect) = effect((self.new, self.place.as_deref()), new, status, true);
         let old_sides = precheck::response_sides(&self.old.doc, old, &mut |_| {});
         let success = status.starts_with('2');
         let matched_before = old_sides.success.is_empty()
@@ -198,20 +197,20 @@ impl Differ<'_> {
     }
 }
 
-/// What a status appearing in (or going from) `responses` does to the generated method's
-/// result types, judged within `contract`: the types with and without it.
+/// What a status appearing in (`added`) or going from `responses` does to the generated
+/// method's result types, judged within `contract`: the types with and without it.
 fn effect(
     (contract, place): (&Contract, Option<&str>),
     responses: &Map<String, Value>,
     status: &str,
-    how: &str,
+    added: bool,
 ) -> (Rust, String) {
     let mut without = responses.clone();
     without.shift_remove(status);
     let (with, without) = (returned(contract, responses), returned(contract, &without));
-    let (before, after) = match how {
-        "added" => (&without, &with),
-        _ => (&with, &without),
+    let (before, after) = match added {
+        true => (&without, &with),
+        false => (&with, &without),
     };
     let mut changed = Vec::new();
     for (side, before, after) in [
