@@ -2,11 +2,14 @@
 
 //!
 //! Stages: [`inputs`] reads the spec, overlays and provenance; [`mod@render`] runs the pipeline, with
-//! [`metadata`] extracting per-operation facts, [`emit`] writing the header, provenance and
-//! metadata tables, and [`mod@lighten`] removing per-request work the operations never need; this
-//! module compares or writes the result.
+//! [`metadata`] extracting per-operation facts, [`agree`] checking them against the generated
+//! methods, [`emit`] writing the header, provenance and metadata tables, and [`mod@lighten`]
+//! removing per-request work the operations never need; this module compares or writes the result.
 
+mod agree;
 pub(crate) mod emit;
+#[cfg(test)]
+mod fidelity;
 mod inputs;
 mod lighten;
 pub(crate) mod metadata;
