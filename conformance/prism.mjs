@@ -109,7 +109,7 @@ try {
 
   const mock = await startUntil(
     join(bin, 'telnyx-rooms'),
-    ['--format', 'env', 'mock', 'serve', '--addr', '127.0.0.1:0'],
+    ['mock', 'serve', '--addr', '127.0.0.1:0', '--format', 'env'],
     /^TELNYX_BASE_URL=(\S+)$/,
   );
   children.push(mock.child);
@@ -132,12 +132,12 @@ try {
     [
       'cli',
       async () => {
-        const created = await run('cli', join(bin, 'telnyx-rooms'), ['--format', 'json', 'token', 'create', ROOM, '--token-ttl', '10m'], env);
-        await run('cli', join(bin, 'telnyx-rooms'), ['--format', 'json', 'token', 'refresh', ROOM, '--token-ttl', '2m'], env, created);
+        const created = await run('cli', join(bin, 'telnyx-rooms'), ['token', 'create', ROOM, '--token-ttl', '10m', '--format', 'json'], env);
+        await run('cli', join(bin, 'telnyx-rooms'), ['token', 'refresh', ROOM, '--token-ttl', '2m', '--format', 'json'], env, created);
       },
     ],
-    ['facade', () => run('facade', join(bin, 'examples', 'create_and_refresh'), [ROOM, '60'], env)],
-    ['keeper', () => run('keeper', join(bin, 'examples', 'keep_one'), [ROOM, '8'], env)],
+    ['facade', () => run('facade', join(bin, 'examples', 'create_and_refresh'), ['--telnyx', ROOM, '60'], env)],
+    ['keeper', () => run('keeper', join(bin, 'examples', 'keep_one'), ['--telnyx', ROOM, '8'], env)],
     ['node-sdk', () => run('node-sdk', 'node', [join(here, 'node-sdk.mjs')], { ...env, ROOM_ID: ROOM })],
   ];
 
