@@ -1,6 +1,4 @@
 //! `cargo xtask spec diff` end to end: real Telnyx history, and a synthetic fixture per class of change.
-// The helpers below belong to the tests: an `expect` in them is an assertion.
-#![allow(clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,7 +6,6 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
-#[path = "spec_diff/regeneration.rs"]
 mod regeneration;
 
 const FIXTURES: &str = "xtask/tests/fixtures/spec-diff";
