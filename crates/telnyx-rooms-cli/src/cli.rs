@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource};
 use telnyx_rooms_mock::{DEFAULT_SEED, ServeOptions, parse_duration};
 
+use crate::resources::{ParticipantsCommand, RoomsCommand, SessionsCommand};
+
 /// The API key `--mock` sends, and the only one its embedded mock accepts.
 pub(crate) const MOCK_API_KEY: &str = "KEY_MOCK_DEMO";
 
@@ -59,11 +61,11 @@ fn system_time() -> SharedTimeSource {
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
-    /// Aligned text for people.
+    /// Aligned text for people (a list: a table).
     Human,
-    /// One JSON object.
+    /// One JSON object (a list: one per line).
     Json,
-    /// `KEY=value` lines for `eval` in a shell.
+    /// `KEY=value` lines for `eval` in a shell (a list: one line of them per item).
     Env,
 }
 
@@ -110,6 +112,18 @@ pub(crate) struct Connection {
     pub(crate) verbose: bool,
 }
 
+impl Connection {
+    /// What titles for people say of where an answer came from: the embedded mock's answers
+    /// grant nothing real, and its state ends with the command.
+    pub(crate) fn note(&self) -> &'static str {
+        if self.mock {
+            " (from the embedded mock)"
+        } else {
+            ""
+        }
+    }
+}
+
 /// Where the API key comes from, for the commands that send it.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Connection")]
@@ -125,6 +139,15 @@ pub(crate) enum Command {
     /// Create, refresh or inspect client tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Create, show, list, update or delete rooms.
+    #[command(subcommand)]
+    Rooms(RoomsCommand),
+    /// List, show or end sessions of rooms; kick, mute or unmute their participants.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// List or show participants of sessions.
+    #[command(subcommand)]
+    Participants(ParticipantsCommand),
     /// Run the offline mock of the Telnyx Video Rooms API.
     #[command(subcommand)]
     Mock(MockCommand),

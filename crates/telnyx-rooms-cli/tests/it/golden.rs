@@ -15,7 +15,8 @@ use snapbox::{Assert, Data, Redactions};
 use telnyx_rooms_testkit::hostile::{Hostile, Reply, head};
 use telnyx_rooms_testkit::secrets::ROOM;
 
-use crate::binary::{Run, Served, claims, run_with, unsigned_token};
+use crate::binary::{Run, Served, claims, run_with, terminal_safe, unsigned_token};
+use crate::resources::{PARTICIPANT, Records, SESSION, against};
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -182,13 +183,17 @@ fn golden_token_create_and_refresh_in_every_format() {
     }
 }
 
+/// What a terminal acts on (escape sequences, C1 controls, DEL, a bidirectional override) with
+/// what a shell quotes: the hostile text of the goldens.
+const HOSTILE_TEXT: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{7f}'$x\u{202e}";
+
 /// `token inspect` of a token valid until 2100, of an expired one (exit 0 all the same: the
 /// `expired` field says it), and of one whose claims hold what a terminal acts on (escape
 /// sequences, C1 controls, DEL, a bidirectional override): escaped in every format, and exact
 /// for JSON parsers and `eval`.
 #[test]
 fn golden_token_inspect_in_every_format() {
-    let hostile_issuer = "telnyx\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{7f}'$x\u{202e}";
+    let hostile_issuer = format!("telnyx{HOSTILE_TEXT}");
     let cases = [
         (
             "token-inspect",
@@ -210,7 +215,7 @@ fn golden_token_inspect_in_every_format() {
         ),
         (
             "token-inspect-hostile",
-            claims("access", 4_102_441_200, 4_102_444_800, hostile_issuer),
+            claims("access", 4_102_441_200, 4_102_444_800, &hostile_issuer),
         ),
     ];
     for (name, claims) in cases {
@@ -305,4 +310,89 @@ fn golden_a_call_ends_at_its_deadline() {
     );
     assert_run("token-create.deadline", &run, 4, Varies::Run);
     assert_eq!(server.request_count(), 1, "no retry after the deadline");
+}
+
+/// Every command on rooms, sessions and participants, in every format, against a loopback fake
+/// of Telnyx answering from fixed records (`resources::Records`).
+#[test]
+fn golden_resource_commands_in_every_format() {
+    let server = Hostile::start({
+        let records = Records::with_rooms(3);
+        move |request| records.answer(request)
+    });
+    let cases: [(&str, &[&str]); 14] = [
+        (
+            "rooms-create",
+            &[
+                "rooms",
+                "create",
+                "--unique-name",
+                "room-0",
+                "--max-participants",
+                "10",
+            ],
+        ),
+        ("rooms-get", &["rooms", "get", ROOM, "--include-sessions"]),
+        ("rooms-list", &["rooms", "list", "--page-size", "2"]),
+        (
+            "rooms-list-all",
+            &["rooms", "list", "--all", "--page-size", "2"],
+        ),
+        (
+            "rooms-update",
+            &["rooms", "update", ROOM, "--enable-recording", "false"],
+        ),
+        ("rooms-delete", &["rooms", "delete", ROOM]),
+        ("sessions-list", &["sessions", "list", "--room", ROOM]),
+        (
+            "sessions-get",
+            &["sessions", "get", SESSION, "--include-participants"],
+        ),
+        ("sessions-end", &["sessions", "end", SESSION]),
+        ("sessions-kick", &["sessions", "kick", SESSION]),
+        (
+            "sessions-mute",
+            &["sessions", "mute", SESSION, "--participant", PARTICIPANT],
+        ),
+        (
+            "sessions-unmute",
+            &["sessions", "unmute", SESSION, "--exclude", PARTICIPANT],
+        ),
+        (
+            "participants-list",
+            &["participants", "list", "--session", SESSION],
+        ),
+        ("participants-get", &["participants", "get", PARTICIPANT]),
+    ];
+    for (name, args) in cases {
+        for format in FORMATS {
+            let run = against(&server, &with_format(args, format));
+            assert_run(&format!("{name}.{format}"), &run, 0, Varies::Run);
+        }
+    }
+}
+
+/// A room's name, its webhook URL and a participant's context holding [`HOSTILE_TEXT`] (with a
+/// newline): escaped in every format, one line per item of a list, exact for JSON parsers and
+/// `eval`.
+#[test]
+fn golden_hostile_server_text_in_every_format() {
+    let hostile = format!("{HOSTILE_TEXT}\nnext");
+    let mut records = Records::with_rooms(2);
+    records.rooms[0]["unique_name"] = hostile.as_str().into();
+    records.rooms[0]["webhook_event_url"] = format!("https://example.com/{hostile}").into();
+    records.participants[0]["context"] = hostile.as_str().into();
+    let server = Hostile::start(move |request| records.answer(request));
+    let cases: [(&str, &[&str]); 3] = [
+        ("rooms-get-hostile", &["rooms", "get", ROOM]),
+        ("rooms-list-hostile", &["rooms", "list"]),
+        ("participants-list-hostile", &["participants", "list"]),
+    ];
+    for (name, args) in cases {
+        for format in FORMATS {
+            let run = against(&server, &with_format(args, format));
+            assert!(terminal_safe(&run.stdout), "{run:?}");
+            assert_run(&format!("{name}.{format}"), &run, 0, Varies::Run);
+        }
+    }
 }

@@ -9,3 +9,4 @@ mod golden;
 mod hostile;
 mod hostile_props;
 mod proxy;
+mod resources;
