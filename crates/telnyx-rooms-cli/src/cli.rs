@@ -15,15 +15,17 @@ pub(crate) const MOCK_API_KEY: &str = "KEY_MOCK_DEMO";
 
 const AFTER_HELP: &str = "\
 Credentials (never as arguments, so they stay out of shell history and process lists):
-  TELNYX_API_KEY          API key for `token create` (or --api-key-file PATH); not read with --mock
+  TELNYX_API_KEY          API key for every command that calls the API but `token refresh` (or
+                          --api-key-file PATH); not read with --mock
   TELNYX_REFRESH_TOKEN    refresh token for `token refresh` when none is piped on standard input
   TELNYX_BASE_URL         API base URL (default https://api.telnyx.com/v2)
 
 Exit codes:
   0  success (`token inspect` too for an expired token: see its `expired` field)
   1  unexpected failure (e.g. cannot write output, cannot start the mock)
-  2  usage error: bad arguments or input, invalid room id or TTL, missing API key or token
-  3  API error: Telnyx answered with an error status, or with an unusable success body
+  2  usage error: bad arguments or input, an invalid id, TTL or bound, missing API key or token
+  3  API error: Telnyx answered with an error status (404 for an unknown room), or with an
+     unusable success body
   4  network error: cannot connect, connection broken, or timed out (--timeout, --deadline)
 
 Examples:
@@ -34,10 +36,14 @@ Examples:
   telnyx-rooms token create 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --mock --format json \\
     | telnyx-rooms token refresh 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --mock
 
-  # Against Telnyx, variables for a script.
+  # Against Telnyx, variables for a script: a room, then a token for it.
   export TELNYX_API_KEY=KEY...
-  eval \"$(telnyx-rooms token create \"$ROOM\" --token-ttl 15m --format env)\"
+  eval \"$(telnyx-rooms rooms create --unique-name standup --format env)\"
+  eval \"$(telnyx-rooms token create \"$TELNYX_ROOM_ID\" --token-ttl 15m --format env)\"
   echo \"$TELNYX_CLIENT_TOKEN_EXPIRES_AT\"
+
+  # Every room, one JSON object per line, fetched a page at a time.
+  telnyx-rooms rooms list --all --format json
 
   # What is in a token? (decoded, not verified)
   printf %s \"$TELNYX_CLIENT_TOKEN\" | telnyx-rooms token inspect";
@@ -82,7 +88,8 @@ pub(crate) struct Output {
 #[command(next_help_heading = "Connection")]
 pub(crate) struct Connection {
     /// Run an embedded mock of the Telnyx API in this process and send the command to it. It
-    /// accepts only its own API key, which is sent instead of TELNYX_API_KEY.
+    /// accepts only its own API key, which is sent instead of TELNYX_API_KEY. What it holds
+    /// (rooms, sessions) lasts for this command only: `mock serve` keeps it.
     #[arg(long, conflicts_with = "base_url")]
     pub(crate) mock: bool,
 

@@ -25,7 +25,6 @@ pub(crate) struct Api<T: Args> {
 
 /// `--page`, `--page-size` and `--all`: what every list takes.
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Pages")]
 pub(crate) struct Paging {
     /// The page to show, from 1 (with --all: the first page shown).
     #[arg(long, value_name = "N")]

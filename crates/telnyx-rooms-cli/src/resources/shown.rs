@@ -32,12 +32,13 @@ pub(crate) fn room(include_sessions: bool) -> impl Fn(&Room) -> Report + Send + 
             )
             .column(field("created_at"), room.created_at, Column::Time)
             .row(field("updated_at"), room.updated_at);
-        match include_sessions {
-            true => report.row(
+        if include_sessions {
+            report.row(
                 field("session_ids"),
                 ids(room.sessions.iter().map(|s| s.id)),
-            ),
-            false => report,
+            )
+        } else {
+            report
         }
     }
 }
@@ -53,12 +54,13 @@ pub(crate) fn session(include_participants: bool) -> impl Fn(&RoomSession) -> Re
             .column(field("created_at"), session.created_at, Column::Time)
             .column(field("ended_at"), session.ended_at, Column::Time)
             .row(field("updated_at"), session.updated_at);
-        match include_participants {
-            true => report.row(
+        if include_participants {
+            report.row(
                 field("participant_ids"),
                 ids(session.participants.iter().map(|p| p.id)),
-            ),
-            false => report,
+            )
+        } else {
+            report
         }
     }
 }
