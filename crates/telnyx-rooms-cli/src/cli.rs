@@ -160,6 +160,20 @@ pub(crate) enum Command {
     Mock(MockCommand),
 }
 
+/// A command that calls the API with the key: its own arguments, then the output format and the
+/// connection.
+#[derive(Debug, Args)]
+pub(crate) struct Api<T: Args> {
+    #[command(flatten)]
+    pub(crate) args: T,
+    #[command(flatten)]
+    pub(crate) output: Output,
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+    #[command(flatten)]
+    pub(crate) api_key: ApiKey,
+}
+
 /// `token create`.
 #[derive(Debug, Args)]
 pub(crate) struct Create {
@@ -171,12 +185,6 @@ pub(crate) struct Create {
     /// How long the refresh token is valid (whole seconds, 1m to 24h; server default 1h).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) refresh_token_ttl: Option<Duration>,
-    #[command(flatten)]
-    pub(crate) output: Output,
-    #[command(flatten)]
-    pub(crate) connection: Connection,
-    #[command(flatten)]
-    pub(crate) api_key: ApiKey,
 }
 
 /// `token refresh`.
@@ -209,7 +217,7 @@ pub(crate) enum TokenCommand {
     #[command(
         after_help = "Example:\n  telnyx-rooms token create 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --token-ttl 15m --refresh-token-ttl 2h"
     )]
-    Create(Create),
+    Create(Api<Create>),
     /// Exchange a refresh token for a new client token. Needs no API key.
     ///
     /// The refresh token is read from standard input when something is piped in (the bare token,

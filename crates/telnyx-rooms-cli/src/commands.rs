@@ -9,8 +9,8 @@ use telnyx_rooms_core::time::{SharedTimeSource, TimeSource as _};
 use telnyx_rooms_mock::MockServer;
 
 use crate::cli::{
-    Cli, Command, Connection, Create, Format, Inspect, MOCK_API_KEY, MockCommand, Refresh, Serve,
-    TokenCommand,
+    Api, Cli, Command, Connection, Create, Format, Inspect, MOCK_API_KEY, MockCommand, Refresh,
+    Serve, TokenCommand,
 };
 use crate::failure::Failure;
 use crate::input::{self, Pick, Source};
@@ -45,8 +45,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-async fn create(args: &Create, time: &SharedTimeSource) -> Result<(), Failure> {
-    let target = Target::connect(&args.connection, args.api_key.api_key_file.as_deref()).await?;
+async fn create(command: &Api<Create>, time: &SharedTimeSource) -> Result<(), Failure> {
+    let (args, connection) = (&command.args, &command.connection);
+    let target = Target::connect(connection, command.api_key.api_key_file.as_deref()).await?;
     let mut request = target.client.create_client_token(args.room_id.as_str());
     if let Some(ttl) = args.token_ttl {
         request = request.token_ttl(ttl);
@@ -56,7 +57,7 @@ async fn create(args: &Create, time: &SharedTimeSource) -> Result<(), Failure> {
     }
     let created = request.await.map_err(|err| target.failure(&err))?;
     let report = token_report(
-        &args.connection,
+        connection,
         "Client token",
         created.room_id(),
         created.token().expose(),
@@ -68,7 +69,7 @@ async fn create(args: &Create, time: &SharedTimeSource) -> Result<(), Failure> {
         Value::Time(created.refresh_token_expires_at()),
     )
     .row(REQUEST_ID, created.request_id());
-    emit(&report, args.output.format, time)
+    emit(&report, command.output.format, time)
 }
 
 async fn refresh(args: &Refresh, time: &SharedTimeSource) -> Result<(), Failure> {

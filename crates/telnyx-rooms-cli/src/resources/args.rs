@@ -8,20 +8,7 @@ use telnyx_rooms::Uuid;
 use telnyx_rooms::request::Dates;
 use telnyx_rooms_mock::parse_duration;
 
-use crate::cli::{ApiKey, Connection, Output};
-
-/// A command that calls the API: its own arguments, then the output format and the connection.
-#[derive(Debug, Args)]
-pub(crate) struct Api<T: Args> {
-    #[command(flatten)]
-    pub(crate) args: T,
-    #[command(flatten)]
-    pub(crate) output: Output,
-    #[command(flatten)]
-    pub(crate) connection: Connection,
-    #[command(flatten)]
-    pub(crate) api_key: ApiKey,
-}
+use crate::cli::{Api, ApiKey, Connection, Output};
 
 /// `--page`, `--page-size` and `--all`: what every list takes.
 #[derive(Debug, Args)]

@@ -11,10 +11,9 @@ use telnyx_rooms_core::time::SharedTimeSource;
 pub(crate) use args::{ParticipantsCommand, RoomsCommand, SessionsCommand};
 
 use crate::ask::{Ask, Noun, Printer};
-use crate::cli::{ApiKey, Connection, Output};
+use crate::cli::{Api, ApiKey, Connection, Output};
 use crate::commands::Target;
 use crate::failure::Failure;
-use args::Api;
 use shown::{acted_on, done, participant, room, session};
 
 /// Options set on a request only when given: an option's value, or a flag (unset options are

@@ -32,14 +32,8 @@ pub(crate) fn room(include_sessions: bool) -> impl Fn(&Room) -> Report + Send + 
             )
             .column(field("created_at"), room.created_at, Column::Time)
             .row(field("updated_at"), room.updated_at);
-        if include_sessions {
-            report.row(
-                field("session_ids"),
-                ids(room.sessions.iter().map(|s| s.id)),
-            )
-        } else {
-            report
-        }
+        let sessions = room.sessions.iter().map(|session| session.id);
+        nested(report, include_sessions, field("session_ids"), sessions)
     }
 }
 
@@ -54,14 +48,16 @@ pub(crate) fn session(include_participants: bool) -> impl Fn(&RoomSession) -> Re
             .column(field("created_at"), session.created_at, Column::Time)
             .column(field("ended_at"), session.ended_at, Column::Time)
             .row(field("updated_at"), session.updated_at);
-        if include_participants {
-            report.row(
-                field("participant_ids"),
-                ids(session.participants.iter().map(|p| p.id)),
-            )
-        } else {
-            report
-        }
+        let participants = session
+            .participants
+            .iter()
+            .map(|participant| participant.id);
+        nested(
+            report,
+            include_participants,
+            field("participant_ids"),
+            participants,
+        )
     }
 }
 
@@ -77,7 +73,16 @@ pub(crate) fn participant(participant: &Participant) -> Report {
         .row(field("updated_at"), participant.updated_at)
 }
 
-pub(crate) fn ids(ids: impl Iterator<Item = Uuid>) -> Value {
+/// The report with the ids of what it holds (a room's sessions), when they were asked for.
+fn nested(report: Report, asked: bool, name: Name, ids: impl Iterator<Item = Uuid>) -> Report {
+    if asked {
+        report.row(name, self::ids(ids))
+    } else {
+        report
+    }
+}
+
+fn ids(ids: impl Iterator<Item = Uuid>) -> Value {
     Value::List(ids.map(|id| id.to_string()).collect())
 }
 

@@ -282,23 +282,28 @@ fn claim_text() -> impl Strategy<Value = String> {
     .prop_filter("no NUL", |text| !text.contains('\0'))
 }
 
-/// What bash makes of `env_output`: the value of `variable` after `eval`, as bytes.
-fn eval_in_bash(env_output: &str, variable: &str) -> Vec<u8> {
+/// What bash prints running `script` with `input` on its standard input.
+fn bash(script: &str, input: &str) -> Vec<u8> {
     let mut shell = std::process::Command::new("bash")
-        .args([
-            "-c",
-            &format!("eval \"$(cat)\" && printf %s \"${variable}\""),
-        ])
+        .args(["-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("bash starts");
     let mut stdin = shell.stdin.take().expect("a stdin pipe");
-    std::io::Write::write_all(&mut stdin, env_output.as_bytes()).expect("written");
+    std::io::Write::write_all(&mut stdin, input.as_bytes()).expect("written");
     drop(stdin);
     let output = shell.wait_with_output().expect("bash finishes");
-    assert!(output.status.success(), "bash failed on {env_output:?}");
+    assert!(output.status.success(), "bash failed on {input:?}");
     output.stdout
+}
+
+/// What bash makes of `env_output`: the value of `variable` after `eval`, as bytes.
+fn eval_in_bash(env_output: &str, variable: &str) -> Vec<u8> {
+    bash(
+        &format!("eval \"$(cat)\" && printf %s \"${variable}\""),
+        env_output,
+    )
 }
 
 proptest! {
@@ -326,22 +331,8 @@ fn eval_lines_in_bash(env_output: &str, variable: &str) -> Vec<Vec<u8>> {
     let script = format!(
         "while IFS= read -r line; do eval \"$line\" && printf '%s\\0' \"${variable}\"; done"
     );
-    let mut shell = std::process::Command::new("bash")
-        .args(["-c", &script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("bash starts");
-    let mut stdin = shell.stdin.take().expect("a stdin pipe");
-    std::io::Write::write_all(&mut stdin, env_output.as_bytes()).expect("written");
-    drop(stdin);
-    let output = shell.wait_with_output().expect("bash finishes");
-    assert!(output.status.success(), "bash failed on {env_output:?}");
-    let mut values: Vec<Vec<u8>> = output
-        .stdout
-        .split(|b| *b == 0)
-        .map(<[u8]>::to_vec)
-        .collect();
+    let output = bash(&script, env_output);
+    let mut values: Vec<Vec<u8>> = output.split(|b| *b == 0).map(<[u8]>::to_vec).collect();
     values.pop();
     values
 }
