@@ -29,6 +29,9 @@ pub struct Operation {
     pub body_media_type: Option<&'static str>,
     /// Path parameters, in the order they appear in the path template.
     pub path_params: &'static [Field],
+    /// Query parameters, in spec order; `style: deepObject` parameters are spelled out as the
+    /// form parameters they stand for on the wire (`page[size]`, `filter[date_created_at][eq]`).
+    pub query_params: &'static [Field],
     /// Top-level properties of the JSON request body, in spec order.
     pub body_fields: &'static [Field],
 }
@@ -48,6 +51,11 @@ impl Operation {
     pub fn path_param(&self, name: &str) -> Option<&'static Field> {
         self.path_params.iter().find(|field| field.name == name)
     }
+
+    /// The query parameter called `name` (e.g. `page[size]`), if the spec defines one.
+    pub fn query_param(&self, name: &str) -> Option<&'static Field> {
+        self.query_params.iter().find(|field| field.name == name)
+    }
 }
 
 /// What credentials an operation requires.
@@ -60,7 +68,7 @@ pub enum Security {
     BearerToken,
 }
 
-/// A path parameter or a top-level request body property.
+/// A path or query parameter, or a top-level request body property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     /// The name on the wire, e.g. `token_ttl_secs`.
@@ -110,6 +118,8 @@ pub enum FieldKind {
     Array,
     /// `type: object`.
     Object,
+    /// No single JSON type: `oneOf`/`anyOf` alternatives, or no `type` at all.
+    Any,
 }
 
 /// Where the vendored spec came from; recorded in `openapi/provenance.toml` and baked in at generation.

@@ -3295,6 +3295,15 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_room_compositions::query::FILTER_DATE_CREATED_AT_EQ,
+            list_room_compositions::query::FILTER_DATE_CREATED_AT_GTE,
+            list_room_compositions::query::FILTER_DATE_CREATED_AT_LTE,
+            list_room_compositions::query::FILTER_SESSION_ID,
+            list_room_compositions::query::FILTER_STATUS,
+            list_room_compositions::query::PAGE_NUMBER,
+            list_room_compositions::query::PAGE_SIZE,
+        ],
         body_fields: &[],
     };
     ///`CreateRoomComposition`: `POST /room_compositions`.
@@ -3308,6 +3317,7 @@ pub mod operations {
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[],
+        query_params: &[],
         body_fields: &[
             create_room_composition::body::FORMAT,
             create_room_composition::body::RESOLUTION,
@@ -3329,6 +3339,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room_composition::path::ROOM_COMPOSITION_ID],
+        query_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomComposition`: `GET /room_compositions/{room_composition_id}`.
@@ -3342,6 +3353,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_composition::path::ROOM_COMPOSITION_ID],
+        query_params: &[],
         body_fields: &[],
     };
     ///`ListRoomParticipants`: `GET /room_participants`.
@@ -3355,6 +3367,21 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_room_participants::query::FILTER_CONTEXT,
+            list_room_participants::query::FILTER_DATE_JOINED_AT_EQ,
+            list_room_participants::query::FILTER_DATE_JOINED_AT_GTE,
+            list_room_participants::query::FILTER_DATE_JOINED_AT_LTE,
+            list_room_participants::query::FILTER_DATE_LEFT_AT_EQ,
+            list_room_participants::query::FILTER_DATE_LEFT_AT_GTE,
+            list_room_participants::query::FILTER_DATE_LEFT_AT_LTE,
+            list_room_participants::query::FILTER_DATE_UPDATED_AT_EQ,
+            list_room_participants::query::FILTER_DATE_UPDATED_AT_GTE,
+            list_room_participants::query::FILTER_DATE_UPDATED_AT_LTE,
+            list_room_participants::query::FILTER_SESSION_ID,
+            list_room_participants::query::PAGE_NUMBER,
+            list_room_participants::query::PAGE_SIZE,
+        ],
         body_fields: &[],
     };
     ///`ViewRoomParticipant`: `GET /room_participants/{room_participant_id}`.
@@ -3368,6 +3395,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_participant::path::ROOM_PARTICIPANT_ID],
+        query_params: &[],
         body_fields: &[],
     };
     ///`DeleteRoomRecordings`: `DELETE /room_recordings`.
@@ -3381,6 +3409,22 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            delete_room_recordings::query::FILTER_DATE_ENDED_AT_EQ,
+            delete_room_recordings::query::FILTER_DATE_ENDED_AT_GTE,
+            delete_room_recordings::query::FILTER_DATE_ENDED_AT_LTE,
+            delete_room_recordings::query::FILTER_DATE_STARTED_AT_EQ,
+            delete_room_recordings::query::FILTER_DATE_STARTED_AT_GTE,
+            delete_room_recordings::query::FILTER_DATE_STARTED_AT_LTE,
+            delete_room_recordings::query::FILTER_DURATION_SECS,
+            delete_room_recordings::query::FILTER_PARTICIPANT_ID,
+            delete_room_recordings::query::FILTER_ROOM_ID,
+            delete_room_recordings::query::FILTER_SESSION_ID,
+            delete_room_recordings::query::FILTER_STATUS,
+            delete_room_recordings::query::FILTER_TYPE,
+            delete_room_recordings::query::PAGE_NUMBER,
+            delete_room_recordings::query::PAGE_SIZE,
+        ],
         body_fields: &[],
     };
     ///`ListRoomRecordings`: `GET /room_recordings`.
@@ -3394,6 +3438,22 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_room_recordings::query::FILTER_DATE_ENDED_AT_EQ,
+            list_room_recordings::query::FILTER_DATE_ENDED_AT_GTE,
+            list_room_recordings::query::FILTER_DATE_ENDED_AT_LTE,
+            list_room_recordings::query::FILTER_DATE_STARTED_AT_EQ,
+            list_room_recordings::query::FILTER_DATE_STARTED_AT_GTE,
+            list_room_recordings::query::FILTER_DATE_STARTED_AT_LTE,
+            list_room_recordings::query::FILTER_DURATION_SECS,
+            list_room_recordings::query::FILTER_PARTICIPANT_ID,
+            list_room_recordings::query::FILTER_ROOM_ID,
+            list_room_recordings::query::FILTER_SESSION_ID,
+            list_room_recordings::query::FILTER_STATUS,
+            list_room_recordings::query::FILTER_TYPE,
+            list_room_recordings::query::PAGE_NUMBER,
+            list_room_recordings::query::PAGE_SIZE,
+        ],
         body_fields: &[],
     };
     ///`DeleteRoomRecording`: `DELETE /room_recordings/{room_recording_id}`.
@@ -3407,6 +3467,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room_recording::path::ROOM_RECORDING_ID],
+        query_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomRecording`: `GET /room_recordings/{room_recording_id}`.
@@ -3420,6 +3481,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_recording::path::ROOM_RECORDING_ID],
+        query_params: &[],
         body_fields: &[],
     };
     ///`ListRoomSessions`: `GET /room_sessions`.
@@ -3433,6 +3495,22 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_room_sessions::query::INCLUDE_PARTICIPANTS,
+            list_room_sessions::query::FILTER_ACTIVE,
+            list_room_sessions::query::FILTER_DATE_CREATED_AT_EQ,
+            list_room_sessions::query::FILTER_DATE_CREATED_AT_GTE,
+            list_room_sessions::query::FILTER_DATE_CREATED_AT_LTE,
+            list_room_sessions::query::FILTER_DATE_ENDED_AT_EQ,
+            list_room_sessions::query::FILTER_DATE_ENDED_AT_GTE,
+            list_room_sessions::query::FILTER_DATE_ENDED_AT_LTE,
+            list_room_sessions::query::FILTER_DATE_UPDATED_AT_EQ,
+            list_room_sessions::query::FILTER_DATE_UPDATED_AT_GTE,
+            list_room_sessions::query::FILTER_DATE_UPDATED_AT_LTE,
+            list_room_sessions::query::FILTER_ROOM_ID,
+            list_room_sessions::query::PAGE_NUMBER,
+            list_room_sessions::query::PAGE_SIZE,
+        ],
         body_fields: &[],
     };
     ///`ViewRoomSession`: `GET /room_sessions/{room_session_id}`.
@@ -3446,6 +3524,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_session::path::ROOM_SESSION_ID],
+        query_params: &[view_room_session::query::INCLUDE_PARTICIPANTS],
         body_fields: &[],
     };
     ///`EndSession`: `POST /room_sessions/{room_session_id}/actions/end`.
@@ -3459,6 +3538,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[end_session::path::ROOM_SESSION_ID],
+        query_params: &[],
         body_fields: &[],
     };
     ///`KickParticipantInSession`: `POST /room_sessions/{room_session_id}/actions/kick`.
@@ -3472,6 +3552,7 @@ pub mod operations {
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[kick_participant_in_session::path::ROOM_SESSION_ID],
+        query_params: &[],
         body_fields: &[
             kick_participant_in_session::body::EXCLUDE,
             kick_participant_in_session::body::PARTICIPANTS,
@@ -3488,6 +3569,7 @@ pub mod operations {
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[mute_participant_in_session::path::ROOM_SESSION_ID],
+        query_params: &[],
         body_fields: &[
             mute_participant_in_session::body::EXCLUDE,
             mute_participant_in_session::body::PARTICIPANTS,
@@ -3504,6 +3586,7 @@ pub mod operations {
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[unmute_participant_in_session::path::ROOM_SESSION_ID],
+        query_params: &[],
         body_fields: &[
             unmute_participant_in_session::body::EXCLUDE,
             unmute_participant_in_session::body::PARTICIPANTS,
@@ -3520,6 +3603,20 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[retrieve_list_room_participants::path::ROOM_SESSION_ID],
+        query_params: &[
+            retrieve_list_room_participants::query::FILTER_CONTEXT,
+            retrieve_list_room_participants::query::FILTER_DATE_JOINED_AT_EQ,
+            retrieve_list_room_participants::query::FILTER_DATE_JOINED_AT_GTE,
+            retrieve_list_room_participants::query::FILTER_DATE_JOINED_AT_LTE,
+            retrieve_list_room_participants::query::FILTER_DATE_LEFT_AT_EQ,
+            retrieve_list_room_participants::query::FILTER_DATE_LEFT_AT_GTE,
+            retrieve_list_room_participants::query::FILTER_DATE_LEFT_AT_LTE,
+            retrieve_list_room_participants::query::FILTER_DATE_UPDATED_AT_EQ,
+            retrieve_list_room_participants::query::FILTER_DATE_UPDATED_AT_GTE,
+            retrieve_list_room_participants::query::FILTER_DATE_UPDATED_AT_LTE,
+            retrieve_list_room_participants::query::PAGE_NUMBER,
+            retrieve_list_room_participants::query::PAGE_SIZE,
+        ],
         body_fields: &[],
     };
     ///`ListRooms`: `GET /rooms`.
@@ -3533,6 +3630,18 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[],
+        query_params: &[
+            list_rooms::query::INCLUDE_SESSIONS,
+            list_rooms::query::FILTER_DATE_CREATED_AT_EQ,
+            list_rooms::query::FILTER_DATE_CREATED_AT_GTE,
+            list_rooms::query::FILTER_DATE_CREATED_AT_LTE,
+            list_rooms::query::FILTER_DATE_UPDATED_AT_EQ,
+            list_rooms::query::FILTER_DATE_UPDATED_AT_GTE,
+            list_rooms::query::FILTER_DATE_UPDATED_AT_LTE,
+            list_rooms::query::FILTER_UNIQUE_NAME,
+            list_rooms::query::PAGE_NUMBER,
+            list_rooms::query::PAGE_SIZE,
+        ],
         body_fields: &[],
     };
     ///`CreateRoom`: `POST /rooms`.
@@ -3546,6 +3655,7 @@ pub mod operations {
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[],
+        query_params: &[],
         body_fields: &[
             create_room::body::ENABLE_RECORDING,
             create_room::body::MAX_PARTICIPANTS,
@@ -3566,6 +3676,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room::path::ROOM_ID],
+        query_params: &[],
         body_fields: &[],
     };
     ///`ViewRoom`: `GET /rooms/{room_id}`.
@@ -3579,6 +3690,7 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[view_room::path::ROOM_ID],
+        query_params: &[view_room::query::INCLUDE_SESSIONS],
         body_fields: &[],
     };
     ///`UpdateRoom`: `PATCH /rooms/{room_id}`.
@@ -3592,6 +3704,7 @@ pub mod operations {
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[update_room::path::ROOM_ID],
+        query_params: &[],
         body_fields: &[
             update_room::body::ENABLE_RECORDING,
             update_room::body::MAX_PARTICIPANTS,
@@ -3612,6 +3725,7 @@ pub mod operations {
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[create_room_client_token::path::ROOM_ID],
+        query_params: &[],
         body_fields: &[
             create_room_client_token::body::REFRESH_TOKEN_TTL_SECS,
             create_room_client_token::body::TOKEN_TTL_SECS,
@@ -3628,6 +3742,7 @@ pub mod operations {
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[refresh_room_client_token::path::ROOM_ID],
+        query_params: &[],
         body_fields: &[
             refresh_room_client_token::body::REFRESH_TOKEN,
             refresh_room_client_token::body::TOKEN_TTL_SECS,
@@ -3644,6 +3759,21 @@ pub mod operations {
         body_required: false,
         body_media_type: None,
         path_params: &[retrieve_list_room_sessions::path::ROOM_ID],
+        query_params: &[
+            retrieve_list_room_sessions::query::INCLUDE_PARTICIPANTS,
+            retrieve_list_room_sessions::query::FILTER_ACTIVE,
+            retrieve_list_room_sessions::query::FILTER_DATE_CREATED_AT_EQ,
+            retrieve_list_room_sessions::query::FILTER_DATE_CREATED_AT_GTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_CREATED_AT_LTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_ENDED_AT_EQ,
+            retrieve_list_room_sessions::query::FILTER_DATE_ENDED_AT_GTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_ENDED_AT_LTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_EQ,
+            retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_GTE,
+            retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_LTE,
+            retrieve_list_room_sessions::query::PAGE_NUMBER,
+            retrieve_list_room_sessions::query::PAGE_SIZE,
+        ],
         body_fields: &[],
     };
     /// Every operation, in spec order.
@@ -3683,21 +3813,99 @@ pub mod operations {
     pub fn by_client_method(client_method: &str) -> Option<&'static Operation> {
         ALL.iter().find(|operation| operation.client_method == client_method)
     }
-    ///Path parameters and body fields of `ListRoomCompositions`.
+    ///Path and query parameters and body fields of `ListRoomCompositions`.
     pub mod list_room_compositions {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
+        }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[session_id]`.
+            pub const FILTER_SESSION_ID: Field = Field {
+                name: "filter[session_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[status]`.
+            pub const FILTER_STATUS: Field = Field {
+                name: "filter[status]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+            };
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `CreateRoomComposition`.
+    ///Path and query parameters and body fields of `CreateRoomComposition`.
     pub mod create_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -3775,7 +3983,7 @@ pub mod operations {
             };
         }
     }
-    ///Path parameters and body fields of `DeleteRoomComposition`.
+    ///Path and query parameters and body fields of `DeleteRoomComposition`.
     pub mod delete_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3791,12 +3999,16 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoomComposition`.
+    ///Path and query parameters and body fields of `ViewRoomComposition`.
     pub mod view_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3812,23 +4024,161 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ListRoomParticipants`.
+    ///Path and query parameters and body fields of `ListRoomParticipants`.
     pub mod list_room_participants {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[context]`.
+            pub const FILTER_CONTEXT: Field = Field {
+                name: "filter[context]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_joined_at][eq]`.
+            pub const FILTER_DATE_JOINED_AT_EQ: Field = Field {
+                name: "filter[date_joined_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_joined_at][gte]`.
+            pub const FILTER_DATE_JOINED_AT_GTE: Field = Field {
+                name: "filter[date_joined_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_joined_at][lte]`.
+            pub const FILTER_DATE_JOINED_AT_LTE: Field = Field {
+                name: "filter[date_joined_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_left_at][eq]`.
+            pub const FILTER_DATE_LEFT_AT_EQ: Field = Field {
+                name: "filter[date_left_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_left_at][gte]`.
+            pub const FILTER_DATE_LEFT_AT_GTE: Field = Field {
+                name: "filter[date_left_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_left_at][lte]`.
+            pub const FILTER_DATE_LEFT_AT_LTE: Field = Field {
+                name: "filter[date_left_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[session_id]`.
+            pub const FILTER_SESSION_ID: Field = Field {
+                name: "filter[session_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+            };
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoomParticipant`.
+    ///Path and query parameters and body fields of `ViewRoomParticipant`.
     pub mod view_room_participant {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3844,34 +4194,326 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `DeleteRoomRecordings`.
+    ///Path and query parameters and body fields of `DeleteRoomRecordings`.
     pub mod delete_room_recordings {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[date_ended_at][eq]`.
+            pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
+                name: "filter[date_ended_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][gte]`.
+            pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
+                name: "filter[date_ended_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][lte]`.
+            pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
+                name: "filter[date_ended_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_started_at][eq]`.
+            pub const FILTER_DATE_STARTED_AT_EQ: Field = Field {
+                name: "filter[date_started_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_started_at][gte]`.
+            pub const FILTER_DATE_STARTED_AT_GTE: Field = Field {
+                name: "filter[date_started_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_started_at][lte]`.
+            pub const FILTER_DATE_STARTED_AT_LTE: Field = Field {
+                name: "filter[date_started_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[duration_secs]`.
+            pub const FILTER_DURATION_SECS: Field = Field {
+                name: "filter[duration_secs]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[participant_id]`.
+            pub const FILTER_PARTICIPANT_ID: Field = Field {
+                name: "filter[participant_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[room_id]`.
+            pub const FILTER_ROOM_ID: Field = Field {
+                name: "filter[room_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[session_id]`.
+            pub const FILTER_SESSION_ID: Field = Field {
+                name: "filter[session_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[status]`.
+            pub const FILTER_STATUS: Field = Field {
+                name: "filter[status]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[type]`.
+            pub const FILTER_TYPE: Field = Field {
+                name: "filter[type]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+            };
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ListRoomRecordings`.
+    ///Path and query parameters and body fields of `ListRoomRecordings`.
     pub mod list_room_recordings {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[date_ended_at][eq]`.
+            pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
+                name: "filter[date_ended_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][gte]`.
+            pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
+                name: "filter[date_ended_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][lte]`.
+            pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
+                name: "filter[date_ended_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_started_at][eq]`.
+            pub const FILTER_DATE_STARTED_AT_EQ: Field = Field {
+                name: "filter[date_started_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_started_at][gte]`.
+            pub const FILTER_DATE_STARTED_AT_GTE: Field = Field {
+                name: "filter[date_started_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_started_at][lte]`.
+            pub const FILTER_DATE_STARTED_AT_LTE: Field = Field {
+                name: "filter[date_started_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[duration_secs]`.
+            pub const FILTER_DURATION_SECS: Field = Field {
+                name: "filter[duration_secs]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[participant_id]`.
+            pub const FILTER_PARTICIPANT_ID: Field = Field {
+                name: "filter[participant_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[room_id]`.
+            pub const FILTER_ROOM_ID: Field = Field {
+                name: "filter[room_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[session_id]`.
+            pub const FILTER_SESSION_ID: Field = Field {
+                name: "filter[session_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("uuid"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[status]`.
+            pub const FILTER_STATUS: Field = Field {
+                name: "filter[status]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[type]`.
+            pub const FILTER_TYPE: Field = Field {
+                name: "filter[type]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+            };
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `DeleteRoomRecording`.
+    ///Path and query parameters and body fields of `DeleteRoomRecording`.
     pub mod delete_room_recording {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3887,12 +4529,16 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoomRecording`.
+    ///Path and query parameters and body fields of `ViewRoomRecording`.
     pub mod view_room_recording {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3908,23 +4554,171 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ListRoomSessions`.
+    ///Path and query parameters and body fields of `ListRoomSessions`.
     pub mod list_room_sessions {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`include_participants`.
+            pub const INCLUDE_PARTICIPANTS: Field = Field {
+                name: "include_participants",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[active]`.
+            pub const FILTER_ACTIVE: Field = Field {
+                name: "filter[active]",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][eq]`.
+            pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
+                name: "filter[date_ended_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][gte]`.
+            pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
+                name: "filter[date_ended_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][lte]`.
+            pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
+                name: "filter[date_ended_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[room_id]`.
+            pub const FILTER_ROOM_ID: Field = Field {
+                name: "filter[room_id]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+            };
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoomSession`.
+    ///Path and query parameters and body fields of `ViewRoomSession`.
     pub mod view_room_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3940,12 +4734,26 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`include_participants`.
+            pub const INCLUDE_PARTICIPANTS: Field = Field {
+                name: "include_participants",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `EndSession`.
+    ///Path and query parameters and body fields of `EndSession`.
     pub mod end_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3961,12 +4769,16 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `KickParticipantInSession`.
+    ///Path and query parameters and body fields of `KickParticipantInSession`.
     pub mod kick_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3982,6 +4794,10 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
@@ -3999,7 +4815,7 @@ pub mod operations {
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
                 required: false,
-                kind: FieldKind::Object,
+                kind: FieldKind::Any,
                 format: None,
                 minimum: None,
                 maximum: None,
@@ -4007,7 +4823,7 @@ pub mod operations {
             };
         }
     }
-    ///Path parameters and body fields of `MuteParticipantInSession`.
+    ///Path and query parameters and body fields of `MuteParticipantInSession`.
     pub mod mute_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4023,6 +4839,10 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
@@ -4040,7 +4860,7 @@ pub mod operations {
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
                 required: false,
-                kind: FieldKind::Object,
+                kind: FieldKind::Any,
                 format: None,
                 minimum: None,
                 maximum: None,
@@ -4048,7 +4868,7 @@ pub mod operations {
             };
         }
     }
-    ///Path parameters and body fields of `UnmuteParticipantInSession`.
+    ///Path and query parameters and body fields of `UnmuteParticipantInSession`.
     pub mod unmute_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4064,6 +4884,10 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
@@ -4081,7 +4905,7 @@ pub mod operations {
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
                 required: false,
-                kind: FieldKind::Object,
+                kind: FieldKind::Any,
                 format: None,
                 minimum: None,
                 maximum: None,
@@ -4089,7 +4913,7 @@ pub mod operations {
             };
         }
     }
-    ///Path parameters and body fields of `RetrieveListRoomParticipants`.
+    ///Path and query parameters and body fields of `RetrieveListRoomParticipants`.
     pub mod retrieve_list_room_participants {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4105,26 +4929,258 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`filter[context]`.
+            pub const FILTER_CONTEXT: Field = Field {
+                name: "filter[context]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_joined_at][eq]`.
+            pub const FILTER_DATE_JOINED_AT_EQ: Field = Field {
+                name: "filter[date_joined_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_joined_at][gte]`.
+            pub const FILTER_DATE_JOINED_AT_GTE: Field = Field {
+                name: "filter[date_joined_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_joined_at][lte]`.
+            pub const FILTER_DATE_JOINED_AT_LTE: Field = Field {
+                name: "filter[date_joined_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_left_at][eq]`.
+            pub const FILTER_DATE_LEFT_AT_EQ: Field = Field {
+                name: "filter[date_left_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_left_at][gte]`.
+            pub const FILTER_DATE_LEFT_AT_GTE: Field = Field {
+                name: "filter[date_left_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_left_at][lte]`.
+            pub const FILTER_DATE_LEFT_AT_LTE: Field = Field {
+                name: "filter[date_left_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+            };
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ListRooms`.
+    ///Path and query parameters and body fields of `ListRooms`.
     pub mod list_rooms {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`include_sessions`.
+            pub const INCLUDE_SESSIONS: Field = Field {
+                name: "include_sessions",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[unique_name]`.
+            pub const FILTER_UNIQUE_NAME: Field = Field {
+                name: "filter[unique_name]",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
+            };
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `CreateRoom`.
+    ///Path and query parameters and body fields of `CreateRoom`.
     pub mod create_room {
         /// Path parameters, in path-template order.
         pub mod path {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4192,7 +5248,7 @@ pub mod operations {
             };
         }
     }
-    ///Path parameters and body fields of `DeleteRoom`.
+    ///Path and query parameters and body fields of `DeleteRoom`.
     pub mod delete_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4208,12 +5264,16 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `ViewRoom`.
+    ///Path and query parameters and body fields of `ViewRoom`.
     pub mod view_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4229,12 +5289,26 @@ pub mod operations {
                 default: None,
             };
         }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`include_sessions`.
+            pub const INCLUDE_SESSIONS: Field = Field {
+                name: "include_sessions",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+        }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path parameters and body fields of `UpdateRoom`.
+    ///Path and query parameters and body fields of `UpdateRoom`.
     pub mod update_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4249,6 +5323,10 @@ pub mod operations {
                 maximum: None,
                 default: None,
             };
+        }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -4315,7 +5393,7 @@ pub mod operations {
             };
         }
     }
-    ///Path parameters and body fields of `CreateRoomClientToken`.
+    ///Path and query parameters and body fields of `CreateRoomClientToken`.
     pub mod create_room_client_token {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4330,6 +5408,10 @@ pub mod operations {
                 maximum: None,
                 default: None,
             };
+        }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -4356,7 +5438,7 @@ pub mod operations {
             };
         }
     }
-    ///Path parameters and body fields of `RefreshRoomClientToken`.
+    ///Path and query parameters and body fields of `RefreshRoomClientToken`.
     pub mod refresh_room_client_token {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4371,6 +5453,10 @@ pub mod operations {
                 maximum: None,
                 default: None,
             };
+        }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
@@ -4397,7 +5483,7 @@ pub mod operations {
             };
         }
     }
-    ///Path parameters and body fields of `RetrieveListRoomSessions`.
+    ///Path and query parameters and body fields of `RetrieveListRoomSessions`.
     pub mod retrieve_list_room_sessions {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4411,6 +5497,140 @@ pub mod operations {
                 minimum: None,
                 maximum: None,
                 default: None,
+            };
+        }
+        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        pub mod query {
+            use crate::meta::{Field, FieldKind};
+            ///`include_participants`.
+            pub const INCLUDE_PARTICIPANTS: Field = Field {
+                name: "include_participants",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[active]`.
+            pub const FILTER_ACTIVE: Field = Field {
+                name: "filter[active]",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][eq]`.
+            pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
+                name: "filter[date_ended_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][gte]`.
+            pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
+                name: "filter[date_ended_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_ended_at][lte]`.
+            pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
+                name: "filter[date_ended_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+            };
+            ///`page[number]`.
+            pub const PAGE_NUMBER: Field = Field {
+                name: "page[number]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: None,
+                default: Some(1i64),
+            };
+            ///`page[size]`.
+            pub const PAGE_SIZE: Field = Field {
+                name: "page[size]",
+                required: false,
+                kind: FieldKind::Integer,
+                format: None,
+                minimum: Some(1i64),
+                maximum: Some(250i64),
+                default: Some(20i64),
             };
         }
         /// Top-level properties of the JSON request body.

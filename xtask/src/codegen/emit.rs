@@ -130,6 +130,7 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
         (defs, refs)
     };
     let (path_defs, path_refs) = field_consts(&op.path_params);
+    let (query_defs, query_refs) = field_consts(&op.query_params);
     let (body_defs, body_refs) = field_consts(&op.body_fields);
     let OperationMeta {
         operation_id,
@@ -148,7 +149,7 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
     };
     let media_type = option_str(op.body_media_type.as_deref());
     let doc = format!("`{operation_id}`: `{method} {path}`.");
-    let module_doc = format!("Path parameters and body fields of `{operation_id}`.");
+    let module_doc = format!("Path and query parameters and body fields of `{operation_id}`.");
     let constant = quote! {
         #[doc = #doc]
         pub const #const_name: Operation = Operation {
@@ -161,6 +162,7 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
             body_required: #body_required,
             body_media_type: #media_type,
             path_params: &[#(#module::path::#path_refs),*],
+            query_params: &[#(#module::query::#query_refs),*],
             body_fields: &[#(#module::body::#body_refs),*],
         };
     };
@@ -171,6 +173,11 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
             pub mod path {
                 use crate::meta::{Field, FieldKind};
                 #(#path_defs)*
+            }
+            /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+            pub mod query {
+                use crate::meta::{Field, FieldKind};
+                #(#query_defs)*
             }
             /// Top-level properties of the JSON request body.
             pub mod body {

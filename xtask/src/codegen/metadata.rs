@@ -22,6 +22,7 @@ pub(crate) struct OperationMeta {
     pub(crate) body_required: bool,
     pub(crate) body_media_type: Option<String>,
     pub(crate) path_params: Vec<FieldMeta>,
+    pub(crate) query_params: Vec<FieldMeta>,
     pub(crate) body_fields: Vec<FieldMeta>,
 }
 
@@ -86,7 +87,9 @@ fn extract_operation(
         })
         .context("no 2xx response with a numeric status code")?;
 
-    let path_params = path_params(doc, path, item, operation)?;
+    let mut path_params = params(doc, "path", item, operation)?;
+    path_params.sort_by_key(|param| path.find(&format!("{{{}}}", param.name)));
+    let query_params = params(doc, "query", item, operation)?;
     let body = request_body(doc, operation)?;
 
     Ok(OperationMeta {
@@ -98,21 +101,23 @@ fn extract_operation(
         body_required: body.required,
         body_media_type: body.media_type,
         path_params,
+        query_params,
         body_fields: body.fields,
     })
 }
 
-/// The operation's path parameters (path-level and its own), in path template order, which is
-/// the order of the generated method's arguments.
-fn path_params(doc: &Value, path: &str, item: &Value, operation: &Value) -> Result<Vec<FieldMeta>> {
-    let mut path_params = Vec::new();
+/// The operation's parameters `in` this location (path-level, then its own), in spec order. Path
+/// parameters are always required; a query parameter is when it says so (deepObject parameters
+/// are already spelled out as `page[size]`, `filter[…]` by `openapi::deep_object`).
+fn params(doc: &Value, location: &str, item: &Value, operation: &Value) -> Result<Vec<FieldMeta>> {
+    let mut found = Vec::new();
     for params in [item.get("parameters"), operation.get("parameters")]
         .into_iter()
         .flatten()
     {
         for param in params.as_array().into_iter().flatten() {
             let param = resolve(doc, param).context("dangling parameter $ref")?;
-            if param.get("in").and_then(Value::as_str) != Some("path") {
+            if param.get("in").and_then(Value::as_str) != Some(location) {
                 continue;
             }
             let name = param
@@ -121,12 +126,13 @@ fn path_params(doc: &Value, path: &str, item: &Value, operation: &Value) -> Resu
                 .context("a parameter without a name")?;
             let schema = param
                 .get("schema")
-                .context(format!("path parameter {name} has no schema"))?;
-            path_params.push(field(doc, name, true, schema)?);
+                .context(format!("{location} parameter {name} has no schema"))?;
+            let required =
+                location == "path" || param.get("required").and_then(Value::as_bool) == Some(true);
+            found.push(field(doc, name, required, schema)?);
         }
     }
-    path_params.sort_by_key(|param| path.find(&format!("{{{}}}", param.name)));
-    Ok(path_params)
+    Ok(found)
 }
 
 /// What the metadata says about a request body.
@@ -236,7 +242,10 @@ fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<Fiel
         Some("string") => "String",
         Some("boolean") => "Boolean",
         Some("array") => "Array",
-        Some("object") | None => "Object",
+        Some("object") => "Object",
+        // No `type`: an object when it lists properties, else no single JSON type (`oneOf`, `{}`).
+        None if schema.get("properties").is_some() => "Object",
+        None => "Any",
         Some(other) => bail!("field {name} has unknown type {other}"),
     };
     let integer = |key: &str| -> Result<Option<i64>> {
@@ -344,6 +353,53 @@ mod tests {
         );
         assert!(locked.body_fields[1].required);
         assert!(!ops[1].requires_bearer);
+    }
+
+    #[test]
+    fn extracts_query_parameters_and_fields_of_no_single_type() {
+        let doc = json!({"openapi": "3.0.3", "paths": {"/r": {
+            "parameters": [{"name": "page[size]", "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 250, "default": 20}}],
+            "post": {
+                "operationId": "Act",
+                "parameters": [
+                    {"name": "filter[day]", "in": "query", "required": true,
+                     "schema": {"type": "string", "format": "date"}},
+                    {"name": "x-trace", "in": "header", "schema": {"type": "string"}}
+                ],
+                "requestBody": {"content": {"application/json": {"schema": {"properties": {
+                    "who": {"oneOf": [{"type": "string"}, {"type": "array"}]},
+                    "shape": {"properties": {"a": {"type": "string"}}}
+                }}}}},
+                "responses": {"200": {}}
+            }
+        }}});
+        let ops = extract(&doc).expect("extracts");
+        let query = &ops[0].query_params;
+        let names: Vec<&str> = query.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["page[size]", "filter[day]"],
+            "path-level first; no header"
+        );
+        assert_eq!(
+            (
+                query[0].minimum,
+                query[0].maximum,
+                query[0].default,
+                query[0].required
+            ),
+            (Some(1), Some(250), Some(20), false)
+        );
+        assert!(query[1].required);
+        assert_eq!(query[1].format.as_deref(), Some("date"));
+        assert!(ops[0].path_params.is_empty());
+        let kinds: Vec<&str> = ops[0].body_fields.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            ["Any", "Object"],
+            "`who` is a oneOf; `shape` lists properties"
+        );
     }
 
     #[test]
