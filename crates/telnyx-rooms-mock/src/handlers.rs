@@ -1,42 +1,83 @@
-//! What each operation does with a valid request: mint tokens, or verify a refresh token and mint.
+//! What each operation does with a valid request, chosen from its method and path: the verbs every
+//! resource shares (`rooms::State`), and the actions (`…/actions/{name}`), the only code written
+//! per operation: minting and refreshing tokens, ending a session, kicking, muting, unmuting.
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use telnyx_rooms_core::meta::Operation;
-use telnyx_rooms_gen::operations::{self, create_room_client_token, refresh_room_client_token};
+use telnyx_rooms_gen::operations::{create_room_client_token, refresh_room_client_token};
 use telnyx_rooms_gen::types;
 use uuid::Uuid;
 
 use crate::api_error::{AUTHORIZATION_FAILED, ApiError, ErrorEntry, Source, UNEXPECTED};
+use crate::rooms::{self, ROOMS, kind_named};
 use crate::server::Shared;
 use crate::token::{SignedToken, TokenKind, TokenSigner};
 use crate::validate::ValidRequest;
 
-/// The success body of `operation` for a request that passed validation.
+type Action = fn(&Shared, &ValidRequest) -> Result<Value, ApiError>;
+
+/// The actions, by the last segment of their path (`/rooms/{room_id}/actions/{name}`).
+const ACTIONS: [(&str, Action); 6] = [
+    ("generate_join_client_token", create),
+    ("refresh_client_token", refresh),
+    ("end", rooms::end_session),
+    ("kick", rooms::kick),
+    ("mute", rooms::mute),
+    ("unmute", rooms::unmute),
+];
+
+/// The success body of `operation` for a request that passed validation (`Null` for no body).
 pub(crate) fn answer(
     shared: &Shared,
     operation: &Operation,
     request: &ValidRequest,
 ) -> Result<Value, ApiError> {
-    let id = operation.operation_id;
-    if id == operations::CREATE_ROOM_CLIENT_TOKEN.operation_id {
-        create(shared, request)
-    } else if id == operations::REFRESH_ROOM_CLIENT_TOKEN.operation_id {
-        refresh(shared, request)
-    } else {
-        Err(ApiError::one(
-            StatusCode::NOT_IMPLEMENTED,
-            ErrorEntry::new(
-                UNEXPECTED,
-                format!("telnyx-rooms-mock does not implement {id} yet."),
-            ),
-        ))
+    let segments: Vec<&str> = operation.path.trim_start_matches('/').split('/').collect();
+    let kind = segments.first().and_then(|name| kind_named(name));
+    let id = request.id().map(|(_, id)| id);
+    let now = shared.time_source.now_utc();
+    match (operation.method, segments.as_slice(), kind, id) {
+        ("POST", [_, _, "actions", name], _, _) => match ACTIONS.iter().find(|(n, _)| n == name) {
+            Some((_, action)) => action(shared, request),
+            None => Err(not_implemented(operation)),
+        },
+        ("GET", [_], Some(kind), _) => shared.state().list(kind, None, request),
+        ("POST", [_], Some(kind), _) => shared.state().create(kind, request.body(), now),
+        ("DELETE", [_], Some(kind), _) => shared.state().delete_selected(kind, request),
+        ("GET", [_, _], Some(kind), Some(id)) => shared.state().view(kind, id, Some(request)),
+        ("PATCH", [_, _], Some(kind), Some(id)) => {
+            shared.state().update(kind, id, request.body(), now)
+        }
+        ("DELETE", [_, _], Some(kind), Some(id)) => shared.state().delete(kind, id),
+        ("GET", [_, _, children], Some(parent), Some(id)) => match kind_named(children) {
+            Some(kind) => shared.state().list(kind, Some((parent, id)), request),
+            None => Err(not_implemented(operation)),
+        },
+        _ => Err(not_implemented(operation)),
     }
 }
 
+fn not_implemented(operation: &Operation) -> ApiError {
+    ApiError::one(
+        StatusCode::NOT_IMPLEMENTED,
+        ErrorEntry::new(
+            UNEXPECTED,
+            format!(
+                "telnyx-rooms-mock does not implement {} yet.",
+                operation.operation_id
+            ),
+        ),
+    )
+}
+
 fn create(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
-    let room = room_id(request, create_room_client_token::path::ROOM_ID.name)?;
+    let room = room_id(
+        shared,
+        request,
+        create_room_client_token::path::ROOM_ID.name,
+    )?;
     let token_ttl = ttl(request, create_room_client_token::body::TOKEN_TTL_SECS.name)?;
     let refresh_ttl = ttl(
         request,
@@ -61,7 +102,11 @@ fn create(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
 }
 
 fn refresh(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
-    let room = room_id(request, refresh_room_client_token::path::ROOM_ID.name)?;
+    let room = room_id(
+        shared,
+        request,
+        refresh_room_client_token::path::ROOM_ID.name,
+    )?;
     let token_ttl = ttl(
         request,
         refresh_room_client_token::body::TOKEN_TTL_SECS.name,
@@ -92,11 +137,25 @@ fn refresh(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
     to_json(&body)
 }
 
-fn room_id(request: &ValidRequest, name: &str) -> Result<Uuid, ApiError> {
-    request
+/// The room a token operation names. A room the mock does not hold is refused with 403, the one
+/// error status Telnyx documents for these operations (see the README), unless the server was
+/// told to mint tokens for any room.
+fn room_id(shared: &Shared, request: &ValidRequest, name: &'static str) -> Result<Uuid, ApiError> {
+    let room = request
         .path_param(name)
         .and_then(|id| Uuid::try_parse(id).ok())
-        .ok_or_else(|| internal(format!("validated path parameter `{name}` is missing")))
+        .ok_or_else(|| internal(format!("validated path parameter `{name}` is missing")))?;
+    if shared.tokens_for_unknown_rooms || shared.state().get(ROOMS, room).is_some() {
+        return Ok(room);
+    }
+    Err(ApiError::one(
+        StatusCode::FORBIDDEN,
+        ErrorEntry::new(
+            AUTHORIZATION_FAILED,
+            format!("No room has the id {room}: a token grants joining an existing room."),
+        )
+        .at(Source::Parameter(name)),
+    ))
 }
 
 /// A TTL after validation: the request's value or the spec's default.
