@@ -41,7 +41,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _mock) = if std::env::var_os("TELNYX_API_KEY").is_some() {
         (Client::from_env()?, None)
     } else {
-        let mock = telnyx_rooms_mock::start().await?;
+        let mock = telnyx_rooms_mock::MockServer::builder()
+            .tokens_for_unknown_rooms(true)
+            .start()
+            .await?;
         println!("no TELNYX_API_KEY: using the mock at {}", mock.base_url());
         let client = Client::builder()
             .api_key("mock-key")
