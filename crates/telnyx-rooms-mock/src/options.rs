@@ -59,7 +59,7 @@ pub struct ServeOptions {
     pub faults: Vec<Fault>,
     /// Accept only this API key, and answer any other 401 as Telnyx does (default: any key), to
     /// test a client's handling of a rejected key.
-    #[arg(long, value_name = "KEY", value_parser = parse_api_key)]
+    #[arg(long, value_name = "KEY", value_parser = ApiKeyParser)]
     pub api_key: Option<Secret>,
     /// Print one line per request (method, path, route, status, fault; never headers or
     /// bodies) to standard error.
@@ -143,10 +143,32 @@ fn parse_option_duration(text: &str) -> Result<humantime::Duration, String> {
     parse_duration(text).map(humantime::Duration::from)
 }
 
-fn parse_api_key(text: &str) -> Result<Secret, String> {
-    match credential_problem(text) {
-        Some(problem) => Err(format!("the API key {problem}")),
-        None => Ok(Secret::from(text)),
+/// `--api-key`, checked as a bearer credential; a refusal says what is wrong without quoting the
+/// key (clap's own errors would).
+#[derive(Debug, Clone, Copy)]
+struct ApiKeyParser;
+
+impl clap::builder::TypedValueParser for ApiKeyParser {
+    type Value = Secret;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Secret, clap::Error> {
+        let problem = match value.to_str() {
+            Some(text) => match credential_problem(text) {
+                None => return Ok(Secret::from(text)),
+                Some(problem) => problem,
+            },
+            None => "is not valid UTF-8".to_owned(),
+        };
+        let error = clap::Error::raw(
+            clap::error::ErrorKind::ValueValidation,
+            format!("the value of --api-key {problem}\n"),
+        );
+        Err(error.with_cmd(command))
     }
 }
 
@@ -181,5 +203,39 @@ fn parse_max_connections(text: &str) -> Result<usize, String> {
         Ok(0) => Err("at least 1".to_owned()),
         Ok(n) => Ok(n),
         Err(err) => Err(err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_loopback_address_goes_without_a_warning() {
+        for quiet in [
+            "127.0.0.1:4010",
+            "127.9.9.9:0",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            let addr: SocketAddr = quiet.parse().expect("an address");
+            assert_eq!(exposure_warning(addr, false, true), None, "{quiet}");
+        }
+        for loud in [
+            "0.0.0.0:4010",
+            "[::]:0",
+            "10.1.2.3:80",
+            "[::ffff:10.0.0.1]:0",
+        ] {
+            let addr: SocketAddr = loud.parse().expect("an address");
+            let warning = exposure_warning(addr, false, true).expect("a warning");
+            assert!(warning.contains(&addr.to_string()), "{warning}");
+        }
+        let addr: SocketAddr = "0.0.0.0:0".parse().expect("an address");
+        let keyed = exposure_warning(addr, true, false).expect("a warning");
+        assert!(
+            !keyed.contains("API key") && !keyed.contains("seed"),
+            "{keyed}"
+        );
     }
 }

@@ -202,7 +202,7 @@ impl State {
 
     /// At the cap of `kind`, forgets its oldest record that has `done` (ended, left).
     fn make_room(&mut self, kind: usize, done: &str) -> Result<(), JoinError> {
-        if self.tables[kind].len() < KINDS[kind].cap {
+        if self.tables[kind].len() < self.caps[kind] {
             return Ok(());
         }
         let oldest_done = self.tables[kind]

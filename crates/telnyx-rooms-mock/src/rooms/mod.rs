@@ -135,6 +135,8 @@ struct Entry {
 #[derive(Debug)]
 pub(crate) struct State {
     tables: [Vec<Entry>; 5],
+    /// How many of each kind are kept (the kinds' caps; smaller in unit tests).
+    caps: [usize; 5],
 }
 
 impl State {
@@ -142,6 +144,7 @@ impl State {
     pub(crate) fn new(demo_room_at: Option<DateTime<Utc>>) -> Self {
         let mut state = Self {
             tables: Default::default(),
+            caps: KINDS.each_ref().map(|kind| kind.cap),
         };
         if let Some(now) = demo_room_at {
             let body = Map::from_iter([(UNIQUE_FIELD.to_owned(), Value::from("demo"))]);
@@ -185,11 +188,11 @@ impl State {
         if let Some(reason) = spec.not_created {
             return Err(unprocessable(reason.to_owned(), None));
         }
-        if self.tables[kind].len() >= spec.cap {
+        if self.tables[kind].len() >= self.caps[kind] {
             return Err(unprocessable(
                 format!(
                     "telnyx-rooms-mock holds at most {} {}; delete one first.",
-                    spec.cap, spec.plural
+                    self.caps[kind], spec.plural
                 ),
                 None,
             ));
@@ -394,6 +397,10 @@ fn unprocessable(detail: String, field: Option<&str>) -> ApiError {
     };
     ApiError::one(StatusCode::UNPROCESSABLE_ENTITY, entry)
 }
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests;
 
 fn internal(detail: String) -> ApiError {
     ApiError::one(

@@ -282,34 +282,36 @@ async fn deleting_a_room_forgets_its_sessions_and_participants() {
     );
 }
 
-#[tokio::test]
-async fn the_control_endpoint_joins_and_leaves_outside_the_api() {
-    let server = MockServer::builder()
-        .api_key("KEY_CONTROL")
+const CONTROL_KEY: &str = "KEY_CONTROL";
+
+/// A control request with the server's API key.
+fn control(server: &MockServer, method: &str, path: &str) -> Call {
+    Call::control(server, method, path).header("authorization", &format!("Bearer {CONTROL_KEY}"))
+}
+
+async fn keyed_mock() -> MockServer {
+    MockServer::builder()
+        .api_key(CONTROL_KEY)
         .start()
         .await
-        .expect("starts");
+        .expect("starts")
+}
+
+#[tokio::test]
+async fn the_control_endpoint_joins_and_leaves_outside_the_api() {
+    let server = keyed_mock().await;
     let room = telnyx_rooms_mock::DEMO_ROOM;
-    let join = |key: Option<&str>, body: Option<Value>| {
-        let call = Call::control(&server, "POST", &format!("/_mock/rooms/{room}/join"));
-        let call = match key {
-            Some(key) => call.header("authorization", &format!("Bearer {key}")),
-            None => call,
-        };
-        async move {
-            match body {
-                Some(body) => call.json(body).await,
-                None => call.send().await,
-            }
-        }
-    };
-    assert_eq!(
-        join(None, None).await.status,
-        401,
-        "the server's key is needed"
-    );
-    assert_eq!(join(Some("WRONG"), None).await.status, 401);
-    let joined = join(Some("KEY_CONTROL"), Some(json!({"context": "Carol"}))).await;
+    let join_path = format!("/_mock/rooms/{room}/join");
+    let without_key = Call::control(&server, "POST", &join_path).send().await;
+    assert_eq!(without_key.status, 401, "the server's key is needed");
+    let wrong_key = Call::control(&server, "POST", &join_path)
+        .header("authorization", "Bearer WRONG")
+        .send()
+        .await;
+    assert_eq!(wrong_key.status, 401);
+    let joined = control(&server, "POST", &join_path)
+        .json(json!({"context": "Carol"}))
+        .await;
     assert_eq!(joined.status, 201, "{}", joined.text);
     let body = joined.json();
     assert_eq!(body["data"]["context"], "Carol");
@@ -325,57 +327,61 @@ async fn the_control_endpoint_joins_and_leaves_outside_the_api() {
             .map(|p| p.context),
         Some(Some("Carol".to_owned()))
     );
-    assert_eq!(
-        join(Some("KEY_CONTROL"), None).await.status,
-        201,
-        "a body is optional"
-    );
+    let bare = control(&server, "POST", &join_path).send().await;
+    assert_eq!(bare.status, 201, "a body is optional");
 
-    let with_key = |method, path: String| {
-        Call::control(&server, method, &path).header("authorization", "Bearer KEY_CONTROL")
-    };
-    let viewed = with_key("GET", format!("/_mock/room_participants/{id}"))
+    let viewed = control(&server, "GET", &format!("/_mock/room_participants/{id}"))
         .send()
         .await;
     assert_eq!(viewed.json()["data"], body["data"]);
-    let left = with_key("POST", format!("/_mock/room_participants/{id}/leave"))
-        .send()
-        .await;
+    let left = control(
+        &server,
+        "POST",
+        &format!("/_mock/room_participants/{id}/leave"),
+    )
+    .send()
+    .await;
     assert_eq!(left.status, 200);
     assert_eq!(left.json()["mock"]["present"], false);
     assert!(left.json()["data"].get("left_at").is_some());
+    // Counted under their own route, and beside the API's base path, not under it.
+    assert_eq!(server.attempts("_mock"), 6);
+    let under_base = Call::at(&server, "POST", &join_path).send().await;
+    assert_eq!(under_base.status, 404);
+}
 
+#[tokio::test]
+async fn the_control_endpoint_refuses_what_it_cannot_do_with_telnyx_errors() {
+    let server = keyed_mock().await;
     let unknown = Uuid::new_v4();
-    let answer = with_key("POST", format!("/_mock/rooms/{unknown}/join"))
+    let answer = control(&server, "POST", &format!("/_mock/rooms/{unknown}/join"))
         .send()
         .await;
     assert_eq!(
         (answer.status.as_u16(), answer.error(0, "code")),
         (404, json!("10005"))
     );
-    let answer = with_key("POST", format!("/_mock/room_participants/{unknown}/leave"))
-        .send()
-        .await;
+    let answer = control(
+        &server,
+        "POST",
+        &format!("/_mock/room_participants/{unknown}/leave"),
+    )
+    .send()
+    .await;
     assert_eq!(answer.status, 404);
-    let answer = with_key("POST", "/_mock/rooms/not-a-room/join".to_owned())
+    let answer = control(&server, "POST", "/_mock/rooms/not-a-room/join")
         .send()
         .await;
     assert_eq!(answer.status, 422);
     assert_eq!(answer.error(0, "source"), json!({"parameter": "room_id"}));
-    let answer = join(
-        Some("KEY_CONTROL"),
-        Some(json!({"context": "x".repeat(2000)})),
-    )
-    .await;
+    let demo = format!("/_mock/rooms/{}/join", telnyx_rooms_mock::DEMO_ROOM);
+    let answer = control(&server, "POST", &demo)
+        .json(json!({"context": "x".repeat(2000)}))
+        .await;
     assert_eq!(answer.status, 422, "{}", answer.text);
-    let answer = with_key("POST", format!("/_mock/rooms/{room}/join"))
+    let answer = control(&server, "POST", &demo)
         .raw("{", "application/json")
         .await;
     assert_eq!(answer.status, 400);
-    // Counted under their own route, and beside the API's base path, not under it.
-    assert_eq!(server.attempts("_mock"), 11);
-    let under_base = Call::at(&server, "POST", &format!("/_mock/rooms/{room}/join"))
-        .send()
-        .await;
-    assert_eq!(under_base.status, 404);
+    assert_eq!(answer.error(0, "code"), "10023");
 }
