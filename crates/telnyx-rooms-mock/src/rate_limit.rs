@@ -13,7 +13,7 @@ use crate::api_error::{ApiError, ErrorEntry, TOO_MANY_REQUESTS};
 
 /// How many requests a server answers per second (sustained) and at once (burst).
 ///
-/// Requests to either operation share one token bucket that holds `burst` requests and refills at
+/// Requests to every operation share one token bucket that holds `burst` requests and refills at
 /// `per_second`; a request that finds it empty is answered `429` with Telnyx's error body and a
 /// `Retry-After` of the whole seconds until the bucket holds a request again (at least 1). Time is
 /// tokio's, so a test with paused time controls it.

@@ -284,7 +284,7 @@ impl MockServerBuilder {
     }
 }
 
-/// A running mock of the Telnyx client-token API; stops when dropped.
+/// A running mock of the Telnyx Video Rooms API; stops when dropped.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
