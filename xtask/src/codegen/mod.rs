@@ -126,6 +126,19 @@ mod tests {
     }
 
     #[test]
+    fn the_overlaid_spec_is_the_vendored_one_with_every_overlay_applied() {
+        let doc = workspace_inputs().overlaid().expect("the overlays apply");
+        let kick = &doc["paths"]["/room_sessions/{room_session_id}/actions/kick"]["post"];
+        assert!(kick.get("security").is_none(), "overlay 03 removes it");
+        let create = &doc["paths"]["/rooms/{room_id}/actions/generate_join_client_token"]["post"];
+        assert!(
+            create["responses"].get("401").is_some(),
+            "overlay 04 adds it"
+        );
+        assert_eq!(doc["openapi"], "3.1.0", "as vendored, not converted to 3.0");
+    }
+
+    #[test]
     fn generation_is_deterministic() {
         let inputs = workspace_inputs();
         let first = render(&inputs).expect("renders");

@@ -21,10 +21,7 @@ use crate::openapi::walk::walk_schemas;
 
 /// Renders the generated file. Pure: the same inputs give the same bytes.
 pub(crate) fn render(inputs: &Inputs) -> Result<String> {
-    let mut doc = inputs.spec.doc.clone();
-    for overlay in &inputs.overlays {
-        overlay.apply(&mut doc)?;
-    }
+    let mut doc = inputs.overlaid()?;
     downgrade_to_30(&mut doc)?;
     deep_object::flatten(&mut doc)?;
     let problems = precheck::check(&doc);
