@@ -1,5 +1,11 @@
 //! A server-wide rate limit, like Telnyx's: a token bucket of N requests per second with a burst
 //! of B, answering `429 Too Many Requests` with `Retry-After` once it is spent.
+//!
+//! Written here rather than with `governor`, which was tried: its GCRA needs a clock adapter to
+//! follow tokio's (paused) time, longer than this bucket, and brings thirteen crates into every
+//! build of the mock (a second `hashbrown` among them; without its `std` feature it does not
+//! compile), while its exact nanosecond arithmetic changes no answer the mock gives (`Retry-After`
+//! is whole seconds).
 
 use std::fmt;
 use std::str::FromStr;
