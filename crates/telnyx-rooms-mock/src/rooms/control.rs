@@ -16,10 +16,11 @@ use axum::extract::{Path, Request, State as Extract};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{JoinError, PARTICIPANTS, Participant, shaped};
+use super::{JoinError, PARTICIPANTS, Participant, State, shaped};
 use crate::api_error::{
     ApiError, BAD_REQUEST, ErrorEntry, INVALID_ID, INVALID_JSON, NOT_FOUND, Source,
 };
@@ -46,12 +47,15 @@ struct JoinBody {
     context: Option<String>,
 }
 
+/// The name of the participant id in the control paths, as the API names it.
+const PARTICIPANT_ID: &str = "room_participant_id";
+
 async fn join(
     Extract(shared): Extract<Arc<Shared>>,
     Path(room_id): Path<String>,
     request: Request,
 ) -> Response {
-    control(shared, &room_id, "room_id", request, |shared, id, body| {
+    let join = |state: &mut State, id, body: &[u8], now| {
         let body: JoinBody = if body.iter().all(u8::is_ascii_whitespace) {
             JoinBody::default()
         } else {
@@ -65,60 +69,49 @@ async fn join(
                 )
             })?
         };
-        let now = shared.time_source.now_utc();
-        let joined = shared.state().join(id, body.context.as_deref(), now);
-        Ok((StatusCode::CREATED, joined?))
-    })
-    .await
+        Ok(state.join(id, body.context.as_deref(), now)?)
+    };
+    let at = (&room_id[..], "room_id");
+    control(shared, at, StatusCode::CREATED, request, join).await
 }
 
 async fn leave(
     Extract(shared): Extract<Arc<Shared>>,
-    Path(participant_id): Path<String>,
+    Path(id): Path<String>,
     request: Request,
 ) -> Response {
+    let leave = |state: &mut State, id, _: &[u8], now| Ok(state.leave(id, now)?);
     control(
         shared,
-        &participant_id,
-        "room_participant_id",
+        (&id, PARTICIPANT_ID),
+        StatusCode::OK,
         request,
-        |shared, id, _| {
-            let now = shared.time_source.now_utc();
-            let left = shared.state().leave(id, now);
-            Ok((StatusCode::OK, left?))
-        },
+        leave,
     )
     .await
 }
 
 async fn view(
     Extract(shared): Extract<Arc<Shared>>,
-    Path(participant_id): Path<String>,
+    Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    control(
-        shared,
-        &participant_id,
-        "room_participant_id",
-        request,
-        |shared, id, _| {
-            let participant = shared.state().participant(id);
-            Ok((
-                StatusCode::OK,
-                participant.ok_or(JoinError::UnknownParticipant(id))?,
-            ))
-        },
-    )
-    .await
+    let view = |state: &mut State, id, _: &[u8], _| {
+        Ok(state
+            .participant(id)
+            .ok_or(JoinError::UnknownParticipant(id))?)
+    };
+    control(shared, (&id, PARTICIPANT_ID), StatusCode::OK, request, view).await
 }
 
-/// One control request: credentials, the id, the action, the answer, the log entry.
+/// One control request: credentials, the id (`at`: its text and name), the action on the state,
+/// the answer, the log entry.
 async fn control(
     shared: Arc<Shared>,
-    id: &str,
-    id_name: &'static str,
+    at: (&str, &'static str),
+    status: StatusCode,
     request: Request,
-    action: impl FnOnce(&Shared, Uuid, &[u8]) -> Result<(StatusCode, Participant), ApiError>,
+    action: impl FnOnce(&mut State, Uuid, &[u8], DateTime<Utc>) -> Result<Participant, ApiError>,
 ) -> Response {
     let received_at = shared.time_source.now_utc();
     let (parts, body) = request.into_parts();
@@ -130,26 +123,27 @@ async fn control(
             if let Some(key) = shared.accepted_api_key() {
                 check_bearer(&parts.headers, Some(key))?;
             }
+            let (id, name) = at;
             let id = Uuid::try_parse(id).map_err(|_| {
                 ApiError::one(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorEntry::new(INVALID_ID, format!("`{id_name}` must be a uuid."))
-                        .at(Source::Parameter(id_name)),
+                    ErrorEntry::new(INVALID_ID, format!("`{name}` must be a uuid."))
+                        .at(Source::Parameter(name)),
                 )
             })?;
-            let (status, participant) = action(&shared, id, &body)?;
-            answer(&shared, participant.id).map(|body| (status, body))
+            let mut state = shared.state();
+            let participant = action(&mut state, id, &body, received_at)?;
+            answer(&state, participant.id)
         });
     let response = match outcome {
-        Ok((status, body)) => json_response(&shared, status, body.to_string()),
+        Ok(body) => json_response(&shared, status, body.to_string()),
         Err(error) => error_response(&shared, &error),
     };
     arrival.answered(&shared, CONTROL_ROUTE, None, response)
 }
 
 /// `{"data": <RoomParticipant>, "mock": {"room_id", "muted", "present"}}`.
-fn answer(shared: &Shared, id: Uuid) -> Result<Value, ApiError> {
-    let state = shared.state();
+fn answer(state: &State, id: Uuid) -> Result<Value, ApiError> {
     let (Some(record), Some(participant)) = (state.get(PARTICIPANTS, id), state.participant(id))
     else {
         return Err(JoinError::UnknownParticipant(id).into());

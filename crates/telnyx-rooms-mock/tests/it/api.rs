@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, claims, create, create_room, id_of};
+use crate::support::{CREATE, Call, REFRESH, ROOM, claims, create, create_room, id_of, server_at};
 use serde_json::{Value, json};
 use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_gen::operations;
@@ -11,14 +11,6 @@ use telnyx_rooms_mock::{MockServer, TokenKind};
 use uuid::Uuid;
 
 const T0: i64 = 1_700_000_000;
-
-async fn server_at(clock: &ManualTimeSource) -> MockServer {
-    MockServer::builder()
-        .time_source(clock.clone())
-        .start()
-        .await
-        .expect("the mock starts")
-}
 
 fn room() -> Uuid {
     Uuid::try_parse(ROOM).expect("a UUID")

@@ -22,23 +22,14 @@ async fn get(server: &MockServer, path: &str) -> crate::support::Answer {
     Call::at(server, "GET", path).send().await
 }
 
-fn names(list: &Value) -> Vec<&str> {
-    list["data"]
-        .as_array()
-        .expect("a data array")
-        .iter()
-        .map(|room| room["unique_name"].as_str().expect("a name"))
-        .collect()
+fn names(list: &Value) -> Vec<String> {
+    crate::support::each(list, "unique_name")
 }
 
 #[tokio::test]
 async fn a_room_is_created_viewed_updated_and_deleted_as_the_spec_shapes_it() {
     let clock = ManualTimeSource::at_unix(1_700_000_000);
-    let server = MockServer::builder()
-        .time_source(clock.clone())
-        .start()
-        .await
-        .expect("starts");
+    let server = crate::support::server_at(&clock).await;
     let created = create_room(
         &server,
         json!({"unique_name": "standup", "enable_recording": true}),
@@ -108,7 +99,7 @@ async fn lists_page_through_every_room_with_telnyx_meta() {
             body["meta"],
             json!({"page_number": page, "page_size": 2, "total_pages": 3, "total_results": 5})
         );
-        seen.extend(names(&body).into_iter().map(str::to_owned));
+        seen.extend(names(&body));
     }
     assert_eq!(seen, ["room-0", "room-1", "room-2", "room-3", "room-4"]);
     // Past the end: no data, the same totals; `data` is there, empty.
@@ -162,12 +153,7 @@ async fn date_filters_compare_the_day_of_a_timestamp() {
     let late = id_of(&create_room(&server, json!({"unique_name": "late"})).await);
     let filtered = |query: &'static str| {
         let server = &server;
-        async move {
-            names(&get(server, &format!("/rooms?{query}")).await.json())
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        }
+        async move { names(&get(server, &format!("/rooms?{query}")).await.json()) }
     };
     assert_eq!(
         filtered("filter[date_created_at][eq]=2021-04-25").await,

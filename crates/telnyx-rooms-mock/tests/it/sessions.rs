@@ -31,22 +31,13 @@ async fn action(
 }
 
 fn ids(list: &Value) -> Vec<String> {
-    list["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .map(id_of)
-        .collect()
+    crate::support::each(list, "id")
 }
 
 #[tokio::test]
 async fn a_join_opens_a_session_that_lists_and_views_as_the_spec_shapes_it() {
     let clock = ManualTimeSource::at_unix(1_700_000_000);
-    let server = MockServer::builder()
-        .time_source(clock.clone())
-        .start()
-        .await
-        .expect("starts");
+    let server = crate::support::server_at(&clock).await;
     let room: Uuid = id_of(&create_room(&server, json!({"unique_name": "daily"})).await)
         .parse()
         .expect("a UUID");

@@ -162,6 +162,15 @@ pub async fn create(server: &MockServer, room: &str, body: Value) -> Answer {
     answer
 }
 
+/// A mock on the manual `clock`.
+pub async fn server_at(clock: &telnyx_rooms_core::time::ManualTimeSource) -> MockServer {
+    MockServer::builder()
+        .time_source(clock.clone())
+        .start()
+        .await
+        .expect("the mock starts")
+}
+
 /// Creates a room with `body` and returns its `data`.
 pub async fn create_room(server: &MockServer, body: Value) -> Value {
     let answer = Call::at(server, "POST", "/rooms").json(body).await;
@@ -172,6 +181,16 @@ pub async fn create_room(server: &MockServer, body: Value) -> Value {
 /// The `id` of a record's JSON.
 pub fn id_of(record: &Value) -> String {
     record["id"].as_str().expect("an id").to_owned()
+}
+
+/// `field` of every record of a list's `data`.
+pub fn each(list: &Value, field: &str) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("a data array")
+        .iter()
+        .map(|record| record[field].as_str().expect("a string field").to_owned())
+        .collect()
 }
 
 /// The claims of a JWT, decoded without verification.
