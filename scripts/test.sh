@@ -67,6 +67,9 @@ npm ci --silent --no-audit --no-fund --prefix conformance
 step "Telnyx's official Node SDK as a client of the mock"
 cargo test -p telnyx-rooms-mock --locked --test it node_sdk:: -- --ignored
 
+step "Telnyx's official Node SDK and the generated client send the same list queries (deepObject filters and pages)"
+cargo test -p telnyx-rooms-gen --locked --test it video::the_node_sdk -- --ignored
+
 step "Stoplight Prism proxy: the CLI, facade, keeper and Node SDK against the mock, validated by the spec"
 cargo build --locked --quiet -p telnyx-rooms-cli --bin telnyx-rooms -p telnyx-rooms --example create_and_refresh \
   -p telnyx-rooms-keeper --example keep_one

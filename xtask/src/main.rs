@@ -48,13 +48,6 @@ enum Task {
         #[command(subcommand)]
         command: spec::SpecCommand,
     },
-    /// Write the vendored spec with the overlays applied (OpenAPI 3.1, as JSON): the document
-    /// the conformance checks (conformance/prism.mjs) validate requests and responses against.
-    Overlaid {
-        /// The file to write.
-        #[arg(long)]
-        out: std::path::PathBuf,
-    },
     /// Check the repository's hygiene rules (CONTRIBUTING.md, "Hygiene checks"): one redaction
     /// constant, no wall-clock read outside the time module, file and function length, crate
     /// docs from the READMEs, no issue numbers or outside paths in docs. Lists every violation.
@@ -88,13 +81,6 @@ fn main() -> ExitCode {
         }
         Task::Spec { command } => return spec::run(&workspace, command),
         Task::Tidy => tidy::run(&workspace),
-        Task::Overlaid { out } => codegen::Inputs::read(&workspace)
-            .and_then(|inputs| inputs.overlaid())
-            .and_then(|doc| {
-                let text = serde_json::to_string_pretty(&doc)?;
-                std::fs::write(&out, text)
-                    .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", out.display()))
-            }),
         Task::Codegen { check } => codegen::run(&workspace, check).map(|outcome| {
             let target = workspace.relative(&workspace.generated());
             match (check, outcome) {

@@ -23,15 +23,23 @@ pub struct Operation {
     pub security: Security,
     /// The status code of the success response, e.g. `201`.
     pub success_status: u16,
+    /// What the success response's body holds.
+    pub success_body: SuccessBody,
+    /// The statuses the spec documents a response for, as it writes them, in spec order: codes
+    /// (`"404"`), ranges (`"4XX"`) and `"default"`. See [`documents_status`](Self::documents_status).
+    pub responses: &'static [&'static str],
     /// Whether the request body is `required: true`.
     pub body_required: bool,
     /// The media type of the request body, e.g. `application/json`.
     pub body_media_type: Option<&'static str>,
     /// Path parameters, in the order they appear in the path template.
     pub path_params: &'static [Field],
-    /// Query parameters, in spec order; `style: deepObject` parameters are spelled out as the
-    /// form parameters they stand for on the wire (`page[size]`, `filter[date_created_at][eq]`).
+    /// Query parameters by wire name (`filter[unique_name]`, `page[size]`): the order of the
+    /// generated method's arguments and of the query it sends. A `style: deepObject` parameter of
+    /// the spec appears as its leaves (`page[number]`, `page[size]`), as it is sent.
     pub query_params: &'static [Field],
+    /// Header parameters, by name (the Video API defines none).
+    pub header_params: &'static [Field],
     /// Top-level properties of the JSON request body, in spec order.
     pub body_fields: &'static [Field],
 }
@@ -52,10 +60,42 @@ impl Operation {
         self.path_params.iter().find(|field| field.name == name)
     }
 
-    /// The query parameter called `name` (e.g. `page[size]`), if the spec defines one.
+    /// The query parameter whose wire name is `name` (`page[size]`), if the spec defines one.
     pub fn query_param(&self, name: &str) -> Option<&'static Field> {
         self.query_params.iter().find(|field| field.name == name)
     }
+
+    /// Whether the spec documents a response with `status` for this operation: by its code, by
+    /// its range (`4XX`) or by a `default` response.
+    pub fn documents_status(&self, status: u16) -> bool {
+        let code = status.to_string();
+        let range = format!("{}XX", status / 100);
+        self.responses.iter().any(|documented| {
+            *documented == code || *documented == range || *documented == "default"
+        })
+    }
+}
+
+/// What the body of an operation's success response holds.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuccessBody {
+    /// No body (`204 No Content`).
+    Empty,
+    /// One object under `data`: `{"data": {…}}`. `schema` names its component schema (`Room`)
+    /// when the spec gives it one.
+    Data {
+        /// The component schema of `data`, if it has one.
+        schema: Option<&'static str>,
+    },
+    /// One page of a list: `{"data": […], "meta": {"page_number", "page_size", "total_pages",
+    /// "total_results"}}`. `schema` names the items' component schema (`Room`) when they have one.
+    Page {
+        /// The component schema of the items, if they have one.
+        schema: Option<&'static str>,
+    },
+    /// Any other body.
+    Other,
 }
 
 /// What credentials an operation requires.
@@ -68,11 +108,13 @@ pub enum Security {
     BearerToken,
 }
 
-/// A path or query parameter, or a top-level request body property.
+/// A path, query or header parameter, or a top-level request body property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
-    /// The name on the wire, e.g. `token_ttl_secs`.
+    /// The name on the wire, e.g. `token_ttl_secs` or `page[size]`.
     pub name: &'static str,
+    /// The name of the generated method argument or struct field, e.g. `page_size`.
+    pub rust_name: &'static str,
     /// Whether the spec requires it.
     pub required: bool,
     /// The JSON type the spec gives it.
@@ -85,6 +127,8 @@ pub struct Field {
     pub maximum: Option<i64>,
     /// The spec's `default` of an integer, if any. The server applies it; clients must not send it.
     pub default: Option<i64>,
+    /// The values a string `enum` allows, in spec order; empty when the spec gives no enum.
+    pub enum_values: &'static [&'static str],
 }
 
 impl Field {
@@ -99,6 +143,11 @@ impl Field {
             None => true,
         };
         above_min && below_max
+    }
+
+    /// Whether the text `value` is one the field's `enum` allows (any text when it has none).
+    pub fn allows(&self, value: &str) -> bool {
+        self.enum_values.is_empty() || self.enum_values.contains(&value)
     }
 }
 
@@ -116,10 +165,11 @@ pub enum FieldKind {
     Boolean,
     /// `type: array`.
     Array,
-    /// `type: object`.
+    /// `type: object` (or no type and no alternatives).
     Object,
-    /// No single JSON type: `oneOf`/`anyOf` alternatives, or no `type` at all.
-    Any,
+    /// One of several shapes (`oneOf` or `anyOf` without a `type`), e.g. the keyword `all` or a
+    /// list of ids.
+    OneOf,
 }
 
 /// Where the vendored spec came from; recorded in `openapi/provenance.toml` and baked in at generation.

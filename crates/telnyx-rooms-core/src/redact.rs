@@ -2,20 +2,30 @@
 //! is a secret, and how text a server (or a client) controls is made safe to keep and show.
 //!
 //! The facade passes every error title, detail, code, pointer, body snippet and request id it
-//! keeps through [`server_text`] (or [`scrub`] where only visible ASCII can arrive), so `Display`,
+//! keeps through [`server_text`] (and a body the read cap cut through [`scrub_cut`]), so `Display`,
 //! `Debug`, the accessors and `tracing` show the same safe text to every consumer; the mock's
 //! request log, the keeper's and the generated client's `Debug` output use the same constant and
 //! the same field names.
 //!
 //! What is scrubbed — and nothing else, so field names and ordinary words stay readable:
-//! - the exact secrets sent with the request ([`Sent`]: the API key, the refresh token);
+//! - the secrets sent with the request ([`Sent`]: the API key, the refresh token; 8 characters or
+//!   more), in any ASCII case and also when JSON-escaped (`\u004b…`);
 //! - the values of secret fields: `"token": "…"`, `refresh_token=…`, `Authorization: Bearer …`
 //!   (the names in [`SECRET_FIELDS`], matched as whole names, so `refresh_token_expires_at` is
 //!   not one);
-//! - credentials after `Bearer` that look like one (digits or symbols among at least 8 characters);
-//! - anything shaped like a JWT (`eyJ…` with a `.`), such as a token in a malformed success body.
+//! - credentials after `Bearer` that look like one (digits or symbols among at least 8 characters),
+//!   also across a line break;
+//! - anything shaped like a JWT (`eyJ…` with a `.`), such as a token in a malformed success body;
+//! - in text a read cap cut short ([`scrub_cut`]), whatever the cut left of a secret at the end.
+//!
+//! What it cannot recognise: a secret it was never given and that has no secret's shape, and
+//! transformed echoes other than case and JSON escapes (percent- or base64-encoded, split in
+//! pieces). Every character that could disguise text on a terminal is escaped
+//! ([`escape_controls`]).
 
-use std::borrow::Cow;
+mod terminal;
+
+pub use terminal::escape_controls;
 
 /// Printed in place of a secret, by every crate of the workspace.
 pub const REDACTED: &str = "[REDACTED]";
@@ -92,9 +102,10 @@ impl<'a> Sent<'a> {
         }
     }
 
-    /// Whether `text` holds one of the secrets (as [`scrub`] would find it).
+    /// Whether `text` holds one of the secrets, in any ASCII case (as [`scrub`] would find it).
     pub fn echoed_in(&self, text: &str) -> bool {
-        self.values().any(|secret| text.contains(secret))
+        self.values()
+            .any(|secret| find_ignore_case(text, secret, 0).is_some())
     }
 
     fn values(&self) -> impl Iterator<Item = &'a str> + '_ {
@@ -111,12 +122,17 @@ pub fn server_text(text: &str, sent: &Sent<'_>) -> String {
     escape_controls(&scrub(text, sent)).into_owned()
 }
 
-/// `text` with the secrets of the rule above replaced by `[REDACTED]`.
+/// `text` with the secrets of the rule above replaced by `[REDACTED]`. JSON `\uXXXX` escapes are
+/// decoded first (an escaped echo is still an echo), and sent secrets are found in any ASCII case.
 pub fn scrub(text: &str, sent: &Sent<'_>) -> String {
-    let mut out = text.to_owned();
+    let mut out = if text.contains("\\u") {
+        unescape_json_u(text)
+    } else {
+        text.to_owned()
+    };
     for secret in sent.values() {
-        if secret.len() <= out.len() && out.contains(secret) {
-            out = out.replace(secret, REDACTED);
+        if let Some(replaced) = replace_ignore_case(&out, secret) {
+            out = replaced;
         }
     }
     if !may_hold_field_or_jwt(&out) {
@@ -126,44 +142,102 @@ pub fn scrub(text: &str, sent: &Sent<'_>) -> String {
     redact_jwts(&redact_fields(&out))
 }
 
-/// Whether [`redact_fields`] or [`redact_jwts`] could change `text`: a field's value follows `:`
-/// or `=`, a scheme's credential follows a space or tab, and a JWT starts `eyJ`.
-fn may_hold_field_or_jwt(text: &str) -> bool {
-    text.contains([':', '=', ' ', '\t']) || text.contains("eyJ")
-}
-
-/// Whether a character must not reach a terminal raw (see [`escape_controls`]).
-fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
-}
-
-/// `text` with every character that must not reach a terminal raw — C0 and C1 controls, DEL,
-/// and the invisible formatting and bidirectional-override characters that can disguise text —
-/// written as a visible `\u{…}` escape (a newline becomes `\u{a}`); borrowed when there is none.
-///
-/// The crate applies it to all text a server controls; use it for any other untrusted text you
-/// print to a terminal.
-///
-/// ```
-/// assert_eq!(
-///     telnyx_rooms_core::redact::escape_controls("title\u{1b}]0;pwned\u{7}\nnext"),
-///     "title\\u{1b}]0;pwned\\u{7}\\u{a}next"
-/// );
-/// ```
-pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_char) {
-        return Cow::Borrowed(text);
+/// [`scrub`] for text a read cap cut short: what the cut left of a secret at the end — the start
+/// of a sent secret, or an `eyJ…` run whose dot was cut off — is no longer whole enough for the
+/// rule above, so it is replaced too.
+pub fn scrub_cut(text: &str, sent: &Sent<'_>) -> String {
+    let mut out = scrub(text, sent);
+    let secret_start = sent
+        .values()
+        .filter_map(|secret| {
+            (1..secret.len().min(out.len() + 1)).rev().find(|&len| {
+                out.is_char_boundary(out.len() - len)
+                    && secret.as_bytes()[..len]
+                        .eq_ignore_ascii_case(&out.as_bytes()[out.len() - len..])
+            })
+        })
+        .max();
+    let jwt_start = out
+        .rfind("eyJ")
+        .filter(|&at| out[at..].chars().all(is_jwt_char))
+        .map(|at| out.len() - at);
+    if let Some(len) = secret_start.max(jwt_start) {
+        out.truncate(out.len() - len);
+        out.push_str(REDACTED);
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe_char(c) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        } else {
-            out.push(c);
+    out
+}
+
+/// The byte offset of the first match of the ASCII `needle` in `text` at or after `from`, in any
+/// ASCII case.
+fn find_ignore_case(text: &str, needle: &str, from: usize) -> Option<usize> {
+    let (hay, needle) = (text.as_bytes(), needle.as_bytes());
+    let first = needle.first()?;
+    (from..=hay.len().checked_sub(needle.len())?).find(|&at| {
+        hay[at].eq_ignore_ascii_case(first)
+            && hay[at..at + needle.len()].eq_ignore_ascii_case(needle)
+    })
+}
+
+/// `text` with every match of `secret` (any ASCII case) replaced, or `None` when there is none.
+fn replace_ignore_case(text: &str, secret: &str) -> Option<String> {
+    let mut at = find_ignore_case(text, secret, 0)?;
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    loop {
+        out.push_str(&text[copied..at]);
+        out.push_str(REDACTED);
+        copied = at + secret.len();
+        match find_ignore_case(text, secret, copied) {
+            Some(next) => at = next,
+            None => break,
         }
     }
-    Cow::Owned(out)
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+/// `text` with JSON's `\uXXXX` escapes decoded (a surrogate pair as one character, a lone
+/// surrogate as U+FFFD); other text, and other escapes, stay as they are.
+fn unescape_json_u(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\\u") {
+        out.push_str(&rest[..at]);
+        let Some(unit) = hex_unit(&rest[at + 2..]) else {
+            out.push_str("\\u");
+            rest = &rest[at + 2..];
+            continue;
+        };
+        rest = &rest[at + 6..];
+        let low = rest.strip_prefix("\\u").and_then(hex_unit);
+        let decoded = match (unit, low) {
+            (0xd800..=0xdbff, Some(low @ 0xdc00..=0xdfff)) => {
+                rest = &rest[6..];
+                0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)
+            }
+            _ => unit,
+        };
+        out.push(char::from_u32(decoded).unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The value of four hex digits at the start of `text`.
+fn hex_unit(text: &str) -> Option<u32> {
+    let digits = text.get(..4)?;
+    digits
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit())
+        .then(|| u32::from_str_radix(digits, 16).ok())
+        .flatten()
+}
+
+/// Whether [`redact_fields`] or [`redact_jwts`] could change `text`: a field's value follows `:`
+/// or `=`, a scheme's credential follows whitespace, and a JWT starts `eyJ`.
+fn may_hold_field_or_jwt(text: &str) -> bool {
+    text.contains(|c: char| c == ':' || c == '=' || c.is_whitespace()) || text.contains("eyJ")
 }
 
 fn is_name_char(c: char) -> bool {
@@ -218,7 +292,7 @@ fn redact_fields(text: &str) -> String {
 fn value_span(text: &str, after: usize, name: &str, quoted: bool) -> Option<(usize, usize)> {
     let rest = &text[after..];
     if SCHEMES.contains(&name) {
-        let value = rest.trim_start_matches([' ', '\t']);
+        let value = rest.trim_start();
         if value.len() == rest.len() {
             return None;
         }
@@ -264,7 +338,8 @@ fn value_span(text: &str, after: usize, name: &str, quoted: bool) -> Option<(usi
     (!literal).then_some((start, end))
 }
 
-/// `start` moved past a `Bearer `/`Basic ` scheme word, when one is there.
+/// `start` moved past a `Bearer`/`Basic` scheme word and the whitespace after it (a line break
+/// included: `Bearer\nKEY` is still a credential), when one is there.
 fn skip_scheme(text: &str, start: usize) -> usize {
     let rest = &text[start..];
     for scheme in SCHEMES {
@@ -272,8 +347,8 @@ fn skip_scheme(text: &str, start: usize) -> usize {
             continue;
         };
         let tail = &rest[scheme.len()..];
-        if head.eq_ignore_ascii_case(scheme) && tail.starts_with([' ', '\t']) {
-            return text.len() - tail.trim_start_matches([' ', '\t']).len();
+        if head.eq_ignore_ascii_case(scheme) && tail.starts_with(char::is_whitespace) {
+            return text.len() - tail.trim_start().len();
         }
     }
     start
@@ -331,117 +406,4 @@ fn redact_jwts(text: &str) -> String {
 
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    const KEY: &str = "KEY0123456789_secret";
-    const JWT: &str = "eyJhbGciOiJFZDI1NTE5In0.eyJzdWIiOiJ4In0.c2ln-_x";
-
-    fn none() -> Sent<'static> {
-        Sent::default()
-    }
-
-    #[test]
-    fn sent_secrets_are_scrubbed_wherever_they_appear() {
-        let sent = Sent::new(Some(KEY), Some("refresh-value-0123"));
-        assert_eq!(
-            scrub(&format!("echo:{KEY}/refresh-value-0123!"), &sent),
-            "echo:[REDACTED]/[REDACTED]!"
-        );
-        // Too short to be a credential: ordinary text stays.
-        let short = Sent::new(Some("abc"), None);
-        assert_eq!(scrub("abc abc", &short), "abc abc");
-    }
-
-    #[test]
-    fn values_of_secret_fields_are_scrubbed_and_names_kept() {
-        let cases = [
-            (
-                r#"{"refresh_token": "opaque value", "token":"x"}"#,
-                r#"{"refresh_token": "[REDACTED]", "token":"[REDACTED]"}"#,
-            ),
-            (
-                "Authorization: Bearer KEYabc\nHost: x",
-                "Authorization: Bearer [REDACTED]\nHost: x",
-            ),
-            ("authorization: opaque", "authorization: [REDACTED]"),
-            ("GET /?api_key=abc&x=1", "GET /?api_key=[REDACTED]&x=1"),
-            (
-                r#"{"headers":{"Authorization":"Bearer K1 2"}}"#,
-                r#"{"headers":{"Authorization":"Bearer [REDACTED]"}}"#,
-            ),
-            (
-                "sent Bearer KEY_live_42 here",
-                "sent Bearer [REDACTED] here",
-            ),
-            (r#"{"token": null}"#, r#"{"token": null}"#),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(scrub(input, &none()), expected, "{input}");
-        }
-    }
-
-    #[test]
-    fn field_names_and_ordinary_words_are_kept() {
-        for text in [
-            "the response lacks `refresh_token_expires_at`",
-            "refresh_token_expires_at must be in the future",
-            "invalid token: expired",
-            "token expired; refresh it",
-            "Bearer authentication required",
-            "abcdefghijklmnopqrstuvwxyz_ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-            "Invalid value for token_ttl_secs",
-            "<html>Bad Gateway</html>",
-            "",
-            "é x",
-        ] {
-            assert_eq!(scrub(text, &none()), text);
-        }
-    }
-
-    #[test]
-    fn jwt_shapes_are_scrubbed() {
-        assert_eq!(
-            scrub(&format!("token {JWT} end"), &none()),
-            "token [REDACTED] end"
-        );
-        assert_eq!(
-            scrub(&format!("x{JWT}"), &none()),
-            "x[REDACTED]",
-            "glued to a word"
-        );
-        assert_eq!(scrub("eyJ alone", &none()), "eyJ alone");
-        assert_eq!(
-            scrub("eyJhbGciOiJFZDI1NTE5", &none()),
-            "eyJhbGciOiJFZDI1NTE5"
-        );
-    }
-
-    #[test]
-    fn controls_are_escaped_visibly() {
-        assert_eq!(
-            escape_controls("a\u{1b}]0;title\u{7}b\nc\u{202e}d"),
-            "a\\u{1b}]0;title\\u{7}b\\u{a}c\\u{202e}d"
-        );
-        assert!(matches!(escape_controls("plain é"), Cow::Borrowed(_)));
-        assert_eq!(
-            server_text(&format!("\u{1b}[2J{KEY}"), &Sent::new(Some(KEY), None)),
-            "\\u{1b}[2J[REDACTED]"
-        );
-    }
-
-    proptest::proptest! {
-        /// Skipping the field and JWT passes for text without `:`, `=`, a space, a tab or `eyJ`
-        /// changes no result: the passes leave such text as it is.
-        #[test]
-        fn the_shortcut_agrees_with_the_full_passes(
-            text in "(token|Bearer |authorization|api_key|eyJ|[a-zA-Z0-9_.-]|[:= \t\"'])*",
-        ) {
-            let full = redact_jwts(&redact_fields(&text));
-            if !may_hold_field_or_jwt(&text) {
-                proptest::prop_assert_eq!(&full, &text);
-            }
-            proptest::prop_assert_eq!(scrub(&text, &none()), full);
-        }
-    }
-}
+mod tests;

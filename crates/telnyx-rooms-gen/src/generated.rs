@@ -16,14 +16,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`ActionsParticipantsRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionsParticipantsRequest {
         ///List of participant id to exclude from the action.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -33,14 +27,9 @@ pub mod types {
         pub participants: ::std::option::Option<ActionsParticipantsRequestParticipants>,
     }
     ///Either a list of participant id to perform the action on, or the keyword "all" to perform the action on all participant.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ActionsParticipantsRequestParticipants {
         String(ActionsParticipantsRequestParticipantsString),
         Array(::std::vec::Vec<::uuid::Uuid>),
@@ -68,9 +57,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ActionsParticipantsRequestParticipantsString {
         #[serde(rename = "all")]
         All,
@@ -111,41 +100,23 @@ pub mod types {
         }
     }
     ///`BulkRoomRecordingsDeleteResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkRoomRecordingsDeleteResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<BulkRoomRecordingsDeleteResponseData>,
     }
     ///`BulkRoomRecordingsDeleteResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkRoomRecordingsDeleteResponseData {
         ///Amount of room recordings affected
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub room_recordings: ::std::option::Option<i64>,
     }
     ///`CreateRoomClientTokenRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateRoomClientTokenRequest {
         ///The time to live in seconds of the Refresh Token, after that time the Refresh Token is invalid and can't be used to refresh Client Token.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -155,27 +126,15 @@ pub mod types {
         pub token_ttl_secs: ::std::option::Option<i64>,
     }
     ///`CreateRoomClientTokenResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateRoomClientTokenResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<CreateRoomClientTokenResponseData>,
     }
     ///`CreateRoomClientTokenResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateRoomClientTokenResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub refresh_token: ::std::option::Option<::std::string::String>,
@@ -193,14 +152,8 @@ pub mod types {
         >,
     }
     ///`CreateRoomCompositionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateRoomCompositionRequest {
         ///The desired format of the room composition.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -231,27 +184,15 @@ pub mod types {
         pub webhook_timeout_secs: ::std::option::Option<i64>,
     }
     ///`CreateRoomCompositionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateRoomCompositionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RoomComposition>,
     }
     ///`CreateRoomRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateRoomRequest {
         ///Enable or disable recording for that room.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -273,66 +214,36 @@ pub mod types {
         pub webhook_timeout_secs: ::std::option::Option<i64>,
     }
     ///`CreateRoomResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateRoomResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<Room>,
     }
     ///`EndSessionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EndSessionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<EndSessionResponseData>,
     }
     ///`EndSessionResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EndSessionResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<::std::string::String>,
     }
     ///`KickParticipantInSessionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct KickParticipantInSessionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<KickParticipantInSessionResponseData>,
     }
     ///`KickParticipantInSessionResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct KickParticipantInSessionResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<::std::string::String>,
@@ -348,9 +259,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ListRoomCompositionsFilterStatus {
         #[serde(rename = "completed")]
         Completed,
@@ -399,14 +310,8 @@ pub mod types {
         }
     }
     ///`ListRoomCompositionsResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListRoomCompositionsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<RoomComposition>,
@@ -414,14 +319,8 @@ pub mod types {
         pub meta: ::std::option::Option<PaginationMeta>,
     }
     ///`ListRoomParticipantsResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListRoomParticipantsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<RoomParticipant>,
@@ -429,14 +328,8 @@ pub mod types {
         pub meta: ::std::option::Option<PaginationMeta>,
     }
     ///`ListRoomRecordingsResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListRoomRecordingsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<RoomRecording>,
@@ -444,14 +337,8 @@ pub mod types {
         pub meta: ::std::option::Option<PaginationMeta>,
     }
     ///`ListRoomSessionsResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListRoomSessionsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<RoomSession>,
@@ -459,14 +346,8 @@ pub mod types {
         pub meta: ::std::option::Option<PaginationMeta>,
     }
     ///`ListRoomsResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListRoomsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<Room>,
@@ -474,40 +355,22 @@ pub mod types {
         pub meta: ::std::option::Option<PaginationMeta>,
     }
     ///`MuteParticipantInSessionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MuteParticipantInSessionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<MuteParticipantInSessionResponseData>,
     }
     ///`MuteParticipantInSessionResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MuteParticipantInSessionResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<::std::string::String>,
     }
     ///`PaginationMeta`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PaginationMeta {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page_number: ::std::option::Option<i64>,
@@ -519,14 +382,8 @@ pub mod types {
         pub total_results: ::std::option::Option<i64>,
     }
     ///`PatchRoomRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PatchRoomRequest {
         ///Enable or disable recording for that room.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -548,13 +405,8 @@ pub mod types {
         pub webhook_timeout_secs: ::std::option::Option<i64>,
     }
     ///`RefreshRoomClientTokenRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RefreshRoomClientTokenRequest {
         pub refresh_token: ::std::string::String,
         ///The time to live in seconds of the Client Token, after that time the Client Token is invalid and can't be used to join a Room.
@@ -562,27 +414,15 @@ pub mod types {
         pub token_ttl_secs: ::std::option::Option<i64>,
     }
     ///`RefreshRoomClientTokenResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RefreshRoomClientTokenResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RefreshRoomClientTokenResponseData>,
     }
     ///`RefreshRoomClientTokenResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RefreshRoomClientTokenResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::std::string::String>,
@@ -593,14 +433,8 @@ pub mod types {
         >,
     }
     ///`RetrieveListRoomParticipantsResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RetrieveListRoomParticipantsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<RoomParticipant>,
@@ -608,14 +442,8 @@ pub mod types {
         pub meta: ::std::option::Option<PaginationMeta>,
     }
     ///`RetrieveListRoomSessionsResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RetrieveListRoomSessionsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<RoomSession>,
@@ -623,14 +451,8 @@ pub mod types {
         pub meta: ::std::option::Option<PaginationMeta>,
     }
     ///`Room`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Room {
         ///The identifier of the active room session if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -668,14 +490,8 @@ pub mod types {
         pub webhook_timeout_secs: ::std::option::Option<i64>,
     }
     ///`RoomComposition`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RoomComposition {
         ///ISO 8601 timestamp when the room composition has completed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -756,9 +572,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum RoomCompositionFormat {
         #[serde(rename = "mp4")]
         Mp4,
@@ -808,9 +624,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum RoomCompositionStatus {
         #[serde(rename = "completed")]
         Completed,
@@ -858,14 +674,8 @@ pub mod types {
         }
     }
     ///`RoomParticipant`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RoomParticipant {
         ///Context provided to the given participant through the client SDK
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -889,14 +699,8 @@ pub mod types {
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     ///`RoomRecording`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RoomRecording {
         ///Shows the codec used for the room recording.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -959,9 +763,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum RoomRecordingStatus {
         #[serde(rename = "completed")]
         Completed,
@@ -1015,9 +819,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum RoomRecordingType {
         #[serde(rename = "audio")]
         Audio,
@@ -1061,14 +865,8 @@ pub mod types {
         }
     }
     ///`RoomSession`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RoomSession {
         ///Shows if the room session is active or not.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1094,52 +892,29 @@ pub mod types {
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     ///`UnmuteParticipantInSessionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UnmuteParticipantInSessionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<UnmuteParticipantInSessionResponseData>,
     }
     ///`UnmuteParticipantInSessionResponseData`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UnmuteParticipantInSessionResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<::std::string::String>,
     }
     ///`UpdateRoomResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateRoomResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<Room>,
     }
     ///`VideoError`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VideoError {
         pub code: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1151,14 +926,8 @@ pub mod types {
         pub title: ::std::string::String,
     }
     ///`VideoErrorSource`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VideoErrorSource {
         ///Indicates which query parameter caused the error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1168,25 +937,14 @@ pub mod types {
         pub pointer: ::std::option::Option<::std::string::String>,
     }
     ///`VideoErrors`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VideoErrors {
         pub errors: ::std::vec::Vec<VideoError>,
     }
     ///`VideoRegion`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VideoRegion {
         ///Height of the video region
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1214,66 +972,36 @@ pub mod types {
         pub z_pos: ::std::option::Option<i64>,
     }
     ///`ViewRoomCompositionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ViewRoomCompositionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RoomComposition>,
     }
     ///`ViewRoomParticipantResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ViewRoomParticipantResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RoomParticipant>,
     }
     ///`ViewRoomRecordingResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ViewRoomRecordingResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RoomRecording>,
     }
     ///`ViewRoomResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ViewRoomResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<Room>,
     }
     ///`ViewRoomSessionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ViewRoomSessionResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RoomSession>,
@@ -3283,7 +3011,7 @@ pub const SPEC_COMMIT: &str = "12de4dd039fd867f7a81c8ec415e6fb6477d5687";
 pub const SPEC_SHA256: &str = "7300f355f36c3bbc0c259c10b76ce11e54c6bb2e09ee9e21f7ae85b6c3c9765b";
 /// Per-operation metadata extracted from the spec by `cargo xtask codegen`.
 pub mod operations {
-    use crate::meta::{Operation, Security};
+    use crate::meta::{Operation, Security, SuccessBody};
     ///`ListRoomCompositions`: `GET /room_compositions`.
     pub const LIST_ROOM_COMPOSITIONS: Operation = Operation {
         operation_id: "ListRoomCompositions",
@@ -3292,6 +3020,10 @@ pub mod operations {
         path: "/room_compositions",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomComposition"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
@@ -3304,6 +3036,7 @@ pub mod operations {
             list_room_compositions::query::PAGE_NUMBER,
             list_room_compositions::query::PAGE_SIZE,
         ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`CreateRoomComposition`: `POST /room_compositions`.
@@ -3314,10 +3047,15 @@ pub mod operations {
         path: "/room_compositions",
         security: Security::BearerToken,
         success_status: 202u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomComposition"),
+        },
+        responses: &["202", "422", "400", "401"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[],
         query_params: &[],
+        header_params: &[],
         body_fields: &[
             create_room_composition::body::FORMAT,
             create_room_composition::body::RESOLUTION,
@@ -3336,10 +3074,13 @@ pub mod operations {
         path: "/room_compositions/{room_composition_id}",
         security: Security::BearerToken,
         success_status: 204u16,
+        success_body: SuccessBody::Empty,
+        responses: &["204", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room_composition::path::ROOM_COMPOSITION_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomComposition`: `GET /room_compositions/{room_composition_id}`.
@@ -3350,10 +3091,15 @@ pub mod operations {
         path: "/room_compositions/{room_composition_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomComposition"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_composition::path::ROOM_COMPOSITION_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ListRoomParticipants`: `GET /room_participants`.
@@ -3364,6 +3110,10 @@ pub mod operations {
         path: "/room_participants",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomParticipant"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
@@ -3382,6 +3132,7 @@ pub mod operations {
             list_room_participants::query::PAGE_NUMBER,
             list_room_participants::query::PAGE_SIZE,
         ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomParticipant`: `GET /room_participants/{room_participant_id}`.
@@ -3392,10 +3143,15 @@ pub mod operations {
         path: "/room_participants/{room_participant_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomParticipant"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_participant::path::ROOM_PARTICIPANT_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`DeleteRoomRecordings`: `DELETE /room_recordings`.
@@ -3406,6 +3162,8 @@ pub mod operations {
         path: "/room_recordings",
         security: Security::BearerToken,
         success_status: 201u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["201", "422", "400", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
@@ -3425,6 +3183,7 @@ pub mod operations {
             delete_room_recordings::query::PAGE_NUMBER,
             delete_room_recordings::query::PAGE_SIZE,
         ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ListRoomRecordings`: `GET /room_recordings`.
@@ -3435,6 +3194,10 @@ pub mod operations {
         path: "/room_recordings",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomRecording"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
@@ -3454,6 +3217,7 @@ pub mod operations {
             list_room_recordings::query::PAGE_NUMBER,
             list_room_recordings::query::PAGE_SIZE,
         ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`DeleteRoomRecording`: `DELETE /room_recordings/{room_recording_id}`.
@@ -3464,10 +3228,13 @@ pub mod operations {
         path: "/room_recordings/{room_recording_id}",
         security: Security::BearerToken,
         success_status: 204u16,
+        success_body: SuccessBody::Empty,
+        responses: &["204", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room_recording::path::ROOM_RECORDING_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomRecording`: `GET /room_recordings/{room_recording_id}`.
@@ -3478,10 +3245,15 @@ pub mod operations {
         path: "/room_recordings/{room_recording_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomRecording"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_recording::path::ROOM_RECORDING_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ListRoomSessions`: `GET /room_sessions`.
@@ -3492,11 +3264,14 @@ pub mod operations {
         path: "/room_sessions",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomSession"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
         query_params: &[
-            list_room_sessions::query::INCLUDE_PARTICIPANTS,
             list_room_sessions::query::FILTER_ACTIVE,
             list_room_sessions::query::FILTER_DATE_CREATED_AT_EQ,
             list_room_sessions::query::FILTER_DATE_CREATED_AT_GTE,
@@ -3508,9 +3283,11 @@ pub mod operations {
             list_room_sessions::query::FILTER_DATE_UPDATED_AT_GTE,
             list_room_sessions::query::FILTER_DATE_UPDATED_AT_LTE,
             list_room_sessions::query::FILTER_ROOM_ID,
+            list_room_sessions::query::INCLUDE_PARTICIPANTS,
             list_room_sessions::query::PAGE_NUMBER,
             list_room_sessions::query::PAGE_SIZE,
         ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoomSession`: `GET /room_sessions/{room_session_id}`.
@@ -3521,10 +3298,15 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("RoomSession"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room_session::path::ROOM_SESSION_ID],
         query_params: &[view_room_session::query::INCLUDE_PARTICIPANTS],
+        header_params: &[],
         body_fields: &[],
     };
     ///`EndSession`: `POST /room_sessions/{room_session_id}/actions/end`.
@@ -3535,10 +3317,13 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/actions/end",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[end_session::path::ROOM_SESSION_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`KickParticipantInSession`: `POST /room_sessions/{room_session_id}/actions/kick`.
@@ -3549,10 +3334,13 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/actions/kick",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["200", "4XX"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[kick_participant_in_session::path::ROOM_SESSION_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[
             kick_participant_in_session::body::EXCLUDE,
             kick_participant_in_session::body::PARTICIPANTS,
@@ -3566,10 +3354,13 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/actions/mute",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["200", "4XX"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[mute_participant_in_session::path::ROOM_SESSION_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[
             mute_participant_in_session::body::EXCLUDE,
             mute_participant_in_session::body::PARTICIPANTS,
@@ -3583,10 +3374,13 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/actions/unmute",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["200", "4XX"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[unmute_participant_in_session::path::ROOM_SESSION_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[
             unmute_participant_in_session::body::EXCLUDE,
             unmute_participant_in_session::body::PARTICIPANTS,
@@ -3600,6 +3394,10 @@ pub mod operations {
         path: "/room_sessions/{room_session_id}/participants",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomParticipant"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[retrieve_list_room_participants::path::ROOM_SESSION_ID],
@@ -3617,6 +3415,7 @@ pub mod operations {
             retrieve_list_room_participants::query::PAGE_NUMBER,
             retrieve_list_room_participants::query::PAGE_SIZE,
         ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ListRooms`: `GET /rooms`.
@@ -3627,11 +3426,14 @@ pub mod operations {
         path: "/rooms",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("Room"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[],
         query_params: &[
-            list_rooms::query::INCLUDE_SESSIONS,
             list_rooms::query::FILTER_DATE_CREATED_AT_EQ,
             list_rooms::query::FILTER_DATE_CREATED_AT_GTE,
             list_rooms::query::FILTER_DATE_CREATED_AT_LTE,
@@ -3639,9 +3441,11 @@ pub mod operations {
             list_rooms::query::FILTER_DATE_UPDATED_AT_GTE,
             list_rooms::query::FILTER_DATE_UPDATED_AT_LTE,
             list_rooms::query::FILTER_UNIQUE_NAME,
+            list_rooms::query::INCLUDE_SESSIONS,
             list_rooms::query::PAGE_NUMBER,
             list_rooms::query::PAGE_SIZE,
         ],
+        header_params: &[],
         body_fields: &[],
     };
     ///`CreateRoom`: `POST /rooms`.
@@ -3652,10 +3456,15 @@ pub mod operations {
         path: "/rooms",
         security: Security::BearerToken,
         success_status: 201u16,
+        success_body: SuccessBody::Data {
+            schema: Some("Room"),
+        },
+        responses: &["201", "422", "400", "401"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[],
         query_params: &[],
+        header_params: &[],
         body_fields: &[
             create_room::body::ENABLE_RECORDING,
             create_room::body::MAX_PARTICIPANTS,
@@ -3673,10 +3482,13 @@ pub mod operations {
         path: "/rooms/{room_id}",
         security: Security::BearerToken,
         success_status: 204u16,
+        success_body: SuccessBody::Empty,
+        responses: &["204", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[delete_room::path::ROOM_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[],
     };
     ///`ViewRoom`: `GET /rooms/{room_id}`.
@@ -3687,10 +3499,15 @@ pub mod operations {
         path: "/rooms/{room_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("Room"),
+        },
+        responses: &["200", "404", "400", "422", "401"],
         body_required: false,
         body_media_type: None,
         path_params: &[view_room::path::ROOM_ID],
         query_params: &[view_room::query::INCLUDE_SESSIONS],
+        header_params: &[],
         body_fields: &[],
     };
     ///`UpdateRoom`: `PATCH /rooms/{room_id}`.
@@ -3701,10 +3518,15 @@ pub mod operations {
         path: "/rooms/{room_id}",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Data {
+            schema: Some("Room"),
+        },
+        responses: &["200", "401", "404", "422", "400"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[update_room::path::ROOM_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[
             update_room::body::ENABLE_RECORDING,
             update_room::body::MAX_PARTICIPANTS,
@@ -3722,10 +3544,13 @@ pub mod operations {
         path: "/rooms/{room_id}/actions/generate_join_client_token",
         security: Security::BearerToken,
         success_status: 201u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["201", "403", "400", "422", "401"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[create_room_client_token::path::ROOM_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[
             create_room_client_token::body::REFRESH_TOKEN_TTL_SECS,
             create_room_client_token::body::TOKEN_TTL_SECS,
@@ -3739,10 +3564,13 @@ pub mod operations {
         path: "/rooms/{room_id}/actions/refresh_client_token",
         security: Security::None,
         success_status: 201u16,
+        success_body: SuccessBody::Data { schema: None },
+        responses: &["201", "403", "400", "422"],
         body_required: true,
         body_media_type: Some("application/json"),
         path_params: &[refresh_room_client_token::path::ROOM_ID],
         query_params: &[],
+        header_params: &[],
         body_fields: &[
             refresh_room_client_token::body::REFRESH_TOKEN,
             refresh_room_client_token::body::TOKEN_TTL_SECS,
@@ -3756,11 +3584,14 @@ pub mod operations {
         path: "/rooms/{room_id}/sessions",
         security: Security::BearerToken,
         success_status: 200u16,
+        success_body: SuccessBody::Page {
+            schema: Some("RoomSession"),
+        },
+        responses: &["200", "4XX"],
         body_required: false,
         body_media_type: None,
         path_params: &[retrieve_list_room_sessions::path::ROOM_ID],
         query_params: &[
-            retrieve_list_room_sessions::query::INCLUDE_PARTICIPANTS,
             retrieve_list_room_sessions::query::FILTER_ACTIVE,
             retrieve_list_room_sessions::query::FILTER_DATE_CREATED_AT_EQ,
             retrieve_list_room_sessions::query::FILTER_DATE_CREATED_AT_GTE,
@@ -3771,9 +3602,11 @@ pub mod operations {
             retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_EQ,
             retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_GTE,
             retrieve_list_room_sessions::query::FILTER_DATE_UPDATED_AT_LTE,
+            retrieve_list_room_sessions::query::INCLUDE_PARTICIPANTS,
             retrieve_list_room_sessions::query::PAGE_NUMBER,
             retrieve_list_room_sessions::query::PAGE_SIZE,
         ],
+        header_params: &[],
         body_fields: &[],
     };
     /// Every operation, in spec order.
@@ -3813,99 +3646,121 @@ pub mod operations {
     pub fn by_client_method(client_method: &str) -> Option<&'static Operation> {
         ALL.iter().find(|operation| operation.client_method == client_method)
     }
-    ///Path and query parameters and body fields of `ListRoomCompositions`.
+    ///Parameters and body fields of `ListRoomCompositions`.
     pub mod list_room_compositions {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
             ///`filter[date_created_at][eq]`.
             pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
                 name: "filter[date_created_at][eq]",
+                rust_name: "filter_date_created_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_created_at][gte]`.
             pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
                 name: "filter[date_created_at][gte]",
+                rust_name: "filter_date_created_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_created_at][lte]`.
             pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
                 name: "filter[date_created_at][lte]",
+                rust_name: "filter_date_created_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[session_id]`.
             pub const FILTER_SESSION_ID: Field = Field {
                 name: "filter[session_id]",
+                rust_name: "filter_session_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[status]`.
             pub const FILTER_STATUS: Field = Field {
                 name: "filter[status]",
+                rust_name: "filter_status",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &["completed", "processing", "enqueued"],
             };
             ///`page[number]`.
             pub const PAGE_NUMBER: Field = Field {
                 name: "page[number]",
+                rust_name: "page_number",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: None,
                 default: Some(1i64),
+                enum_values: &[],
             };
             ///`page[size]`.
             pub const PAGE_SIZE: Field = Field {
                 name: "page[size]",
+                rust_name: "page_size",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: Some(250i64),
                 default: Some(20i64),
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `CreateRoomComposition`.
+    ///Parameters and body fields of `CreateRoomComposition`.
     pub mod create_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -3914,76 +3769,90 @@ pub mod operations {
             ///`format`.
             pub const FORMAT: Field = Field {
                 name: "format",
+                rust_name: "format",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`resolution`.
             pub const RESOLUTION: Field = Field {
                 name: "resolution",
+                rust_name: "resolution",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`session_id`.
             pub const SESSION_ID: Field = Field {
                 name: "session_id",
+                rust_name: "session_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`video_layout`.
             pub const VIDEO_LAYOUT: Field = Field {
                 name: "video_layout",
+                rust_name: "video_layout",
                 required: false,
                 kind: FieldKind::Object,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_failover_url`.
             pub const WEBHOOK_EVENT_FAILOVER_URL: Field = Field {
                 name: "webhook_event_failover_url",
+                rust_name: "webhook_event_failover_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_url`.
             pub const WEBHOOK_EVENT_URL: Field = Field {
                 name: "webhook_event_url",
+                rust_name: "webhook_event_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_timeout_secs`.
             pub const WEBHOOK_TIMEOUT_SECS: Field = Field {
                 name: "webhook_timeout_secs",
+                rust_name: "webhook_timeout_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(0i64),
                 maximum: Some(30i64),
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path and query parameters and body fields of `DeleteRoomComposition`.
+    ///Parameters and body fields of `DeleteRoomComposition`.
     pub mod delete_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -3991,16 +3860,22 @@ pub mod operations {
             ///`room_composition_id`.
             pub const ROOM_COMPOSITION_ID: Field = Field {
                 name: "room_composition_id",
+                rust_name: "room_composition_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4008,7 +3883,7 @@ pub mod operations {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ViewRoomComposition`.
+    ///Parameters and body fields of `ViewRoomComposition`.
     pub mod view_room_composition {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4016,16 +3891,22 @@ pub mod operations {
             ///`room_composition_id`.
             pub const ROOM_COMPOSITION_ID: Field = Field {
                 name: "room_composition_id",
+                rust_name: "room_composition_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4033,152 +3914,182 @@ pub mod operations {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ListRoomParticipants`.
+    ///Parameters and body fields of `ListRoomParticipants`.
     pub mod list_room_participants {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
             ///`filter[context]`.
             pub const FILTER_CONTEXT: Field = Field {
                 name: "filter[context]",
+                rust_name: "filter_context",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_joined_at][eq]`.
             pub const FILTER_DATE_JOINED_AT_EQ: Field = Field {
                 name: "filter[date_joined_at][eq]",
+                rust_name: "filter_date_joined_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_joined_at][gte]`.
             pub const FILTER_DATE_JOINED_AT_GTE: Field = Field {
                 name: "filter[date_joined_at][gte]",
+                rust_name: "filter_date_joined_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_joined_at][lte]`.
             pub const FILTER_DATE_JOINED_AT_LTE: Field = Field {
                 name: "filter[date_joined_at][lte]",
+                rust_name: "filter_date_joined_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_left_at][eq]`.
             pub const FILTER_DATE_LEFT_AT_EQ: Field = Field {
                 name: "filter[date_left_at][eq]",
+                rust_name: "filter_date_left_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_left_at][gte]`.
             pub const FILTER_DATE_LEFT_AT_GTE: Field = Field {
                 name: "filter[date_left_at][gte]",
+                rust_name: "filter_date_left_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_left_at][lte]`.
             pub const FILTER_DATE_LEFT_AT_LTE: Field = Field {
                 name: "filter[date_left_at][lte]",
+                rust_name: "filter_date_left_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][eq]`.
             pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
                 name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][gte]`.
             pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
                 name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][lte]`.
             pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
                 name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[session_id]`.
             pub const FILTER_SESSION_ID: Field = Field {
                 name: "filter[session_id]",
+                rust_name: "filter_session_id",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`page[number]`.
             pub const PAGE_NUMBER: Field = Field {
                 name: "page[number]",
+                rust_name: "page_number",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: None,
                 default: Some(1i64),
+                enum_values: &[],
             };
             ///`page[size]`.
             pub const PAGE_SIZE: Field = Field {
                 name: "page[size]",
+                rust_name: "page_size",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: Some(250i64),
                 default: Some(20i64),
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ViewRoomParticipant`.
+    ///Parameters and body fields of `ViewRoomParticipant`.
     pub mod view_room_participant {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4186,16 +4097,22 @@ pub mod operations {
             ///`room_participant_id`.
             pub const ROOM_PARTICIPANT_ID: Field = Field {
                 name: "room_participant_id",
+                rust_name: "room_participant_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4203,317 +4120,381 @@ pub mod operations {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `DeleteRoomRecordings`.
+    ///Parameters and body fields of `DeleteRoomRecordings`.
     pub mod delete_room_recordings {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
             ///`filter[date_ended_at][eq]`.
             pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
                 name: "filter[date_ended_at][eq]",
+                rust_name: "filter_date_ended_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][gte]`.
             pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
                 name: "filter[date_ended_at][gte]",
+                rust_name: "filter_date_ended_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][lte]`.
             pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
                 name: "filter[date_ended_at][lte]",
+                rust_name: "filter_date_ended_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_started_at][eq]`.
             pub const FILTER_DATE_STARTED_AT_EQ: Field = Field {
                 name: "filter[date_started_at][eq]",
+                rust_name: "filter_date_started_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_started_at][gte]`.
             pub const FILTER_DATE_STARTED_AT_GTE: Field = Field {
                 name: "filter[date_started_at][gte]",
+                rust_name: "filter_date_started_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_started_at][lte]`.
             pub const FILTER_DATE_STARTED_AT_LTE: Field = Field {
                 name: "filter[date_started_at][lte]",
+                rust_name: "filter_date_started_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[duration_secs]`.
             pub const FILTER_DURATION_SECS: Field = Field {
                 name: "filter[duration_secs]",
+                rust_name: "filter_duration_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[participant_id]`.
             pub const FILTER_PARTICIPANT_ID: Field = Field {
                 name: "filter[participant_id]",
+                rust_name: "filter_participant_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[room_id]`.
             pub const FILTER_ROOM_ID: Field = Field {
                 name: "filter[room_id]",
+                rust_name: "filter_room_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[session_id]`.
             pub const FILTER_SESSION_ID: Field = Field {
                 name: "filter[session_id]",
+                rust_name: "filter_session_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[status]`.
             pub const FILTER_STATUS: Field = Field {
                 name: "filter[status]",
+                rust_name: "filter_status",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[type]`.
             pub const FILTER_TYPE: Field = Field {
                 name: "filter[type]",
+                rust_name: "filter_type",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`page[number]`.
             pub const PAGE_NUMBER: Field = Field {
                 name: "page[number]",
+                rust_name: "page_number",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: None,
                 default: Some(1i64),
+                enum_values: &[],
             };
             ///`page[size]`.
             pub const PAGE_SIZE: Field = Field {
                 name: "page[size]",
+                rust_name: "page_size",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: Some(250i64),
                 default: Some(20i64),
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ListRoomRecordings`.
+    ///Parameters and body fields of `ListRoomRecordings`.
     pub mod list_room_recordings {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
             ///`filter[date_ended_at][eq]`.
             pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
                 name: "filter[date_ended_at][eq]",
+                rust_name: "filter_date_ended_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][gte]`.
             pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
                 name: "filter[date_ended_at][gte]",
+                rust_name: "filter_date_ended_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][lte]`.
             pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
                 name: "filter[date_ended_at][lte]",
+                rust_name: "filter_date_ended_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_started_at][eq]`.
             pub const FILTER_DATE_STARTED_AT_EQ: Field = Field {
                 name: "filter[date_started_at][eq]",
+                rust_name: "filter_date_started_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_started_at][gte]`.
             pub const FILTER_DATE_STARTED_AT_GTE: Field = Field {
                 name: "filter[date_started_at][gte]",
+                rust_name: "filter_date_started_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_started_at][lte]`.
             pub const FILTER_DATE_STARTED_AT_LTE: Field = Field {
                 name: "filter[date_started_at][lte]",
+                rust_name: "filter_date_started_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[duration_secs]`.
             pub const FILTER_DURATION_SECS: Field = Field {
                 name: "filter[duration_secs]",
+                rust_name: "filter_duration_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[participant_id]`.
             pub const FILTER_PARTICIPANT_ID: Field = Field {
                 name: "filter[participant_id]",
+                rust_name: "filter_participant_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[room_id]`.
             pub const FILTER_ROOM_ID: Field = Field {
                 name: "filter[room_id]",
+                rust_name: "filter_room_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[session_id]`.
             pub const FILTER_SESSION_ID: Field = Field {
                 name: "filter[session_id]",
+                rust_name: "filter_session_id",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[status]`.
             pub const FILTER_STATUS: Field = Field {
                 name: "filter[status]",
+                rust_name: "filter_status",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[type]`.
             pub const FILTER_TYPE: Field = Field {
                 name: "filter[type]",
+                rust_name: "filter_type",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`page[number]`.
             pub const PAGE_NUMBER: Field = Field {
                 name: "page[number]",
+                rust_name: "page_number",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: None,
                 default: Some(1i64),
+                enum_values: &[],
             };
             ///`page[size]`.
             pub const PAGE_SIZE: Field = Field {
                 name: "page[size]",
+                rust_name: "page_size",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: Some(250i64),
                 default: Some(20i64),
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `DeleteRoomRecording`.
+    ///Parameters and body fields of `DeleteRoomRecording`.
     pub mod delete_room_recording {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4521,16 +4502,22 @@ pub mod operations {
             ///`room_recording_id`.
             pub const ROOM_RECORDING_ID: Field = Field {
                 name: "room_recording_id",
+                rust_name: "room_recording_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4538,7 +4525,7 @@ pub mod operations {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ViewRoomRecording`.
+    ///Parameters and body fields of `ViewRoomRecording`.
     pub mod view_room_recording {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4546,16 +4533,22 @@ pub mod operations {
             ///`room_recording_id`.
             pub const ROOM_RECORDING_ID: Field = Field {
                 name: "room_recording_id",
+                rust_name: "room_recording_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4563,162 +4556,194 @@ pub mod operations {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ListRoomSessions`.
+    ///Parameters and body fields of `ListRoomSessions`.
     pub mod list_room_sessions {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
-            ///`include_participants`.
-            pub const INCLUDE_PARTICIPANTS: Field = Field {
-                name: "include_participants",
-                required: false,
-                kind: FieldKind::Boolean,
-                format: None,
-                minimum: None,
-                maximum: None,
-                default: None,
-            };
             ///`filter[active]`.
             pub const FILTER_ACTIVE: Field = Field {
                 name: "filter[active]",
+                rust_name: "filter_active",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_created_at][eq]`.
             pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
                 name: "filter[date_created_at][eq]",
+                rust_name: "filter_date_created_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_created_at][gte]`.
             pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
                 name: "filter[date_created_at][gte]",
+                rust_name: "filter_date_created_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_created_at][lte]`.
             pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
                 name: "filter[date_created_at][lte]",
+                rust_name: "filter_date_created_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][eq]`.
             pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
                 name: "filter[date_ended_at][eq]",
+                rust_name: "filter_date_ended_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][gte]`.
             pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
                 name: "filter[date_ended_at][gte]",
+                rust_name: "filter_date_ended_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][lte]`.
             pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
                 name: "filter[date_ended_at][lte]",
+                rust_name: "filter_date_ended_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][eq]`.
             pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
                 name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][gte]`.
             pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
                 name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][lte]`.
             pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
                 name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[room_id]`.
             pub const FILTER_ROOM_ID: Field = Field {
                 name: "filter[room_id]",
+                rust_name: "filter_room_id",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
+            };
+            ///`include_participants`.
+            pub const INCLUDE_PARTICIPANTS: Field = Field {
+                name: "include_participants",
+                rust_name: "include_participants",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
             };
             ///`page[number]`.
             pub const PAGE_NUMBER: Field = Field {
                 name: "page[number]",
+                rust_name: "page_number",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: None,
                 default: Some(1i64),
+                enum_values: &[],
             };
             ///`page[size]`.
             pub const PAGE_SIZE: Field = Field {
                 name: "page[size]",
+                rust_name: "page_size",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: Some(250i64),
                 default: Some(20i64),
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ViewRoomSession`.
+    ///Parameters and body fields of `ViewRoomSession`.
     pub mod view_room_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4726,34 +4751,42 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
             ///`include_participants`.
             pub const INCLUDE_PARTICIPANTS: Field = Field {
                 name: "include_participants",
+                rust_name: "include_participants",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `EndSession`.
+    ///Parameters and body fields of `EndSession`.
     pub mod end_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4761,16 +4794,22 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4778,7 +4817,7 @@ pub mod operations {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `KickParticipantInSession`.
+    ///Parameters and body fields of `KickParticipantInSession`.
     pub mod kick_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4786,16 +4825,22 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4804,26 +4849,30 @@ pub mod operations {
             ///`exclude`.
             pub const EXCLUDE: Field = Field {
                 name: "exclude",
+                rust_name: "exclude",
                 required: false,
                 kind: FieldKind::Array,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`participants`.
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
+                rust_name: "participants",
                 required: false,
-                kind: FieldKind::Any,
+                kind: FieldKind::OneOf,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path and query parameters and body fields of `MuteParticipantInSession`.
+    ///Parameters and body fields of `MuteParticipantInSession`.
     pub mod mute_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4831,16 +4880,22 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4849,26 +4904,30 @@ pub mod operations {
             ///`exclude`.
             pub const EXCLUDE: Field = Field {
                 name: "exclude",
+                rust_name: "exclude",
                 required: false,
                 kind: FieldKind::Array,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`participants`.
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
+                rust_name: "participants",
                 required: false,
-                kind: FieldKind::Any,
+                kind: FieldKind::OneOf,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path and query parameters and body fields of `UnmuteParticipantInSession`.
+    ///Parameters and body fields of `UnmuteParticipantInSession`.
     pub mod unmute_participant_in_session {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4876,16 +4935,22 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -4894,26 +4959,30 @@ pub mod operations {
             ///`exclude`.
             pub const EXCLUDE: Field = Field {
                 name: "exclude",
+                rust_name: "exclude",
                 required: false,
                 kind: FieldKind::Array,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`participants`.
             pub const PARTICIPANTS: Field = Field {
                 name: "participants",
+                rust_name: "participants",
                 required: false,
-                kind: FieldKind::Any,
+                kind: FieldKind::OneOf,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path and query parameters and body fields of `RetrieveListRoomParticipants`.
+    ///Parameters and body fields of `RetrieveListRoomParticipants`.
     pub mod retrieve_list_room_participants {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -4921,266 +4990,324 @@ pub mod operations {
             ///`room_session_id`.
             pub const ROOM_SESSION_ID: Field = Field {
                 name: "room_session_id",
+                rust_name: "room_session_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
             ///`filter[context]`.
             pub const FILTER_CONTEXT: Field = Field {
                 name: "filter[context]",
+                rust_name: "filter_context",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_joined_at][eq]`.
             pub const FILTER_DATE_JOINED_AT_EQ: Field = Field {
                 name: "filter[date_joined_at][eq]",
+                rust_name: "filter_date_joined_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_joined_at][gte]`.
             pub const FILTER_DATE_JOINED_AT_GTE: Field = Field {
                 name: "filter[date_joined_at][gte]",
+                rust_name: "filter_date_joined_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_joined_at][lte]`.
             pub const FILTER_DATE_JOINED_AT_LTE: Field = Field {
                 name: "filter[date_joined_at][lte]",
+                rust_name: "filter_date_joined_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_left_at][eq]`.
             pub const FILTER_DATE_LEFT_AT_EQ: Field = Field {
                 name: "filter[date_left_at][eq]",
+                rust_name: "filter_date_left_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_left_at][gte]`.
             pub const FILTER_DATE_LEFT_AT_GTE: Field = Field {
                 name: "filter[date_left_at][gte]",
+                rust_name: "filter_date_left_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_left_at][lte]`.
             pub const FILTER_DATE_LEFT_AT_LTE: Field = Field {
                 name: "filter[date_left_at][lte]",
+                rust_name: "filter_date_left_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][eq]`.
             pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
                 name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][gte]`.
             pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
                 name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][lte]`.
             pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
                 name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`page[number]`.
             pub const PAGE_NUMBER: Field = Field {
                 name: "page[number]",
+                rust_name: "page_number",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: None,
                 default: Some(1i64),
+                enum_values: &[],
             };
             ///`page[size]`.
             pub const PAGE_SIZE: Field = Field {
                 name: "page[size]",
+                rust_name: "page_size",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: Some(250i64),
                 default: Some(20i64),
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ListRooms`.
+    ///Parameters and body fields of `ListRooms`.
     pub mod list_rooms {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
+            ///`filter[date_created_at][eq]`.
+            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
+                name: "filter[date_created_at][eq]",
+                rust_name: "filter_date_created_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][gte]`.
+            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
+                name: "filter[date_created_at][gte]",
+                rust_name: "filter_date_created_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_created_at][lte]`.
+            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
+                name: "filter[date_created_at][lte]",
+                rust_name: "filter_date_created_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][eq]`.
+            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
+                name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][gte]`.
+            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
+                name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[date_updated_at][lte]`.
+            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
+                name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
+                required: false,
+                kind: FieldKind::String,
+                format: Some("date"),
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
+            ///`filter[unique_name]`.
+            pub const FILTER_UNIQUE_NAME: Field = Field {
+                name: "filter[unique_name]",
+                rust_name: "filter_unique_name",
+                required: false,
+                kind: FieldKind::String,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
+            };
             ///`include_sessions`.
             pub const INCLUDE_SESSIONS: Field = Field {
                 name: "include_sessions",
+                rust_name: "include_sessions",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
-            };
-            ///`filter[date_created_at][eq]`.
-            pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
-                name: "filter[date_created_at][eq]",
-                required: false,
-                kind: FieldKind::String,
-                format: Some("date"),
-                minimum: None,
-                maximum: None,
-                default: None,
-            };
-            ///`filter[date_created_at][gte]`.
-            pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
-                name: "filter[date_created_at][gte]",
-                required: false,
-                kind: FieldKind::String,
-                format: Some("date"),
-                minimum: None,
-                maximum: None,
-                default: None,
-            };
-            ///`filter[date_created_at][lte]`.
-            pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
-                name: "filter[date_created_at][lte]",
-                required: false,
-                kind: FieldKind::String,
-                format: Some("date"),
-                minimum: None,
-                maximum: None,
-                default: None,
-            };
-            ///`filter[date_updated_at][eq]`.
-            pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
-                name: "filter[date_updated_at][eq]",
-                required: false,
-                kind: FieldKind::String,
-                format: Some("date"),
-                minimum: None,
-                maximum: None,
-                default: None,
-            };
-            ///`filter[date_updated_at][gte]`.
-            pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
-                name: "filter[date_updated_at][gte]",
-                required: false,
-                kind: FieldKind::String,
-                format: Some("date"),
-                minimum: None,
-                maximum: None,
-                default: None,
-            };
-            ///`filter[date_updated_at][lte]`.
-            pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
-                name: "filter[date_updated_at][lte]",
-                required: false,
-                kind: FieldKind::String,
-                format: Some("date"),
-                minimum: None,
-                maximum: None,
-                default: None,
-            };
-            ///`filter[unique_name]`.
-            pub const FILTER_UNIQUE_NAME: Field = Field {
-                name: "filter[unique_name]",
-                required: false,
-                kind: FieldKind::String,
-                format: None,
-                minimum: None,
-                maximum: None,
-                default: None,
+                enum_values: &[],
             };
             ///`page[number]`.
             pub const PAGE_NUMBER: Field = Field {
                 name: "page[number]",
+                rust_name: "page_number",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: None,
                 default: Some(1i64),
+                enum_values: &[],
             };
             ///`page[size]`.
             pub const PAGE_SIZE: Field = Field {
                 name: "page[size]",
+                rust_name: "page_size",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: Some(250i64),
                 default: Some(20i64),
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `CreateRoom`.
+    ///Parameters and body fields of `CreateRoom`.
     pub mod create_room {
         /// Path parameters, in path-template order.
         pub mod path {
             use crate::meta::{Field, FieldKind};
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -5189,66 +5316,78 @@ pub mod operations {
             ///`enable_recording`.
             pub const ENABLE_RECORDING: Field = Field {
                 name: "enable_recording",
+                rust_name: "enable_recording",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`max_participants`.
             pub const MAX_PARTICIPANTS: Field = Field {
                 name: "max_participants",
+                rust_name: "max_participants",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(2i64),
                 maximum: Some(50i64),
                 default: Some(10i64),
+                enum_values: &[],
             };
             ///`unique_name`.
             pub const UNIQUE_NAME: Field = Field {
                 name: "unique_name",
+                rust_name: "unique_name",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_failover_url`.
             pub const WEBHOOK_EVENT_FAILOVER_URL: Field = Field {
                 name: "webhook_event_failover_url",
+                rust_name: "webhook_event_failover_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_url`.
             pub const WEBHOOK_EVENT_URL: Field = Field {
                 name: "webhook_event_url",
+                rust_name: "webhook_event_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_timeout_secs`.
             pub const WEBHOOK_TIMEOUT_SECS: Field = Field {
                 name: "webhook_timeout_secs",
+                rust_name: "webhook_timeout_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(0i64),
                 maximum: Some(30i64),
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path and query parameters and body fields of `DeleteRoom`.
+    ///Parameters and body fields of `DeleteRoom`.
     pub mod delete_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -5256,16 +5395,22 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -5273,7 +5418,7 @@ pub mod operations {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `ViewRoom`.
+    ///Parameters and body fields of `ViewRoom`.
     pub mod view_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -5281,34 +5426,42 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
             ///`include_sessions`.
             pub const INCLUDE_SESSIONS: Field = Field {
                 name: "include_sessions",
+                rust_name: "include_sessions",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {
             use crate::meta::{Field, FieldKind};
         }
     }
-    ///Path and query parameters and body fields of `UpdateRoom`.
+    ///Parameters and body fields of `UpdateRoom`.
     pub mod update_room {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -5316,16 +5469,22 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -5334,66 +5493,78 @@ pub mod operations {
             ///`enable_recording`.
             pub const ENABLE_RECORDING: Field = Field {
                 name: "enable_recording",
+                rust_name: "enable_recording",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`max_participants`.
             pub const MAX_PARTICIPANTS: Field = Field {
                 name: "max_participants",
+                rust_name: "max_participants",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(2i64),
                 maximum: Some(50i64),
                 default: Some(10i64),
+                enum_values: &[],
             };
             ///`unique_name`.
             pub const UNIQUE_NAME: Field = Field {
                 name: "unique_name",
+                rust_name: "unique_name",
                 required: false,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_failover_url`.
             pub const WEBHOOK_EVENT_FAILOVER_URL: Field = Field {
                 name: "webhook_event_failover_url",
+                rust_name: "webhook_event_failover_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_event_url`.
             pub const WEBHOOK_EVENT_URL: Field = Field {
                 name: "webhook_event_url",
+                rust_name: "webhook_event_url",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("uri"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`webhook_timeout_secs`.
             pub const WEBHOOK_TIMEOUT_SECS: Field = Field {
                 name: "webhook_timeout_secs",
+                rust_name: "webhook_timeout_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(0i64),
                 maximum: Some(30i64),
                 default: None,
+                enum_values: &[],
             };
         }
     }
-    ///Path and query parameters and body fields of `CreateRoomClientToken`.
+    ///Parameters and body fields of `CreateRoomClientToken`.
     pub mod create_room_client_token {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -5401,16 +5572,22 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -5419,26 +5596,30 @@ pub mod operations {
             ///`refresh_token_ttl_secs`.
             pub const REFRESH_TOKEN_TTL_SECS: Field = Field {
                 name: "refresh_token_ttl_secs",
+                rust_name: "refresh_token_ttl_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(60i64),
                 maximum: Some(86400i64),
                 default: Some(3600i64),
+                enum_values: &[],
             };
             ///`token_ttl_secs`.
             pub const TOKEN_TTL_SECS: Field = Field {
                 name: "token_ttl_secs",
+                rust_name: "token_ttl_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(10i64),
                 maximum: Some(3600i64),
                 default: Some(600i64),
+                enum_values: &[],
             };
         }
     }
-    ///Path and query parameters and body fields of `RefreshRoomClientToken`.
+    ///Parameters and body fields of `RefreshRoomClientToken`.
     pub mod refresh_room_client_token {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -5446,16 +5627,22 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
+            use crate::meta::{Field, FieldKind};
+        }
+        /// Header parameters, by name.
+        pub mod header {
             use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
@@ -5464,26 +5651,30 @@ pub mod operations {
             ///`refresh_token`.
             pub const REFRESH_TOKEN: Field = Field {
                 name: "refresh_token",
+                rust_name: "refresh_token",
                 required: true,
                 kind: FieldKind::String,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`token_ttl_secs`.
             pub const TOKEN_TTL_SECS: Field = Field {
                 name: "token_ttl_secs",
+                rust_name: "token_ttl_secs",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(10i64),
                 maximum: Some(3600i64),
                 default: Some(600i64),
+                enum_values: &[],
             };
         }
     }
-    ///Path and query parameters and body fields of `RetrieveListRoomSessions`.
+    ///Parameters and body fields of `RetrieveListRoomSessions`.
     pub mod retrieve_list_room_sessions {
         /// Path parameters, in path-template order.
         pub mod path {
@@ -5491,147 +5682,179 @@ pub mod operations {
             ///`room_id`.
             pub const ROOM_ID: Field = Field {
                 name: "room_id",
+                rust_name: "room_id",
                 required: true,
                 kind: FieldKind::String,
                 format: Some("uuid"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
         }
-        /// Query parameters, in spec order (deepObject parameters spelled out, e.g. `page[size]`).
+        /// Query parameters, by wire name.
         pub mod query {
             use crate::meta::{Field, FieldKind};
-            ///`include_participants`.
-            pub const INCLUDE_PARTICIPANTS: Field = Field {
-                name: "include_participants",
-                required: false,
-                kind: FieldKind::Boolean,
-                format: None,
-                minimum: None,
-                maximum: None,
-                default: None,
-            };
             ///`filter[active]`.
             pub const FILTER_ACTIVE: Field = Field {
                 name: "filter[active]",
+                rust_name: "filter_active",
                 required: false,
                 kind: FieldKind::Boolean,
                 format: None,
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_created_at][eq]`.
             pub const FILTER_DATE_CREATED_AT_EQ: Field = Field {
                 name: "filter[date_created_at][eq]",
+                rust_name: "filter_date_created_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_created_at][gte]`.
             pub const FILTER_DATE_CREATED_AT_GTE: Field = Field {
                 name: "filter[date_created_at][gte]",
+                rust_name: "filter_date_created_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_created_at][lte]`.
             pub const FILTER_DATE_CREATED_AT_LTE: Field = Field {
                 name: "filter[date_created_at][lte]",
+                rust_name: "filter_date_created_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][eq]`.
             pub const FILTER_DATE_ENDED_AT_EQ: Field = Field {
                 name: "filter[date_ended_at][eq]",
+                rust_name: "filter_date_ended_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][gte]`.
             pub const FILTER_DATE_ENDED_AT_GTE: Field = Field {
                 name: "filter[date_ended_at][gte]",
+                rust_name: "filter_date_ended_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_ended_at][lte]`.
             pub const FILTER_DATE_ENDED_AT_LTE: Field = Field {
                 name: "filter[date_ended_at][lte]",
+                rust_name: "filter_date_ended_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][eq]`.
             pub const FILTER_DATE_UPDATED_AT_EQ: Field = Field {
                 name: "filter[date_updated_at][eq]",
+                rust_name: "filter_date_updated_at_eq",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][gte]`.
             pub const FILTER_DATE_UPDATED_AT_GTE: Field = Field {
                 name: "filter[date_updated_at][gte]",
+                rust_name: "filter_date_updated_at_gte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
             };
             ///`filter[date_updated_at][lte]`.
             pub const FILTER_DATE_UPDATED_AT_LTE: Field = Field {
                 name: "filter[date_updated_at][lte]",
+                rust_name: "filter_date_updated_at_lte",
                 required: false,
                 kind: FieldKind::String,
                 format: Some("date"),
                 minimum: None,
                 maximum: None,
                 default: None,
+                enum_values: &[],
+            };
+            ///`include_participants`.
+            pub const INCLUDE_PARTICIPANTS: Field = Field {
+                name: "include_participants",
+                rust_name: "include_participants",
+                required: false,
+                kind: FieldKind::Boolean,
+                format: None,
+                minimum: None,
+                maximum: None,
+                default: None,
+                enum_values: &[],
             };
             ///`page[number]`.
             pub const PAGE_NUMBER: Field = Field {
                 name: "page[number]",
+                rust_name: "page_number",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: None,
                 default: Some(1i64),
+                enum_values: &[],
             };
             ///`page[size]`.
             pub const PAGE_SIZE: Field = Field {
                 name: "page[size]",
+                rust_name: "page_size",
                 required: false,
                 kind: FieldKind::Integer,
                 format: None,
                 minimum: Some(1i64),
                 maximum: Some(250i64),
                 default: Some(20i64),
+                enum_values: &[],
             };
+        }
+        /// Header parameters, by name.
+        pub mod header {
+            use crate::meta::{Field, FieldKind};
         }
         /// Top-level properties of the JSON request body.
         pub mod body {

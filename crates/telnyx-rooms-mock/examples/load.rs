@@ -131,7 +131,7 @@ async fn main() {
         .await
         .expect("the mock starts");
     // Needed when reqwest's `rustls-no-provider` feature is unified in from the facade.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    telnyx_rooms_testkit::tls::install_crypto_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(in_flight)
         .build()

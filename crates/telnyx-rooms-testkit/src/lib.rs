@@ -6,5 +6,7 @@
 pub mod capture;
 pub mod dns;
 pub mod hostile;
+pub mod node;
 pub mod secrets;
 pub mod sleep;
+pub mod tls;

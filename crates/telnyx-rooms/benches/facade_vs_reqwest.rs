@@ -362,7 +362,7 @@ fn main() {
     }
     // The floor's plain reqwest client needs a process-wide rustls provider when reqwest is built
     // with `rustls-no-provider` (as this crate's default feature does); the SDK does not.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    telnyx_rooms_testkit::tls::install_crypto_provider();
     let benching = std::env::args().any(|arg| arg == "--bench");
     let server = Server::start();
     if let Ok(kind) = std::env::var("BENCH_COLD") {

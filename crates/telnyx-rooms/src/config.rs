@@ -210,7 +210,19 @@ impl ClientBuilder {
     }
 
     /// Checks the settings and builds the client. Performs no I/O.
+    ///
+    /// The SDK's own HTTP client never sends plain `http://` (loopback) traffic through a proxy;
+    /// for `https://` it honours `HTTPS_PROXY` / `ALL_PROXY` (and `NO_PROXY`) from the environment,
+    /// read here, as a `CONNECT` tunnel the proxy cannot read. `HTTP_PROXY` is never used.
     pub fn build(self) -> Result<Client, Error> {
+        self.build_with_env(&|name| std::env::var(name).ok())
+    }
+
+    /// [`build`](Self::build) with the environment (for the proxy) read through `env`.
+    pub(crate) fn build_with_env(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Client, Error> {
         let (base_url, plain_http_name) = validate_base_url(&self.base_url)?;
         let credentials = self.credentials()?;
         let user_agent = user_agent_header(self.user_agent_suffix.as_deref())?;
@@ -223,7 +235,7 @@ impl ClientBuilder {
         if self.deadline.is_some_and(|deadline| deadline.is_zero()) {
             return Err(Error::new(ErrorKind::Config, "the deadline is zero"));
         }
-        let http = match self.http_client.clone() {
+        let (http, proxy) = match self.http_client.clone() {
             Some(_) if plain_http_name => {
                 return Err(Error::new(
                     ErrorKind::Config,
@@ -233,14 +245,24 @@ impl ClientBuilder {
                 )
                 .with_field("base_url"));
             }
-            Some(client) => client,
-            None => crate::tls::http_client(
-                &user_agent,
-                self.connect_timeout,
-                self.resolver(plain_http_name),
-            )?,
+            Some(client) => (client, None),
+            None => {
+                let proxy = crate::proxy::from_env(base_url.starts_with("https://"), env)?;
+                let client = crate::tls::http_client(
+                    &user_agent,
+                    self.connect_timeout,
+                    self.resolver(plain_http_name),
+                    proxy.as_ref().map(|proxy| proxy.proxy.clone()),
+                )?;
+                (client, proxy.map(|proxy| proxy.shown))
+            }
         };
-        Ok(Client::from_parts(self, base_url, http, credentials))
+        Ok(Client::from_parts(
+            self,
+            base_url,
+            (http, proxy),
+            credentials,
+        ))
     }
 
     /// The API key as the generated client's credentials: the one place the key is checked.

@@ -7,7 +7,7 @@ use telnyx_rooms_gen::types::{VideoError, VideoErrors};
 
 use serde_json::Value;
 
-use telnyx_rooms_core::redact::{Sent, escape_controls, scrub};
+use telnyx_rooms_core::redact::{Sent, escape_controls, scrub, scrub_cut};
 
 /// What went wrong, in categories a caller can act on. New kinds may be added.
 #[non_exhaustive]
@@ -171,7 +171,8 @@ impl ErrorBody {
     }
 
     /// Parses the `{"errors": [...]}` envelope, a bare error object, or falls back to a snippet.
-    pub(crate) fn parse(body: &[u8], sent: &Sent<'_>) -> Self {
+    /// `cut`: the read cap stopped reading the body (see [`snippet`]).
+    pub(crate) fn parse(body: &[u8], cut: bool, sent: &Sent<'_>) -> Self {
         let parsed = serde_json::from_slice::<Value>(body).ok();
         let entries: Vec<ApiErrorEntry> = match &parsed {
             Some(Value::Object(object)) => match object.get("errors") {
@@ -185,16 +186,25 @@ impl ErrorBody {
             },
             _ => Vec::new(),
         };
-        let snippet = entries.is_empty().then(|| snippet(body, sent)).flatten();
+        let snippet = entries
+            .is_empty()
+            .then(|| snippet(body, cut, sent))
+            .flatten();
         Self { entries, snippet }
     }
 }
 
 /// The start of `body` as text, for an error message: lossy UTF-8, secrets scrubbed (before the
-/// cut, so no token is cut in half and left showing), whitespace collapsed, control characters
-/// escaped, cut at [`SNIPPET_CHARS`] characters. `None` for an empty body.
-pub(crate) fn snippet(body: &[u8], sent: &Sent<'_>) -> Option<String> {
-    let text = scrub(&String::from_utf8_lossy(body), sent);
+/// snippet's own cut, so no token is cut in half and left showing; a body the read cap cut is
+/// scrubbed as cut, so what the cap left of a secret at its end goes too), whitespace collapsed,
+/// control characters escaped, cut at [`SNIPPET_CHARS`] characters. `None` for an empty body.
+pub(crate) fn snippet(body: &[u8], cut: bool, sent: &Sent<'_>) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let text = if cut {
+        scrub_cut(&text, sent)
+    } else {
+        scrub(&text, sent)
+    };
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let collapsed = escape_controls(&words);
     if collapsed.is_empty() {
@@ -316,6 +326,21 @@ impl Error {
 
     pub(crate) fn with_retry_after(mut self, delay: Option<Duration>) -> Self {
         self.inner.retry_after = delay;
+        self
+    }
+
+    /// Whether no usable response arrived: a failure to connect, send or read, or a timeout.
+    pub(crate) fn is_transport(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::Connect | ErrorKind::Transport | ErrorKind::Timeout
+        )
+    }
+
+    /// The error of an attempt that went through `proxy` (as [`crate::proxy`] shows it): the
+    /// proxy may be what failed, so the message names it.
+    pub(crate) fn through_proxy(mut self, proxy: &str) -> Self {
+        self.inner.message = format!("{} (through the proxy {proxy})", self.inner.message);
         self
     }
 

@@ -13,6 +13,7 @@ mod operations;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod proxy;
 mod response;
 pub mod retry;
 mod telemetry;

@@ -30,14 +30,4 @@ impl Inputs {
             provenance: Provenance::read(&workspace.provenance())?,
         })
     }
-
-    /// The vendored spec with every overlay applied, as generation reads it before converting it
-    /// to OpenAPI 3.0 (and as the conformance checks validate against it).
-    pub(crate) fn overlaid(&self) -> Result<serde_json::Value> {
-        let mut doc = self.spec.doc.clone();
-        for overlay in &self.overlays {
-            overlay.apply(&mut doc)?;
-        }
-        Ok(doc)
-    }
 }

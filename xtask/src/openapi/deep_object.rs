@@ -17,7 +17,7 @@
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
 
-use super::walk::{METHODS, resolve};
+use super::walk::{METHODS, resolve, strings};
 
 /// Rewrites every deepObject query parameter of `doc` (an OpenAPI 3.0 document) in place, at path
 /// and operation level; a shared parameter (`$ref`) is inlined where it is used. Returns how many
@@ -144,13 +144,7 @@ fn spell_out(
             "`{prefix}` takes free-form keys (`additionalProperties`), which cannot be listed as parameters"
         );
     }
-    let needed: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let needed = strings(schema.get("required"));
     let properties = schema
         .get("properties")
         .and_then(Value::as_object)
@@ -183,4 +177,127 @@ fn leaf(name: &str, schema: &Value, required: bool, description: Option<&Value>)
         map.insert("description".into(), description.clone());
     }
     param
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn doc_with(params: Value) -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "components": {"parameters": {"Page": {
+                "name": "page", "in": "query", "style": "deepObject", "explode": true,
+                "schema": {"type": "object", "properties": {
+                    "number": {"type": "integer", "minimum": 1, "default": 1, "description": "The page."},
+                    "size": {"type": "integer", "minimum": 1, "maximum": 250}
+                }}
+            }}},
+            "paths": {"/rooms": {"get": {"operationId": "ListRooms", "parameters": params}}}
+        })
+    }
+
+    #[test]
+    fn leaves_become_bracketed_query_parameters_in_place() {
+        let mut doc = doc_with(json!([
+            {"name": "include_sessions", "in": "query", "schema": {"type": "boolean"}},
+            {"name": "filter", "in": "query", "style": "deepObject", "explode": true, "required": true,
+             "description": "Consolidated filter.",
+             "schema": {"type": "object", "required": ["date"], "properties": {
+                "date": {"type": "object", "required": ["gte"], "properties": {"gte": {"type": "string", "format": "date"}}},
+                "unique_name": {"type": "string"}
+             }}},
+            {"$ref": "#/components/parameters/Page"}
+        ]));
+        assert_eq!(flatten(&mut doc).expect("flattens"), 2);
+        let params = &doc["paths"]["/rooms"]["get"]["parameters"];
+        let names: Vec<&str> = params
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|p| p["name"].as_str().expect("a name"))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "include_sessions",
+                "filter[date][gte]",
+                "filter[unique_name]",
+                "page[number]",
+                "page[size]"
+            ]
+        );
+        // Required only where the parameter and every object on the way require it.
+        let required: Vec<bool> = params
+            .as_array()
+            .expect("a list")
+            .iter()
+            .skip(1)
+            .map(|p| p["required"].as_bool().expect("a flag"))
+            .collect();
+        assert_eq!(required, [true, false, false, false]);
+        assert_eq!(
+            params[3],
+            json!({"name": "page[number]", "in": "query", "required": false,
+                   "schema": {"type": "integer", "minimum": 1, "default": 1, "description": "The page."},
+                   "description": "The page."})
+        );
+        // A leaf without its own description keeps the parameter's.
+        assert_eq!(params[2]["description"], "Consolidated filter.");
+        // The shared component is left alone; its uses are spelled out.
+        assert_eq!(
+            doc["components"]["parameters"]["Page"]["style"],
+            "deepObject"
+        );
+        assert_eq!(flatten(&mut doc).expect("idempotent"), 0);
+    }
+
+    #[test]
+    fn shapes_without_a_spelling_are_refused_with_their_location() {
+        for (schema, explode, why) in [
+            (
+                json!({"type": "object", "properties": {"ids": {"type": "array", "items": {}}}}),
+                true,
+                "`filter[ids]` is of type `array`",
+            ),
+            (
+                json!({"type": "object", "additionalProperties": true, "properties": {"a": {"type": "string"}}}),
+                true,
+                "free-form keys",
+            ),
+            (
+                json!({"type": "object", "properties": {"a": {"oneOf": [{"type": "string"}]}}}),
+                true,
+                "`filter[a]` is a `oneOf`",
+            ),
+            (
+                json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+                false,
+                "`explode: false`",
+            ),
+            (
+                json!({"type": "object", "properties": {}}),
+                true,
+                "has no properties",
+            ),
+        ] {
+            let mut doc = doc_with(json!([
+                {"name": "filter", "in": "query", "style": "deepObject", "explode": explode, "schema": schema}
+            ]));
+            let message = format!("{:#}", flatten(&mut doc).expect_err(why));
+            assert!(message.contains(why), "{message}");
+            assert!(message.contains("GET /rooms"), "{message}");
+        }
+        let mut doc = doc_with(json!([
+            {"name": "page[size]", "in": "query", "schema": {"type": "integer"}},
+            {"$ref": "#/components/parameters/Page"}
+        ]));
+        let message = format!("{:#}", flatten(&mut doc).expect_err("a clash"));
+        assert!(
+            message.contains("two parameters are named \"page[size]\""),
+            "{message}"
+        );
+    }
 }

@@ -7,3 +7,4 @@ mod binary;
 mod commands;
 mod hostile;
 mod hostile_props;
+mod proxy;

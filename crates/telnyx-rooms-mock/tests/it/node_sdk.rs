@@ -5,9 +5,6 @@
 //! Needs node and `npm ci --prefix conformance`; scripts/test.sh installs and runs it with
 //! `cargo test -p telnyx-rooms-mock --test it node_sdk:: -- --ignored`.
 
-use std::path::Path;
-use std::process::Command;
-
 use crate::support::ROOM;
 use serde_json::Value;
 use telnyx_rooms_mock::{MockServer, TokenKind};
@@ -44,29 +41,15 @@ async fn the_official_node_sdk_drives_tokens_and_the_rooms_lifecycle() {
 
 /// Runs `conformance/node-sdk.mjs` against `server`; what it printed, as JSON.
 async fn run_node_sdk(server: &MockServer) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance/node-sdk.mjs");
-    let output = tokio::task::spawn_blocking({
-        let base_url = server.base_url().to_owned();
-        let mock_url = format!("http://{}", server.addr());
-        move || {
-            Command::new("node")
-                .arg(script)
-                .env("TELNYX_BASE_URL", base_url)
-                .env("MOCK_URL", mock_url)
-                .env("TELNYX_API_KEY", API_KEY)
-                .env("ROOM_ID", ROOM)
-                .output()
-                .expect("node runs")
-        }
-    })
-    .await
-    .expect("joins");
-    assert!(
-        output.status.success(),
-        "node-sdk.mjs failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("one JSON object")
+    let mock_url = format!("http://{}", server.addr());
+    let env = [
+        ("TELNYX_BASE_URL", server.base_url()),
+        ("MOCK_URL", &mock_url),
+        ("TELNYX_API_KEY", API_KEY),
+        ("ROOM_ID", ROOM),
+    ];
+    let printed = telnyx_rooms_testkit::node::run("node-sdk.mjs", &env).await;
+    serde_json::from_slice(&printed).expect("one JSON object")
 }
 
 /// Create, then refresh without a key: both tokens verify, and the SDK read the expiries.

@@ -17,7 +17,7 @@ pub const ANSWERED: [Operation; 2] = [CREATE, REFRESH];
 /// A plain-HTTP client. When the workspace builds the facade too, reqwest's `rustls-no-provider`
 /// feature is unified in, and building any client then needs a process-wide crypto provider.
 pub fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    telnyx_rooms_testkit::tls::install_crypto_provider();
     reqwest::Client::new()
 }
 

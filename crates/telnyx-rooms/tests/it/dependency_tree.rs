@@ -1,5 +1,5 @@
-//! The TLS stack in the dependency tree is the one the features promise: by default rustls with
-//! ring, and neither aws-lc-rs (slow to build) nor OpenSSL/native-tls.
+//! The dependency tree is the one the features promise: by default rustls with ring, and neither
+//! aws-lc-rs (slow to build) nor OpenSSL/native-tls; schemars only with its feature.
 //!
 //! Runs `cargo tree` on this package's normal (non-dev) dependencies, as a user's build sees them.
 
@@ -77,6 +77,24 @@ fn native_tls_feature_brings_no_aws_lc() {
         assert!(
             !packages.iter().any(|name| name == unwanted),
             "{unwanted} is in the native-tls dependency tree"
+        );
+    }
+}
+
+/// The generated types' JSON Schema is opt-in: schemars and its derive macro are built only for
+/// users who turn the `schemars` feature on.
+#[test]
+fn schemars_comes_only_with_its_feature() {
+    for crate_name in ["schemars", "schemars_derive"] {
+        assert!(
+            !tree(&[]).iter().any(|name| name == crate_name),
+            "{crate_name} is in the default dependency tree"
+        );
+        assert!(
+            tree(&["--features", "schemars"])
+                .iter()
+                .any(|name| name == crate_name),
+            "{crate_name} is missing with the schemars feature"
         );
     }
 }

@@ -43,7 +43,7 @@ fn captured_log() -> &'static Captured {
 
 /// ~10 % of attempts faulted: 503 4 %, then 429 3 %, then a reset 3.3 % (each drawn in turn).
 async fn faulty_mock() -> MockServer {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    telnyx_rooms_testkit::tls::install_crypto_provider();
     MockServer::builder()
         .api_key(API_KEY)
         .fault(Fault::status(503).chance(0.04))

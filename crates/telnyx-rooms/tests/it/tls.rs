@@ -22,7 +22,7 @@ const REFRESHED: &str =
 /// Serves one https connection with the self-signed certificate; reports whether the handshake
 /// completed. On success it answers one request with a 201 refresh body.
 fn self_signed_server() -> (String, mpsc::Receiver<Result<(), String>>) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(telnyx_rooms_testkit::tls::ring_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("versions")
@@ -94,7 +94,7 @@ async fn the_same_server_is_accepted_by_a_client_that_trusts_its_certificate() {
     let (base_url, outcome) = self_signed_server();
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(CERT)).expect("root");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(telnyx_rooms_testkit::tls::ring_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("versions")

@@ -1,124 +1,15 @@
-//! Wire fidelity of the generated client against a raw loopback HTTP server: exactly what bytes
-//! go out (method, path, headers, body) and what comes back when the server misbehaves.
-
-// Helpers outside `#[test]` functions panic on purpose too: they are part of the assertions.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-use std::sync::{Arc, Mutex};
+//! The client-token operations on the wire: exactly what bytes go out (method, path, headers,
+//! body) and what comes back when the server misbehaves.
 
 use telnyx_rooms_gen::types::{CreateRoomClientTokenRequest, RefreshRoomClientTokenRequest};
-use telnyx_rooms_gen::{Client, Credentials, Error, capture_response_head, operations};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use telnyx_rooms_gen::{Credentials, Error, capture_response_head, operations};
 
-const ROOM: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
-const CREATED: &str = r#"{"data":{"token":"t","token_expires_at":"2026-01-01T00:10:00Z","refresh_token":"r","refresh_token_expires_at":"2026-01-01T01:00:00Z"}}"#;
-
-/// One request as the server read it.
-#[derive(Debug, Clone)]
-struct Seen {
-    request_line: String,
-    /// Header names lower-cased, in arrival order.
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn header_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        names.sort_unstable();
-        names
-    }
-}
-
-/// A loopback server that answers every request with `response` (raw HTTP) and records it.
-async fn serve(response: &'static str) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let base = format!("http://{}/v2", listener.local_addr().expect("addr"));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let head_end = loop {
-                    let n = socket.read(&mut chunk).await.expect("read");
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break pos;
-                    }
-                };
-                let head = String::from_utf8(buf[..head_end].to_vec()).expect("utf-8 head");
-                let mut lines = head.split("\r\n");
-                let request_line = lines.next().expect("request line").to_string();
-                let headers: Vec<(String, String)> = lines
-                    .filter_map(|l| l.split_once(':'))
-                    .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-                    .collect();
-                let length: usize = headers
-                    .iter()
-                    .find(|(n, _)| n == "content-length")
-                    .and_then(|(_, v)| v.parse().ok())
-                    .unwrap_or(0);
-                let mut body = buf[head_end + 4..].to_vec();
-                while body.len() < length {
-                    let n = socket.read(&mut chunk).await.expect("read body");
-                    if n == 0 {
-                        break;
-                    }
-                    body.extend_from_slice(&chunk[..n]);
-                }
-                log.lock().expect("log").push(Seen {
-                    request_line,
-                    headers,
-                    body: String::from_utf8(body).expect("utf-8 body"),
-                });
-                socket.write_all(response.as_bytes()).await.expect("write");
-                socket.shutdown().await.ok();
-            });
-        }
-    });
-    (base, seen)
-}
-
-fn created_response() -> &'static str {
-    // Leaked once per test: a `'static` response keeps the server task simple.
-    Box::leak(
-        format!(
-            "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nx-request-id: req-1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{CREATED}",
-            CREATED.len()
-        )
-        .into_boxed_str(),
-    )
-}
-
-fn room() -> uuid::Uuid {
-    ROOM.parse().expect("uuid")
-}
-
-fn client(base: &str, credentials: Credentials) -> Client {
-    // Built alone this crate's reqwest has no TLS; in a workspace build it has the facade's
-    // provider-less rustls, which needs a process-wide provider even for plain-HTTP clients.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Client::new_with_client(base, reqwest::Client::new(), credentials)
-}
+use crate::{ROOM, client, created_response, header_names, request_line, room, serve};
 
 #[tokio::test]
 async fn create_sends_exactly_the_documented_request() {
-    let (base, seen) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     let client = client(
         &base,
         Credentials::bearer("KEY_SECRET").expect("header value"),
@@ -136,19 +27,19 @@ async fn create_sends_exactly_the_documented_request() {
     let data = response.into_inner().data.expect("data");
     assert_eq!(data.token.as_deref(), Some("t"));
 
-    let seen = seen.lock().expect("log")[0].clone();
+    let seen = server.requests()[0].clone();
     assert_eq!(
-        seen.request_line,
+        request_line(&seen),
         format!("POST /v2/rooms/{ROOM}/actions/generate_join_client_token HTTP/1.1")
     );
     // Unset optional fields are absent: the server owns the defaults.
-    assert_eq!(seen.body, "{}");
+    assert_eq!(String::from_utf8_lossy(&seen.body), "{}");
     assert_eq!(seen.header("authorization"), Some("Bearer KEY_SECRET"));
     assert_eq!(seen.header("content-type"), Some("application/json"));
     assert_eq!(seen.header("accept"), Some("application/json"));
     // Nothing the Telnyx API does not define (progenitor's `api-version` is removed).
     assert_eq!(
-        seen.header_names(),
+        header_names(&seen),
         [
             "accept",
             "authorization",
@@ -161,7 +52,8 @@ async fn create_sends_exactly_the_documented_request() {
 
 #[tokio::test]
 async fn create_sends_only_the_ttls_that_were_set() {
-    let (base, seen) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     let client = client(&base, Credentials::bearer("k").expect("header value"));
     let body = CreateRoomClientTokenRequest {
         token_ttl_secs: Some(60),
@@ -172,14 +64,15 @@ async fn create_sends_only_the_ttls_that_were_set() {
         .await
         .expect("201");
     assert_eq!(
-        seen.lock().expect("log")[0].body,
+        String::from_utf8_lossy(&server.requests()[0].body),
         r#"{"token_ttl_secs":60}"#
     );
 }
 
 #[tokio::test]
 async fn refresh_never_sends_the_api_key() {
-    let (base, seen) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     // A key is configured, but the spec says refresh needs none (`security: []`).
     let client = client(
         &base,
@@ -193,22 +86,26 @@ async fn refresh_never_sends_the_api_key() {
         .refresh_room_client_token(&room(), &body)
         .await
         .expect("201");
-    let seen = seen.lock().expect("log")[0].clone();
+    let seen = server.requests()[0].clone();
     assert_eq!(
-        seen.request_line,
+        request_line(&seen),
         format!("POST /v2/rooms/{ROOM}/actions/refresh_client_token HTTP/1.1")
     );
-    assert_eq!(seen.body, r#"{"refresh_token":"REFRESH"}"#);
+    assert_eq!(
+        String::from_utf8_lossy(&seen.body),
+        r#"{"refresh_token":"REFRESH"}"#
+    );
     assert_eq!(seen.header("authorization"), None);
     assert_eq!(
-        seen.header_names(),
+        header_names(&seen),
         ["accept", "content-length", "content-type", "host"]
     );
 }
 
 #[tokio::test]
 async fn refresh_works_without_any_key() {
-    let (base, _) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     let body = RefreshRoomClientTokenRequest {
         refresh_token: "REFRESH".into(),
         token_ttl_secs: Some(30),
@@ -221,7 +118,8 @@ async fn refresh_works_without_any_key() {
 
 #[tokio::test]
 async fn create_without_a_key_fails_before_any_io() {
-    let (base, seen) = serve(created_response()).await;
+    let server = serve(created_response());
+    let base = server.base_url();
     let err = client(&base, Credentials::none())
         .create_room_client_token(&room(), &CreateRoomClientTokenRequest::default())
         .await
@@ -230,18 +128,15 @@ async fn create_without_a_key_fails_before_any_io() {
         matches!(err, Error::InvalidRequest(ref m) if m.contains("requires an API key")),
         "{err:?}"
     );
-    assert!(
-        seen.lock().expect("log").is_empty(),
-        "no request may be sent"
-    );
+    assert!(server.requests().is_empty(), "no request may be sent");
 }
 
 #[tokio::test]
 async fn a_malformed_201_keeps_its_status_and_request_id() {
-    let (base, _) = serve(
+    let server = serve(
         "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nx-request-id: req-9\r\ncontent-length: 9\r\nconnection: close\r\n\r\n{\"data\":[",
-    )
-    .await;
+    );
+    let base = server.base_url();
     let client = client(&base, Credentials::bearer("k").expect("header value"));
     let body = CreateRoomClientTokenRequest::default();
     let (result, head) =
@@ -266,7 +161,8 @@ async fn a_declared_length_bounds_the_body_read() {
         )
         .into_boxed_str(),
     );
-    let (base, _) = serve(response).await;
+    let server = serve(response);
+    let base = server.base_url();
     let client = client(&base, Credentials::bearer("k").expect("header value"));
     let body = CreateRoomClientTokenRequest::default();
     let result = client.create_room_client_token(&room(), &body).await;
@@ -286,7 +182,8 @@ async fn a_403_envelope_decodes_into_the_corrected_type() {
         )
         .into_boxed_str(),
     );
-    let (base, _) = serve(response).await;
+    let server = serve(response);
+    let base = server.base_url();
     let err = client(&base, Credentials::bearer("k").expect("header value"))
         .create_room_client_token(&room(), &CreateRoomClientTokenRequest::default())
         .await

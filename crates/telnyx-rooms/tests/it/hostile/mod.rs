@@ -382,3 +382,5 @@ fn retry_after_zero_waits_the_floor() {
     assert_eq!(waits.waits(), vec![MIN_SERVER_DELAY, MIN_SERVER_DELAY]);
     assert_eq!(MIN_SERVER_DELAY, Duration::from_millis(100));
 }
+
+mod review;
