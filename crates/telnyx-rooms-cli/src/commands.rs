@@ -1,180 +1,186 @@
 //! What each subcommand does: gather inputs, call the SDK (or the mock), build the report.
 
 use std::io::Write as _;
-use std::time::Duration;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use telnyx_rooms::retry::RetryPolicy;
 use telnyx_rooms::{Client, ClientBuilder, Uuid};
-use telnyx_rooms_core::time::TimeSource as _;
-use telnyx_rooms_mock::{MockServer, ServeOptions};
+use telnyx_rooms_core::time::{SharedTimeSource, TimeSource as _};
+use telnyx_rooms_mock::MockServer;
 
-use crate::cli::{Cli, Command, GlobalArgs, MOCK_API_KEY, MockCommand, TokenCommand};
+use crate::cli::{
+    Cli, Command, Connection, Create, Format, Inspect, MOCK_API_KEY, MockCommand, Refresh, Serve,
+    TokenCommand,
+};
 use crate::failure::Failure;
 use crate::input::{self, Pick, REFRESH_TOKEN_ENV, Source};
 use crate::inspect::{Inspected, inspect};
-use crate::output::{CLIENT_TOKEN, REFRESH_TOKEN, Report, Val};
+use crate::output::{CLIENT_TOKEN, Name, REFRESH_TOKEN, Report, Value};
+
+const ROOM: Name = Name::new("room", "room_id", "TELNYX_ROOM_ID");
+const TOKEN_EXPIRES_AT: Name = Name::new(
+    "expires at",
+    "token_expires_at",
+    "TELNYX_CLIENT_TOKEN_EXPIRES_AT",
+);
+const REFRESH_TOKEN_EXPIRES_AT: Name = Name::new(
+    "refresh expires at",
+    "refresh_token_expires_at",
+    "TELNYX_REFRESH_TOKEN_EXPIRES_AT",
+);
+const REQUEST_ID: Name = Name::new("request id", "request_id", "TELNYX_REQUEST_ID");
 
 /// Runs the parsed command line, printing its result to standard output.
 pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
-    let global = &cli.global;
+    let time = &cli.time;
     match cli.command {
-        Command::Token(TokenCommand::Create {
-            room_id,
-            token_ttl,
-            refresh_token_ttl,
-        }) => create(global, &room_id, token_ttl, refresh_token_ttl).await,
-        Command::Token(TokenCommand::Refresh { room_id, token_ttl }) => {
-            refresh(global, &room_id, token_ttl).await
-        }
-        Command::Token(TokenCommand::Inspect { refresh }) => inspect_token(global, refresh),
-        Command::Mock(MockCommand::Serve(options)) => serve(global, options).await,
+        Command::Token(TokenCommand::Create(args)) => create(&args, time).await,
+        Command::Token(TokenCommand::Refresh(args)) => refresh(&args, time).await,
+        Command::Token(TokenCommand::Inspect(args)) => inspect_token(&args, time),
+        Command::Mock(MockCommand::Serve(args)) => serve(args, time).await,
     }
 }
 
-async fn create(
-    global: &GlobalArgs,
-    room_id: &str,
-    token_ttl: Option<Duration>,
-    refresh_token_ttl: Option<Duration>,
-) -> Result<(), Failure> {
-    let target = Target::connect(global).await?;
-    let mut request = target.client.create_client_token(room_id);
-    if let Some(ttl) = token_ttl {
+async fn create(args: &Create, time: &SharedTimeSource) -> Result<(), Failure> {
+    let target = Target::connect(&args.connection, args.api_key.api_key_file.as_deref()).await?;
+    let mut request = target.client.create_client_token(args.room_id.as_str());
+    if let Some(ttl) = args.token_ttl {
         request = request.token_ttl(ttl);
     }
-    if let Some(ttl) = refresh_token_ttl {
+    if let Some(ttl) = args.refresh_token_ttl {
         request = request.refresh_token_ttl(ttl);
     }
     let created = request.await.map_err(|err| target.failure(&err))?;
     let report = token_report(
-        global,
+        &args.connection,
         "Client token",
         created.room_id(),
         created.token().expose(),
         created.expires_at(),
     )
-    .named(REFRESH_TOKEN, Some(created.refresh_token().expose()))
+    .row(REFRESH_TOKEN, Some(created.refresh_token().expose()))
     .row(
-        "refresh expires at",
-        "refresh_token_expires_at",
-        "TELNYX_REFRESH_TOKEN_EXPIRES_AT",
-        Val::Time(created.refresh_token_expires_at()),
+        REFRESH_TOKEN_EXPIRES_AT,
+        Value::Time(created.refresh_token_expires_at()),
     )
-    .row(
-        "request id",
-        "request_id",
-        "TELNYX_REQUEST_ID",
-        created.request_id(),
-    );
-    emit(&report, global)
+    .row(REQUEST_ID, created.request_id());
+    emit(&report, args.output.format, time)
 }
 
-async fn refresh(global: &GlobalArgs, room_id: &str, ttl: Option<Duration>) -> Result<(), Failure> {
+async fn refresh(args: &Refresh, time: &SharedTimeSource) -> Result<(), Failure> {
     // Inputs first: a missing token is a usage error before anything starts.
     let refresh_token = input::refresh_token(std::env::var(REFRESH_TOKEN_ENV).ok())?;
-    let target = Target::connect(global).await?;
+    let target = Target::connect(&args.connection, None).await?;
     let mut request = target
         .client
-        .refresh_client_token(room_id, refresh_token.value);
-    if let Some(ttl) = ttl {
+        .refresh_client_token(args.room_id.as_str(), refresh_token.value);
+    if let Some(ttl) = args.token_ttl {
         request = request.token_ttl(ttl);
     }
     let refreshed = request.await.map_err(|err| {
-        blame(&err, "refresh_token", &refresh_token.source).unwrap_or_else(|| target.failure(&err))
+        blame(&err, "refresh_token", &refresh_token.source).unwrap_or_else(|| {
+            target.failure(&err).noting_if_api(format_args!(
+                "The refresh token came from {}",
+                refresh_token.source
+            ))
+        })
     })?;
     let report = token_report(
-        global,
+        &args.connection,
         "Refreshed client token",
         refreshed.room_id(),
         refreshed.token().expose(),
         refreshed.expires_at(),
     )
-    .row(
-        "request id",
-        "request_id",
-        "TELNYX_REQUEST_ID",
-        refreshed.request_id(),
-    );
-    emit(&report, global)
+    .row(REQUEST_ID, refreshed.request_id());
+    emit(&report, args.output.format, time)
 }
 
-fn inspect_token(global: &GlobalArgs, refresh: bool) -> Result<(), Failure> {
-    let pick = if refresh { Pick::Refresh } else { Pick::Client };
+fn inspect_token(args: &Inspect, time: &SharedTimeSource) -> Result<(), Failure> {
+    let pick = if args.refresh {
+        Pick::Refresh
+    } else {
+        Pick::Client
+    };
     let seen = inspect(&input::token_to_inspect(pick)?)?;
-    emit(&inspection_report(seen, global.time.now_utc()), global)
+    emit(
+        &inspection_report(seen, time.now_utc()),
+        args.output.format,
+        time,
+    )
 }
 
 /// What `token inspect` prints about a decoded token at `now`.
 pub(crate) fn inspection_report(seen: Inspected, now: DateTime<Utc>) -> Report {
-    let left = seen.expires_at.map_or(Val::Absent, |at| {
-        Val::Int(at.signed_duration_since(now).num_seconds())
+    let left = seen.expires_at.map_or(Value::Absent, |at| {
+        Value::Integer(at.signed_duration_since(now).num_seconds())
     });
     let expired = seen
         .expires_at
-        .map_or(Val::Absent, |at| Val::Bool(at <= now));
+        .map_or(Value::Absent, |at| Value::Bool(at <= now));
+    let name = |label, json_key, env_key| Name::new(label, json_key, env_key);
     Report::new("Token (decoded, signature not verified)")
-        .row("kind", "kind", "TELNYX_TOKEN_KIND", seen.kind)
+        .row(name("kind", "kind", "TELNYX_TOKEN_KIND"), seen.kind)
         .row(
-            "room",
-            "room_id",
-            "TELNYX_TOKEN_ROOM_ID",
+            name("room", "room_id", "TELNYX_TOKEN_ROOM_ID"),
             seen.room_id.map(|id| id.to_string()),
         )
-        .row("subject", "subject", "TELNYX_TOKEN_SUBJECT", seen.subject)
         .row(
-            "issued at",
-            "issued_at",
-            "TELNYX_TOKEN_ISSUED_AT",
+            name("subject", "subject", "TELNYX_TOKEN_SUBJECT"),
+            seen.subject,
+        )
+        .row(
+            name("issued at", "issued_at", "TELNYX_TOKEN_ISSUED_AT"),
             seen.issued_at,
         )
         .row(
-            "not before",
-            "not_before",
-            "TELNYX_TOKEN_NOT_BEFORE",
+            name("not before", "not_before", "TELNYX_TOKEN_NOT_BEFORE"),
             seen.not_before,
         )
         .row(
-            "expires at",
-            "expires_at",
-            "TELNYX_TOKEN_EXPIRES_AT",
+            name("expires at", "expires_at", "TELNYX_TOKEN_EXPIRES_AT"),
             seen.expires_at,
         )
         .row(
-            "seconds left",
-            "expires_in_secs",
-            "TELNYX_TOKEN_EXPIRES_IN_SECS",
+            name(
+                "seconds left",
+                "expires_in_secs",
+                "TELNYX_TOKEN_EXPIRES_IN_SECS",
+            ),
             left,
         )
-        .row("expired", "expired", "TELNYX_TOKEN_EXPIRED", expired)
-        .row("issuer", "issuer", "TELNYX_TOKEN_ISSUER", seen.issuer)
-        .row("token id", "token_id", "TELNYX_TOKEN_ID", seen.token_id)
+        .row(name("expired", "expired", "TELNYX_TOKEN_EXPIRED"), expired)
+        .row(name("issuer", "issuer", "TELNYX_TOKEN_ISSUER"), seen.issuer)
         .row(
-            "algorithm",
-            "algorithm",
-            "TELNYX_TOKEN_ALGORITHM",
+            name("token id", "token_id", "TELNYX_TOKEN_ID"),
+            seen.token_id,
+        )
+        .row(
+            name("algorithm", "algorithm", "TELNYX_TOKEN_ALGORITHM"),
             seen.algorithm,
         )
 }
 
-async fn serve(global: &GlobalArgs, mut options: ServeOptions) -> Result<(), Failure> {
-    // `--seed` of `mock serve`, else the global `--mock-seed` (whose default is the binary's).
-    options.seed.get_or_insert_with(|| global.mock_seed.clone());
-    let server = options
+async fn serve(args: Serve, time: &SharedTimeSource) -> Result<(), Failure> {
+    let server = args
+        .options
         .builder()
         .start()
         .await
         .map_err(|err| Failure::unexpected(format!("cannot start the mock: {err}")))?;
-    let report = Report::new("Mock Telnyx client-token API serving (Ctrl-C stops it)")
-        .row("base URL", "base_url", ClientBuilder::BASE_URL_ENV, Some(server.base_url()))
-        .row("API key", "api_key", ClientBuilder::API_KEY_ENV, Some(MOCK_API_KEY))
+    let base_url = Name::new("base URL", "base_url", ClientBuilder::BASE_URL_ENV);
+    let api_key = Name::new("API key", "api_key", ClientBuilder::API_KEY_ENV);
+    let report = Report::new("Mock Telnyx Video Rooms API serving (Ctrl-C stops it)")
+        .row(base_url, Some(server.base_url()))
+        .row(api_key, Some(MOCK_API_KEY))
         .footer(format!(
             "Any API key is accepted. Point the SDK or this CLI at it:\n  export {}={} {}={MOCK_API_KEY}",
             ClientBuilder::BASE_URL_ENV,
             server.base_url(),
             ClientBuilder::API_KEY_ENV
         ));
-    emit(&report, global)?;
+    emit(&report, args.output.format, time)?;
     tokio::signal::ctrl_c()
         .await
         .map_err(|err| Failure::unexpected(format!("cannot wait for Ctrl-C: {err}")))
@@ -184,34 +190,24 @@ async fn serve(global: &GlobalArgs, mut options: ServeOptions) -> Result<(), Fai
 ///
 /// The title says when the embedded mock answered: its tokens grant nothing real.
 fn token_report(
-    global: &GlobalArgs,
+    connection: &Connection,
     what: &str,
     room_id: Uuid,
     token: &str,
     expires_at: DateTime<Utc>,
 ) -> Report {
-    let source = if global.mock {
+    let source = if connection.mock {
         " (from the embedded mock)"
     } else {
         ""
     };
     Report::new(format!("{what} for room {room_id}{source}"))
-        .row(
-            "room",
-            "room_id",
-            "TELNYX_ROOM_ID",
-            Some(room_id.to_string()),
-        )
-        .named(CLIENT_TOKEN, Some(token))
-        .row(
-            "expires at",
-            "token_expires_at",
-            "TELNYX_CLIENT_TOKEN_EXPIRES_AT",
-            Val::Time(expires_at),
-        )
+        .row(ROOM, Some(room_id.to_string()))
+        .row(CLIENT_TOKEN, Some(token))
+        .row(TOKEN_EXPIRES_AT, Value::Time(expires_at))
 }
 
-/// The SDK client a token command talks through, and the embedded mock it may point at.
+/// The SDK client a command talks through, and the embedded mock it may point at.
 struct Target {
     client: Client,
     // Held so the embedded mock serves until the command is done.
@@ -219,46 +215,49 @@ struct Target {
 }
 
 impl Target {
-    async fn connect(global: &GlobalArgs) -> Result<Self, Failure> {
-        let api_key = input::api_key(
-            global.api_key_file.as_deref(),
-            non_empty_env(ClientBuilder::API_KEY_ENV),
-        )?;
-        let key_source = api_key.as_ref().map(|key| key.source.clone());
-        let api_key = api_key.map(|key| key.value);
-        let mut builder = Client::builder()
-            .retry_policy(RetryPolicy::default().max_retries(global.retries))
-            .user_agent_suffix(concat!("telnyx-rooms-cli/", env!("CARGO_PKG_VERSION")));
-        if let Some(timeout) = global.timeout {
-            builder = builder.timeout(timeout);
+    /// The client `connection` describes, with the key from `key_file` or `TELNYX_API_KEY`.
+    ///
+    /// `token refresh` sends no key, yet its client knows the one in the environment, so that
+    /// a server echoing it is scrubbed as for any call. With `--mock` the key is the mock's own,
+    /// and the embedded mock accepts no other: a real key in the environment is never read, so
+    /// it cannot reach the mock.
+    async fn connect(connection: &Connection, key_file: Option<&Path>) -> Result<Self, Failure> {
+        if connection.verbose {
+            crate::verbose::enable();
         }
-        let mock = if global.mock {
+        let builder = client_builder(connection);
+        if connection.mock {
             let server = MockServer::builder()
-                .signing_passphrase(&global.mock_seed)
+                .signing_passphrase(&connection.seed)
+                .api_key(MOCK_API_KEY)
                 .start()
                 .await
                 .map_err(|err| {
                     Failure::unexpected(format!("cannot start the embedded mock: {err}"))
                 })?;
-            builder = builder
+            let client = builder
                 .base_url(server.base_url())
-                .api_key(api_key.unwrap_or_else(|| MOCK_API_KEY.to_owned()))
-                // The mock answers at once; a short deadline keeps a mistake from hanging.
-                .deadline(Duration::from_secs(30));
-            Some(server)
-        } else {
-            if let Some(base_url) = global
-                .base_url
-                .clone()
-                .or_else(|| non_empty_env(ClientBuilder::BASE_URL_ENV))
-            {
-                builder = builder.base_url(base_url);
-            }
-            if let Some(key) = api_key {
-                builder = builder.api_key(key);
-            }
-            None
+                .api_key(MOCK_API_KEY)
+                .build()
+                .map_err(|err| Failure::from_sdk(&err, server.base_url()))?;
+            return Ok(Self {
+                client,
+                _mock: Some(server),
+            });
+        }
+        let mut builder = match connection
+            .base_url
+            .clone()
+            .or_else(|| non_empty_env(ClientBuilder::BASE_URL_ENV))
+        {
+            Some(base_url) => builder.base_url(base_url),
+            None => builder,
         };
+        let key = input::api_key(key_file, non_empty_env(ClientBuilder::API_KEY_ENV))?;
+        let key_source = key.as_ref().map(|key| key.source.clone());
+        if let Some(key) = key {
+            builder = builder.api_key(key.value);
+        }
         let client = builder.build().map_err(|err| {
             key_source
                 .and_then(|source| blame(&err, "api_key", &source))
@@ -266,12 +265,24 @@ impl Target {
         })?;
         Ok(Self {
             client,
-            _mock: mock,
+            _mock: None,
         })
     }
 
     fn failure(&self, error: &telnyx_rooms::Error) -> Failure {
         Failure::from_sdk(error, self.client.base_url())
+    }
+}
+
+/// The client settings `connection` asks for, before the base URL and the key.
+fn client_builder(connection: &Connection) -> ClientBuilder {
+    let builder = Client::builder()
+        .retry_policy(RetryPolicy::default().max_retries(connection.retries))
+        .deadline(connection.deadline)
+        .user_agent_suffix(concat!("telnyx-rooms-cli/", env!("CARGO_PKG_VERSION")));
+    match connection.timeout {
+        Some(timeout) => builder.timeout(timeout),
+        None => builder,
     }
 }
 
@@ -286,11 +297,41 @@ fn non_empty_env(name: &str) -> Option<String> {
         .filter(|value| !value.trim().is_empty())
 }
 
-fn emit(report: &Report, global: &GlobalArgs) -> Result<(), Failure> {
-    let text = report.render(global.format, global.time.now_utc());
+fn emit(report: &Report, format: Format, time: &SharedTimeSource) -> Result<(), Failure> {
+    let text = report.render(format, time.now_utc())?;
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
         .map_err(|err| Failure::unexpected(format!("cannot write the output: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn connection_of(args: &[&str]) -> Connection {
+        let mut argv = vec!["telnyx-rooms", "token", "refresh", "r"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Token(TokenCommand::Refresh(refresh)) => refresh.connection,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    /// A call's worst case is the deadline, not three attempts of 60 s plus two server-asked
+    /// waits of up to 60 s each (300 s): the CLI always sets one, two minutes unless told.
+    #[test]
+    fn every_client_has_an_overall_deadline_of_two_minutes_by_default() {
+        let deadline = |args: &[&str]| format!("{:?}", client_builder(&connection_of(args)));
+        assert!(
+            deadline(&[]).contains("deadline: Some(120s)"),
+            "{}",
+            deadline(&[])
+        );
+        assert!(deadline(&["--deadline", "5s"]).contains("deadline: Some(5s)"));
+        assert!(deadline(&["--mock"]).contains("deadline: Some(120s)"));
+    }
 }

@@ -6,7 +6,7 @@ use telnyx_rooms::{Error, ErrorKind};
 
 /// What class of failure ended the command; each has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Class {
+enum Class {
     /// Anything else: output could not be written, the mock could not start.
     Unexpected,
     /// Bad arguments or input, caught before any request (clap's own errors exit 2 as well).
@@ -37,6 +37,15 @@ impl Failure {
             class: Class::Unexpected,
             message: message.into(),
         }
+    }
+
+    /// The same failure with the sentence `note` closing its paragraph, when it is an API
+    /// failure (the server's answer may be about an input whose origin the user should know).
+    pub(crate) fn noting_if_api(mut self, note: impl fmt::Display) -> Self {
+        if self.class == Class::Api {
+            self.message = format!("{}. {note}.", self.message.trim_end_matches('.'));
+        }
+        self
     }
 
     pub(crate) fn exit_code(&self) -> u8 {

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use telnyx_rooms_core::redact::escape_controls;
+
 use crate::failure::Failure;
 use crate::output::{CLIENT_TOKEN, Name, REFRESH_TOKEN};
 
@@ -19,7 +21,7 @@ pub(crate) const REFRESH_TOKEN_ENV: &str = REFRESH_TOKEN.env_key;
 
 /// The most bytes read from standard input or a key file: room for a `token create` output
 /// (JSON or env lines) with both tokens, far less than a mistaken file or stream.
-pub(crate) const MAX_INPUT_BYTES: usize = 64 * 1024;
+const MAX_INPUT_BYTES: usize = 64 * 1024;
 
 /// Where a secret came from, for messages that must not show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,17 +92,12 @@ impl Pick {
             Self::Refresh => REFRESH_TOKEN,
         }
     }
-
-    fn json_key(self) -> &'static str {
-        self.name().json_key
-    }
-
-    fn env_key(self) -> &'static str {
-        self.name().env_key
-    }
 }
 
 /// The API key from `--api-key-file` (its first line) or else `TELNYX_API_KEY`.
+///
+/// A key file other users can read is used, with a warning on standard error (as ssh warns
+/// about a private key file).
 pub(crate) fn api_key(
     file: Option<&Path>,
     env: Option<String>,
@@ -109,6 +106,9 @@ pub(crate) fn api_key(
         let source = Source::File(path.to_owned());
         let opened = std::fs::File::open(path)
             .map_err(|err| Failure::usage(format!("cannot read {source}: {err}")))?;
+        if let Some(warning) = shared_file_warning(&opened, path) {
+            eprintln!("telnyx-rooms: warning: {}", escape_controls(&warning));
+        }
         let text = read_bounded(opened, &source)?;
         let key = strip(strip(&text).lines().next().unwrap_or_default()).to_owned();
         if key.is_empty() {
@@ -128,36 +128,73 @@ pub(crate) fn api_key(
         }))
 }
 
-/// The refresh token from `TELNYX_REFRESH_TOKEN`, else from standard input.
+/// The warning for a key file whose permissions let other users (group or others) at it.
+#[cfg(unix)]
+fn shared_file_warning(file: &std::fs::File, path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = file.metadata().ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "the API key file {path} is accessible to other users (mode {mode:04o}); \
+             keep it private: chmod 600 {path}",
+            path = path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn shared_file_warning(_file: &std::fs::File, _path: &Path) -> Option<String> {
+    None
+}
+
+/// The refresh token: from standard input when something is piped in, else from
+/// `TELNYX_REFRESH_TOKEN` (`env`). Piping is the explicit act; a variable may be left over from
+/// an earlier `eval`, so when both hold a token, standard input wins and a note says so.
 pub(crate) fn refresh_token(env: Option<String>) -> Result<Sourced, Failure> {
-    if let Some(value) = env.map(|t| strip(&t).to_owned()).filter(|t| !t.is_empty()) {
-        return Ok(Sourced {
+    let from_env = env.map(|t| strip(&t).to_owned()).filter(|t| !t.is_empty());
+    let stdin = std::io::stdin();
+    let piped = if stdin.is_terminal() {
+        None
+    } else {
+        Some(read_bounded(stdin.lock(), &Source::Stdin)?).filter(|text| !strip(text).is_empty())
+    };
+    match (piped, from_env) {
+        (Some(input), from_env) => {
+            let value = extract(&input, Pick::Refresh)?;
+            if from_env.is_some_and(|other| other != value) {
+                eprintln!(
+                    "telnyx-rooms: note: using the refresh token from standard input; \
+                     {REFRESH_TOKEN_ENV} holds another and is ignored"
+                );
+            }
+            Ok(Sourced {
+                value,
+                source: Source::Stdin,
+            })
+        }
+        (None, Some(value)) => Ok(Sourced {
             value,
             source: Source::Env(REFRESH_TOKEN_ENV),
-        });
+        }),
+        (None, None) => Err(Failure::usage(format!(
+            "no refresh token: pipe it on standard input (e.g. `printf %s \"$TOKEN\" | \
+             telnyx-rooms token refresh …`) or set {REFRESH_TOKEN_ENV}; it is never taken as an \
+             argument"
+        ))),
     }
-    let input = read_stdin("the refresh token", REFRESH_TOKEN_ENV)?;
-    Ok(Sourced {
-        value: extract(&input, Pick::Refresh)?,
-        source: Source::Stdin,
-    })
 }
 
 /// A token to inspect, from standard input.
 pub(crate) fn token_to_inspect(pick: Pick) -> Result<String, Failure> {
-    let input = read_stdin("the token", pick.env_key())?;
-    extract(&input, pick)
-}
-
-fn read_stdin(what: &str, env_key: &str) -> Result<String, Failure> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         return Err(Failure::usage(format!(
-            "pipe {what} on standard input (e.g. `printf %s \"${env_key}\" | telnyx-rooms …`); \
-             it is never taken as an argument"
+            "pipe the token on standard input (e.g. `printf %s \"${}\" | telnyx-rooms token \
+             inspect`); it is never taken as an argument",
+            pick.name().env_key
         )));
     }
-    read_bounded(stdin.lock(), &Source::Stdin)
+    extract(&read_bounded(stdin.lock(), &Source::Stdin)?, pick)
 }
 
 /// The token in `input`: the bare token, a JSON object holding it, or `KEY=value` lines.
@@ -173,17 +210,17 @@ pub(crate) fn extract(input: &str, pick: Pick) -> Result<String, Failure> {
             ))
         })?;
         return value
-            .get(pick.json_key())
+            .get(pick.name().json_key)
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| {
                 Failure::usage(format!(
                     "the JSON on standard input has no string `{}`",
-                    pick.json_key()
+                    pick.name().json_key
                 ))
             });
     }
-    let prefix = format!("{}=", pick.env_key());
+    let prefix = format!("{}=", pick.name().env_key);
     if let Some(line) = trimmed
         .lines()
         .map(|line| line.trim().trim_start_matches("export "))
@@ -195,7 +232,7 @@ pub(crate) fn extract(input: &str, pick: Pick) -> Result<String, Failure> {
     if trimmed.contains(char::is_whitespace) {
         return Err(Failure::usage(format!(
             "standard input holds several words; expected one token, JSON with `{}`, or a `{}` line",
-            pick.json_key(),
+            pick.name().json_key,
             prefix
         )));
     }

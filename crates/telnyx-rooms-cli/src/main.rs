@@ -9,6 +9,7 @@ mod output;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod verbose;
 
 use std::process::ExitCode;
 

@@ -2,13 +2,16 @@
 //!
 //! ```text
 //! cargo run -p telnyx-rooms-keeper --example keep_one                  # against the embedded mock
-//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms-keeper --example keep_one -- <room-uuid> [seconds]
+//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms-keeper --example keep_one -- --telnyx <room-uuid> [seconds]
 //! ```
 //!
-//! Without `TELNYX_API_KEY` it starts the project's mock on loopback and keeps a token for a random
-//! room, with the shortest lifetimes the spec allows (10 s tokens, 60 s refresh tokens), for 75 s by
-//! default: long enough to see refreshes every ~6 s and a new pair minted before the refresh token
-//! expires. Tokens are credentials, so only a short fingerprint of each is printed.
+//! By default it starts the project's mock on loopback and keeps a token for a room (random
+//! unless given), with the shortest lifetimes the spec allows (10 s tokens, 60 s refresh tokens),
+//! for 75 s by default: long enough to see refreshes every ~6 s and a new pair minted before the
+//! refresh token expires. Only `--telnyx` reaches Telnyx, configured from the environment as
+//! `Client::from_env()` is (`TELNYX_API_KEY`, and `TELNYX_BASE_URL` when set): a key in the
+//! environment alone never does. Tokens are credentials, so only a short fingerprint of each is
+//! printed.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -30,22 +33,27 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let use_telnyx = args.iter().any(|arg| arg == "--telnyx");
+    args.retain(|arg| arg != "--telnyx");
     let room: Uuid = match args.first() {
         Some(room) => room.parse()?,
         None => Uuid::new_v4(),
     };
     let seconds: u64 = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(75);
 
-    // Against Telnyx when a key is set, else against the embedded mock.
-    let (client, _mock) = if std::env::var_os("TELNYX_API_KEY").is_some() {
+    // Against the embedded mock unless Telnyx is asked for.
+    let (client, _mock) = if use_telnyx {
         (Client::from_env()?, None)
     } else {
         let mock = telnyx_rooms_mock::MockServer::builder()
             .tokens_for_unknown_rooms(true)
             .start()
             .await?;
-        println!("no TELNYX_API_KEY: using the mock at {}", mock.base_url());
+        println!(
+            "using the embedded mock at {} (--telnyx: Telnyx)",
+            mock.base_url()
+        );
         let client = Client::builder()
             .api_key("mock-key")
             .base_url(mock.base_url())

@@ -1,12 +1,13 @@
 //! Create a client token and refresh it with the blocking client: no `async`, no runtime to set up.
 //!
 //! ```text
-//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms --features blocking --example blocking -- <room-uuid>
-//! cargo run -p telnyx-rooms --features blocking --example blocking -- --mock
+//! cargo run -p telnyx-rooms --features blocking --example blocking                # the embedded mock
+//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms --features blocking --example blocking -- --telnyx <room-uuid>
 //! ```
 //!
-//! `--mock` serves the project's mock on loopback from a background thread (standing in for the
-//! API) and points the client at it. Tokens are never printed: they are credentials.
+//! By default it serves the project's mock on loopback from a background thread (standing in for
+//! the API) and points the client at it. Only `--telnyx` reaches Telnyx, configured from the
+//! environment as `Client::from_env()` is. Tokens are never printed: they are credentials.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -17,7 +18,7 @@ const DEMO_ROOM: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let use_mock = args.iter().any(|arg| arg == "--mock");
+    let use_mock = !args.iter().any(|arg| arg == "--telnyx");
     let room_id = args
         .iter()
         .find(|arg| !arg.starts_with("--"))

@@ -1,28 +1,34 @@
 //! Create a client token for a room, then refresh it, from the command line.
 //!
 //! ```text
-//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms --example create_and_refresh -- <room-uuid> [ttl-secs]
+//! cargo run -p telnyx-rooms --example create_and_refresh                      # the embedded mock
+//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms --example create_and_refresh -- --telnyx <room-uuid> [ttl-secs]
 //! ```
 //!
-//! `TELNYX_BASE_URL` points it elsewhere, e.g. at a loopback mock: `http://127.0.0.1:4010/v2`;
-//! `--mock` starts the project's embedded mock in-process and uses it (no key or network needed).
-//! Tokens are printed only with `--show-tokens`: they are credentials.
+//! By default it starts the project's mock in-process and uses it (no key or network needed), for
+//! the demo room unless given one. Only `--telnyx` reaches Telnyx, configured from the environment
+//! as `Client::from_env()` is: `TELNYX_API_KEY`, and `TELNYX_BASE_URL` when set (e.g. a served
+//! mock, `http://127.0.0.1:4010/v2`). Tokens are printed only with `--show-tokens`: they are
+//! credentials.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use telnyx_rooms::Client;
 
+const DEMO_ROOM: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let show_tokens = args.iter().any(|arg| arg == "--show-tokens");
-    let use_mock = args.iter().any(|arg| arg == "--mock");
-    args.retain(|arg| arg != "--show-tokens" && arg != "--mock");
-    let Some(room_id) = args.first() else {
-        eprintln!("usage: create_and_refresh <room-uuid> [ttl-secs] [--show-tokens] [--mock]");
+    let use_telnyx = args.iter().any(|arg| arg == "--telnyx");
+    args.retain(|arg| arg != "--show-tokens" && arg != "--telnyx");
+    if args.iter().any(|arg| arg.starts_with("--")) {
+        eprintln!("usage: create_and_refresh [--telnyx] [room-uuid] [ttl-secs] [--show-tokens]");
         return ExitCode::from(2);
-    };
+    }
+    let room_id = args.first().map_or(DEMO_ROOM, String::as_str);
     let ttl = match args.get(1).map(|secs| secs.parse::<u64>()) {
         None => None,
         Some(Ok(secs)) => Some(Duration::from_secs(secs)),
@@ -32,7 +38,9 @@ async fn main() -> ExitCode {
         }
     };
     // Kept alive until the end of main: dropping it stops the mock.
-    let mock = if use_mock {
+    let mock = if use_telnyx {
+        None
+    } else {
         match telnyx_rooms_mock::start().await {
             Ok(server) => Some(server),
             Err(error) => {
@@ -40,8 +48,6 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
-    } else {
-        None
     };
     let client = match &mock {
         Some(server) => Client::builder()

@@ -5,12 +5,14 @@
 //! - `POST /rooms/{room_id}/token/refresh` with `{"refresh_token": "..."}` returns a new client token.
 //!
 //! ```text
-//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms --example token_service
+//! cargo run -p telnyx-rooms --example token_service                                # the embedded mock
+//! TELNYX_API_KEY=KEY... cargo run -p telnyx-rooms --example token_service -- --telnyx
 //! curl -X POST http://127.0.0.1:3000/rooms/0ccc7b54-4df3-4bca-a65a-3da1ecc777f0/token
 //! ```
 //!
-//! `TELNYX_BASE_URL=http://127.0.0.1:4010/v2` runs it against a loopback mock, and `-- --mock`
-//! starts the project's embedded mock in-process instead (no key or network needed);
+//! By default it starts the project's mock in-process and mints from it (no key or network
+//! needed). Only `--telnyx` reaches Telnyx, configured from the environment as
+//! `Client::from_env()` is (`TELNYX_BASE_URL=http://127.0.0.1:4010/v2` with it: a served mock);
 //! `TOKEN_SERVICE_ADDR` changes the listening address (default `127.0.0.1:3000`).
 //! A real service would authenticate its caller and check it may join the room first.
 
@@ -108,10 +110,10 @@ fn router(client: Client) -> Router {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Kept alive until the end of main: dropping it stops the mock.
-    let mock = if std::env::args().any(|arg| arg == "--mock") {
-        Some(telnyx_rooms_mock::start().await?)
-    } else {
+    let mock = if std::env::args().any(|arg| arg == "--telnyx") {
         None
+    } else {
+        Some(telnyx_rooms_mock::start().await?)
     };
     let client = match &mock {
         Some(server) => Client::builder()

@@ -3,9 +3,8 @@
 //! [`blocking::Client`](Client) wraps the async [`crate::Client`] and owns one small tokio
 //! runtime (one worker thread, per client, not per call). Everything else is the async client's:
 //! the same [`ClientBuilder`] settings and checks before any I/O, the same [`Error`], the same
-//! retries, timeouts, redaction and `tracing` spans. Requests are the async request builders,
-//! wrapped in a [`Request`] that ends in [`send`](Request::send), which blocks the calling thread
-//! until the call is done.
+//! retries, timeouts, redaction and `tracing` spans. Requests have the async requests' options
+//! and end in `send()`, which blocks the calling thread until the call is done.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -37,8 +36,9 @@ use std::time::Duration;
 
 use tokio::runtime::{Handle, Runtime};
 
+use crate::check::IntoId;
 use crate::error::{Error, ErrorKind};
-use crate::operations::IntoRoomId;
+use crate::request;
 use crate::retry::RetryPolicy;
 use telnyx_rooms_core::Secret;
 use telnyx_rooms_core::time::{Sleeper, TimeSource};
@@ -47,7 +47,7 @@ use telnyx_rooms_core::time::{Sleeper, TimeSource};
 ///
 /// Cheap to clone: clones share the async client (and its connection pool) and the runtime.
 /// `Debug` never shows the API key. See the [module docs](self) for the one rule: never call
-/// [`send`](Request::send) inside an async context.
+/// `send()` inside an async context.
 ///
 /// ```
 /// use telnyx_rooms::blocking::Client;
@@ -128,31 +128,47 @@ impl Client {
         self.inner.base_url()
     }
 
-    /// Creates a client token (and a refresh token) to join room `room_id`; see
-    /// [`crate::Client::create_client_token`]. Requires an API key.
-    pub fn create_client_token(
-        &self,
-        room_id: impl IntoRoomId,
-    ) -> Request<'_, crate::request::CreateClientToken<'_>> {
-        self.request(self.inner.create_client_token(room_id))
-    }
-
-    /// Exchanges `refresh_token` for a new client token to join room `room_id`; see
-    /// [`crate::Client::refresh_client_token`]. Never sends the API key.
-    pub fn refresh_client_token(
-        &self,
-        room_id: impl IntoRoomId,
-        refresh_token: impl Into<Secret>,
-    ) -> Request<'_, crate::request::RefreshClientToken<'_>> {
-        self.request(self.inner.refresh_client_token(room_id, refresh_token))
-    }
-
-    fn request<R>(&self, request: R) -> Request<'_, R> {
+    fn request<'c, P>(&'c self, request: crate::call::Request<'c, P>) -> Request<'c, P> {
         Request {
             request,
             runtime: &self.runtime,
         }
     }
+}
+
+/// The blocking client's operations: each the async client's method of the same name, its
+/// request wrapped to block on `send()`.
+macro_rules! operations {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $params:ident;)*) => {
+        impl Client {
+            $(
+                #[doc = concat!("See [`Client::", stringify!($name), "`](crate::Client::", stringify!($name), ").")]
+                pub fn $name(&self, $($arg: $ty),*) -> Request<'_, request::$params> {
+                    self.request(self.inner.$name($($arg),*))
+                }
+            )*
+        }
+    };
+}
+
+operations! {
+    create_client_token(room_id: impl IntoId) -> CreateClientToken;
+    refresh_client_token(room_id: impl IntoId, refresh_token: impl Into<Secret>) -> RefreshClientToken;
+    create_room() -> CreateRoom;
+    get_room(room_id: impl IntoId) -> GetRoom;
+    list_rooms() -> ListRooms;
+    update_room(room_id: impl IntoId) -> UpdateRoom;
+    delete_room(room_id: impl IntoId) -> DeleteRoom;
+    list_sessions() -> ListSessions;
+    list_room_sessions(room_id: impl IntoId) -> ListSessions;
+    get_session(session_id: impl IntoId) -> GetSession;
+    end_session(session_id: impl IntoId) -> EndSession;
+    kick_participants(session_id: impl IntoId) -> KickParticipants;
+    mute_participants(session_id: impl IntoId) -> MuteParticipants;
+    unmute_participants(session_id: impl IntoId) -> UnmuteParticipants;
+    list_participants() -> ListParticipants;
+    list_session_participants(session_id: impl IntoId) -> ListParticipants;
+    get_participant(participant_id: impl IntoId) -> GetParticipant;
 }
 
 impl fmt::Debug for Client {
@@ -234,52 +250,63 @@ impl From<crate::ClientBuilder> for ClientBuilder {
     }
 }
 
-/// A request from a blocking [`Client`]: the async client's request builder `R`, with the same
-/// options, sent with [`send`](Self::send), which blocks the calling thread until the call is done.
+/// A request from a blocking [`Client`]: the async client's [`Request`](crate::request::Request)
+/// with the same parameters and options, sent with `send()`, which blocks the calling thread until
+/// the call is done.
 #[must_use = "a request does nothing until it is sent"]
-pub struct Request<'c, R> {
-    request: R,
+pub struct Request<'c, P> {
+    request: crate::call::Request<'c, P>,
     runtime: &'c OwnedRuntime,
 }
 
-impl<R: std::future::IntoFuture> Request<'_, R> {
-    /// Checks the request, then sends it (with retries), blocking until done.
-    ///
-    /// # Panics
-    ///
-    /// Inside an async context (see the [module docs](self)).
-    pub fn send(self) -> R::Output {
-        self.runtime.block_on(self.request.into_future())
+impl<'c, P> Request<'c, P> {
+    /// The retry policy of this call only (the client's otherwise).
+    pub fn retry_policy(self, policy: RetryPolicy) -> Self {
+        self.map(|request| request.retry_policy(policy))
+    }
+
+    /// The time each attempt of this call may take (the client's timeout otherwise).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.map(|request| request.timeout(timeout))
+    }
+
+    /// The request with `set` applied to the async request it wraps.
+    pub(crate) fn map(
+        self,
+        set: impl FnOnce(crate::call::Request<'c, P>) -> crate::call::Request<'c, P>,
+    ) -> Self {
+        Self {
+            request: set(self.request),
+            runtime: self.runtime,
+        }
+    }
+
+    /// The stream `make` builds from the async request, read as an iterator: each item is awaited
+    /// on this thread.
+    pub(crate) fn iterate<S>(
+        self,
+        make: impl FnOnce(crate::call::Request<'c, P>) -> S,
+    ) -> impl Iterator<Item = S::Item> + 'c
+    where
+        S: futures_util::Stream + 'c,
+    {
+        use futures_util::StreamExt as _;
+        let runtime = self.runtime;
+        let mut stream = Box::pin(make(self.request));
+        std::iter::from_fn(move || runtime.block_on(stream.next()))
+    }
+
+    /// Runs `run` on the async request to completion on this thread.
+    pub(crate) fn block_on<F: std::future::Future>(
+        self,
+        run: impl FnOnce(crate::call::Request<'c, P>) -> F,
+    ) -> F::Output {
+        self.runtime.block_on(run(self.request))
     }
 }
 
-impl<R: fmt::Debug> fmt::Debug for Request<'_, R> {
+impl<P: fmt::Debug> fmt::Debug for Request<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.request.fmt(f)
     }
 }
-
-/// Options of a blocking request that hand their argument to the async request's option of the
-/// same name.
-macro_rules! forward_options {
-    ($request:ident { $($name:ident($value:ident: $ty:ty)),* $(,)? }) => {
-        impl<'c> Request<'c, crate::request::$request<'c>> {
-            $(
-                #[doc = concat!("See [`", stringify!($request), "::", stringify!($name), "`](crate::request::", stringify!($request), "::", stringify!($name), ").")]
-                pub fn $name(self, $value: $ty) -> Self {
-                    Self { request: self.request.$name($value), ..self }
-                }
-            )*
-        }
-    };
-}
-
-forward_options!(CreateClientToken {
-    token_ttl(ttl: Duration),
-    refresh_token_ttl(ttl: Duration),
-    retry_policy(policy: RetryPolicy),
-});
-forward_options!(RefreshClientToken {
-    token_ttl(ttl: Duration),
-    retry_policy(policy: RetryPolicy),
-});

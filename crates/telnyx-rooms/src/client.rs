@@ -7,13 +7,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use telnyx_rooms_core::meta::Operation;
 use telnyx_rooms_core::redact::{REDACTED, Sent};
 use telnyx_rooms_core::time::{SharedTimeSource, Sleeper};
 use telnyx_rooms_gen::Credentials;
 use tracing::Instrument;
-use uuid::Uuid;
 
+use crate::call::{Call, Options};
 use crate::config::ClientBuilder;
 use crate::error::{Error, ErrorKind};
 use crate::response::Failure;
@@ -109,21 +108,15 @@ impl Client {
     /// Runs one call: checks the key before any I/O, then makes attempts until one succeeds,
     /// the retry policy says stop, or the deadline would be passed.
     ///
-    /// `secret` is the call's own secret besides the API key (the refresh token): it and the key
-    /// are scrubbed from everything the server sends back.
-    pub(crate) async fn execute<'a, T, B, F, Fut>(
-        &'a self,
-        operation: Operation,
-        (room_id, secret): (Uuid, Option<&'a str>),
-        policy: Option<&'a RetryPolicy>,
-        body: &'a B,
-        attempt: F,
-    ) -> Result<T, Error>
-    where
-        B: ?Sized,
-        F: Fn(&'a telnyx_rooms_gen::Client, Uuid, &'a B, Sent<'a>) -> Fut,
-        Fut: Future<Output = Result<T, Failure>> + 'a,
-    {
+    /// The call's own secret besides the API key (a refresh token) and the key are scrubbed from
+    /// everything the server sends back.
+    pub(crate) async fn execute<P: Call>(
+        &self,
+        params: &P,
+        body: &P::Body,
+        options: Options<'_>,
+    ) -> Result<P::Output, Error> {
+        let operation = params.operation();
         if operation.requires_api_key() && !self.inner.has_api_key {
             return Err(Error::new(
                 ErrorKind::MissingApiKey,
@@ -133,16 +126,20 @@ impl Client {
                 ),
             ));
         }
-        let sent = Sent::new(self.inner.api_key.as_ref().map(Secret::expose), secret);
-        let span = telemetry::call_span(operation.operation_id, room_id);
-        let policy = policy.unwrap_or(&self.inner.retry_policy);
+        let sent = Sent::new(
+            self.inner.api_key.as_ref().map(Secret::expose),
+            params.secret(),
+        );
+        let span = telemetry::call_span(operation, params.target());
+        let policy = options.retry_policy.unwrap_or(&self.inner.retry_policy);
+        let timeout = options.timeout.unwrap_or(self.inner.timeout);
         let started = tokio::time::Instant::now();
         let call = async {
             let mut retries_done = 0u32;
             loop {
                 let attempt_number = retries_done + 1;
                 telemetry::record_attempt(&span, attempt_number);
-                let (budget, deadline_bound) = self.attempt_budget(started.elapsed());
+                let (budget, deadline_bound) = self.attempt_budget(timeout, started.elapsed());
                 let failure = if budget.is_zero() {
                     timeout_failure(budget, true)
                 } else {
@@ -150,7 +147,7 @@ impl Client {
                     // out of the call's own future so `.await` on a request builder (which
                     // boxes that future) copies and allocates little (callgrind; BENCHMARKS.md).
                     let attempt =
-                        pinned_in_place(|| attempt(&self.inner.generated, room_id, body, sent));
+                        pinned_in_place(|| params.attempt(body, &self.inner.generated, sent));
                     match tokio::time::timeout(budget, attempt).await {
                         Ok(Ok(value)) => return Ok(value),
                         Ok(Err(failure)) => failure,
@@ -188,19 +185,19 @@ impl Client {
         result
     }
 
-    /// How long the next attempt may take, and whether the overall deadline (rather than the
-    /// per-attempt timeout) is what limits it.
-    fn attempt_budget(&self, elapsed: Duration) -> (Duration, bool) {
+    /// How long the next attempt may take, at most `timeout`, and whether the overall deadline
+    /// (rather than the per-attempt timeout) is what limits it.
+    fn attempt_budget(&self, timeout: Duration, elapsed: Duration) -> (Duration, bool) {
         match self.inner.deadline {
             Some(deadline) => {
                 let left = deadline.saturating_sub(elapsed);
-                if left < self.inner.timeout {
+                if left < timeout {
                     (left, true)
                 } else {
-                    (self.inner.timeout, false)
+                    (timeout, false)
                 }
             }
-            None => (self.inner.timeout, false),
+            None => (timeout, false),
         }
     }
 

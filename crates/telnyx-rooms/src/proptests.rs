@@ -20,10 +20,12 @@ use telnyx_rooms_gen::operations::{
 use telnyx_rooms_gen::{ResponseHead, types};
 use uuid::Uuid;
 
+use crate::check::{id, seconds as ttl_seconds, setting_name};
 use crate::error::{Error, ErrorBody, ErrorKind, SNIPPET_CHARS};
-use crate::operations::{IntoRoomId, Received, created_token, refreshed_token, ttl_seconds};
+use crate::received::Received;
 use crate::response::{ResponseMeta, api_failure, settle};
 use crate::retry::MAX_SERVER_DELAY;
+use crate::tokens::{created_token, refreshed_token};
 
 const ROOM: Uuid = Uuid::from_u128(0x0ccc7b54_4df3_4bca_a65a_3da1ecc777f0);
 
@@ -246,10 +248,11 @@ fn assert_safe_for_a_terminal(text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// What an error entry keeps of a JSON value: strings as they are, numbers as text.
+/// What an error entry keeps of a JSON value: strings as they are (escaped for a terminal),
+/// numbers as text.
 fn as_text(value: Option<&Value>) -> Option<String> {
     match value? {
-        Value::String(text) => Some(text.clone()),
+        Value::String(text) => Some(telnyx_rooms_core::redact::escape_controls(text).into_owned()),
         Value::Number(number) => Some(number.to_string()),
         _ => None,
     }
@@ -399,7 +402,7 @@ proptest! {
     /// same UUID whichever form (hyphenated, simple, braced, URN, any case, padded) it came in.
     #[test]
     fn room_ids_from_any_text_parse_or_name_the_field(text in room_id_text()) {
-        match text.as_str().into_room_id() {
+        match id(text.as_str(), "room_id") {
             Ok(id) => {
                 let digits: String = text.chars().filter(char::is_ascii_hexdigit).collect();
                 prop_assert!(digits.to_ascii_lowercase().ends_with(&id.simple().to_string()), "{text:?} {id}");
@@ -411,8 +414,8 @@ proptest! {
                 prop_assert!(std::error::Error::source(&error).is_some());
             }
         }
-        let owned = text.clone().into_room_id().ok();
-        prop_assert_eq!(owned, (&text).into_room_id().ok());
+        let owned = id(text.clone(), "room_id").ok();
+        prop_assert_eq!(owned, id(&text, "room_id").ok());
     }
 
     /// A TTL is accepted exactly when it is whole seconds within the field's bounds from the spec;
@@ -436,7 +439,7 @@ proptest! {
                 prop_assert!(nanos != 0 || !within);
                 prop_assert_eq!(error.kind(), ErrorKind::InvalidRequest);
                 prop_assert_eq!(error.wire_field(), Some(field.name));
-                let setting = crate::operations::setting_name(field);
+                let setting = setting_name(field);
                 prop_assert_eq!(error.field(), Some(setting));
                 let named = format!("{setting} ");
                 prop_assert!(error.to_string().contains(&named));

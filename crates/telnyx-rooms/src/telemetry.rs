@@ -1,10 +1,12 @@
-//! The `tracing` span of each call: operation, room id, attempt, status, latency, request id.
+//! The `tracing` span of each call: operation, the id in its path (`room_id`, `room_session_id`
+//! or `room_participant_id`), attempt, status, latency, request id.
 //!
 //! Only these fields are recorded: never a header value other than the request id, never a body,
 //! so no key or token can reach a log through this crate.
 
 use std::time::Duration;
 
+use telnyx_rooms_core::meta::Operation;
 use tracing::Span;
 use tracing::field::Empty;
 use uuid::Uuid;
@@ -12,18 +14,27 @@ use uuid::Uuid;
 /// The `tracing` target of every span and event of this crate.
 pub const TARGET: &str = "telnyx_rooms";
 
-/// Opens the span of one call (all its attempts).
-pub(crate) fn call_span(operation_id: &'static str, room_id: Uuid) -> Span {
-    tracing::info_span!(
+/// Opens the span of one call (all its attempts), with the id in the operation's path (a room,
+/// session or participant) under the path parameter's name.
+pub(crate) fn call_span(operation: &Operation, id: Option<Uuid>) -> Span {
+    let span = tracing::info_span!(
         target: TARGET,
         "telnyx_rooms.call",
-        operation = operation_id,
-        room_id = %room_id,
+        operation = operation.operation_id,
+        room_id = Empty,
+        room_session_id = Empty,
+        room_participant_id = Empty,
         attempt = Empty,
         status = Empty,
         request_id = Empty,
         latency_ms = Empty,
-    )
+    );
+    if let (Some(id), Some(param)) = (id, operation.path_params.first())
+        && !span.is_disabled()
+    {
+        span.record(param.name, tracing::field::display(id));
+    }
+    span
 }
 
 /// Records the number of the attempt about to start.

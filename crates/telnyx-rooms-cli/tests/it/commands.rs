@@ -1,64 +1,17 @@
 //! The `telnyx-rooms` binary end to end: spawned as a process against the embedded or a served mock.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Stdio};
-
 use serde_json::Value;
 use telnyx_rooms_testkit::secrets::ROOM;
 
-use crate::binary::{Run, command, run_with};
+use crate::binary::{Run, Served, run_with};
 const OTHER_ROOM: &str = "9e2a0cbe-ce66-411e-a1ac-468f0b103c9a";
 
 fn run(args: &[&str]) -> Run {
     run_with(args, None, &[])
 }
 
-/// `telnyx-rooms mock serve` on an ephemeral port, killed on drop.
-struct Served {
-    child: Child,
-    base_url: String,
-}
-
-impl Served {
-    fn start(extra: &[&str]) -> Self {
-        let mut args = vec!["mock", "serve", "--addr", "127.0.0.1:0", "--format", "env"];
-        args.extend_from_slice(extra);
-        let mut child = command(&args, &[])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
-        let stdout = child.stdout.take().expect("a stdout pipe");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("the first line");
-        let base_url = first
-            .trim()
-            .strip_prefix("TELNYX_BASE_URL=")
-            .unwrap_or_else(|| panic!("the base URL first, got {first:?}"))
-            .to_owned();
-        Self { child, base_url }
-    }
-
-    fn env(&self) -> [(&str, &str); 2] {
-        [
-            ("TELNYX_BASE_URL", self.base_url.as_str()),
-            ("TELNYX_API_KEY", "KEY_FROM_ENV"),
-        ]
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn create_json(extra: &[&str]) -> Value {
-    let mut args = vec!["--mock", "token", "create", ROOM, "--format", "json"];
+    let mut args = vec!["token", "create", ROOM, "--format", "json", "--mock"];
     args.extend_from_slice(extra);
     run(&args).assert_ok().json()
 }
@@ -77,7 +30,7 @@ fn inspect_json(token: &str) -> Value {
 
 #[test]
 fn create_with_the_embedded_mock_prints_the_token_and_its_expiry() {
-    let human = run(&["--mock", "token", "create", ROOM]);
+    let human = run(&["token", "create", ROOM, "--mock"]);
     human.assert_ok();
     assert!(
         human.stdout.starts_with(&format!(
@@ -123,11 +76,10 @@ fn create_with_the_embedded_mock_prints_the_token_and_its_expiry() {
 
 #[test]
 fn refresh_takes_the_json_output_of_create_on_stdin() {
-    let created = run(&["--mock", "token", "create", ROOM, "--format", "json"]);
+    let created = run(&["token", "create", ROOM, "--format", "json", "--mock"]);
     created.assert_ok();
     let refreshed = run_with(
         &[
-            "--mock",
             "token",
             "refresh",
             ROOM,
@@ -135,6 +87,7 @@ fn refresh_takes_the_json_output_of_create_on_stdin() {
             "30s",
             "--format",
             "json",
+            "--mock",
         ],
         Some(&created.stdout),
         &[],
@@ -151,7 +104,7 @@ fn refresh_takes_the_json_output_of_create_on_stdin() {
 
 #[test]
 fn refresh_takes_the_env_output_of_create_or_the_variable() {
-    let created = run(&["--mock", "token", "create", ROOM, "--format", "env"]);
+    let created = run(&["token", "create", ROOM, "--format", "env", "--mock"]);
     created.assert_ok();
     assert!(
         created
@@ -160,7 +113,7 @@ fn refresh_takes_the_env_output_of_create_or_the_variable() {
             .all(|line| line.starts_with("TELNYX_") && line.contains('='))
     );
     let refreshed = run_with(
-        &["--mock", "token", "refresh", ROOM, "--format", "env"],
+        &["token", "refresh", ROOM, "--format", "env", "--mock"],
         Some(&created.stdout),
         &[],
     );
@@ -177,7 +130,7 @@ fn refresh_takes_the_env_output_of_create_or_the_variable() {
         .find_map(|line| line.strip_prefix("TELNYX_REFRESH_TOKEN="))
         .expect("a refresh token line");
     let from_env = run_with(
-        &["--mock", "token", "refresh", ROOM],
+        &["token", "refresh", ROOM, "--mock"],
         None,
         &[("TELNYX_REFRESH_TOKEN", refresh_token)],
     );
@@ -278,40 +231,49 @@ fn usage_errors_exit_2() {
     let cases: &[(&[&str], &str)] = &[
         (&[], "Usage"),
         (&["token", "create"], "ROOM_ID"),
-        (&["--mock", "token", "create", "not-a-uuid"], "not a UUID"),
+        (&["token", "create", "not-a-uuid", "--mock"], "not a UUID"),
         (
-            &["--mock", "token", "create", ROOM, "--token-ttl", "5s"],
+            &["token", "create", ROOM, "--token-ttl", "5s", "--mock"],
             "--token-ttl = 5 s is outside the range the API accepts (10..=3600 s)",
         ),
         (
             &[
-                "--mock",
                 "token",
                 "create",
                 ROOM,
                 "--refresh-token-ttl",
                 "2d",
+                "--mock",
             ],
             "--refresh-token-ttl = 172800 s",
         ),
         (
-            &["--mock", "token", "create", ROOM, "--token-ttl", "soon"],
+            &["token", "create", ROOM, "--token-ttl", "soon", "--mock"],
             "--token-ttl",
         ),
         (
             &[
-                "--mock",
-                "--base-url",
-                "http://127.0.0.1:1/v2",
                 "token",
                 "create",
                 ROOM,
+                "--mock",
+                "--base-url",
+                "http://127.0.0.1:1/v2",
             ],
             "cannot be used with",
         ),
+        (&["token", "refresh", ROOM, "--mock"], "no refresh token"),
         (
-            &["--mock", "token", "refresh", ROOM],
-            "standard input is empty",
+            &["token", "inspect", "--base-url", "http://127.0.0.1:1/v2"],
+            "unexpected argument '--base-url'",
+        ),
+        (
+            &["token", "refresh", ROOM, "--api-key-file", "key"],
+            "unexpected argument '--api-key-file'",
+        ),
+        (
+            &["token", "create", ROOM, "--mock", "--api-key-file", "key"],
+            "cannot be used with",
         ),
         (&["token", "inspect"], "standard input is empty"),
         (
@@ -354,7 +316,7 @@ fn api_errors_exit_3_with_status_code_title_detail_and_request_id() {
     let created = create_json(&[]);
     // An access token where a refresh token belongs.
     let run = run_with(
-        &["--mock", "token", "refresh", ROOM],
+        &["token", "refresh", ROOM, "--mock"],
         None,
         &[("TELNYX_REFRESH_TOKEN", str_field(&created, "token"))],
     );
@@ -376,7 +338,7 @@ fn api_errors_exit_3_with_status_code_title_detail_and_request_id() {
 
     // The refresh token of one room does not refresh another.
     let other = run_with(
-        &["--mock", "token", "refresh", OTHER_ROOM],
+        &["token", "refresh", OTHER_ROOM, "--mock"],
         Some(str_field(&created, "refresh_token")),
         &[],
     );
@@ -385,14 +347,7 @@ fn api_errors_exit_3_with_status_code_title_detail_and_request_id() {
 
     // A mock with another signing key refuses the signature.
     let foreign = run_with(
-        &[
-            "--mock",
-            "--mock-seed",
-            "someone-else",
-            "token",
-            "refresh",
-            ROOM,
-        ],
+        &["token", "refresh", ROOM, "--mock", "--seed", "someone-else"],
         Some(str_field(&created, "refresh_token")),
         &[],
     );
@@ -404,7 +359,7 @@ fn api_errors_exit_3_with_status_code_title_detail_and_request_id() {
 fn server_errors_and_unusable_answers_exit_3() {
     let unavailable = Served::start(&["--fault", "status=503"]);
     let run = run_with(
-        &["--retries", "0", "token", "create", ROOM],
+        &["token", "create", ROOM, "--retries", "0"],
         None,
         &unavailable.env(),
     );
@@ -427,7 +382,7 @@ fn network_errors_exit_4() {
     };
     let closed = format!("http://127.0.0.1:{port}/v2");
     let run = run_with(
-        &["--retries", "0", "token", "create", ROOM],
+        &["token", "create", ROOM, "--retries", "0"],
         None,
         &[
             ("TELNYX_BASE_URL", closed.as_str()),
@@ -439,34 +394,59 @@ fn network_errors_exit_4() {
 
     let resetting = Served::start(&["--fault", "reset"]);
     let run = run_with(
-        &["--retries", "0", "token", "create", ROOM],
+        &["token", "create", ROOM, "--retries", "0"],
         None,
         &resetting.env(),
     );
     run.assert_exit(4);
 }
 
+/// `--mock` sends the mock's own key, never `TELNYX_API_KEY`: the embedded mock accepts only
+/// its own key, so the call would be refused (401, exit 3) had the environment's been sent.
 #[test]
-fn help_documents_exit_codes_credentials_and_examples() {
-    let help = run(&["--help"]);
-    help.assert_ok();
-    for expected in [
-        "Exit codes:",
-        "TELNYX_API_KEY",
-        "TELNYX_REFRESH_TOKEN",
-        "Examples:",
-        "--mock",
-    ] {
-        assert!(help.stdout.contains(expected), "{expected:?} in --help");
-    }
-    for sub in [
-        &["token", "create", "--help"][..],
-        &["token", "refresh", "--help"],
-        &["token", "inspect", "--help"],
-        &["mock", "serve", "--help"],
-    ] {
-        let help = run(sub);
-        help.assert_ok();
-        assert!(help.stdout.contains("Example"), "{sub:?}: {help:?}");
-    }
+fn the_embedded_mock_never_receives_the_environment_api_key() {
+    let run = run_with(
+        &["token", "create", ROOM, "--mock"],
+        None,
+        &[("TELNYX_API_KEY", "KEYlive_real_account_key")],
+    );
+    run.assert_ok();
+    assert!(!run.stdout.contains("KEYlive") && !run.stderr.contains("KEYlive"));
+}
+
+/// Like ssh with a private key file: an API key file other users can read is used, with a
+/// warning on stderr; a private one gets none.
+#[cfg(unix)]
+#[test]
+fn an_api_key_file_other_users_can_read_gets_a_warning() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let served = Served::start(&[]);
+    let dir = std::env::temp_dir().join(format!("telnyx-rooms-cli-mode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let key_file = dir.join("api-key");
+    std::fs::write(&key_file, "KEY_FROM_FILE\n").expect("written");
+    let path = key_file.to_str().expect("a UTF-8 path");
+    let create = |mode: u32| {
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        run_with(
+            &["token", "create", ROOM, "--api-key-file", path],
+            None,
+            &[("TELNYX_BASE_URL", served.base_url.as_str())],
+        )
+    };
+    let shared = create(0o644);
+    shared.assert_ok();
+    assert_eq!(
+        shared.stderr,
+        format!(
+            "telnyx-rooms: warning: the API key file {path} is accessible to other users \
+             (mode 0644); keep it private: chmod 600 {path}\n"
+        )
+    );
+    assert!(create(0o640).stderr.contains("(mode 0640)"));
+    let private = create(0o600);
+    private.assert_ok();
+    assert_eq!(private.stderr, "", "{private:?}");
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
 }

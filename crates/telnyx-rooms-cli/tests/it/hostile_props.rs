@@ -1,10 +1,12 @@
 //! Hostile servers, property tests: for any reply a server makes — built from the secrets the client
 //! sent, escape sequences, field names, JWTs and arbitrary text, in any status, envelope or
 //! header — no secret the client sent appears in any output (SDK `Display`, `Debug`, tracing;
-//! the binary's stdout and stderr), and nothing server-controlled prints a control character.
+//! the binary's stdout and stderr, `--verbose` included), and nothing server-controlled prints
+//! a character a terminal acts on. And for a crafted token's claims: env and JSON output stay
+//! exact (bash's `eval`, a JSON parser) and show nothing raw.
 
 use proptest::prelude::*;
-use serde_json::json;
+use serde_json::{Value, json};
 use telnyx_rooms::Client;
 use telnyx_rooms_testkit::capture::Captured;
 use telnyx_rooms_testkit::hostile::{Hostile, Reply, Request, response};
@@ -12,7 +14,7 @@ use telnyx_rooms_testkit::secrets::ROOM;
 use telnyx_rooms_testkit::sleep::NoWait;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use crate::binary::{Run, run_with};
+use crate::binary::{Run, claims, run_with, terminal_safe, unsigned_token};
 
 /// The secrets of one case: an API key and a refresh token.
 #[derive(Debug, Clone)]
@@ -202,12 +204,16 @@ fn cli_runs(secrets: &Secrets, server: &Hostile) -> Vec<(bool, Run)> {
     vec![
         (
             false,
-            run_with(&["--retries", "1", "token", "create", ROOM], None, &env),
+            run_with(
+                &["token", "create", ROOM, "--retries", "1", "-v"],
+                None,
+                &env,
+            ),
         ),
         (
             true,
             run_with(
-                &["--retries", "0", "token", "refresh", ROOM],
+                &["token", "refresh", ROOM, "--retries", "0", "--verbose"],
                 Some(&secrets.refresh),
                 &env,
             ),
@@ -216,13 +222,13 @@ fn cli_runs(secrets: &Secrets, server: &Hostile) -> Vec<(bool, Run)> {
             false,
             run_with(
                 &[
-                    "--retries",
-                    "0",
                     "token",
                     "create",
                     ROOM,
                     "--format",
                     "json",
+                    "--retries",
+                    "0",
                 ],
                 None,
                 &env,
@@ -259,8 +265,57 @@ proptest! {
             prop_assert!([0, 3, 4].contains(&run.code), "{run:?}");
             for stream in [&run.stdout, &run.stderr] {
                 assert_clean(&sent_by(&secrets, refresh), "the CLI", stream)?;
-                prop_assert!(!stream.chars().any(|c| c.is_control() && c != '\n'), "{run:?}");
+                prop_assert!(terminal_safe(stream), "{run:?}");
             }
         }
+    }
+}
+
+/// Text a crafted token's claim may hold: anything but NUL (which no shell variable can hold;
+/// env output refuses it), weighted towards what a terminal acts on and what a shell quotes.
+fn claim_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[\\x01-\\x1f\\x7f-\\u{9f}\\u{200b}-\\u{200f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}'\"\\\\$`!* a-zé]{0,16}",
+    ]
+    .prop_filter("no NUL", |text| !text.contains('\0'))
+}
+
+/// What bash makes of `env_output`: the value of `variable` after `eval`, as bytes.
+fn eval_in_bash(env_output: &str, variable: &str) -> Vec<u8> {
+    let mut shell = std::process::Command::new("bash")
+        .args([
+            "-c",
+            &format!("eval \"$(cat)\" && printf %s \"${variable}\""),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash starts");
+    let mut stdin = shell.stdin.take().expect("a stdin pipe");
+    std::io::Write::write_all(&mut stdin, env_output.as_bytes()).expect("written");
+    drop(stdin);
+    let output = shell.wait_with_output().expect("bash finishes");
+    assert!(output.status.success(), "bash failed on {env_output:?}");
+    output.stdout
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// `token inspect` of a token whose claim holds any text: env output shows nothing a
+    /// terminal acts on, and bash's `eval` of it gives back the exact bytes; JSON output too
+    /// shows nothing raw, and parses back to the exact text.
+    #[test]
+    fn env_and_json_output_are_exact_and_terminal_safe(issuer in claim_text()) {
+        let token = unsigned_token(&claims("access", 1_700_000_000, 1_700_000_600, &issuer));
+        let env = run_with(&["token", "inspect", "--format", "env"], Some(&token), &[]);
+        prop_assert_eq!(env.code, 0, "{:?}", env);
+        prop_assert!(terminal_safe(&env.stdout), "{:?}", env.stdout);
+        prop_assert_eq!(eval_in_bash(&env.stdout, "TELNYX_TOKEN_ISSUER"), issuer.as_bytes());
+
+        let json = run_with(&["token", "inspect", "--format", "json"], Some(&token), &[]);
+        prop_assert!(terminal_safe(json.stdout.trim_end()), "{:?}", json.stdout);
+        prop_assert_eq!(&json.json()["issuer"], &Value::from(issuer));
     }
 }

@@ -57,7 +57,7 @@ fn no_proxy_variable_diverts_plain_http_to_loopback() {
                     ("TELNYX_API_KEY", API_KEY),
                     (variable, proxy.as_str()),
                 ];
-                run_with(&["--retries", "0", "token", "create", ROOM], None, &env).assert_exit(4);
+                run_with(&["token", "create", ROOM, "--retries", "0"], None, &env).assert_exit(4);
                 continue;
             }
             let env = [
@@ -65,9 +65,9 @@ fn no_proxy_variable_diverts_plain_http_to_loopback() {
                 ("TELNYX_API_KEY", API_KEY),
                 (variable, proxy.as_str()),
             ];
-            run_with(&["--retries", "0", "token", "create", ROOM], None, &env).assert_ok();
+            run_with(&["token", "create", ROOM, "--retries", "0"], None, &env).assert_ok();
             run_with(
-                &["--retries", "0", "token", "refresh", ROOM],
+                &["token", "refresh", ROOM, "--retries", "0"],
                 Some(REFRESH),
                 &env,
             )

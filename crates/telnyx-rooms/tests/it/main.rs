@@ -13,6 +13,7 @@ mod hostile;
 mod load_with_faults;
 mod redaction;
 mod retries;
+mod rooms;
 mod support;
 mod tls;
 mod wire;

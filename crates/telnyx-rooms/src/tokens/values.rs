@@ -1,4 +1,4 @@
-//! The token values a call returns: [`CreatedToken`] and [`RefreshedToken`].
+//! The tokens the two calls return: [`CreatedToken`] and [`RefreshedToken`].
 
 use std::fmt;
 use std::time::Duration;
