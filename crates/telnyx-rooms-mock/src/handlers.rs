@@ -28,34 +28,75 @@ const ACTIONS: [(&str, Action); 6] = [
     ("unmute", rooms::unmute),
 ];
 
+/// What answers an operation, read from its method and path.
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    /// `GET /collection`, or `GET /parent/{id}/collection` (`within` the parent's kind).
+    List { kind: usize, within: Option<usize> },
+    /// `POST /collection`.
+    Create(usize),
+    /// `DELETE /collection`.
+    DeleteSelected(usize),
+    /// `GET /collection/{id}`.
+    View(usize),
+    /// `PATCH /collection/{id}`.
+    Update(usize),
+    /// `DELETE /collection/{id}`.
+    Delete(usize),
+    /// `POST /collection/{id}/actions/{name}`.
+    Action(Action),
+}
+
+fn route(operation: &Operation) -> Option<Route> {
+    let segments: Vec<&str> = operation.path.trim_start_matches('/').split('/').collect();
+    let kind = segments.first().and_then(|name| kind_named(name));
+    let route = match (operation.method, segments.as_slice()) {
+        ("POST", [_, _, "actions", name]) => {
+            let (_, action) = ACTIONS.iter().find(|(n, _)| n == name)?;
+            Route::Action(*action)
+        }
+        ("GET", [_, _, children]) => Route::List {
+            kind: kind_named(children)?,
+            within: Some(kind?),
+        },
+        ("GET", [_]) => Route::List {
+            kind: kind?,
+            within: None,
+        },
+        ("POST", [_]) => Route::Create(kind?),
+        ("DELETE", [_]) => Route::DeleteSelected(kind?),
+        ("GET", [_, _]) => Route::View(kind?),
+        ("PATCH", [_, _]) => Route::Update(kind?),
+        ("DELETE", [_, _]) => Route::Delete(kind?),
+        _ => return None,
+    };
+    Some(route)
+}
+
 /// The success body of `operation` for a request that passed validation (`Null` for no body).
 pub(crate) fn answer(
     shared: &Shared,
     operation: &Operation,
     request: &ValidRequest,
 ) -> Result<Value, ApiError> {
-    let segments: Vec<&str> = operation.path.trim_start_matches('/').split('/').collect();
-    let kind = segments.first().and_then(|name| kind_named(name));
-    let id = request.id().map(|(_, id)| id);
+    let route = route(operation).ok_or_else(|| not_implemented(operation))?;
+    if let Route::Action(action) = route {
+        return action(shared, request);
+    }
     let now = shared.time_source.now_utc();
-    match (operation.method, segments.as_slice(), kind, id) {
-        ("POST", [_, _, "actions", name], _, _) => match ACTIONS.iter().find(|(n, _)| n == name) {
-            Some((_, action)) => action(shared, request),
-            None => Err(not_implemented(operation)),
-        },
-        ("GET", [_], Some(kind), _) => shared.state().list(kind, None, request),
-        ("POST", [_], Some(kind), _) => shared.state().create(kind, request.body(), now),
-        ("DELETE", [_], Some(kind), _) => shared.state().delete_selected(kind, request),
-        ("GET", [_, _], Some(kind), Some(id)) => shared.state().view(kind, id, Some(request)),
-        ("PATCH", [_, _], Some(kind), Some(id)) => {
-            shared.state().update(kind, id, request.body(), now)
+    // Validated: every operation with an id in its path names it first, as a UUID.
+    let id = request.id().map(|(_, id)| id).unwrap_or_default();
+    let mut state = shared.state();
+    match route {
+        Route::List { kind, within } => {
+            state.list(kind, within.map(|parent| (parent, id)), request)
         }
-        ("DELETE", [_, _], Some(kind), Some(id)) => shared.state().delete(kind, id),
-        ("GET", [_, _, children], Some(parent), Some(id)) => match kind_named(children) {
-            Some(kind) => shared.state().list(kind, Some((parent, id)), request),
-            None => Err(not_implemented(operation)),
-        },
-        _ => Err(not_implemented(operation)),
+        Route::Create(kind) => state.create(kind, request.body(), now),
+        Route::DeleteSelected(kind) => state.delete_selected(kind, request),
+        Route::View(kind) => state.view(kind, id, Some(request)),
+        Route::Update(kind) => state.update(kind, id, request.body(), now),
+        Route::Delete(kind) => state.delete(kind, id),
+        Route::Action(action) => action(shared, request),
     }
 }
 
@@ -184,4 +225,47 @@ fn internal(detail: String) -> ApiError {
         StatusCode::INTERNAL_SERVER_ERROR,
         ErrorEntry::new(UNEXPECTED, detail),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use telnyx_rooms_core::meta::SuccessBody;
+    use telnyx_rooms_gen::operations;
+
+    use super::{Route, route};
+    use crate::rooms::KINDS;
+
+    /// Every operation of the spec is answered, and what the path says it answers is what its
+    /// metadata says: the kind a verb serves has the schema of the operation's success body.
+    #[test]
+    fn every_operation_has_a_route_that_agrees_with_its_success_body() {
+        for operation in operations::ALL {
+            let id = operation.operation_id;
+            let route = route(operation).unwrap_or_else(|| panic!("{id} has no route"));
+            let served = match route {
+                Route::List { kind, .. }
+                | Route::Create(kind)
+                | Route::View(kind)
+                | Route::Update(kind) => Some(KINDS[kind].schema),
+                Route::Delete(_) | Route::DeleteSelected(_) | Route::Action(_) => None,
+            };
+            match operation.success_body {
+                SuccessBody::Page { schema } | SuccessBody::Data { schema } => {
+                    if served.is_some() {
+                        assert_eq!(served, schema, "{id}");
+                    } else {
+                        assert_eq!(schema, None, "{id}: an action or bulk delete has no record");
+                    }
+                }
+                SuccessBody::Empty => assert!(matches!(route, Route::Delete(_)), "{id}"),
+                _ => panic!("{id}: a success body the mock does not know"),
+            }
+            let lists = matches!(route, Route::List { .. });
+            assert_eq!(
+                lists,
+                matches!(operation.success_body, SuccessBody::Page { .. }),
+                "{id}"
+            );
+        }
+    }
 }

@@ -232,7 +232,16 @@ fn check_text(field: &Field, value: &str) -> Result<(), String> {
     }
 }
 
+/// A text value against the field's `format` and `enum`, both read from the spec.
 fn check_format(field: &Field, value: &str) -> Result<(), String> {
+    if !field.allows(value) {
+        return Err(format!(
+            "`{}` must be one of {}; got `{}`.",
+            field.name,
+            field.enum_values.join(", "),
+            shorten(value)
+        ));
+    }
     let valid = match field.format {
         // The canonical hyphenated form only, as Telnyx's ids are written.
         Some("uuid") => value.len() == 36 && uuid::Uuid::try_parse(value).is_ok(),

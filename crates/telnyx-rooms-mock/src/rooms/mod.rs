@@ -52,6 +52,9 @@ pub(crate) struct Kind {
     cap: usize,
     /// Why the API cannot create one here, if it cannot.
     not_created: Option<&'static str>,
+    /// The spec's component schema (`RoomSession`), which the operations' metadata names as what
+    /// they answer; `shape` is its generated type.
+    pub(crate) schema: &'static str,
     /// A record as the spec's generated type writes it (a round trip through that type).
     shape: fn(Value) -> serde_json::Result<Value>,
 }
@@ -73,6 +76,7 @@ pub(crate) static KINDS: [Kind; 5] = [
         link: "room_id",
         cap: MAX_ROOMS,
         not_created: None,
+        schema: "Room",
         shape: shape::<types::Room>,
     },
     Kind {
@@ -82,6 +86,7 @@ pub(crate) static KINDS: [Kind; 5] = [
         link: "session_id",
         cap: MAX_SESSIONS,
         not_created: None,
+        schema: "RoomSession",
         shape: shape::<types::RoomSession>,
     },
     Kind {
@@ -91,6 +96,7 @@ pub(crate) static KINDS: [Kind; 5] = [
         link: "participant_id",
         cap: MAX_PARTICIPANTS,
         not_created: None,
+        schema: "RoomParticipant",
         shape: shape::<types::RoomParticipant>,
     },
     Kind {
@@ -100,6 +106,7 @@ pub(crate) static KINDS: [Kind; 5] = [
         link: "recording_id",
         cap: 0,
         not_created: None,
+        schema: "RoomRecording",
         shape: shape::<types::RoomRecording>,
     },
     Kind {
@@ -111,6 +118,7 @@ pub(crate) static KINDS: [Kind; 5] = [
         not_created: Some(
             "telnyx-rooms-mock records nothing, so no session has recordings to compose.",
         ),
+        schema: "RoomComposition",
         shape: shape::<types::RoomComposition>,
     },
 ];
@@ -369,10 +377,12 @@ fn normalised(kind: usize, record: Record) -> Result<Record, ApiError> {
 }
 
 fn shaped(kind: usize, record: &Record) -> Result<Value, ApiError> {
-    (KINDS[kind].shape)(Value::Object(record.clone())).map_err(|err| {
+    let spec = &KINDS[kind];
+    (spec.shape)(Value::Object(record.clone())).map_err(|err| {
         internal(format!(
-            "a stored {} does not fit its schema: {err}",
-            noun(kind)
+            "a stored {} does not fit the spec's {}: {err}",
+            noun(kind),
+            spec.schema
         ))
     })
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use crate::support::{CREATE, Call, REFRESH, ROOM, create, create_room, id_of};
 use serde_json::{Value, json};
 use telnyx_rooms_core::time::ManualTimeSource;
-use telnyx_rooms_gen::operations::{self, create_room, list_rooms, update_room};
+use telnyx_rooms_gen::operations::{
+    self, create_room, list_room_compositions, list_rooms, update_room,
+};
 use telnyx_rooms_mock::{DEMO_ROOM, MockServer};
 
 async fn empty_mock() -> MockServer {
@@ -365,6 +367,21 @@ async fn recordings_and_compositions_are_empty_with_their_shapes_and_404s() {
         operations::DELETE_ROOM_RECORDINGS.success_status
     );
     assert_eq!(bulk.json(), json!({"data": {"room_recordings": 0}}));
+    // The spec's enum of a filter: one of its values is a filter, another word is refused.
+    let field = list_room_compositions::query::FILTER_STATUS;
+    assert!(field.enum_values.contains(&"completed"), "{field:?}");
+    assert_eq!(
+        get(&server, "/room_compositions?filter[status]=completed")
+            .await
+            .status,
+        200
+    );
+    let refused = get(&server, "/room_compositions?filter[status]=stuck").await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        refused.error(0, "source"),
+        json!({"parameter": "filter[status]"})
+    );
     let composed = Call::at(&server, "POST", "/room_compositions")
         .json(json!({"session_id": unknown}))
         .await;
