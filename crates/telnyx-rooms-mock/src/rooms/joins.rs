@@ -21,6 +21,9 @@ use crate::validate::ValidRequest;
 pub(crate) const MAX_CONTEXT_BYTES: usize = 1024;
 /// What a participant holds only in the mock (Telnyx's `RoomParticipant` has no such field).
 const MUTED: &str = "muted";
+/// What a session holds only in the mock: how many of its participants are present, so a join
+/// need not count them (Telnyx's `RoomSession` has no such field).
+const PRESENT: &str = "present";
 
 /// A participant as the mock holds it: the spec's `RoomParticipant` fields, its room, and whether
 /// it is muted (which Telnyx's API does not report).
@@ -142,8 +145,8 @@ impl State {
             Some(session_id) => session_id,
             None => self.open_session(room_id, now)?,
         };
-        let present = self.present_in(session_id).len();
-        if let Some(max) = max.filter(|max| i64::try_from(present).is_ok_and(|n| n >= *max)) {
+        let present = self.present_count(session_id);
+        if let Some(max) = max.filter(|max| present >= *max) {
             return Err(JoinError::RoomFull {
                 room_id,
                 max_participants: max,
@@ -161,7 +164,10 @@ impl State {
         record.insert(MUTED.to_owned(), Value::Bool(false));
         let record = stamped(PARTICIPANTS, id, record, now);
         self.insert(PARTICIPANTS, id, record);
-        self.touch(SESSIONS, session_id, now);
+        if let Some(session) = self.get_mut(SESSIONS, session_id) {
+            session.insert(PRESENT.to_owned(), Value::from(present.saturating_add(1)));
+            session.insert("updated_at".to_owned(), timestamp(now));
+        }
         self.participant(id)
             .ok_or(JoinError::UnknownParticipant(id))
     }
@@ -192,6 +198,7 @@ impl State {
         let mut record = Record::new();
         record.insert("room_id".to_owned(), Value::from(room_id.to_string()));
         record.insert("active".to_owned(), Value::Bool(true));
+        record.insert(PRESENT.to_owned(), Value::from(0));
         self.insert(SESSIONS, id, stamped(SESSIONS, id, record, now));
         if let Some(room) = self.get_mut(ROOMS, room_id) {
             room.insert("active_session_id".to_owned(), Value::from(id.to_string()));
@@ -207,8 +214,8 @@ impl State {
         }
         let oldest_done = self.tables[kind]
             .iter()
-            .find(|entry| entry.record.contains_key(done))
-            .map(|entry| entry.id)
+            .find(|(_, record)| record.contains_key(done))
+            .map(|(id, _)| *id)
             .ok_or(JoinError::AtCapacity(KINDS[kind].plural))?;
         self.remove(kind, &[oldest_done]);
         Ok(())
@@ -216,29 +223,40 @@ impl State {
 
     /// The participants of `session_id` still present.
     fn present_in(&self, session_id: Uuid) -> Vec<Uuid> {
-        self.tables[PARTICIPANTS]
-            .iter()
-            .filter(|entry| {
-                super::linked_id(&entry.record, KINDS[SESSIONS].link) == Some(session_id)
-                    && !entry.record.contains_key("left_at")
-            })
-            .map(|entry| entry.id)
+        self.named_by(PARTICIPANTS, KINDS[SESSIONS].link, session_id)
+            .filter(|(_, record)| !record.contains_key("left_at"))
+            .map(|(id, _)| *id)
             .collect()
     }
 
-    /// `participants` leave; a session left empty ends.
+    /// How many participants of `session_id` are present.
+    fn present_count(&self, session_id: Uuid) -> i64 {
+        self.get(SESSIONS, session_id)
+            .and_then(|session| session.get(PRESENT))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    }
+
+    /// `participants` (present ones) leave; a session left empty ends.
     fn depart(&mut self, participants: &[Uuid], now: DateTime<Utc>) {
-        let mut sessions = Vec::new();
         for id in participants {
-            if let Some(record) = self.get_mut(PARTICIPANTS, *id) {
-                record.insert("left_at".to_owned(), timestamp(now));
-                record.insert("updated_at".to_owned(), timestamp(now));
-                sessions.extend(super::linked_id(record, KINDS[SESSIONS].link));
+            let Some(record) = self.get_mut(PARTICIPANTS, *id) else {
+                continue;
+            };
+            if record.contains_key("left_at") {
+                continue;
             }
-        }
-        for session in sessions {
-            if self.present_in(session).is_empty() {
-                self.close_session(session, now);
+            record.insert("left_at".to_owned(), timestamp(now));
+            record.insert("updated_at".to_owned(), timestamp(now));
+            let Some(session_id) = super::linked_id(record, KINDS[SESSIONS].link) else {
+                continue;
+            };
+            let present = self.present_count(session_id).saturating_sub(1).max(0);
+            if let Some(session) = self.get_mut(SESSIONS, session_id) {
+                session.insert(PRESENT.to_owned(), Value::from(present));
+            }
+            if present == 0 {
+                self.close_session(session_id, now);
             }
         }
     }
@@ -258,12 +276,6 @@ impl State {
         if let Some(room) = room_id.and_then(|room| self.get_mut(ROOMS, room)) {
             room.remove("active_session_id");
             room.insert("updated_at".to_owned(), timestamp(now));
-        }
-    }
-
-    fn touch(&mut self, kind: usize, id: Uuid, now: DateTime<Utc>) {
-        if let Some(record) = self.get_mut(kind, id) {
-            record.insert("updated_at".to_owned(), timestamp(now));
         }
     }
 }

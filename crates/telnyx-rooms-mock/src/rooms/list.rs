@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use telnyx_rooms_gen::types::PaginationMeta;
 use uuid::Uuid;
 
-use super::{Entry, KINDS, State, linked_id, not_found};
+use super::{KINDS, Record, State, not_found};
 use crate::api_error::ApiError;
 use crate::validate::ValidRequest;
 
@@ -34,14 +34,13 @@ impl State {
         {
             return Err(not_found(parent, id));
         }
-        let selected: Vec<&Entry> = self.tables[kind]
-            .iter()
-            .filter(|entry| {
-                within.is_none_or(|(parent, id)| {
-                    linked_id(&entry.record, KINDS[parent].link) == Some(id)
-                })
-            })
-            .filter(|entry| passes(&entry.record, request))
+        let selected: Vec<(&Uuid, &Record)> = match within {
+            Some((parent, id)) => self.named_by(kind, KINDS[parent].link, id).collect(),
+            None => self.tables[kind].iter().collect(),
+        };
+        let selected: Vec<(&Uuid, &Record)> = selected
+            .into_iter()
+            .filter(|(_, record)| passes(record, request))
             .collect();
         let integer = |name| request.query_value(name).and_then(Value::as_i64);
         let (number, size) = match (integer(PAGE_NUMBER), integer(PAGE_SIZE)) {
@@ -59,7 +58,7 @@ impl State {
             .iter()
             .skip(skip)
             .take(usize::try_from(size).unwrap_or(usize::MAX))
-            .map(|entry| self.present(kind, entry.id, &entry.record, Some(request)))
+            .map(|(id, record)| self.present(kind, **id, record, Some(request)))
             .collect::<Result<Vec<_>, _>>()?;
         let meta = PaginationMeta {
             page_number: Some(number),
@@ -76,7 +75,7 @@ impl State {
 }
 
 /// Whether `record` passes every `filter[…]` parameter of `request`.
-pub(super) fn passes(record: &super::Record, request: &ValidRequest) -> bool {
+pub(super) fn passes(record: &Record, request: &ValidRequest) -> bool {
     request.query().all(|(name, wanted)| {
         let Some(path) = name
             .strip_prefix("filter[")

@@ -9,6 +9,7 @@ mod list;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -133,16 +134,11 @@ pub(crate) fn kind_named(name: &str) -> Option<usize> {
 /// The field a name must be unique in, within its kind ("unique within the Telnyx account scope").
 const UNIQUE_FIELD: &str = "unique_name";
 
-#[derive(Debug)]
-struct Entry {
-    id: Uuid,
-    record: Record,
-}
-
 /// Every record of one server, oldest first per kind.
 #[derive(Debug)]
 pub(crate) struct State {
-    tables: [Vec<Entry>; 5],
+    /// Each kind's records by id, oldest first.
+    tables: [IndexMap<Uuid, Record>; 5],
     /// How many of each kind are kept (the kinds' caps; smaller in unit tests).
     caps: [usize; 5],
 }
@@ -158,30 +154,35 @@ impl State {
             let body = Map::from_iter([(UNIQUE_FIELD.to_owned(), Value::from("demo"))]);
             let body = with_defaults(operations::CREATE_ROOM.body_fields, body);
             let record = stamped(ROOMS, DEMO_ROOM, body, now);
-            state.tables[ROOMS].push(Entry {
-                id: DEMO_ROOM,
-                record,
-            });
+            state.insert(ROOMS, DEMO_ROOM, record);
         }
         state
     }
 
     pub(crate) fn get(&self, kind: usize, id: Uuid) -> Option<&Record> {
-        self.tables[kind]
-            .iter()
-            .find(|entry| entry.id == id)
-            .map(|entry| &entry.record)
+        self.tables[kind].get(&id)
     }
 
     fn get_mut(&mut self, kind: usize, id: Uuid) -> Option<&mut Record> {
-        self.tables[kind]
-            .iter_mut()
-            .find(|entry| entry.id == id)
-            .map(|entry| &mut entry.record)
+        self.tables[kind].get_mut(&id)
     }
 
     fn insert(&mut self, kind: usize, id: Uuid, record: Record) {
-        self.tables[kind].push(Entry { id, record });
+        self.tables[kind].insert(id, record);
+    }
+
+    /// The ids of the records of `kind` that name `id` in their field `link` (`room_id`).
+    fn named_by(
+        &self,
+        kind: usize,
+        link: &str,
+        id: Uuid,
+    ) -> impl Iterator<Item = (&Uuid, &Record)> {
+        // Ids are stored as `Uuid` writes them: compare text, not parsed values, in this loop.
+        let id = id.to_string();
+        self.tables[kind].iter().filter(move |(_, record)| {
+            record.get(link).and_then(Value::as_str) == Some(id.as_str())
+        })
     }
 
     /// `POST /collection`: a record made of the valid body, the spec's defaults and the server's
@@ -257,8 +258,8 @@ impl State {
     ) -> Result<Value, ApiError> {
         let selected: Vec<Uuid> = self.tables[kind]
             .iter()
-            .filter(|entry| list::passes(&entry.record, request))
-            .map(|entry| entry.id)
+            .filter(|(_, record)| list::passes(record, request))
+            .map(|(id, _)| *id)
             .collect();
         let removed = self.remove(kind, &selected);
         Ok(json!({ "data": { KINDS[kind].collection: removed } }))
@@ -269,16 +270,23 @@ impl State {
         if ids.is_empty() {
             return 0;
         }
-        let ids: std::collections::HashSet<Uuid> = ids.iter().copied().collect();
         let before = self.tables[kind].len();
-        self.tables[kind].retain(|entry| !ids.contains(&entry.id));
+        let set: std::collections::HashSet<Uuid> = ids.iter().copied().collect();
+        self.tables[kind].retain(|id, _| !set.contains(id));
         let removed = before - self.tables[kind].len();
+        // Ids are stored as `Uuid` writes them: compare text, not parsed values, in this loop.
+        let texts: std::collections::HashSet<String> = ids.iter().map(Uuid::to_string).collect();
         let link = KINDS[kind].link;
         for child in (0..KINDS.len()).filter(|child| *child != kind) {
             let named: Vec<Uuid> = self.tables[child]
                 .iter()
-                .filter(|entry| linked_id(&entry.record, link).is_some_and(|id| ids.contains(&id)))
-                .map(|entry| entry.id)
+                .filter(|(_, record)| {
+                    record
+                        .get(link)
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| texts.contains(id))
+                })
+                .map(|(id, _)| *id)
                 .collect();
             self.remove(child, &named);
         }
@@ -307,10 +315,9 @@ impl State {
                 continue;
             };
             let link = KINDS[kind].link;
-            let children = self.tables[child]
-                .iter()
-                .filter(|entry| linked_id(&entry.record, link) == Some(id))
-                .map(|entry| shaped(child, &entry.record))
+            let children = self
+                .named_by(child, link, id)
+                .map(|(_, record)| shaped(child, record))
                 .collect::<Result<Vec<_>, _>>()?;
             record.insert(plural.to_owned(), Value::Array(children));
         }
@@ -328,14 +335,10 @@ impl State {
         };
         let taken = self.tables[kind]
             .iter()
-            .find(|entry| Some(entry.id) != except && entry.record.get(UNIQUE_FIELD) == Some(name));
+            .find(|(id, record)| Some(**id) != except && record.get(UNIQUE_FIELD) == Some(name));
         match taken {
-            Some(entry) => Err(unprocessable(
-                format!(
-                    "`{UNIQUE_FIELD}` {name} is taken by {} {}.",
-                    noun(kind),
-                    entry.id
-                ),
+            Some((id, _)) => Err(unprocessable(
+                format!("`{UNIQUE_FIELD}` {name} is taken by {} {}.", noun(kind), id),
                 Some(UNIQUE_FIELD),
             )),
             None => Ok(()),
