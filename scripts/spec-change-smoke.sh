@@ -17,8 +17,12 @@ target="$(cd "$root" && cargo metadata --format-version 1 --no-deps --locked \
 
 mkdir -p "$scratch/crates"
 cp -r "$root/Cargo.toml" "$root/Cargo.lock" "$root/.cargo" "$root/openapi" "$root/xtask" "$scratch/"
-cp -r "$root/crates/telnyx-rooms-gen" "$scratch/crates/"
-rm -rf "$scratch/crates/telnyx-rooms-gen/tests"
+# The generated crate and what it needs to build: the core crate it sits on, and the test kit its
+# (removed) tests and the xtask's tests name as a dev-dependency, which cargo resolves regardless.
+for crate in telnyx-rooms-gen telnyx-rooms-core telnyx-rooms-testkit; do
+  cp -r "$root/crates/$crate" "$scratch/crates/"
+  rm -rf "$scratch/crates/$crate/tests"
+done
 cd "$scratch"
 # The checkout's xtask, built in the checkout's target directory, run with the scratch copy as its
 # working directory.

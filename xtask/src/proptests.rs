@@ -272,6 +272,19 @@ fn named_document(id: &str, fields: &[String]) -> Value {
     }}}})
 }
 
+/// An overlay of one action on any target: an update (a schema or a scalar) or a removal; it
+/// may not validate.
+pub(crate) fn overlay() -> impl Strategy<Value = Value> {
+    let update = prop::option::of(prop_oneof![schema(), scalar()]);
+    (target(), update).prop_map(|(target, update)| {
+        let action = match update {
+            Some(update) => json!({"target": target, "description": "why", "update": update}),
+            None => json!({"target": target, "description": "why", "remove": true}),
+        };
+        json!({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": [action]})
+    })
+}
+
 /// JSONPath-ish overlay targets: real selectors over the generated documents, and junk.
 fn target() -> impl Strategy<Value = String> {
     let segment = prop_oneof![
@@ -363,16 +376,7 @@ proptest! {
     /// An overlay with any target and action validates, then applies or fails with an error;
     /// never a panic.
     #[test]
-    fn overlays_with_any_target_apply_or_fail(
-        doc in document(),
-        target in target(),
-        update in prop::option::of(prop_oneof![schema(), scalar()]),
-    ) {
-        let action = match update {
-            Some(update) => json!({"target": target, "description": "why", "update": update}),
-            None => json!({"target": target, "description": "why", "remove": true}),
-        };
-        let overlay = json!({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": [action]});
+    fn overlays_with_any_target_apply_or_fail(doc in document(), overlay in overlay()) {
         if let Ok(overlay) = Overlay::from_value(std::path::Path::new("p.yaml"), String::new(), overlay) {
             let mut doc = doc;
             let _ = overlay.apply(&mut doc);

@@ -4,6 +4,7 @@
 //! callsites on other threads at the same moment with no subscriber, and a thread-scoped
 //! subscriber then misses the `DEBUG` snapshots (seen every time in a full parallel run).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, dead_code)]
+#![allow(clippy::disallowed_methods)] // tests may read the wall clock, as an application would
 
 #[path = "keeper/fake.rs"]
 mod fake;

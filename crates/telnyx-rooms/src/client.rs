@@ -19,6 +19,7 @@ use crate::response::Failure;
 use crate::retry::{Decision, RetryPolicy, decide};
 use crate::telemetry;
 use telnyx_rooms_core::Secret;
+use telnyx_rooms_core::meta::Operation;
 
 /// The Telnyx Video Rooms client-token API.
 ///
@@ -155,10 +156,7 @@ impl Client {
                     }
                 };
                 let (error, outcome) = failure.resolve(self.inner.time_source.now());
-                let error = match &self.inner.proxy {
-                    Some(proxy) if error.is_transport() => error.through_proxy(proxy),
-                    _ => error,
-                };
+                let error = self.explain(error, operation);
                 telemetry::record_response(&span, error.status(), error.request_id());
                 let decision = decide(policy, retries_done, outcome, fastrand::f64());
                 let delay = match decision {
@@ -183,6 +181,30 @@ impl Client {
         let result = call.instrument(span.clone()).await;
         telemetry::record_latency(&span, started.elapsed());
         result
+    }
+
+    /// `error` with what this client knows and the response did not say: the proxy a failed
+    /// connection went through; for a 404, what was requested, and that a base URL without
+    /// `/v2` is the likely reason.
+    fn explain(&self, error: Error, operation: &Operation) -> Error {
+        if let Some(proxy) = self.inner.proxy.as_deref().filter(|_| error.is_transport()) {
+            return error.noting(format_args!("through the proxy {proxy}"));
+        }
+        if error.status() != Some(404) {
+            return error;
+        }
+        let requested = format!(
+            "{} {}{}",
+            operation.method, self.inner.base_url, operation.path
+        );
+        if self.inner.base_url.ends_with("/v2") {
+            return error.noting(format_args!("requested {requested}"));
+        }
+        error.noting(format_args!(
+            "requested {requested}; the base URL does not end in /v2, where Telnyx's API is: \
+             {}",
+            ClientBuilder::DEFAULT_BASE_URL
+        ))
     }
 
     /// How long the next attempt may take, at most `timeout`, and whether the overall deadline

@@ -32,8 +32,9 @@ const USER_AGENT: &str = concat!("telnyx-rooms-rust/", env!("CARGO_PKG_VERSION")
 ///
 /// Timeouts: [`connect_timeout`](Self::connect_timeout) (default 5 s) and
 /// [`timeout`](Self::timeout) (default 60 s) apply to **each attempt**; with the default two
-/// retries and their waits a call can take about three minutes at worst. Set
-/// [`deadline`](Self::deadline) to bound a whole call, retries and waits included.
+/// retries, and waits of up to 60 s a server may ask for between them, a call can take about
+/// five minutes at worst (3 × 60 s + 2 × 60 s). Set [`deadline`](Self::deadline) to bound a whole
+/// call, retries and waits included.
 ///
 /// ```
 /// use std::time::Duration;

@@ -337,10 +337,10 @@ impl Error {
         )
     }
 
-    /// The error of an attempt that went through `proxy` (as [`crate::proxy`] shows it): the
-    /// proxy may be what failed, so the message names it.
-    pub(crate) fn through_proxy(mut self, proxy: &str) -> Self {
-        self.inner.message = format!("{} (through the proxy {proxy})", self.inner.message);
+    /// The error with `note` added to its message, in parentheses: what the client knows about
+    /// the failure that the response did not say (the proxy it went through, what was requested).
+    pub(crate) fn noting(mut self, note: impl fmt::Display) -> Self {
+        self.inner.message = format!("{} ({note})", self.inner.message);
         self
     }
 

@@ -269,6 +269,10 @@ fn transport_failure(source: reqwest::Error, status: Option<StatusCode>) -> Fail
             "the connection broke before a response arrived",
         )
     };
+    let message = match crate::transport::cause(&source) {
+        Some(cause) => format!("{message}: {cause}"),
+        None => message.to_owned(),
+    };
     let mut error = Error::new(kind, message).with_source(source);
     if let Some(status) = status {
         error = error.with_status(status.as_u16());

@@ -64,24 +64,33 @@ pub(crate) struct FieldMeta {
 
 /// Extracts every operation of `doc` (an OpenAPI 3.0 document that passed the pre-check).
 pub(crate) fn extract(doc: &Value) -> Result<Vec<OperationMeta>> {
+    extract_each(doc)
+        .into_iter()
+        .map(|(_, meta)| meta)
+        .collect()
+}
+
+/// Extracts each operation of `doc` on its own: its operationId (if it has one) and its
+/// metadata, or why it has none.
+pub(crate) fn extract_each(doc: &Value) -> Vec<(Option<String>, Result<OperationMeta>)> {
     let mut operations = Vec::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return Ok(operations);
-    };
-    for (path, item) in paths {
+    let paths = doc.get("paths").and_then(Value::as_object);
+    for (path, item) in paths.into_iter().flatten() {
         for (method, operation) in operations_of(item) {
-            let id = operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .with_context(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
-            rust_name("operationId", id, &id.to_shouty_snake_case())?;
-            rust_name("operationId", id, &id.to_snake_case())?;
-            let meta = extract_operation(doc, path, method, item, operation)
-                .with_context(|| format!("operation {id} ({} {path})", method.to_uppercase()))?;
-            operations.push(meta);
+            let id = operation.get("operationId").and_then(Value::as_str);
+            let meta = id
+                .with_context(|| format!("{} {path} has no operationId", method.to_uppercase()))
+                .and_then(|id| {
+                    rust_name("operationId", id, &id.to_shouty_snake_case())?;
+                    rust_name("operationId", id, &id.to_snake_case())?;
+                    extract_operation(doc, path, method, item, operation).with_context(|| {
+                        format!("operation {id} ({} {path})", method.to_uppercase())
+                    })
+                });
+            operations.push((id.map(str::to_string), meta));
         }
     }
-    Ok(operations)
+    operations
 }
 
 fn extract_operation(

@@ -2,7 +2,7 @@
 //!
 //! Telnyx's spec consolidates `page[number]`, `page[size]` and `filter[…][…]` into one object
 //! parameter each, `style: deepObject` (its descriptions say so: "Consolidated page parameter
-//! (deepObject style). Originally: page[size], page[number]"). progenitor 0.15 generates only
+//! (deepObject style). Originally: page\[size\], page\[number\]"). progenitor 0.15 generates only
 //! `form` query parameters and refuses the rest. A deepObject parameter `page` with properties
 //! `number` and `size` is, on the wire, exactly the two form parameters `page[number]` and
 //! `page[size]` (OpenAPI 3.0 §4.7.12.4.2, and what Telnyx's own SDKs send), so the rewrite keeps

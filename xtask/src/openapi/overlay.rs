@@ -97,19 +97,52 @@ impl Overlay {
         &self.document.info.title
     }
 
-    /// Applies every action to `doc`, in order.
-    pub(crate) fn apply(&self, doc: &mut Value) -> Result<()> {
+    /// The overlay's file name (`01-forbidden-errors-envelope.yaml`), as reports name it.
+    pub(crate) fn file_name(&self) -> String {
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// Applies every action to `doc`, in order; stops at the first that cannot apply (`doc` may
+    /// then hold the actions before it).
+    pub(crate) fn apply(&self, doc: &mut Value) -> Result<(), ActionFailed> {
         for (index, action) in self.document.actions.iter().enumerate() {
-            apply_action(doc, action).with_context(|| {
-                format!(
-                    "{} action {index} (target {})",
-                    self.path.display(),
-                    action.target
-                )
+            apply_action(doc, action).map_err(|problem| ActionFailed {
+                path: self.path.display().to_string(),
+                index,
+                target: action.target.clone(),
+                problem,
             })?;
         }
         Ok(())
     }
+}
+
+/// An overlay action that could not be applied to a document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path} action {index} (target {target}): {problem}")]
+pub(crate) struct ActionFailed {
+    /// The overlay file.
+    pub(crate) path: String,
+    /// The action's position in the file, from 0.
+    pub(crate) index: usize,
+    /// The action's JSONPath target.
+    pub(crate) target: String,
+    /// What went wrong.
+    pub(crate) problem: ActionProblem,
+}
+
+/// Why an overlay action could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ActionProblem {
+    /// The target selects nothing: the document no longer has what the overlay corrects.
+    #[error("the target matches nothing in the document; the overlay is stale — review it")]
+    NoMatch,
+    /// The target selects something the action cannot act on.
+    #[error("{0}")]
+    Unfit(String),
 }
 
 /// Reads every `*.yaml` overlay in `dir`, sorted by file name. A missing directory means none.
@@ -131,8 +164,9 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<Overlay>> {
     paths.iter().map(|path| Overlay::read(path)).collect()
 }
 
-fn apply_action(doc: &mut Value, action: &Action) -> Result<()> {
-    let path = JsonPath::parse(&action.target)?;
+fn apply_action(doc: &mut Value, action: &Action) -> Result<(), ActionProblem> {
+    let unfit = |message: String| ActionProblem::Unfit(message);
+    let path = JsonPath::parse(&action.target).map_err(|err| unfit(err.to_string()))?;
     let mut pointers: Vec<String> = Vec::new();
     // A union or a descendant query may select a node twice; an action applies to it once.
     for location in path.query_located(doc).locations() {
@@ -142,30 +176,36 @@ fn apply_action(doc: &mut Value, action: &Action) -> Result<()> {
         }
     }
     if pointers.is_empty() {
-        bail!("the target matches nothing in the document; the overlay is stale — review it");
+        return Err(ActionProblem::NoMatch);
     }
     if action.remove {
         for pointer in removal_order(pointers) {
-            remove_at(doc, &pointer)?;
+            remove_at(doc, &pointer).map_err(|err| unfit(format!("{err:#}")))?;
         }
         return Ok(());
     }
     let Some(update) = &action.update else {
-        bail!("an action needs `update` or `remove: true`");
+        return Err(unfit("an action needs `update` or `remove: true`".into()));
     };
     for pointer in &pointers {
         let Some(target) = doc.pointer_mut(pointer) else {
-            bail!("{pointer} vanished while applying the action");
+            return Err(unfit(format!(
+                "{pointer} vanished while applying the action"
+            )));
         };
         match target {
             Value::Array(items) => items.push(update.clone()),
+            Value::Object(_) if update.is_object() => merge(target, update),
             Value::Object(_) => {
-                if !update.is_object() {
-                    bail!("{pointer} is an object, so `update` must be an object");
-                }
-                merge(target, update);
+                return Err(unfit(format!(
+                    "{pointer} is an object, so `update` must be an object"
+                )));
             }
-            _ => bail!("{pointer} is neither an object nor an array; update its parent instead"),
+            _ => {
+                return Err(unfit(format!(
+                    "{pointer} is neither an object nor an array; update its parent instead"
+                )));
+            }
         }
     }
     Ok(())
@@ -308,13 +348,27 @@ mod tests {
     }
 
     #[test]
-    fn a_target_that_matches_nothing_is_an_error() {
+    fn a_target_that_matches_nothing_is_an_error_naming_the_action() {
         let mut doc = json!({"a": {}});
-        let err = overlay(json!([{"target": "$.missing", "description": "why", "update": {}}]))
+        let err = overlay(json!([
+            {"target": "$.a", "description": "why", "update": {"b": 1}},
+            {"target": "$.missing", "description": "why", "update": {}}
+        ]))
+        .expect("valid")
+        .apply(&mut doc)
+        .expect_err("stale");
+        assert_eq!((err.index, err.target.as_str()), (1, "$.missing"));
+        assert_eq!(err.problem, ActionProblem::NoMatch);
+        assert_eq!(
+            err.to_string(),
+            "test.yaml action 1 (target $.missing): the target matches nothing in the document; \
+             the overlay is stale — review it"
+        );
+        let err = overlay(json!([{"target": "$.a.b", "description": "why", "update": {}}]))
             .expect("valid")
             .apply(&mut doc)
-            .expect_err("stale");
-        assert!(format!("{err:#}").contains("stale"), "{err:#}");
+            .expect_err("a number cannot be updated");
+        assert!(matches!(err.problem, ActionProblem::Unfit(_)), "{err}");
     }
 
     #[test]

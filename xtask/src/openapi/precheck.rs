@@ -16,6 +16,8 @@ use super::walk::{operations_of, resolve};
 pub(crate) struct Unsupported {
     /// `METHOD path (operationId)`, or a JSON pointer for problems outside operations.
     pub(crate) location: String,
+    /// The operationId of the operation concerned, if any.
+    pub(crate) operation: Option<String>,
     /// Why progenitor cannot generate it.
     pub(crate) reason: String,
 }
@@ -28,19 +30,20 @@ impl fmt::Display for Unsupported {
 
 /// Every unsupported shape in `doc` (an OpenAPI 3.0 document), in document order.
 pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
-    let mut found = Vec::new();
-    check_refs(doc, doc, &mut String::new(), &mut found);
+    let mut found = dangling_refs(doc);
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return found;
     };
     for (path, item) in paths {
         let shared_params = item.get("parameters");
         for (method, operation) in operations_of(item) {
-            let location = match operation.get("operationId").and_then(Value::as_str) {
+            let id = operation.get("operationId").and_then(Value::as_str);
+            let location = match id {
                 Some(id) => format!("{} {path} ({id})", method.to_uppercase()),
                 None => {
                     found.push(Unsupported {
                         location: format!("{} {path}", method.to_uppercase()),
+                        operation: None,
                         reason: "has no operationId; progenitor names methods and types after it"
                             .into(),
                     });
@@ -50,6 +53,7 @@ pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
             let mut report = |reason: String| {
                 found.push(Unsupported {
                     location: location.clone(),
+                    operation: id.map(str::to_string),
                     reason,
                 })
             };
@@ -68,50 +72,84 @@ pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
     found
 }
 
-fn check_refs(doc: &Value, node: &Value, pointer: &mut String, found: &mut Vec<Unsupported>) {
+/// Every `$ref` of `doc` that does not resolve to a component of `doc`, in document order.
+pub(crate) fn dangling_refs(doc: &Value) -> Vec<Unsupported> {
+    let mut found = Vec::new();
+    check_refs(doc, doc, &mut Vec::new(), &mut found);
+    found
+}
+
+/// One step of a JSON pointer, kept unescaped until a pointer is shown: a walk over a whole
+/// document builds no string for the nodes it only passes through.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn check_refs<'a>(
+    doc: &Value,
+    node: &'a Value,
+    path: &mut Vec<Step<'a>>,
+    found: &mut Vec<Unsupported>,
+) {
     match node {
         Value::Object(map) => {
+            // The keys of `properties` and `responses` are names (a property called `$ref` or
+            // `default`, the `default` response), not keywords.
+            let names = matches!(path.last(), Some(Step::Key("properties" | "responses")));
             for (key, value) in map {
-                if key == "$ref" {
-                    let target = value.as_str().unwrap_or_default();
-                    let resolves = target.strip_prefix('#').is_some_and(|local| {
-                        local.starts_with("/components/") && doc.pointer(local).is_some()
-                    });
-                    if !resolves {
-                        found.push(Unsupported {
-                            location: if pointer.is_empty() {
-                                "/".into()
-                            } else {
-                                pointer.clone()
-                            },
-                            reason: format!(
-                                "$ref {target} does not resolve to a component of this document \
-                                 (progenitor panics on dangling or external references)"
-                            ),
-                        });
-                    }
-                } else if key == "example" || key == "examples" || key == "default" || key == "enum"
-                {
+                match key.as_str() {
+                    "$ref" if !names => check_ref(doc, value, path, found),
                     // Data, not schema: a `$ref` key inside an example is just a value.
-                } else {
-                    let len = pointer.len();
-                    pointer.push('/');
-                    pointer.push_str(&crate::openapi::file::escape_pointer_token(key));
-                    check_refs(doc, value, pointer, found);
-                    pointer.truncate(len);
+                    "example" | "examples" | "default" | "enum" if !names => {}
+                    _ => {
+                        path.push(Step::Key(key));
+                        check_refs(doc, value, path, found);
+                        path.pop();
+                    }
                 }
             }
         }
         Value::Array(items) => {
             for (index, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push_str(&format!("/{index}"));
-                check_refs(doc, item, pointer, found);
-                pointer.truncate(len);
+                path.push(Step::Index(index));
+                check_refs(doc, item, path, found);
+                path.pop();
             }
         }
         _ => {}
     }
+}
+
+fn check_ref(doc: &Value, reference: &Value, path: &[Step<'_>], found: &mut Vec<Unsupported>) {
+    let target = reference.as_str().unwrap_or_default();
+    let resolves = target
+        .strip_prefix('#')
+        .is_some_and(|local| local.starts_with("/components/") && doc.pointer(local).is_some());
+    if resolves {
+        return;
+    }
+    let mut location = String::new();
+    for step in path {
+        location.push('/');
+        match step {
+            Step::Key(key) => location.push_str(&crate::openapi::file::escape_pointer_token(key)),
+            Step::Index(index) => location.push_str(&index.to_string()),
+        }
+    }
+    found.push(Unsupported {
+        location: if location.is_empty() {
+            "/".into()
+        } else {
+            location
+        },
+        operation: None,
+        reason: format!(
+            "$ref {target} does not resolve to a component of this document \
+             (progenitor panics on dangling or external references)"
+        ),
+    });
 }
 
 fn check_path_params(
@@ -230,24 +268,35 @@ fn check_request_body(doc: &Value, operation: &Value, report: &mut impl FnMut(St
     }
 }
 
-/// What progenitor would type a response as; two responses on one side with different kinds
+/// What progenitor types a response body as; two responses on one side with different kinds
 /// make it panic.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum BodyKind {
+pub(crate) enum BodyKind {
+    /// No content: `()` on the error side, an empty `ResponseValue` on the success side.
     None,
+    /// A JSON body, typed by its schema (the same reference or inline schema, the same type).
     Json(String),
+    /// Any other media type: a byte stream.
     Raw,
 }
 
-fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(String)) {
-    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
-        report("has no responses".into());
-        return;
-    };
-    let mut success = BTreeSet::new();
-    let mut success_codes = Vec::new();
-    let mut failure = BTreeSet::new();
-    let mut failure_codes = Vec::new();
+/// The responses of an operation as progenitor splits them: those its generated method returns
+/// as success and those it returns as errors, each `(status, body kind)` (a `default` response
+/// counts on both sides, unless a `2XX` takes the success side).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ResponseSides<'a> {
+    pub(crate) success: Vec<(&'a str, BodyKind)>,
+    pub(crate) error: Vec<(&'a str, BodyKind)>,
+}
+
+/// Splits `responses` (an operation's `responses` object) by side; `report` hears of response
+/// shapes progenitor cannot take at all.
+pub(crate) fn response_sides<'a>(
+    doc: &Value,
+    responses: &'a serde_json::Map<String, Value>,
+    report: &mut impl FnMut(String),
+) -> ResponseSides<'a> {
+    let mut sides = ResponseSides::default();
     let has_success_range = responses.contains_key("2XX");
     for (code, response) in responses {
         let Some(response) = resolve(doc, response) else {
@@ -257,19 +306,25 @@ fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(Strin
         let is_success = code.starts_with('2');
         let is_default = code == "default";
         if is_success || (is_default && !has_success_range) {
-            success.insert(kind.clone());
-            success_codes.push(code.as_str());
+            sides.success.push((code, kind.clone()));
         }
         if !is_success {
-            failure.insert(kind);
-            failure_codes.push(code.as_str());
+            sides.error.push((code, kind));
         }
     }
-    for (side, kinds, codes) in [
-        ("success", &success, &success_codes),
-        ("error", &failure, &failure_codes),
-    ] {
+    sides
+}
+
+fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(String)) {
+    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+        report("has no responses".into());
+        return;
+    };
+    let sides = response_sides(doc, responses, report);
+    for (side, statuses) in [("success", &sides.success), ("error", &sides.error)] {
+        let kinds: BTreeSet<&BodyKind> = statuses.iter().map(|(_, kind)| kind).collect();
         if kinds.len() > 1 {
+            let codes: Vec<&str> = statuses.iter().map(|(code, _)| *code).collect();
             report(format!(
                 "its {side} responses ({}) have {} different body types; progenitor 0.15 supports one \
                  per side (a `default` response counts on both sides) — merge them in an overlay",
@@ -280,7 +335,9 @@ fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(Strin
     }
 }
 
-fn body_kind(response: &Value, code: &str, report: &mut impl FnMut(String)) -> BodyKind {
+/// What progenitor types the body of `response` (status `code`) as; `report` hears of shapes it
+/// cannot take.
+pub(crate) fn body_kind(response: &Value, code: &str, report: &mut impl FnMut(String)) -> BodyKind {
     let Some(content) = response.get("content").and_then(Value::as_object) else {
         return BodyKind::None;
     };
@@ -432,6 +489,33 @@ mod tests {
                 .any(|r| r.contains("`other` does not appear in the path")),
             "{reasons:?}"
         );
+    }
+
+    #[test]
+    fn refs_are_found_in_default_responses_and_properties_named_like_keywords_are_schemas() {
+        let doc = doc(json!({
+            "operationId": "Op",
+            "parameters": room_param(),
+            "responses": {
+                "default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}}},
+                "201": {"content": {"application/json": {"schema": {"properties": {
+                    "$ref": {"type": "string"},
+                    "default": {"$ref": "#/components/schemas/A"},
+                    "example": {"$ref": "#/components/schemas/AlsoGone"}
+                }, "example": {"$ref": "data"}}}}}
+            }
+        }));
+        let dangling: Vec<(String, String)> = dangling_refs(&doc)
+            .into_iter()
+            .map(|u| (u.location, u.reason))
+            .collect();
+        assert_eq!(dangling.len(), 2, "{dangling:#?}");
+        assert_eq!(
+            dangling[0].0,
+            "/paths/~1rooms~1{room_id}/post/responses/default/content/application~1json/schema"
+        );
+        assert!(dangling[0].1.contains("#/components/schemas/Gone"));
+        assert!(dangling[1].1.contains("#/components/schemas/AlsoGone"));
     }
 
     #[test]

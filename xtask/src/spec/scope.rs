@@ -105,7 +105,7 @@ impl Scope {
     /// Every listed operationId and tag must match at least one operation: a scope entry that
     /// matches nothing means upstream renamed or removed something the SDK relies on.
     pub(crate) fn select(&self, doc: &Value) -> Result<Vec<SelectedOperation>, SpecError> {
-        let (selected, tags_seen) = self.matching(doc)?;
+        let (selected, tags_seen) = self.matching(doc, &[])?;
         for want in &self.operations {
             if !selected.iter().any(|op| &op.id == want) {
                 return Err(SpecError::MissingOperation(want.clone()));
@@ -117,18 +117,29 @@ impl Scope {
         Ok(selected)
     }
 
-    /// The operations of `doc` in scope that it has, in document order; comparing revisions
-    /// needs the ones that disappeared to be reported, not refused. At least one must be there,
-    /// or `doc` is not the document the scope is about.
-    pub(crate) fn select_present(&self, doc: &Value) -> Result<Vec<SelectedOperation>, SpecError> {
-        let (selected, _) = self.matching(doc)?;
+    /// The operations of `doc` in scope that it has, and those at the method and path of an
+    /// operation in `at` (another revision's selection), in document order.
+    ///
+    /// Comparing revisions needs the operations that disappeared to be reported, not refused,
+    /// and an operation whose operationId changed to be found where it lives. At least one must
+    /// be there, or `doc` is not the document the scope is about.
+    pub(crate) fn select_present(
+        &self,
+        doc: &Value,
+        at: &[SelectedOperation],
+    ) -> Result<Vec<SelectedOperation>, SpecError> {
+        let (selected, _) = self.matching(doc, at)?;
         match self.operations.first().or(self.tags.first()) {
             Some(first) if selected.is_empty() => Err(SpecError::MissingOperation(first.clone())),
             _ => Ok(selected),
         }
     }
 
-    fn matching(&self, doc: &Value) -> Result<(Vec<SelectedOperation>, Vec<bool>), SpecError> {
+    fn matching(
+        &self,
+        doc: &Value,
+        at: &[SelectedOperation],
+    ) -> Result<(Vec<SelectedOperation>, Vec<bool>), SpecError> {
         let paths = doc
             .get("paths")
             .and_then(Value::as_object)
@@ -136,6 +147,10 @@ impl Scope {
         let mut selected = Vec::new();
         let mut tags_seen = vec![false; self.tags.len()];
         for (path, item) in paths {
+            let here: Vec<&str> = (at.iter())
+                .filter(|op| op.path == *path)
+                .map(|op| op.method.as_str())
+                .collect();
             for method in METHODS {
                 let Some(operation) = item.get(method) else {
                     continue;
@@ -149,7 +164,8 @@ impl Scope {
                         by_tag = true;
                     }
                 }
-                if by_id || by_tag {
+                let by_place = here.contains(&method);
+                if by_id || by_tag || by_place {
                     selected.push(SelectedOperation {
                         id: id.unwrap_or_default().to_string(),
                         method: method.to_string(),
@@ -214,6 +230,29 @@ mod tests {
         let err = scope.select(&doc()).expect_err("Gone is missing");
         assert_eq!(err, SpecError::MissingOperation("Gone".into()));
         assert!(err.to_string().contains("`Gone`"), "{err}");
+    }
+
+    #[test]
+    fn another_revisions_operations_are_also_found_by_method_and_path() {
+        let scope = Scope {
+            operations: vec!["Renamed".into()],
+            tags: vec![],
+        };
+        assert_eq!(
+            scope.select_present(&doc(), &[]),
+            Err(SpecError::MissingOperation("Renamed".into()))
+        );
+        let elsewhere = SelectedOperation {
+            id: "Renamed".into(),
+            method: "delete".into(),
+            path: "/b".into(),
+        };
+        let found = scope.select_present(&doc(), &[elsewhere]).expect("found");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].id.as_str(), found[0].path.as_str()),
+            ("DeleteB", "/b")
+        );
     }
 
     #[test]

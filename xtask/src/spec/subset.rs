@@ -266,7 +266,9 @@ fn collect_refs(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape_pointer_token(key));
+                // A property named `default`, or a `default` response, is no data value.
                 let is_property_name = parent_key == Some("properties");
+                let is_status = parent_key == Some("responses");
                 match (key.as_str(), child) {
                     ("$ref", Value::String(reference)) if !is_property_name => {
                         out.push((reference.clone(), pointer.clone()));
@@ -287,7 +289,7 @@ fn collect_refs(
                             }
                         }
                     }
-                    (key, _) if DATA_KEYS.contains(&key) && !is_property_name => {}
+                    (key, _) if DATA_KEYS.contains(&key) && !is_property_name && !is_status => {}
                     (key, child) => collect_refs(child, pointer, Some(key), out),
                 }
                 pointer.truncate(len);
@@ -412,6 +414,29 @@ mod tests {
             .keys()
             .collect();
         assert_eq!(keys, ["A", "B", "Kind"], "upstream order is kept");
+    }
+
+    /// Found by the `spec diff` property test: a component referenced only by a `default`
+    /// response was taken for example data and left out, so the subset had a dangling `$ref`.
+    #[test]
+    fn a_default_response_keeps_what_it_references() {
+        let mut doc = whole();
+        doc["paths"]["/b"]["get"]["responses"] =
+            json!({"default": {"$ref": "#/components/responses/A"}});
+        let subset = extract(&doc, &scope(&["GetB"])).expect("extracts");
+        let kept = &subset.doc["components"];
+        assert!(kept["responses"]["A"].is_object(), "{kept}");
+        assert!(kept["schemas"]["A"].is_object(), "{kept}");
+        let dangling = extract(
+            &json!({"openapi": "3.0.3", "paths": {"/c": {"get": {"operationId": "C", "responses": {
+                "default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}}}
+            }}}}}),
+            &scope(&["C"]),
+        );
+        assert!(
+            matches!(dangling, Err(SpecError::DanglingRef { .. })),
+            "{dangling:?}"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use crate::support::*;
 use serde_json::json;
-use telnyx_rooms::ErrorKind;
 use telnyx_rooms::retry::RetryPolicy;
+use telnyx_rooms::{Client, ErrorKind};
 use wiremock::{MockServer, ResponseTemplate};
 
 async fn create_with_response(template: ResponseTemplate) -> telnyx_rooms::Error {
@@ -238,4 +238,41 @@ async fn empty_and_truncated_success_bodies_are_decode_errors() {
     .await;
     assert_eq!(truncated.kind(), ErrorKind::Decode);
     assert!(truncated.to_string().contains("ends early"), "{truncated}");
+}
+
+/// A 404 says what was requested; with a base URL that lacks `/v2`, it says that is the likely
+/// reason.
+#[tokio::test]
+async fn a_404_names_the_request_and_a_base_url_without_v2() {
+    let server = MockServer::start().await;
+    let without_v2 = Client::builder()
+        .api_key(API_KEY)
+        .base_url(server.uri())
+        .build()
+        .expect("client");
+    let error = without_v2
+        .create_client_token(ROOM_ID)
+        .await
+        .expect_err("nothing is served");
+    assert_eq!(error.status(), Some(404));
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!(
+            "requested POST {}/rooms/{{room_id}}/actions/generate_join_client_token",
+            server.uri()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("does not end in /v2, where Telnyx's API is: https://api.telnyx.com/v2"),
+        "{text}"
+    );
+
+    let (with_v2, _) = client_for(&server).await;
+    let error = with_v2.get_room(ROOM_ID).await.expect_err("unknown room");
+    assert!(error.to_string().contains("requested GET"), "{error}");
+    assert!(
+        !error.to_string().contains("does not end in /v2"),
+        "{error}"
+    );
 }

@@ -7,6 +7,7 @@ mod against_mock;
 mod api_shape;
 #[cfg(feature = "blocking")]
 mod blocking;
+mod connect;
 mod dependency_tree;
 mod errors;
 mod hostile;

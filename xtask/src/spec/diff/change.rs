@@ -19,6 +19,9 @@ pub(crate) enum Wire {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Rust {
+    /// `cargo xtask codegen` will refuse the operation in the newer revision (progenitor's
+    /// pre-check): until an overlay corrects it, there is no generated API to compare.
+    Refused,
     /// Code that compiled against the generated crate may stop compiling: a type or field renamed,
     /// a field's type changed, a variant or a public field added to an exhaustive type.
     Breaking,

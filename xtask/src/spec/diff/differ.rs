@@ -39,7 +39,8 @@ impl<'a> Differ<'a> {
         }
     }
 
-    /// Records a change; a Rust-visible one is tied to the generated type holding the place.
+    /// Records a change; a Rust-visible one is tied to the generated type holding the place, or
+    /// to the operation's generated method when no type holds it.
     pub(crate) fn push(
         &mut self,
         (wire, rust): Verdict,
@@ -49,6 +50,7 @@ impl<'a> Differ<'a> {
     ) {
         let types = match rust {
             Rust::None => Vec::new(),
+            _ if self.owners.is_empty() => vec![self.method()],
             _ => self.owners.clone(),
         };
         self.push_typed((wire, rust), location, kind, detail, types);

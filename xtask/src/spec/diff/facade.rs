@@ -147,7 +147,7 @@ fn names(text: &str, word: &str) -> bool {
 }
 
 /// Whether `text` holds `word` with no identifier character right before or after it.
-fn has_ident(text: &str, word: &str) -> bool {
+pub(crate) fn has_ident(text: &str, word: &str) -> bool {
     let ident = |c: char| c.is_alphanumeric() || c == '_';
     text.match_indices(word).any(|(at, _)| {
         let before = text[..at].chars().next_back().is_none_or(|c| !ident(c));

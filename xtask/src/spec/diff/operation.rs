@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
-use serde_json::{Map, Value};
+use heck::ToSnakeCase;
+use serde_json::Value;
 
 use super::change::{Direction, Rust, Wire};
 use super::contract::Contract;
@@ -58,6 +59,9 @@ impl Differ<'_> {
                 detail,
             );
         }
+        if old_op.id != new_op.id {
+            self.operation_renamed(old_op, new_op);
+        }
         let (old, new) = (self.old.operation(old_op), self.new.operation(new_op));
         for key in ["summary", "description", "deprecated"] {
             self.annotation("operation", key, old.get(key), new.get(key));
@@ -68,6 +72,23 @@ impl Differ<'_> {
         self.request_body(old.get("requestBody"), new.get("requestBody"))?;
         self.place = Some(format!("{}Response", type_name(&new_op.id)));
         self.responses(old.get("responses"), new.get("responses"))
+    }
+
+    /// The same method and path under another operationId: nothing changes on the wire; the
+    /// generated method, and every type the generator names after the operation, is renamed.
+    fn operation_renamed(&mut self, old_op: &SelectedOperation, new_op: &SelectedOperation) {
+        let (from, to) = (old_op.id.to_snake_case(), new_op.id.to_snake_case());
+        let mut types = vec![from.clone(), to.clone()];
+        for (op, contract) in [(old_op, self.old), (new_op, self.new)] {
+            types.extend(named_after(contract, op));
+        }
+        let detail = format!(
+            "operationId {} → {}: the generated method {from} is renamed {to}, with the types \
+             named after the operation",
+            old_op.id, new_op.id
+        );
+        let verdict = (Wire::None, Rust::Breaking);
+        self.push_typed(verdict, "operation", "operation-renamed", detail, types);
     }
 
     fn security(&mut self, old: &Value, new: &Value) {
@@ -214,113 +235,36 @@ impl Differ<'_> {
         }
         let description = (old.get("description"), new.get("description"));
         self.annotation(location, "description", description.0, description.1);
-        self.content(
-            Direction::Request,
-            "request",
-            old.get("content"),
-            new.get("content"),
-        )
-    }
-
-    /// Responses: a status the server stops documenting is one it no longer sends (the client
-    /// still copes); a new status is one an old client reports as unexpected, as it would any
-    /// undocumented status. A status with a body types the generated method's result or error.
-    fn responses(&mut self, old: Option<&Value>, new: Option<&Value>) -> Result<()> {
-        let empty = Map::new();
-        let old = old.and_then(Value::as_object).unwrap_or(&empty);
-        let new = new.and_then(Value::as_object).unwrap_or(&empty);
-        for (status, old_response) in old {
-            let location = format!("response {status}");
-            let (old_ref, old_response) = self.old.resolve(old_response)?;
-            let Some(new_response) = new.get(status) else {
-                let verdict = (Wire::NonBreaking, rust_if_typed(self.old, old_response));
-                let detail = "no longer documented".into();
-                self.push_signature(verdict, &location, "response-removed", detail);
-                continue;
-            };
-            let (new_ref, new_response) = self.new.resolve(new_response)?;
-            self.ref_note(&location, old_ref, new_ref, false);
-            let description = (
-                old_response.get("description"),
-                new_response.get("description"),
-            );
-            self.annotation(&location, "description", description.0, description.1);
-            self.content(
-                Direction::Response,
-                &location,
-                old_response.get("content"),
-                new_response.get("content"),
-            )?;
-        }
-        for (status, response) in new.iter().filter(|(status, _)| !old.contains_key(*status)) {
-            let (_, response) = self.new.resolve(response)?;
-            let verdict = (Wire::NonBreaking, rust_if_typed(self.new, response));
-            let location = format!("response {status}");
-            let detail = "new response status".into();
-            self.push_signature(verdict, &location, "response-added", detail);
-        }
-        Ok(())
-    }
-
-    /// Compares the media types of a request body or response. The generator types JSON bodies
-    /// only; another media type is bytes to it.
-    fn content(
-        &mut self,
-        direction: Direction,
-        prefix: &str,
-        old: Option<&Value>,
-        new: Option<&Value>,
-    ) -> Result<()> {
-        let empty = Map::new();
-        let old = old.and_then(Value::as_object).unwrap_or(&empty);
-        let new = new.and_then(Value::as_object).unwrap_or(&empty);
-        let body = |media: &str| match media {
-            "application/json" => format!("{prefix} body"),
-            _ => format!("{prefix} body ({media})"),
-        };
+        // The generator types JSON request bodies only; another media type is bytes to it.
         let rust = |media: &str| match media {
-            "application/json" => Rust::Breaking,
-            _ => Rust::None,
+            "application/json" => (Rust::Breaking, String::new()),
+            _ => (Rust::None, String::new()),
         };
-        for (media, old_media) in old {
-            let location = body(media);
-            let Some(new_media) = new.get(media) else {
-                // The server no longer accepts it (request) or no longer sends it (response).
-                let verdict = (direction.judge(true), rust(media));
-                let detail = format!("{media} no longer offered");
-                self.push(verdict, &location, "media-type-removed", detail);
-                continue;
-            };
-            for key in ["example", "examples"] {
-                self.annotation(&location, key, old_media.get(key), new_media.get(key));
-            }
-            match (old_media.get("schema"), new_media.get("schema")) {
-                (Some(a), Some(b)) => self.schema(direction, &location, a, b)?,
-                (None, None) => {}
-                (a, b) => {
-                    let detail = format!("schema {} → {}", presence(a), presence(b));
-                    let verdict = (Wire::Breaking, rust(media));
-                    self.push(verdict, &location, "schema-changed", detail);
-                }
-            }
-        }
-        for media in new.keys().filter(|media| !old.contains_key(*media)) {
-            // Clients ask for JSON (`Accept`), so a response in a new media type is not sent to them.
-            let verdict = (Wire::NonBreaking, Rust::None);
-            let detail = format!("{media} now offered");
-            self.push(verdict, &body(media), "media-type-added", detail);
-        }
-        Ok(())
+        let content = (old.get("content"), new.get("content"));
+        self.content(Direction::Request, "request", content, &rust)
     }
 }
 
-/// A response with a JSON body types the generated method's result or error.
-fn rust_if_typed(contract: &Contract, response: &Value) -> Rust {
-    let schema = &response["content"]["application/json"]["schema"];
-    match contract.resolve(schema) {
-        Ok((_, schema)) if !schema.is_null() => Rust::Breaking,
-        _ => Rust::None,
+/// The generated types named after an operation: its inline JSON request body (`{Id}Body`) and
+/// inline JSON response bodies (`{Id}Response`).
+fn named_after(contract: &Contract, op: &SelectedOperation) -> Vec<String> {
+    let operation = contract.operation(op);
+    let inline = |holder: &Value| {
+        let holder = contract
+            .resolve(holder)
+            .map_or(holder, |(_, holder)| holder);
+        let schema = &holder["content"]["application/json"]["schema"];
+        schema.is_object() && schema.get("$ref").is_none()
+    };
+    let mut names = Vec::new();
+    if operation.get("requestBody").is_some_and(inline) {
+        names.push(format!("{}Body", type_name(&op.id)));
     }
+    let responses = operation.get("responses").and_then(Value::as_object);
+    if responses.is_some_and(|responses| responses.values().any(inline)) {
+        names.push(format!("{}Response", type_name(&op.id)));
+    }
+    names
 }
 
 fn required(value: &Value) -> bool {
@@ -403,8 +347,4 @@ fn show_scheme(scheme: &Value) -> String {
 
 fn show_text(value: &Value) -> String {
     value.as_str().unwrap_or("(none)").to_string()
-}
-
-fn presence(value: Option<&Value>) -> &'static str {
-    if value.is_some() { "present" } else { "absent" }
 }

@@ -1,12 +1,12 @@
 //! `cargo xtask spec diff` end to end: real Telnyx history, and a synthetic fixture per class of change.
-// The helpers below belong to the tests: an `expect` in them is an assertion.
-#![allow(clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
+
+mod regeneration;
 
 const FIXTURES: &str = "xtask/tests/fixtures/spec-diff";
 
@@ -61,6 +61,30 @@ fn fixture(name: &str) -> String {
 /// The two client-token operations alone (the workspace's scope is the whole Video API).
 const TOKEN_SCOPE: &str = "xtask/tests/fixtures/spec-diff/token-scope.toml";
 
+/// An empty overlays directory: the synthetic fixtures test the rules, whatever corrections the
+/// checkout ships in `openapi/overlays/` and whatever its scope grows to.
+fn no_overlays() -> String {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-overlays");
+    std::fs::create_dir_all(&dir).expect("an empty directory");
+    dir.to_str().expect("utf-8 path").to_string()
+}
+
+/// `spec diff OLD NEW ARGS…` on synthetic fixtures: the token operations, without overlays.
+fn diff(old: &str, new: &str, args: &[&str]) -> Run {
+    let overlays = no_overlays();
+    let fixed = [
+        "spec",
+        "diff",
+        old,
+        new,
+        "--scope",
+        TOKEN_SCOPE,
+        "--overlays",
+        &overlays,
+    ];
+    xtask(&[&fixed[..], args].concat())
+}
+
 /// The change lines of one section of a human report (`wire` or `rust`, then the verdict's
 /// heading), without the operation column's padding.
 fn section(report: &str, axis: &str, heading: &str) -> Vec<String> {
@@ -85,14 +109,44 @@ fn facade(report: &str) -> &str {
         .expect("a facade line")
 }
 
+/// The regeneration section of a human report: its lines, and the report without it.
+fn regeneration_section(report: &str) -> (Vec<&str>, String) {
+    let start = report
+        .find("\nregeneration: ")
+        .expect("a regeneration section")
+        + 1;
+    let end = report[start..]
+        .find("\n\n")
+        .map_or(report.len(), |at| start + at);
+    let rest = format!("{}{}", &report[..start], &report[end + 2..]);
+    (report[start..end].lines().collect(), rest)
+}
+
+/// The old revision predates the `video_Error` schema that overlay 01 builds on (and what overlays
+/// 02 and 04 correct), so those overlays are left out of the comparison, on both sides, and said
+/// to be; the new revision takes every overlay.
 #[test]
 fn real_history_leaves_the_wire_unchanged_and_renames_the_403_type() {
     let (old, new) = (old_upstream(), new_upstream());
     let run = xtask(&["spec", "diff", &old, &new, "--scope", TOKEN_SCOPE]);
     assert_eq!(run.stderr, "");
+    let (regeneration, report) = regeneration_section(&run.stdout);
+    assert_eq!(
+        regeneration.first(),
+        Some(&"regeneration: what `cargo xtask codegen` meets on the new revision")
+    );
+    assert!(regeneration.contains(&"  overlay 01-forbidden-errors-envelope.yaml is left out of the comparison: it does not \
+        apply to the old revision (01-forbidden-errors-envelope.yaml refers to #/components/schemas/video_Error, which that \
+        revision does not have)"), "{regeneration:#?}");
+    assert_eq!(
+        regeneration.last(),
+        Some(
+            &"  no obstacle found: every overlay applies, and codegen's checks before progenitor pass"
+        )
+    );
     let rename = "response 403 body: schema component Error → video_Error: the generated Rust type Error is renamed VideoError [schema-renamed]";
     assert_eq!(
-        run.stdout,
+        report,
         format!("\
 Contract of 2 in-scope operations (CreateRoomClientToken, RefreshRoomClientToken): {old} (OpenAPI 3.0.0) → {new} (OpenAPI 3.1.0)
 wire: unchanged; rust: 1 rename
@@ -172,10 +226,13 @@ fn real_history_as_json_for_tools() {
     assert_eq!(
         report["rust"],
         json!({
+            "refused": [],
             "breaking": [rename("CreateRoomClientToken"), rename("RefreshRoomClientToken")],
             "additive": []
         })
     );
+    assert_eq!(report["regeneration"]["fails"], false);
+    assert_eq!(report["regeneration"]["problems"], json!([]));
     // The facade reads the generated error type's fields, so it follows the rename.
     assert_eq!(report["facade"]["touched"], true);
 }
@@ -241,12 +298,26 @@ fn the_vendored_subset_has_the_contract_of_the_whole_document_it_was_cut_from() 
         report["wire"],
         json!({"breaking": [], "non_breaking": [], "cosmetic": []})
     );
+    // Every shipped overlay applies to both, as `cargo xtask codegen --check` proves for the
+    // vendored side.
+    let shipped =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/overlays"))
+            .expect("openapi/overlays")
+            .count();
+    assert_eq!(
+        report["regeneration"]["overlays"]
+            .as_array()
+            .expect("list")
+            .len(),
+        shipped
+    );
+    assert_eq!(report["regeneration"]["fails"], false);
 }
 
 #[test]
 fn cosmetic_changes_leave_the_wire_unchanged_and_an_inlined_schema_renames_its_type() {
-    let args = ["spec", "diff", &fixture("base"), &fixture("cosmetic")];
-    let run = xtask(&args);
+    let (base, cosmetic) = (fixture("base"), fixture("cosmetic"));
+    let run = diff(&base, &cosmetic, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("\nwire: unchanged; rust: 1 rename\n"));
     let inlined = "CreateRoomClientToken request body: $ref #/components/schemas/CreateRoomClientTokenRequest inlined: the generated Rust type CreateRoomClientTokenRequest is replaced by one named after its place [ref-inlined]";
@@ -267,17 +338,17 @@ fn cosmetic_changes_leave_the_wire_unchanged_and_an_inlined_schema_renames_its_t
     // The facade builds that request type by name, so it has to follow the rename.
     assert_eq!(
         facade(&run.stdout),
-        "must be adapted: it uses CreateRoomClientTokenRequest (crates/telnyx-rooms/src/operations.rs); \
+        "must be adapted: it uses CreateRoomClientTokenRequest (crates/telnyx-rooms/src/tokens/mod.rs); \
          its public API re-exports no generated item, so only its insides change"
     );
-    let strict = xtask(&[&args[..], &["--fail-on", "rust"]].concat());
+    let strict = diff(&base, &cosmetic, &["--fail-on", "rust"]);
     assert_eq!(strict.code, 1);
 }
 
 #[test]
 fn non_breaking_changes_pass_every_wire_policy_and_new_fields_break_struct_literals() {
-    let args = ["spec", "diff", &fixture("base"), &fixture("non-breaking")];
-    let run = xtask(&args);
+    let (base, non_breaking) = (fixture("base"), fixture("non-breaking"));
+    let run = diff(&base, &non_breaking, &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         section(&run.stdout, "wire", "non-breaking"),
@@ -286,7 +357,7 @@ fn non_breaking_changes_pass_every_wire_policy_and_new_fields_break_struct_liter
             "CreateRoomClientToken request body.name: new optional field: a new public field, so struct literals of the type stop compiling [field-added]",
             "RefreshRoomClientToken request body.token_ttl_secs: default 600 → 900 [default-changed]",
             "RefreshRoomClientToken response 201 body.data.room_id: new optional field: a new public field, so struct literals of the type stop compiling [field-added]",
-            "RefreshRoomClientToken response 404: new response status [response-added]",
+            "RefreshRoomClientToken response 404: new response status; the generated method's result types stay the same [response-added]",
         ]
     );
     assert!(
@@ -295,14 +366,14 @@ fn non_breaking_changes_pass_every_wire_policy_and_new_fields_break_struct_liter
     );
     assert_eq!(section(&run.stdout, "rust", "breaking").len(), 2);
     for (policy, code) in [("wire", 0), ("rust", 1), ("any", 1)] {
-        let run = xtask(&[&args[..], &["--fail-on", policy]].concat());
+        let run = diff(&base, &non_breaking, &["--fail-on", policy]);
         assert_eq!(run.code, code, "--fail-on {policy}");
     }
 }
 
 #[test]
 fn breaking_changes_are_each_reported_with_their_location_and_fail_the_run() {
-    let run = xtask(&["spec", "diff", &fixture("base"), &fixture("breaking")]);
+    let run = diff(&fixture("base"), &fixture("breaking"), &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         section(&run.stdout, "wire", "breaking"),
@@ -330,7 +401,7 @@ fn breaking_changes_are_each_reported_with_their_location_and_fail_the_run() {
 
 #[test]
 fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
-    let run = xtask(&["spec", "diff", &fixture("non-breaking"), &fixture("base")]);
+    let run = diff(&fixture("non-breaking"), &fixture("base"), &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         section(&run.stdout, "wire", "breaking"),
@@ -344,21 +415,16 @@ fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
         [
             "RefreshRoomClientToken request body.token_ttl_secs: default 900 → 600 [default-changed]",
             "RefreshRoomClientToken response 201 body.data.room_id: removed, and its generated field [field-removed]",
-            "RefreshRoomClientToken response 404: no longer documented [response-removed]",
+            "RefreshRoomClientToken response 404: no longer documented; the generated method's result types stay the same [response-removed]",
         ]
     );
 }
 
 #[test]
 fn a_removed_operation_is_breaking() {
-    let run = xtask(&[
-        "spec",
-        "diff",
-        &fixture("base"),
-        &fixture("removed-operation"),
-    ]);
+    let run = diff(&fixture("base"), &fixture("removed-operation"), &[]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    let gone = "RefreshRoomClientToken operation: POST /rooms/{room_id}/actions/refresh_client_token is gone (removed or renamed upstream), and its generated method [operation-removed]";
+    let gone = "RefreshRoomClientToken operation: POST /rooms/{room_id}/actions/refresh_client_token is gone (removed or moved upstream), and its generated method [operation-removed]";
     assert_eq!(section(&run.stdout, "wire", "breaking"), [gone]);
     assert_eq!(section(&run.stdout, "rust", "breaking"), [gone]);
 }
@@ -377,11 +443,20 @@ fn unusable_inputs_exit_2_with_a_message_saying_why() {
         ("not-yaml", "is not valid YAML"),
         ("missing", "cannot read"),
     ] {
-        let run = xtask(&["spec", "diff", &fixture("base"), &fixture(name)]);
+        let run = diff(&fixture("base"), &fixture(name), &[]);
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
         assert_eq!(run.stdout, "", "{name}");
         assert!(run.stderr.contains(message), "{name}: {}", run.stderr);
     }
+    let base = fixture("base");
+    let run = xtask(&["spec", "diff", &base, &base, "--overlays", "no/such/dir"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the overlays directory no/such/dir does not exist"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

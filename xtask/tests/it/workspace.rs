@@ -3,8 +3,6 @@
 //! A shared `CARGO_TARGET_DIR`, a second clone or a worktree makes cargo reuse one xtask binary
 //! for several checkouts; a root compiled into the binary would then read and write the wrong
 //! tree. These tests run the binary in copies of the workspace and check what each run touched.
-// The helpers below belong to the tests: an `expect` in them is an assertion.
-#![allow(clippy::expect_used)]
 
 use std::path::Path;
 use std::process::{Command, Output};
