@@ -1,8 +1,8 @@
 // Stoplight Prism (pinned in package-lock.json) in proxy mode between the project's clients and
-// its mock: every request the CLI, the facade and the keeper send, and every response the mock
-// returns, is validated against the vendored spec with the project's overlays. A violation fails
-// the run, except the ones listed in ALLOWED, each with its reason. Needs cargo (the overlays are
-// applied by `cargo xtask spec overlaid`, see spec.mjs).
+// its mock: every request the CLI, the facade, the keeper and Telnyx's Node SDK send, and every
+// response the mock returns, is validated against the vendored spec with the project's overlays.
+// A violation fails the run, except the ones listed in ALLOWED, each with its reason. Needs cargo
+// (the overlays are applied by `cargo xtask spec overlaid`, see spec.mjs).
 //
 //   node conformance/prism.mjs target/debug
 //
@@ -33,6 +33,13 @@ const ALLOWED = [
     step: 'node-sdk',
     violation: 'request.body.token_ttl_secs Request body property token_ttl_secs must be <= 3600',
     reason: 'the step sends token_ttl_secs 3601 on purpose, to see the 422',
+  },
+  {
+    step: 'node-sdk',
+    violation:
+      'response Unable to match the returned status code with those defined in the document: 201,400,401,422',
+    reason:
+      'the step creates a room with a 70 KiB body on purpose: the mock answers 413, which the spec does not document (proof that Prism checks responses)',
   },
 ];
 // The 401 and 422 answers themselves are no violation: openapi/overlays/04-undocumented-error-statuses.yaml
@@ -138,7 +145,17 @@ try {
     ],
     ['facade', () => run('facade', join(bin, 'examples', 'create_and_refresh'), ['--telnyx', ROOM, '60'], env)],
     ['keeper', () => run('keeper', join(bin, 'examples', 'keep_one'), ['--telnyx', ROOM, '8'], env)],
-    ['node-sdk', () => run('node-sdk', 'node', [join(here, 'node-sdk.mjs')], { ...env, ROOM_ID: ROOM })],
+    // The control endpoint (joins) is the mock's own, in no spec: the SDK's traffic goes through
+    // Prism, the script's joins straight to the mock.
+    [
+      'node-sdk',
+      () =>
+        run('node-sdk', 'node', [join(here, 'node-sdk.mjs')], {
+          ...env,
+          ROOM_ID: ROOM,
+          MOCK_URL: new URL(mockUrl).origin,
+        }),
+    ],
   ];
 
   const report = [];

@@ -104,9 +104,14 @@ pub async fn limited_mock(limit: RateLimit) -> (MockServer, Client, TokioTimeSou
     (server, client, clock)
 }
 
-/// Starts the mock `builder` describes and a facade client for it, with the API key `KEY`.
+/// Starts the mock `builder` describes and a facade client for it, with the API key `KEY`. The
+/// sessions' rooms are random ids the mock mints tokens for.
 pub async fn started(builder: MockServerBuilder) -> (MockServer, Client) {
-    let server = builder.start().await.expect("mock starts");
+    let server = builder
+        .tokens_for_unknown_rooms(true)
+        .start()
+        .await
+        .expect("mock starts");
     let client = Client::builder()
         .api_key("KEY")
         .base_url(server.base_url())
