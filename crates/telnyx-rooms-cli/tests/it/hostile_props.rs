@@ -195,7 +195,8 @@ fn sdk_outputs(secrets: &Secrets, server: &Hostile, refresh: bool) -> Vec<String
     shown
 }
 
-/// The binary's runs, each with whether it sent the refresh token.
+/// The binary's runs, each with whether it sent the refresh token: the token commands, a list
+/// walk and an action.
 fn cli_runs(secrets: &Secrets, server: &Hostile) -> Vec<(bool, Run)> {
     let base_url = server.base_url();
     let env = [
@@ -228,6 +229,30 @@ fn cli_runs(secrets: &Secrets, server: &Hostile) -> Vec<(bool, Run)> {
                     ROOM,
                     "--format",
                     "json",
+                    "--retries",
+                    "0",
+                ],
+                None,
+                &env,
+            ),
+        ),
+        (
+            false,
+            run_with(
+                &["rooms", "list", "--all", "--retries", "0", "--verbose"],
+                None,
+                &env,
+            ),
+        ),
+        (
+            false,
+            run_with(
+                &[
+                    "sessions",
+                    "kick",
+                    ROOM,
+                    "--format",
+                    "env",
                     "--retries",
                     "0",
                 ],
