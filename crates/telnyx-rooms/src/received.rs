@@ -27,7 +27,7 @@ where
     S: DeserializeOwned,
 {
     let (result, head) = capture_response_head(call).await;
-    let success = settle(operation.operation_id, result, head, &sent).await?;
+    let success = settle(operation, result, head, &sent).await?;
     Ok(Received::split(operation, success, sent))
 }
 
