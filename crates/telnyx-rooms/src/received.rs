@@ -58,6 +58,12 @@ impl<'s> Received<'s> {
         (body, received)
     }
 
+    /// Text the server returned as data (a name, a URL, a context), with any echo of a secret the
+    /// call sent replaced.
+    pub(crate) fn data_text(&self, text: Option<String>) -> Option<String> {
+        text.map(|text| self.sent.without_secrets(text))
+    }
+
     /// What the response said besides its body.
     pub(crate) fn into_meta(self) -> ResponseMeta {
         self.meta

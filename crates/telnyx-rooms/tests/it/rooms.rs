@@ -378,3 +378,19 @@ async fn a_full_page_is_read_and_an_endless_one_is_cut() {
         "{error}"
     );
 }
+
+/// A server that echoes the API key into a room's text fields does not get it shown.
+#[tokio::test]
+async fn an_echoed_key_in_returned_data_is_replaced() {
+    let server = MockServer::start().await;
+    let echo = json!({"data": {"id": ROOM, "unique_name": format!("room {API_KEY}"),
+        "webhook_event_url": format!("https://x.test/?k={}", API_KEY.to_ascii_lowercase())}});
+    answer(&server, "GET", &format!("/v2/rooms/{ROOM}"), 200, echo).await;
+    let (client, _) = client_for(&server).await;
+    let room = client.get_room(ROOM).await.expect("a room");
+    assert_eq!(room.unique_name.as_deref(), Some("room [REDACTED]"));
+    assert_eq!(
+        room.webhook_event_url.as_deref(),
+        Some("https://x.test/?k=[REDACTED]")
+    );
+}
