@@ -86,6 +86,7 @@ fn main() {
         }),
         duration,
         check_every: Duration::from_secs(10),
+        ..Setup::one_pool(0, server_limit, None)
     };
     println!(
         "{} sessions, {} s tokens, server default refresh tokens (1 h), mock limited to {server_limit}, {} virtual s",

@@ -345,6 +345,7 @@ impl<E> fmt::Debug for Session<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = match &*self.status.borrow() {
             Status::Starting => "starting",
+            Status::Late(_) => "late",
             Status::Active(_) => "active",
             Status::Ending { .. } => "ending",
             Status::Ended(_) => "ended",

@@ -73,6 +73,10 @@ impl<S: TokenSource> Engine<S> {
         slot.attempt = 0;
         slot.last_error = None;
         slot.token_until = Some(token.valid_until());
+        slot.told_late = None;
+        if slot.start_deadline.take().is_some() {
+            self.starting -= 1;
+        }
         // Retrying goes on while the refresh token lives — and with a key, for the start timeout
         // after it, to mint a new pair — even past the client token's expiry.
         let grace = if can_mint {

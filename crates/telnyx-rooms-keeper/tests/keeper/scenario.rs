@@ -1,13 +1,18 @@
-//! A `KeeperPool` of many sessions against the mock with a rate limit, under paused tokio time:
-//! what it costs the server and whether every session keeps a token. Shared by the test suite (a
-//! scaled-down run) and `benches/pool_rate_limit.rs` (100,000 sessions for two virtual hours).
+//! `KeeperPool`s of many sessions against the mock with a rate limit, under paused tokio time:
+//! what they cost the server and whether every session keeps a token. One pool, or K pools on one
+//! account (replicas of a token backend, each with its own budget); every session added at once or
+//! spread over a while. Shared by the test suite (scaled-down runs) and the benches
+//! `pool_rate_limit` and `pool_replicas` (100,000 sessions for two virtual hours).
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use telnyx_rooms::Client;
-use telnyx_rooms_keeper::{KeeperPool, PoolMetrics, Session, Status, Ttls};
+use telnyx_rooms_keeper::{
+    EndReason, KeeperPool, PoolMetrics, RefreshPolicy, Session, Status, Ttls,
+};
 use telnyx_rooms_mock::{MockServer, MockServerBuilder, RateLimit, TimeSource};
 use tokio::time::{Instant, sleep_until};
 
@@ -34,8 +39,8 @@ impl TimeSource for TokioTimeSource {
     }
 }
 
-/// The pool's budget: `None` runs the pool without one (no rate limit, and a server delay holds
-/// back only the session that got it), as calls were scheduled before pool-wide budgets.
+/// A pool's budget: `None` runs a pool without one (no rate limit, and a server delay holds back
+/// only the session that got it), as calls were scheduled before pool-wide budgets.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
     pub per_second: f64,
@@ -44,16 +49,57 @@ pub struct Budget {
 
 #[derive(Debug, Clone)]
 pub struct Setup {
+    /// Sessions in all, dealt to the pools in turn.
     pub sessions: usize,
+    /// Pools on the one account (replicas, each with its own budget).
+    pub pools: usize,
     pub token_ttl: Duration,
     /// `None`: the server's default (1 h).
     pub refresh_token_ttl: Option<Duration>,
     pub server_limit: RateLimit,
+    /// Each pool's budget.
     pub budget: Option<Budget>,
-    /// Virtual time to run after adding the sessions.
+    /// Sessions are added evenly over this long (zero: all at once).
+    pub arrival: Duration,
+    /// The pools' start timeout (`None`: the default).
+    pub start_timeout: Option<Duration>,
+    /// Virtual time to run after the first sessions are added.
     pub duration: Duration,
     /// How often every session's token is checked (virtual time).
     pub check_every: Duration,
+    /// Seeds every pool's randomness (pool `i` gets `seed + i`).
+    pub seed: u64,
+}
+
+impl Setup {
+    /// One pool of `sessions`, all added at once, checked every 10 s, seed 14.
+    pub fn one_pool(sessions: usize, server_limit: RateLimit, budget: Option<Budget>) -> Self {
+        Self {
+            sessions,
+            pools: 1,
+            token_ttl: Duration::from_secs(600),
+            refresh_token_ttl: None,
+            server_limit,
+            budget,
+            arrival: Duration::ZERO,
+            start_timeout: None,
+            duration: Duration::from_secs(7200),
+            check_every: Duration::from_secs(10),
+            seed: 14,
+        }
+    }
+}
+
+/// What one pool's metrics said, sampled every virtual second.
+#[derive(Debug, Default, Clone)]
+pub struct PoolTrace {
+    /// `(second, allowed rate, achieved rate)` at each sample.
+    pub rates: Vec<(u64, Option<f64>, f64)>,
+    /// Each distinct end of a pause the server imposed.
+    pub pause_ends: Vec<Instant>,
+    /// The most sessions told their first token would come after their start timeout.
+    pub most_late: usize,
+    pub last: PoolMetrics,
 }
 
 /// What the run did, from the server's side and the sessions'.
@@ -66,6 +112,8 @@ pub struct Outcome {
     pub per_second: Vec<u64>,
     /// Sessions that ended (for any reason) before the run was over.
     pub ended: usize,
+    /// Why they ended, by kind.
+    pub end_reasons: BTreeMap<String, usize>,
     /// Checks that found a session handing out a token the server's clock says has expired.
     pub expired_handed_out: u64,
     /// Checks that found a live session which had a token earlier holding none.
@@ -75,10 +123,32 @@ pub struct Outcome {
     pub checks: u64,
     /// Virtual seconds until every session held a token (`None`: never).
     pub all_started_after: Option<u64>,
+    /// Pool by pool.
+    pub pools: Vec<PoolTrace>,
     pub metrics: PoolMetrics,
 }
 
 impl Outcome {
+    /// The figures that matter, in a line (the per-second series left out).
+    pub fn summary(&self) -> String {
+        format!(
+            "lost {} {:?}, expired handed out {}, live without a token {}, not started {} in {} checks, \
+             all started after {:?} s, {} calls, {} answered 429, busiest second after the first {}, \
+             late starts told {}",
+            self.ended,
+            self.end_reasons,
+            self.expired_handed_out,
+            self.without_token,
+            self.not_started,
+            self.checks,
+            self.all_started_after,
+            self.calls,
+            self.rejected,
+            self.busiest_after_first(),
+            self.pools.iter().map(|p| p.most_late).sum::<usize>(),
+        )
+    }
+
     /// The busiest second after the first one (the first may hold the budget's burst).
     pub fn busiest_after_first(&self) -> u64 {
         self.per_second.iter().skip(1).copied().max().unwrap_or(0)
@@ -86,6 +156,41 @@ impl Outcome {
 
     pub fn rejected_share(&self) -> f64 {
         self.rejected as f64 / (self.calls.max(1)) as f64
+    }
+
+    /// For each end of a pause, how many other pools' pauses ended within `window` of it, on average.
+    pub fn resumed_together(&self, window: Duration) -> f64 {
+        let mut ends = 0usize;
+        let mut together = 0usize;
+        for (i, pool) in self.pools.iter().enumerate() {
+            for end in &pool.pause_ends {
+                ends += 1;
+                together += self
+                    .pools
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, other)| {
+                        *j != i
+                            && other.pause_ends.iter().any(|e| {
+                                e.max(end).saturating_duration_since(*e.min(end)) <= window
+                            })
+                    })
+                    .count();
+            }
+        }
+        together as f64 / ends.max(1) as f64
+    }
+
+    /// Jain's fairness index of the pools' achieved rates at `second` (1: equal shares).
+    pub fn fairness_at(&self, second: u64) -> Option<f64> {
+        let rates: Vec<f64> = self
+            .pools
+            .iter()
+            .filter_map(|p| p.rates.iter().find(|(s, _, _)| *s == second).map(|r| r.2))
+            .collect();
+        let sum: f64 = rates.iter().sum();
+        let squares: f64 = rates.iter().map(|r| r * r).sum();
+        (squares > 0.0).then(|| sum * sum / (rates.len() as f64 * squares))
     }
 }
 
@@ -97,6 +202,7 @@ pub async fn limited_mock(limit: RateLimit) -> (MockServer, Client, TokioTimeSou
         MockServer::builder()
             .time_source(clock)
             .rate_limit(limit)
+            .max_connections(4096)
             .log_capacity(16),
     )
     .await;
@@ -106,60 +212,129 @@ pub async fn limited_mock(limit: RateLimit) -> (MockServer, Client, TokioTimeSou
 /// Starts the mock `builder` describes and a facade client for it, with the API key `KEY`.
 pub async fn started(builder: MockServerBuilder) -> (MockServer, Client) {
     let server = builder.start().await.expect("mock starts");
-    let client = Client::builder()
+    let client = client_for(&server);
+    (server, client)
+}
+
+/// A facade client of its own (its own connections, as a replica has) for the mock.
+pub fn client_for(server: &MockServer) -> Client {
+    Client::builder()
         .api_key("KEY")
         .base_url(server.base_url())
         .build()
-        .expect("client");
-    (server, client)
+        .expect("client")
+}
+
+fn build_pool(setup: &Setup, client: Client, index: usize) -> KeeperPool<Client> {
+    let mut builder = KeeperPool::builder(client).seed(setup.seed.wrapping_add(index as u64));
+    if let Some(timeout) = setup.start_timeout {
+        builder = builder.policy(RefreshPolicy::new().start_timeout(timeout));
+    }
+    match setup.budget {
+        Some(budget) => builder
+            .max_calls_per_second(budget.per_second)
+            .burst(budget.burst)
+            .build(),
+        None => builder.backpressure(false).build(),
+    }
 }
 
 /// Runs the setup to its end and reports; must run with tokio time paused.
 pub async fn run(setup: &Setup) -> Outcome {
-    let (server, client, clock) = limited_mock(setup.server_limit).await;
-    let mut builder = KeeperPool::builder(client).seed(14);
-    builder = match setup.budget {
-        Some(budget) => builder
-            .max_calls_per_second(budget.per_second)
-            .burst(budget.burst),
-        None => builder.backpressure(false),
-    };
-    let pool = builder.build();
+    let (server, _, clock) = limited_mock(setup.server_limit).await;
+    let pools: Vec<_> = (0..setup.pools.max(1))
+        .map(|i| build_pool(setup, client_for(&server), i))
+        .collect();
     let mut ttls = Ttls::new().token_ttl(setup.token_ttl);
     if let Some(ttl) = setup.refresh_token_ttl {
         ttls = ttls.refresh_token_ttl(ttl);
     }
     let start = Instant::now();
-    let sessions: Vec<Session<_>> = (0..setup.sessions)
-        .map(|_| pool.add_with(uuid::Uuid::new_v4(), ttls))
-        .collect();
-    let mut started = vec![false; sessions.len()];
-    let mut outcome = Outcome::default();
+    let mut sessions: Vec<Session<_>> = Vec::with_capacity(setup.sessions);
+    let add_until = |sessions: &mut Vec<Session<_>>, count: usize| {
+        while sessions.len() < count.min(setup.sessions) {
+            let pool = &pools[sessions.len() % pools.len()];
+            sessions.push(pool.add_with(uuid::Uuid::new_v4(), ttls));
+        }
+    };
+    let arrival = setup.arrival.as_secs();
+    add_until(&mut sessions, if arrival == 0 { setup.sessions } else { 0 });
+    let mut started = vec![false; setup.sessions];
+    let mut outcome = Outcome {
+        pools: vec![PoolTrace::default(); pools.len()],
+        ..Outcome::default()
+    };
     let mut last_count = 0;
     let seconds = setup.duration.as_secs();
     let check_every = setup.check_every.as_secs().max(1);
     for second in 1..=seconds {
+        if second <= arrival {
+            // Evenly over the arrival time: by the end of second `s`, `s / arrival` of them.
+            add_until(
+                &mut sessions,
+                setup.sessions * second as usize / arrival as usize,
+            );
+        }
         sleep_until(start + Duration::from_secs(second)).await;
         let count = server.request_count();
         outcome.per_second.push(count - last_count);
         last_count = count;
+        for (pool, trace) in pools.iter().zip(&mut outcome.pools) {
+            sample(second, &pool.metrics(), trace);
+        }
         if second % check_every == 0 || second == seconds {
             check(clock.now_utc(), &sessions, &mut started, &mut outcome);
-            if outcome.all_started_after.is_none() && started.iter().all(|s| *s) {
+            if outcome.all_started_after.is_none()
+                && sessions.len() == setup.sessions
+                && started.iter().all(|s| *s)
+            {
                 outcome.all_started_after = Some(second);
             }
         }
     }
     outcome.calls = server.request_count();
     outcome.rejected = server.rate_limited();
-    outcome.ended = sessions
-        .iter()
-        .filter(|session| session.status().is_ended())
-        .count();
-    outcome.metrics = pool.metrics();
+    for session in &sessions {
+        if let Status::Ended(reason) = session.status() {
+            outcome.ended += 1;
+            *outcome.end_reasons.entry(describe(&reason)).or_default() += 1;
+        }
+    }
+    outcome.metrics = pools[0].metrics();
     drop(sessions);
-    pool.stop().await;
+    for pool in pools {
+        pool.stop().await;
+    }
     outcome
+}
+
+fn sample(second: u64, metrics: &PoolMetrics, trace: &mut PoolTrace) {
+    trace.rates.push((
+        second,
+        metrics.allowed_rate,
+        metrics.achieved_rate.unwrap_or(0.0),
+    ));
+    if let Some(until) = metrics.paused_until
+        && trace.pause_ends.last() != Some(&until)
+    {
+        trace.pause_ends.push(until);
+    }
+    trace.most_late = trace.most_late.max(metrics.late_starts);
+    trace.last = metrics.clone();
+}
+
+fn describe(reason: &EndReason<telnyx_rooms::Error>) -> String {
+    match reason {
+        EndReason::Expired {
+            last_error: Some(error),
+        } => format!(
+            "Expired (last error: {})",
+            error
+                .status()
+                .map_or("no status".to_owned(), |s| s.to_string())
+        ),
+        other => format!("{other:?}"),
+    }
 }
 
 /// Checks what every session hands out now against the server's clock.
@@ -179,9 +354,9 @@ fn check(
                 }
             }
             None => match session.status() {
-                Status::Starting => outcome.not_started += 1,
-                // Counted once, in `ended`, at the end of the run.
                 Status::Ended(_) => {}
+                status if status.is_starting() => outcome.not_started += 1,
+                // Counted once, in `ended`, at the end of the run.
                 _ => outcome.without_token += 1,
             },
         }
