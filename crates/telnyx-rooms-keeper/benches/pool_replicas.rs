@@ -152,8 +152,8 @@ fn print_details(outcome: &Outcome) {
         let rates: Vec<String> = outcome
             .pools
             .iter()
-            .filter_map(|p| p.rates.iter().find(|(s, _, _)| *s == second))
-            .map(|(_, allowed, achieved)| {
+            .filter_map(|p| p.rate_at(second))
+            .map(|(allowed, achieved)| {
                 format!(
                     "{}/{achieved:.0}",
                     allowed.map_or("-".to_owned(), |a| format!("{a:.0}"))

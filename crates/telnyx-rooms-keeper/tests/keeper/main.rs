@@ -2,12 +2,14 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod budget;
+mod deadlines;
 mod events;
 mod fake;
 mod limited_mock;
 mod mock_e2e;
 mod pool;
 mod pool_faults;
+mod replicas;
 mod scenario;
 mod single;
 

@@ -90,16 +90,42 @@ impl Setup {
     }
 }
 
+/// One pool's metrics at one virtual second.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub allowed: Option<f64>,
+    pub achieved: f64,
+    /// Calls started since the pool was built.
+    pub calls: u64,
+}
+
 /// What one pool's metrics said, sampled every virtual second.
 #[derive(Debug, Default, Clone)]
 pub struct PoolTrace {
-    /// `(second, allowed rate, achieved rate)` at each sample.
-    pub rates: Vec<(u64, Option<f64>, f64)>,
+    /// At the end of virtual second 1, 2, ...
+    pub samples: Vec<Sample>,
     /// Each distinct end of a pause the server imposed.
     pub pause_ends: Vec<Instant>,
     /// The most sessions told their first token would come after their start timeout.
     pub most_late: usize,
     pub last: PoolMetrics,
+}
+
+impl PoolTrace {
+    fn at(&self, second: u64) -> Option<&Sample> {
+        self.samples
+            .get(usize::try_from(second).ok()?.checked_sub(1)?)
+    }
+
+    /// The allowed and achieved rates at `second`.
+    pub fn rate_at(&self, second: u64) -> Option<(Option<f64>, f64)> {
+        self.at(second).map(|s| (s.allowed, s.achieved))
+    }
+
+    /// Calls started by `second`.
+    pub fn calls_at(&self, second: u64) -> u64 {
+        self.at(second).map_or(0, |s| s.calls)
+    }
 }
 
 /// What the run did, from the server's side and the sessions'.
@@ -186,7 +212,7 @@ impl Outcome {
         let rates: Vec<f64> = self
             .pools
             .iter()
-            .filter_map(|p| p.rates.iter().find(|(s, _, _)| *s == second).map(|r| r.2))
+            .filter_map(|p| p.rate_at(second).map(|(_, achieved)| achieved))
             .collect();
         let sum: f64 = rates.iter().sum();
         let squares: f64 = rates.iter().map(|r| r * r).sum();
@@ -280,7 +306,7 @@ pub async fn run(setup: &Setup) -> Outcome {
         outcome.per_second.push(count - last_count);
         last_count = count;
         for (pool, trace) in pools.iter().zip(&mut outcome.pools) {
-            sample(second, &pool.metrics(), trace);
+            sample(&pool.metrics(), trace);
         }
         if second % check_every == 0 || second == seconds {
             check(clock.now_utc(), &sessions, &mut started, &mut outcome);
@@ -308,12 +334,12 @@ pub async fn run(setup: &Setup) -> Outcome {
     outcome
 }
 
-fn sample(second: u64, metrics: &PoolMetrics, trace: &mut PoolTrace) {
-    trace.rates.push((
-        second,
-        metrics.allowed_rate,
-        metrics.achieved_rate.unwrap_or(0.0),
-    ));
+fn sample(metrics: &PoolMetrics, trace: &mut PoolTrace) {
+    trace.samples.push(Sample {
+        allowed: metrics.allowed_rate,
+        achieved: metrics.achieved_rate.unwrap_or(0.0),
+        calls: metrics.calls,
+    });
     if let Some(until) = metrics.paused_until
         && trace.pause_ends.last() != Some(&until)
     {
