@@ -103,6 +103,8 @@ struct Slot<E> {
     start_deadline: Option<Instant>,
     /// Before the first token: when the pool last told subscribers to expect it, if late.
     told_late: Option<Instant>,
+    /// While the account is contended, a renewal waits until its deadline is this near.
+    near: Duration,
 }
 
 /// A mint or refresh to run.
@@ -270,6 +272,7 @@ impl<S: TokenSource> Driver<S> {
             give_up_at: None,
             start_deadline: None,
             told_late: None,
+            near: Duration::ZERO,
         };
         self.engine.live.fetch_add(1, Ordering::Relaxed);
         let outcome = match adopt {
@@ -314,7 +317,7 @@ impl<S: TokenSource> Driver<S> {
         }
         let reason = match slot.phase {
             Phase::Waiting(Next::Renew) => {
-                self.engine.due(id, slot, Instant::now());
+                self.engine.due_or_defer(id, slot, Instant::now());
                 return;
             }
             Phase::Waiting(Next::Drain) => EndReason::RefreshTokenExpired,

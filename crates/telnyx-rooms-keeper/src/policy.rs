@@ -9,6 +9,9 @@ use tokio::time::Instant;
 /// The shortest backoff between retries.
 const MIN_BACKOFF: Duration = Duration::from_millis(10);
 
+/// A contended renewal never waits closer to its deadline than this (or its whole margin).
+const NEAR_ENOUGH: Duration = Duration::from_secs(30);
+
 /// The random part of each backoff: up to half of it, so sessions failing together spread out.
 const BACKOFF_JITTER: f64 = 0.5;
 
@@ -171,6 +174,13 @@ impl RefreshPolicy {
         scale(lifetime, self.margin_fraction)
             .clamp(floor, self.max_margin)
             .min(lifetime / 2)
+    }
+
+    /// How near its deadline a renewal may wait while the account is contended: half the margin,
+    /// but the whole margin when that is under 30 s (short tokens keep all their slack).
+    pub(crate) fn near_enough(&self, lifetime: Duration) -> Duration {
+        let margin = self.margin_for(lifetime);
+        (margin / 2).max(margin.min(NEAR_ENOUGH))
     }
 
     /// When to act on something valid until `deadline`: its margin earlier, minus jitter, never before

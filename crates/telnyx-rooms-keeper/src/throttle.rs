@@ -9,6 +9,10 @@
 //! its last peak at the same pace: pools sharing one account, each throttled in proportion to what
 //! it sends, drift toward equal shares without talking to each other. A configured maximum caps the
 //! rate throughout.
+//!
+//! The bucket itself is a few lines here rather than `governor`'s: a `governor` quota is fixed for
+//! the life of its limiter (changing it means a new limiter, which forgets what was spent), and
+//! this rate changes with every throttling answer and every instant of the climb back.
 
 use std::time::Duration;
 
@@ -28,6 +32,8 @@ const EPSILON: f64 = 1e-9;
 /// A server's delay is lengthened by up to this fraction of itself at random (at most a second),
 /// so pools told the same `Retry-After` do not all resume in the same instant.
 const PAUSE_JITTER: f64 = 0.5;
+/// For this long after the server last throttled the pool, its account counts as contended.
+const CONTENDED: Duration = Duration::from_secs(300);
 /// How much each second's achieved rate weighs in the smoothed one.
 const SMOOTHING: f64 = 0.3;
 
@@ -262,6 +268,13 @@ impl Throttle {
         self.tokens = 1.0;
         self.refilled_at = until;
         Some(until)
+    }
+
+    /// Whether the server throttled the pool lately: its account is shared with others, or smaller
+    /// than the budget.
+    pub(crate) fn contended(&self, now: Instant) -> bool {
+        self.learnt
+            .is_some_and(|learnt| now.saturating_duration_since(learnt.cut_at) < CONTENDED)
     }
 
     /// Until when every call waits for the server, if it asked.

@@ -31,6 +31,24 @@ impl<S: TokenSource> Engine<S> {
         }
     }
 
+    /// A renewal is due. While the account is contended (the server throttled this pool lately), a
+    /// renewal whose deadline is still far waits until it is near: the pool spends its share on the
+    /// calls that must be made, and leaves the rest of the account to pools that need it.
+    pub(super) fn due_or_defer(&mut self, id: SessionId, slot: &mut Slot<S::Error>, now: Instant) {
+        let deferred = slot
+            .token_until
+            .filter(|until| *until > now && self.throttle.contended(now))
+            .and_then(|_| urgency(slot, now).checked_sub(slot.near))
+            .filter(|at| *at > now);
+        match deferred {
+            Some(at) => {
+                slot.phase = Phase::Waiting(Next::Renew);
+                self.set_timer(id, slot, Some(at));
+            }
+            None => self.due(id, slot, now),
+        }
+    }
+
     /// A renewal is due: queue it by urgency.
     pub(super) fn due(&mut self, id: SessionId, slot: &mut Slot<S::Error>, now: Instant) {
         let key = urgency(slot, now);

@@ -92,6 +92,9 @@ impl<S: TokenSource> Engine<S> {
         let refresh_at = self
             .policy
             .renew_at(now, token.valid_until(), &mut self.rng);
+        slot.near = self
+            .policy
+            .near_enough(token.valid_until().saturating_duration_since(now));
         let (next, at) = match &slot.refresh {
             Some(hold) if refresh_at >= hold.cutoff => {
                 if can_mint {

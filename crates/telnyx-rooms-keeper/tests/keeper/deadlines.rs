@@ -186,3 +186,38 @@ async fn a_start_that_cannot_meet_its_timeout_is_shed_before_any_call_when_asked
         "{text}"
     );
 }
+
+/// Once the server has throttled a pool, a refresh waits until its deadline is near (half the
+/// margin: 75 s before a 10-minute token expires) instead of going at the margin (150 s before),
+/// leaving the account to calls that must be made; an unthrottled pool refreshes at the margin.
+#[tokio::test(start_paused = true)]
+async fn a_throttled_pool_makes_renewals_only_when_they_are_near() {
+    for throttled in [false, true] {
+        let fake = Fake::new();
+        let pool = KeeperPool::builder(fake.clone())
+            .max_calls_per_second(10.0)
+            .burst(10)
+            .policy(RefreshPolicy::new().jitter(0.0))
+            .build();
+        let ttls = Ttls::new().token_ttl(secs(600));
+        let sessions: Vec<_> = (0..3).map(|_| pool.add_with(room(), ttls)).collect();
+        sleep(secs(300)).await;
+        if throttled {
+            // A fourth session's first mint is told to wait: the account is shared.
+            fake.fail_next(Kind::Mint, rate_limited(secs(1)));
+        }
+        let _fourth = pool.add_with(room(), ttls);
+        sleep(secs(300)).await;
+        let refreshes = fake.calls_of(Kind::Refresh);
+        // 600 s tokens count 599 s: the margin (a quarter) puts the refreshes at 449.25 s, half of
+        // it at 524.125 s.
+        let expected = if throttled { ms(524_125) } else { ms(449_250) };
+        let at: Vec<_> = refreshes.iter().take(3).map(|c| c.at).collect();
+        assert!(
+            at.iter()
+                .all(|at| *at >= expected && *at <= expected + ms(10)),
+            "throttled: {throttled}, refreshed at {at:?}"
+        );
+        assert!(sessions.iter().all(|s| s.current().is_some()));
+    }
+}
