@@ -1,6 +1,6 @@
 // Telnyx's official Node SDK (npm `telnyx`, pinned in package-lock.json) as a client of the mock.
 //
-// Run by crates/telnyx-rooms-mock/tests/node_sdk.rs, which starts the mock, passes its base URL,
+// Run by crates/telnyx-rooms-mock/tests/it/node_sdk.rs, which starts the mock, passes its base URL,
 // an accepted API key and a room id in the environment, and checks what this prints (one JSON
 // object on standard output) against the mock's own records: tokens verify, the refresh carried
 // no API key, errors are the ones the vendor's client maps to its typed errors.

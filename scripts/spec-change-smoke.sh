@@ -26,7 +26,7 @@ xtask() { cargo run --quiet --locked --manifest-path "$root/Cargo.toml" -p xtask
 # The lock file is pruned to this subset of the workspace, so no --locked here.
 check_generated() { CARGO_TARGET_DIR="$target/spec-change-smoke" cargo check --quiet -p telnyx-rooms-gen; }
 
-python3 - openapi/rooms-client-tokens.yaml <<'PY'
+python3 - openapi/video-rooms.yaml <<'PY'
 import sys
 path = sys.argv[1]
 text = open(path).read()
@@ -49,7 +49,7 @@ xtask codegen --check
 # The checkout itself was not touched: its own --check still passes.
 (cd "$root" && xtask codegen --check >/dev/null)
 
-python3 - openapi/rooms-client-tokens.yaml <<'PY'
+python3 - openapi/video-rooms.yaml <<'PY'
 import sys
 path = sys.argv[1]
 text = open(path).read()

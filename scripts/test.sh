@@ -22,6 +22,9 @@ step "cargo test --workspace --locked"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
 
+step "soak tests of the served mock (real time: slow and idle connections, 1,100 sockets, RSS)"
+cargo test -p telnyx-rooms-mock --locked --test it serve:: -- --ignored
+
 step "cargo doc --workspace --no-deps (rustdoc warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
@@ -36,17 +39,25 @@ upstream=$target/fixtures
 cargo xtask fixtures --out "$upstream"
 
 step "cargo xtask spec update reproduces the recorded revision (the tree is left unchanged)"
-tracked="openapi/rooms-client-tokens.yaml openapi/provenance.toml crates/telnyx-rooms-gen/src/generated.rs"
+tracked="openapi/video-rooms.yaml openapi/provenance.toml crates/telnyx-rooms-gen/src/generated.rs"
 before=$(sha256sum $tracked)
 cargo xtask spec update --from "$upstream/spec3.12de4dd0.yml"
 after=$(sha256sum $tracked)
 [ "$before" = "$after" ] || { echo "spec update changed the vendored files:"; git diff --stat -- $tracked; exit 1; }
 
-step "cargo xtask spec diff on real history (wire unchanged: exit 0; the 403 type rename fails --fail-on rust: exit 1)"
-cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml"
+step "cargo xtask spec diff on real history (token operations: wire unchanged, exit 0; the 403 type rename fails --fail-on rust: exit 1)"
+tokens=xtask/tests/fixtures/spec-diff/token-scope.toml
+cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" --scope "$tokens"
 status=0
-cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" --fail-on rust > /dev/null || status=$?
+cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" --scope "$tokens" --fail-on rust > /dev/null || status=$?
 [ "$status" -eq 1 ] || { echo "expected exit 1 (Rust API rename) with --fail-on rust, got $status"; exit 1; }
+
+step "cargo xtask spec diff on real history, the whole Video API (filter[duration_secs] changed shape on the wire: exit 1)"
+status=0
+cargo xtask spec diff "$upstream/spec3.bebb7246.yml" "$upstream/spec3.12de4dd0.yml" > "$target/video-history.txt" || status=$?
+[ "$status" -eq 1 ] || { cat "$target/video-history.txt"; echo "expected exit 1 (a wire break), got $status"; exit 1; }
+grep -q 'filter\[duration_secs\]\[eq\]: removed' "$target/video-history.txt" \
+  || { cat "$target/video-history.txt"; echo "the report does not name the filter[duration_secs] change"; exit 1; }
 
 # Conformance checked by parties the project did not write (conformance/README.md): npm packages
 # pinned in conformance/package-lock.json, driven against the mock on loopback.
@@ -54,7 +65,10 @@ step "npm ci --prefix conformance (Telnyx's Node SDK, Stoplight Prism; pinned)"
 npm ci --silent --no-audit --no-fund --prefix conformance
 
 step "Telnyx's official Node SDK as a client of the mock"
-cargo test -p telnyx-rooms-mock --locked --test node_sdk -- --ignored
+cargo test -p telnyx-rooms-mock --locked --test it node_sdk:: -- --ignored
+
+step "Telnyx's official Node SDK and the generated client send the same list queries (deepObject filters and pages)"
+cargo test -p telnyx-rooms-gen --locked --test it video::the_node_sdk -- --ignored
 
 step "Stoplight Prism proxy: the CLI, facade, keeper and Node SDK against the mock, validated by the spec"
 cargo build --locked --quiet -p telnyx-rooms-cli --bin telnyx-rooms -p telnyx-rooms --example create_and_refresh \

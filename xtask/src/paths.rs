@@ -57,7 +57,7 @@ impl Workspace {
 
     /// The vendored spec.
     pub(crate) fn spec(&self) -> PathBuf {
-        self.root.join("openapi/rooms-client-tokens.yaml")
+        self.root.join("openapi/video-rooms.yaml")
     }
 
     /// The provenance record.

@@ -58,6 +58,9 @@ fn fixture(name: &str) -> String {
     format!("{FIXTURES}/{name}.yaml")
 }
 
+/// The two client-token operations alone (the workspace's scope is the whole Video API).
+const TOKEN_SCOPE: &str = "xtask/tests/fixtures/spec-diff/token-scope.toml";
+
 /// The change lines of one section of a human report (`wire` or `rust`, then the verdict's
 /// heading), without the operation column's padding.
 fn section(report: &str, axis: &str, heading: &str) -> Vec<String> {
@@ -85,7 +88,7 @@ fn facade(report: &str) -> &str {
 #[test]
 fn real_history_leaves_the_wire_unchanged_and_renames_the_403_type() {
     let (old, new) = (old_upstream(), new_upstream());
-    let run = xtask(&["spec", "diff", &old, &new]);
+    let run = xtask(&["spec", "diff", &old, &new, "--scope", TOKEN_SCOPE]);
     assert_eq!(run.stderr, "");
     let rename = "response 403 body: schema component Error → video_Error: the generated Rust type Error is renamed VideoError [schema-renamed]";
     assert_eq!(
@@ -120,7 +123,16 @@ facade (telnyx-rooms): must be adapted: it uses VideoError (crates/telnyx-rooms/
         "the wire contract holds, so the default policy passes"
     );
     for (policy, code) in [("wire", 0), ("rust", 1), ("any", 1)] {
-        let run = xtask(&["spec", "diff", &old, &new, "--fail-on", policy]);
+        let run = xtask(&[
+            "spec",
+            "diff",
+            &old,
+            &new,
+            "--scope",
+            TOKEN_SCOPE,
+            "--fail-on",
+            policy,
+        ]);
         assert_eq!(run.code, code, "--fail-on {policy}: {}", run.stderr);
     }
 }
@@ -128,7 +140,16 @@ facade (telnyx-rooms): must be adapted: it uses VideoError (crates/telnyx-rooms/
 #[test]
 fn real_history_as_json_for_tools() {
     let (old, new) = (old_upstream(), new_upstream());
-    let run = xtask(&["spec", "diff", &old, &new, "--format", "json"]);
+    let run = xtask(&[
+        "spec",
+        "diff",
+        &old,
+        &new,
+        "--scope",
+        TOKEN_SCOPE,
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(report["from"], json!({"file": old, "openapi": "3.0.0"}));
@@ -159,12 +180,54 @@ fn real_history_as_json_for_tools() {
     assert_eq!(report["facade"]["touched"], true);
 }
 
+/// Under the workspace's scope (the whole Video API) the same history shows what changed for the
+/// other operations. The older revision spells `page[number]`, `page[size]` and `filter[…]` out as
+/// query parameters; the newer one consolidates them into deepObject parameters, which code
+/// generation spells out again (`xtask/src/openapi/deep_object.rs`): the same names and values on
+/// the wire, so no change. What did change is `filter[duration_secs]`, once three bounds.
+#[test]
+fn real_history_of_the_video_api_sees_through_deep_objects() {
+    let (old, new) = (old_upstream(), new_upstream());
+    let run = xtask(&["spec", "diff", &old, &new]);
+    assert_eq!(
+        run.code, 1,
+        "a wire break fails the default policy: {}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .starts_with("Contract of 25 in-scope operations (ListRoomCompositions, "),
+        "{}",
+        run.stdout
+    );
+    let breaking = section(&run.stdout, "wire", "breaking");
+    let non_breaking = section(&run.stdout, "wire", "non-breaking");
+    for bound in ["eq", "gte", "lte"] {
+        let removed = format!(
+            "ListRoomRecordings query parameter filter[duration_secs][{bound}]: removed [parameter-removed]"
+        );
+        assert!(breaking.contains(&removed), "{breaking:#?}");
+    }
+    assert!(
+        non_breaking.iter().any(|line| line.starts_with(
+            "ListRoomRecordings query parameter filter[duration_secs]: new optional parameter"
+        )),
+        "{non_breaking:#?}"
+    );
+    for line in breaking.iter().chain(&non_breaking) {
+        assert!(
+            !line.contains("parameter page") && !line.contains("parameter filter:"),
+            "a deepObject consolidation is no wire change: {line}"
+        );
+    }
+}
+
 #[test]
 fn the_vendored_subset_has_the_contract_of_the_whole_document_it_was_cut_from() {
     let run = xtask(&[
         "spec",
         "diff",
-        "openapi/rooms-client-tokens.yaml",
+        "openapi/video-rooms.yaml",
         &new_upstream(),
         "--fail-on",
         "any",
@@ -327,7 +390,7 @@ fn spec_update_refuses_unusable_inputs_before_writing_anything() {
         .parent()
         .expect("xtask sits in the workspace");
     let watched = [
-        "openapi/rooms-client-tokens.yaml",
+        "openapi/video-rooms.yaml",
         "openapi/provenance.toml",
         "crates/telnyx-rooms-gen/src/generated.rs",
     ];
@@ -347,13 +410,16 @@ fn spec_update_refuses_unusable_inputs_before_writing_anything() {
             vec!["--from", &fixture("removed-operation")],
             "operation `RefreshRoomClientToken` is in scope (openapi/scope.toml) but not in the document",
         ),
+        // These two hold the token operations only, so the Video tags of openapi/scope.toml are
+        // missing before their own defect (a dangling $ref, an unrecorded revision) is reached;
+        // `spec::update` and `spec::subset` unit tests cover those checks.
         (
             vec!["--from", &fixture("dangling-ref")],
-            "dangling $ref `#/components/schemas/RefreshRequest`",
+            "tag `Rooms` is in scope (openapi/scope.toml) but no operation in the document has it",
         ),
         (
             vec!["--from", &fixture("base")],
-            "this is not the recorded upstream revision",
+            "tag `Rooms` is in scope (openapi/scope.toml) but no operation in the document has it",
         ),
         (
             vec!["--from", &fixture("base"), "--commit", "12de4dd0"],

@@ -16,7 +16,7 @@ fn copy_workspace(dir: &Path) {
         .expect("xtask sits in the workspace");
     for file in [
         "Cargo.toml",
-        "openapi/rooms-client-tokens.yaml",
+        "openapi/video-rooms.yaml",
         "openapi/provenance.toml",
         "openapi/scope.toml",
         "crates/telnyx-rooms-gen/src/generated.rs",

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use telnyx_rooms::time::{SharedTimeSource, SystemTimeSource};
+use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource};
 use telnyx_rooms_mock::parse_duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -4,7 +4,9 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use telnyx_rooms::{API_KEY_ENV, BASE_URL_ENV, Client, RetryPolicy, TimeSource as _, Uuid};
+use telnyx_rooms::retry::RetryPolicy;
+use telnyx_rooms::{Client, ClientBuilder, Uuid};
+use telnyx_rooms_core::time::TimeSource as _;
 use telnyx_rooms_mock::{MockServer, ServeOptions};
 
 use crate::cli::{Cli, Command, GlobalArgs, MOCK_API_KEY, MockCommand, TokenCommand};
@@ -164,11 +166,13 @@ async fn serve(global: &GlobalArgs, mut options: ServeOptions) -> Result<(), Fai
         .await
         .map_err(|err| Failure::unexpected(format!("cannot start the mock: {err}")))?;
     let report = Report::new("Mock Telnyx client-token API serving (Ctrl-C stops it)")
-        .row("base URL", "base_url", BASE_URL_ENV, Some(server.base_url()))
-        .row("API key", "api_key", API_KEY_ENV, Some(MOCK_API_KEY))
+        .row("base URL", "base_url", ClientBuilder::BASE_URL_ENV, Some(server.base_url()))
+        .row("API key", "api_key", ClientBuilder::API_KEY_ENV, Some(MOCK_API_KEY))
         .footer(format!(
-            "Any API key is accepted. Point the SDK or this CLI at it:\n  export {BASE_URL_ENV}={} {API_KEY_ENV}={MOCK_API_KEY}",
-            server.base_url()
+            "Any API key is accepted. Point the SDK or this CLI at it:\n  export {}={} {}={MOCK_API_KEY}",
+            ClientBuilder::BASE_URL_ENV,
+            server.base_url(),
+            ClientBuilder::API_KEY_ENV
         ));
     emit(&report, global)?;
     tokio::signal::ctrl_c()
@@ -216,7 +220,10 @@ struct Target {
 
 impl Target {
     async fn connect(global: &GlobalArgs) -> Result<Self, Failure> {
-        let api_key = input::api_key(global.api_key_file.as_deref(), non_empty_env(API_KEY_ENV))?;
+        let api_key = input::api_key(
+            global.api_key_file.as_deref(),
+            non_empty_env(ClientBuilder::API_KEY_ENV),
+        )?;
         let key_source = api_key.as_ref().map(|key| key.source.clone());
         let api_key = api_key.map(|key| key.value);
         let mut builder = Client::builder()
@@ -243,7 +250,7 @@ impl Target {
             if let Some(base_url) = global
                 .base_url
                 .clone()
-                .or_else(|| non_empty_env(BASE_URL_ENV))
+                .or_else(|| non_empty_env(ClientBuilder::BASE_URL_ENV))
             {
                 builder = builder.base_url(base_url);
             }

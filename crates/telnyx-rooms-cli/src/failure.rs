@@ -53,7 +53,7 @@ impl Failure {
 /// (error titles and details, file names) came from elsewhere.
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&telnyx_rooms::escape_controls(&self.message))
+        f.write_str(&telnyx_rooms_core::redact::escape_controls(&self.message))
     }
 }
 
@@ -74,9 +74,22 @@ impl Failure {
             _ if error.kind() == ErrorKind::MissingApiKey => "this command needs an API key: set \
                  TELNYX_API_KEY or pass --api-key-file PATH (or add --mock to try the offline mock)"
                 .to_owned(),
+            Class::Usage => named_as_flag(error),
             _ => error.to_string(),
         };
         Self { class, message }
+    }
+}
+
+/// The error's text with the setting at fault named as the flag that sets it (`token_ttl` is
+/// `--token-ttl` here): the user typed the flag, not the SDK's name.
+fn named_as_flag(error: &Error) -> String {
+    let text = error.to_string();
+    match error.field() {
+        Some(field) if field != "room_id" => {
+            text.replacen(field, &format!("--{}", field.replace('_', "-")), 1)
+        }
+        _ => text,
     }
 }
 

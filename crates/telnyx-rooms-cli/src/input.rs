@@ -124,7 +124,7 @@ pub(crate) fn api_key(
         .filter(|key| !key.is_empty())
         .map(|value| Sourced {
             value,
-            source: Source::Env(telnyx_rooms::API_KEY_ENV),
+            source: Source::Env(telnyx_rooms::ClientBuilder::API_KEY_ENV),
         }))
 }
 

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use telnyx_rooms::resource::room_of_resource;
+use telnyx_rooms_core::resource::room_of_resource;
 use uuid::Uuid;
 
 use crate::failure::Failure;

@@ -150,7 +150,8 @@ impl Report {
                 Val::Absent => "(not present)".to_owned(),
                 // Values can come from a server or a token's claims: no raw control characters.
                 other => {
-                    telnyx_rooms::escape_controls(&plain(other).unwrap_or_default()).into_owned()
+                    telnyx_rooms_core::redact::escape_controls(&plain(other).unwrap_or_default())
+                        .into_owned()
                 }
             };
             text.push_str(&format!(

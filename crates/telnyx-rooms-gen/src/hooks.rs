@@ -13,7 +13,8 @@
 //! wrapping: hyper reads no more than that length.)
 //!
 //! The generated methods build each request's URL with [`operation_url`] on the base URL the
-//! [`Client`] parsed once ([`ParsedBase`]), parsing only the path per request.
+//! [`Client`] parsed once ([`ParsedBase`]), parsing only the path per request; `pre` writes the
+//! query the way Telnyx's own SDKs do ([`percent_encode_query`]).
 //!
 //! A response whose body could not be read or decoded leaves its status, and the few headers a
 //! caller acts on, for a caller that asked with [`capture_response_head`]: progenitor's
@@ -68,7 +69,7 @@ impl Credentials {
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let shown = match self.bearer {
-            Some(_) => format_args!("Bearer {}", crate::redact::REDACTED),
+            Some(_) => format_args!("Bearer {}", telnyx_rooms_core::redact::REDACTED),
             None => format_args!("none"),
         };
         f.debug_struct("Credentials")
@@ -101,6 +102,7 @@ impl ClientHooks<Credentials> for Client {
                 }
             }
         }
+        percent_encode_query(request.url_mut());
         Ok(())
     }
 
@@ -112,6 +114,27 @@ impl ClientHooks<Credentials> for Client {
         let response = self.client().execute(request).await?;
         Ok(bounded(response, MAX_RESPONSE_BODY))
     }
+}
+
+/// Rewrites the query progenitor's form serialiser wrote (`application/x-www-form-urlencoded`,
+/// as `reqwest` does) into the RFC 3986 percent-encoding Telnyx's own SDKs send (the `qs` library
+/// of the Node SDK): the same names and values, byte for byte what Telnyx already receives. The two
+/// encodings differ in three places only: a space is `+` in the form encoding and `%20` here, `*`
+/// is bare there and `%2A` here, `~` is `%7E` there and bare here. (A `+` in the form encoding is
+/// always a space: a literal plus is `%2B` in both.) A request without a query, as most are, is
+/// left untouched.
+fn percent_encode_query(url: &mut reqwest::Url) {
+    let Some(query) = url.query() else {
+        return;
+    };
+    if !query.contains(['+', '*']) && !query.contains("%7E") {
+        return;
+    }
+    let rewritten = query
+        .replace('+', "%20")
+        .replace('*', "%2A")
+        .replace("%7E", "~");
+    url.set_query(Some(&rewritten));
 }
 
 /// progenitor's `ResponseValue::from_response` with the headers moved out of the response instead
@@ -414,6 +437,39 @@ mod tests {
                 (built, expected) => panic!("{base}: {built:?} against {expected:?}"),
             }
         }
+    }
+
+    /// The rewritten query carries the same pairs as the form-encoded one, and only what RFC 3986
+    /// leaves bare (letters, digits, `-._~`) or percent-escapes, as Telnyx's Node SDK writes it.
+    #[test]
+    fn queries_are_percent_encoded_as_telnyx_sdks_do() {
+        let check = |pairs: &[(&str, &str)]| {
+            let mut url = reqwest::Url::parse("http://127.0.0.1/v2/rooms").expect("a URL");
+            url.query_pairs_mut().extend_pairs(pairs);
+            let before: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            percent_encode_query(&mut url);
+            let after: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            assert_eq!(after, before);
+            let query = url.query().unwrap_or_default();
+            let bare = |b: u8| b.is_ascii_alphanumeric() || b"-._~%=&".contains(&b);
+            assert!(query.bytes().all(bare), "{query}");
+            query.to_owned()
+        };
+        assert_eq!(
+            check(&[
+                ("filter[unique_name]", "my room/é&=+*~"),
+                ("page[size]", "2")
+            ]),
+            "filter%5Bunique_name%5D=my%20room%2F%C3%A9%26%3D%2B%2A~&page%5Bsize%5D=2"
+        );
+        proptest::proptest!(|(pairs in proptest::collection::vec((".*", ".*"), 0..4))| {
+            let pairs: Vec<(&str, &str)> =
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            check(&pairs);
+        });
+        let mut plain = reqwest::Url::parse("http://127.0.0.1/v2/rooms").expect("a URL");
+        percent_encode_query(&mut plain);
+        assert_eq!(plain.as_str(), "http://127.0.0.1/v2/rooms");
     }
 
     /// `ResponseHead::new` reads each fact as `HeaderMap::get` would: the first value, the

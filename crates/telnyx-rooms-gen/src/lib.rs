@@ -16,14 +16,11 @@
 #[rustfmt::skip]
 mod generated;
 mod hooks;
-mod meta;
-pub mod redact;
-pub mod resource;
-pub mod time;
+// The generated code names the metadata types `crate::meta::…`; they are defined in the core crate.
+use telnyx_rooms_core::meta;
 
 pub use generated::*;
-pub use hooks::{
-    Credentials, MAX_RESPONSE_BODY, REQUEST_ID_HEADERS, ResponseHead, capture_response_head,
-    is_body_too_large,
-};
-pub use meta::{Field, FieldKind, Operation, Provenance, Security};
+pub use hooks::{Credentials, MAX_RESPONSE_BODY};
+// For the workspace's own crates (the facade), not part of this crate's promise.
+#[doc(hidden)]
+pub use hooks::{REQUEST_ID_HEADERS, ResponseHead, capture_response_head, is_body_too_large};

@@ -10,7 +10,7 @@
 //! as it was runs; default `DURATION_SECS`), `ONLY` (`budget` or `baseline`).
 #![allow(clippy::expect_used, clippy::panic)] // a benchmark binary: failing loudly is right
 
-#[path = "../tests/keeper/scenario.rs"]
+#[path = "../tests/it/scenario.rs"]
 mod scenario;
 
 use std::time::Duration;

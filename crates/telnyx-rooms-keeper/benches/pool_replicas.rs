@@ -13,7 +13,7 @@
 //! (10), `TOKEN_TTL_SECS` (600), `ARRIVAL_SECS` (600), `DURATION_SECS` (7200), `SEED` (14).
 #![allow(clippy::expect_used, clippy::panic)] // a benchmark binary: failing loudly is right
 
-#[path = "../tests/keeper/scenario.rs"]
+#[path = "../tests/it/scenario.rs"]
 mod scenario;
 
 use std::time::Duration;

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use telnyx_rooms::{Client, CreatedToken, Error, RetryPolicy};
+use telnyx_rooms::retry::RetryPolicy;
+use telnyx_rooms::{Client, CreatedToken, Error};
 use uuid::Uuid;
 
 use crate::{IssuedToken, MintedToken, TokenSource, Ttls};

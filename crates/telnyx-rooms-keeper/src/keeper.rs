@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use futures_util::Stream;
-use telnyx_rooms::time::{SharedTimeSource, SystemTimeSource, TimeSource};
+use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use tokio::sync::watch;
 use uuid::Uuid;
 

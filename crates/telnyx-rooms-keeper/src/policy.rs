@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use telnyx_rooms::Backoff;
-use telnyx_rooms::time::scale;
+use telnyx_rooms::retry::Backoff;
+use telnyx_rooms_core::time::scale;
 use tokio::time::Instant;
 
 /// The shortest backoff between retries.
@@ -27,7 +27,7 @@ const BACKOFF_JITTER: f64 = 0.5;
 ///
 /// Failed calls that may succeed later are retried after `initial_backoff`, doubling up to
 /// `max_backoff` (half of each delay random; the rule is the facade's
-/// [`Backoff`](telnyx_rooms::Backoff)), or after the delay the server asked for if that is longer
+/// [`Backoff`](telnyx_rooms::retry::Backoff)), or after the delay the server asked for if that is longer
 /// ([`TokenSource::retry_after`](crate::TokenSource::retry_after)), for as long as the refresh token
 /// lives — past the client token's expiry if need be (with an API key, a new pair is then minted for up
 /// to `start_timeout` more). A new session may spend up to `start_timeout` (default 2 min, longer than

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::{Stream, StreamExt};
-use telnyx_rooms::time::{SharedTimeSource, SystemTimeSource, TimeSource};
+use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -224,7 +224,7 @@ impl<S: TokenSource> PoolBuilder<S> {
     /// ([`TokenSource::retry_after`]: a 429, or a 503 with `Retry-After`) — pauses every call of the
     /// pool until that delay has passed, plus a random part of it (up to half, at most a second) so
     /// pools told the same delay resume apart (the facade's source caps the delay at
-    /// `telnyx_rooms::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % of what the pool was
+    /// `telnyx_rooms::retry::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % of what the pool was
     /// sending, once per episode. The rate then climbs back along a cubic curve: fast at first,
     /// flat near the rate that was throttled, then probing above it, never above
     /// [`max_calls_per_second`](Self::max_calls_per_second) (a cut from it is regained in 10 s).

@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use telnyx_rooms::redact::REDACTED;
+use telnyx_rooms_core::redact::REDACTED;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -56,7 +56,7 @@ pub trait TokenSource: Clone + Send + Sync + 'static {
     /// default), the delay also pauses every call of the pool and is taken as throttling. The value
     /// is used as given, so cap it: the default says nothing, so only the backoff applies; the
     /// `telnyx_rooms::Client` source reports `telnyx_rooms::Error::retry_after`, capped at
-    /// `telnyx_rooms::MAX_SERVER_DELAY`.
+    /// `telnyx_rooms::retry::MAX_SERVER_DELAY`.
     fn retry_after(&self, error: &Self::Error) -> Option<Duration> {
         let _ = error;
         None

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use telnyx_rooms::TimeSource;
-use telnyx_rooms::redact::REDACTED;
+use telnyx_rooms_core::redact::REDACTED;
+use telnyx_rooms_core::time::TimeSource;
 use tokio::time::Instant;
 
 /// A client token a keeper currently holds.

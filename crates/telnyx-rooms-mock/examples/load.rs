@@ -131,12 +131,12 @@ async fn main() {
         .await
         .expect("the mock starts");
     // Needed when reqwest's `rustls-no-provider` feature is unified in from the facade.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    telnyx_rooms_testkit::tls::install_crypto_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(in_flight)
         .build()
         .expect("a client");
-    let path = |op: &telnyx_rooms_gen::Operation| op.path.replace("{room_id}", ROOM);
+    let path = |op: &telnyx_rooms_core::meta::Operation| op.path.replace("{room_id}", ROOM);
     let create_url = format!(
         "{}{}",
         server.base_url(),

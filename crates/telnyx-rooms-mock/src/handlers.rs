@@ -3,8 +3,9 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use telnyx_rooms_core::meta::Operation;
 use telnyx_rooms_gen::operations::{self, create_room_client_token, refresh_room_client_token};
-use telnyx_rooms_gen::{Operation, types};
+use telnyx_rooms_gen::types;
 use uuid::Uuid;
 
 use crate::api_error::{AUTHORIZATION_FAILED, ApiError, ErrorEntry, Source, UNEXPECTED};

@@ -23,7 +23,6 @@ pub use log::{LoggedRequest, UNMATCHED_ROUTE};
 pub use options::{DEFAULT_SEED, ServeOptions, parse_duration};
 pub use rate_limit::{RateLimit, RateLimitParseError};
 pub use server::{MockServer, MockServerBuilder, StartError};
-pub use telnyx_rooms_gen::time::{ManualTimeSource, SystemTimeSource, TimeSource};
 pub use token::{Claims, TokenError, TokenKind};
 
 /// Starts a server with the defaults: an ephemeral loopback port, a random signing key, the

@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use telnyx_rooms_gen::redact::{REDACTED, Sent, is_secret_field, scrub};
+use telnyx_rooms_core::redact::{REDACTED, Sent, is_secret_field, scrub};
 
 /// The route key of requests that matched no operation (404 and 405 answers).
 pub const UNMATCHED_ROUTE: &str = "unmatched";
@@ -60,7 +60,7 @@ pub struct LoggedRequest {
     /// The `operationId` of the matched route, or [`UNMATCHED_ROUTE`].
     pub route: String,
     /// Header names (lower case) and values, in arrival order, the first 8 KiB of them.
-    /// Redacted by the workspace's one rule (`telnyx_rooms_gen::redact`): `Authorization` keeps
+    /// Redacted by the workspace's one rule (`telnyx_rooms_core::redact`): `Authorization` keeps
     /// its scheme only (`Bearer [REDACTED]`), other secret headers lose their whole value, and
     /// anything shaped like a JWT or a secret field is redacted within the text.
     pub headers: Vec<(String, String)>,

@@ -15,8 +15,8 @@ use crate::fault::{FAULT_HEADER, Fault};
 use crate::routes::{DropConnection, base_path, router};
 use crate::server::Shared;
 use crate::token::{Claims, Grant, TokenError, TokenKind, TokenSigner};
-use telnyx_rooms_gen::resource::ROOM_RESOURCE_PREFIX;
-use telnyx_rooms_gen::time::ManualTimeSource;
+use telnyx_rooms_core::resource::ROOM_RESOURCE_PREFIX;
+use telnyx_rooms_core::time::ManualTimeSource;
 
 const ROOM: Uuid = Uuid::from_u128(0x0ccc7b54_4df3_4bca_a65a_3da1ecc777f0);
 const NOW: i64 = 1_700_000_000;

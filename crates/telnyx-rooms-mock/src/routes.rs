@@ -10,7 +10,8 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use chrono::{DateTime, Utc};
-use telnyx_rooms_gen::{Operation, operations};
+use telnyx_rooms_core::meta::Operation;
+use telnyx_rooms_gen::operations;
 use uuid::Uuid;
 
 use crate::api_error::{ApiError, BAD_REQUEST, ErrorEntry, INVALID_ID, NOT_FOUND, Source};

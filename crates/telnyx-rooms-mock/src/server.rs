@@ -20,7 +20,7 @@ use crate::log::{LogBounds, LoggedRequest, RequestLog};
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::routes::{DropConnection, base_path, router};
 use crate::token::{Claims, TokenError, TokenKind, TokenSigner};
-use telnyx_rooms_gen::time::{SharedTimeSource, SystemTimeSource, TimeSource};
+use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 
 /// Why the server did not start.
 #[non_exhaustive]
@@ -396,7 +396,7 @@ struct AcceptedKey(String);
 
 impl std::fmt::Debug for AcceptedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(telnyx_rooms_gen::redact::REDACTED)
+        f.write_str(telnyx_rooms_core::redact::REDACTED)
     }
 }
 

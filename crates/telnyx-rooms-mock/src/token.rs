@@ -6,8 +6,8 @@
 //! as in production.
 
 use std::fmt;
-use telnyx_rooms_gen::redact::REDACTED;
-use telnyx_rooms_gen::resource::{room_of_resource, room_resource};
+use telnyx_rooms_core::redact::REDACTED;
+use telnyx_rooms_core::resource::{room_of_resource, room_resource};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use telnyx_rooms_gen::{Field, FieldKind, Operation};
+use telnyx_rooms_core::meta::{Field, FieldKind, Operation};
 
 use crate::api_error::{
     AUTHENTICATION_FAILED, ApiError, BAD_REQUEST, ErrorEntry, INVALID_ID, INVALID_JSON,

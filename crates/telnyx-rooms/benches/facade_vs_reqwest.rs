@@ -23,7 +23,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use telnyx_rooms::{Client, RetryPolicy, Uuid};
+use telnyx_rooms::retry::RetryPolicy;
+use telnyx_rooms::{Client, Uuid};
 
 const ROOM_ID: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
 const API_KEY: &str = "KEY_bench_0123456789";
@@ -361,7 +362,7 @@ fn main() {
     }
     // The floor's plain reqwest client needs a process-wide rustls provider when reqwest is built
     // with `rustls-no-provider` (as this crate's default feature does); the SDK does not.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    telnyx_rooms_testkit::tls::install_crypto_provider();
     let benching = std::env::args().any(|arg| arg == "--bench");
     let server = Server::start();
     if let Ok(kind) = std::env::var("BENCH_COLD") {

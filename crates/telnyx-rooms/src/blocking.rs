@@ -3,8 +3,9 @@
 //! [`blocking::Client`](Client) wraps the async [`crate::Client`] and owns one small tokio
 //! runtime (one worker thread, per client, not per call). Everything else is the async client's:
 //! the same [`ClientBuilder`] settings and checks before any I/O, the same [`Error`], the same
-//! retries, timeouts, redaction and `tracing` spans. Request builders end in [`send`]
-//! (`CreateClientToken::send`), which blocks the calling thread until the call is done.
+//! retries, timeouts, redaction and `tracing` spans. Requests are the async request builders,
+//! wrapped in a [`Request`] that ends in [`send`](Request::send), which blocks the calling thread
+//! until the call is done.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -29,8 +30,6 @@
 //! runtime from within a runtime", rather than block a thread that drives other tasks. Use the
 //! async [`crate::Client`] there, or call from `tokio::task::spawn_blocking`. Building a client
 //! and dropping it are fine anywhere: the runtime is shut down in the background on drop.
-//!
-//! [`send`]: CreateClientToken::send
 
 use std::fmt;
 use std::sync::Arc;
@@ -41,15 +40,14 @@ use tokio::runtime::{Handle, Runtime};
 use crate::error::{Error, ErrorKind};
 use crate::operations::IntoRoomId;
 use crate::retry::RetryPolicy;
-use crate::secret::Secret;
-use crate::token::{CreatedToken, RefreshedToken};
-use telnyx_rooms_gen::time::{Sleeper, TimeSource};
+use telnyx_rooms_core::Secret;
+use telnyx_rooms_core::time::{Sleeper, TimeSource};
 
 /// A blocking client of the Telnyx Video Rooms client-token API.
 ///
 /// Cheap to clone: clones share the async client (and its connection pool) and the runtime.
 /// `Debug` never shows the API key. See the [module docs](self) for the one rule: never call
-/// [`send`](CreateClientToken::send) inside an async context.
+/// [`send`](Request::send) inside an async context.
 ///
 /// ```
 /// use telnyx_rooms::blocking::Client;
@@ -132,11 +130,11 @@ impl Client {
 
     /// Creates a client token (and a refresh token) to join room `room_id`; see
     /// [`crate::Client::create_client_token`]. Requires an API key.
-    pub fn create_client_token(&self, room_id: impl IntoRoomId) -> CreateClientToken<'_> {
-        CreateClientToken {
-            request: self.inner.create_client_token(room_id),
-            runtime: &self.runtime,
-        }
+    pub fn create_client_token(
+        &self,
+        room_id: impl IntoRoomId,
+    ) -> Request<'_, crate::request::CreateClientToken<'_>> {
+        self.request(self.inner.create_client_token(room_id))
     }
 
     /// Exchanges `refresh_token` for a new client token to join room `room_id`; see
@@ -145,9 +143,13 @@ impl Client {
         &self,
         room_id: impl IntoRoomId,
         refresh_token: impl Into<Secret>,
-    ) -> RefreshClientToken<'_> {
-        RefreshClientToken {
-            request: self.inner.refresh_client_token(room_id, refresh_token),
+    ) -> Request<'_, crate::request::RefreshClientToken<'_>> {
+        self.request(self.inner.refresh_client_token(room_id, refresh_token))
+    }
+
+    fn request<R>(&self, request: R) -> Request<'_, R> {
+        Request {
+            request,
             runtime: &self.runtime,
         }
     }
@@ -184,7 +186,7 @@ macro_rules! forward_settings {
 impl ClientBuilder {
     forward_settings! {
         /// See [`crate::ClientBuilder::api_key`].
-        api_key(api_key: impl Into<String>);
+        api_key(api_key: impl Into<Secret>);
         /// See [`crate::ClientBuilder::base_url`] (`http://` only to loopback hosts).
         base_url(base_url: impl AsRef<str>);
         /// See [`crate::ClientBuilder::connect_timeout`] (default 5 s, per attempt).
@@ -200,6 +202,8 @@ impl ClientBuilder {
         /// See [`crate::ClientBuilder::http_client`]: an async `reqwest::Client`, which runs on
         /// this client's runtime.
         http_client(client: reqwest::Client);
+        /// See [`crate::ClientBuilder::dns_resolver`].
+        dns_resolver(resolver: impl reqwest::dns::Resolve + 'static);
         /// See [`crate::ClientBuilder::sleeper`]; the sleep futures run on this client's runtime.
         sleeper(sleeper: impl Sleeper);
         /// See [`crate::ClientBuilder::time_source`].
@@ -230,92 +234,52 @@ impl From<crate::ClientBuilder> for ClientBuilder {
     }
 }
 
-/// Request to create a client token, from [`Client::create_client_token`]; send it with
-/// [`send`](Self::send).
+/// A request from a blocking [`Client`]: the async client's request builder `R`, with the same
+/// options, sent with [`send`](Self::send), which blocks the calling thread until the call is done.
 #[must_use = "a request does nothing until it is sent"]
-pub struct CreateClientToken<'c> {
-    request: crate::CreateClientToken<'c>,
+pub struct Request<'c, R> {
+    request: R,
     runtime: &'c OwnedRuntime,
 }
 
-impl CreateClientToken<'_> {
-    /// See [`crate::CreateClientToken::token_ttl`].
-    pub fn token_ttl(self, ttl: Duration) -> Self {
-        Self {
-            request: self.request.token_ttl(ttl),
-            ..self
-        }
-    }
-
-    /// See [`crate::CreateClientToken::refresh_token_ttl`].
-    pub fn refresh_token_ttl(self, ttl: Duration) -> Self {
-        Self {
-            request: self.request.refresh_token_ttl(ttl),
-            ..self
-        }
-    }
-
-    /// The retry policy of this call only.
-    pub fn retry_policy(self, policy: RetryPolicy) -> Self {
-        Self {
-            request: self.request.retry_policy(policy),
-            ..self
-        }
-    }
-
+impl<R: std::future::IntoFuture> Request<'_, R> {
     /// Checks the request, then sends it (with retries), blocking until done.
     ///
     /// # Panics
     ///
     /// Inside an async context (see the [module docs](self)).
-    pub fn send(self) -> Result<CreatedToken, Error> {
-        self.runtime.block_on(self.request.send())
+    pub fn send(self) -> R::Output {
+        self.runtime.block_on(self.request.into_future())
     }
 }
 
-impl fmt::Debug for CreateClientToken<'_> {
+impl<R: fmt::Debug> fmt::Debug for Request<'_, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.request.fmt(f)
     }
 }
 
-/// Request to refresh a client token, from [`Client::refresh_client_token`]; send it with
-/// [`send`](Self::send). The API key is never sent with it.
-#[must_use = "a request does nothing until it is sent"]
-pub struct RefreshClientToken<'c> {
-    request: crate::RefreshClientToken<'c>,
-    runtime: &'c OwnedRuntime,
-}
-
-impl RefreshClientToken<'_> {
-    /// See [`crate::RefreshClientToken::token_ttl`].
-    pub fn token_ttl(self, ttl: Duration) -> Self {
-        Self {
-            request: self.request.token_ttl(ttl),
-            ..self
+/// Options of a blocking request that hand their argument to the async request's option of the
+/// same name.
+macro_rules! forward_options {
+    ($request:ident { $($name:ident($value:ident: $ty:ty)),* $(,)? }) => {
+        impl<'c> Request<'c, crate::request::$request<'c>> {
+            $(
+                #[doc = concat!("See [`", stringify!($request), "::", stringify!($name), "`](crate::request::", stringify!($request), "::", stringify!($name), ").")]
+                pub fn $name(self, $value: $ty) -> Self {
+                    Self { request: self.request.$name($value), ..self }
+                }
+            )*
         }
-    }
-
-    /// The retry policy of this call only.
-    pub fn retry_policy(self, policy: RetryPolicy) -> Self {
-        Self {
-            request: self.request.retry_policy(policy),
-            ..self
-        }
-    }
-
-    /// Checks the request, then sends it (with retries), blocking until done.
-    ///
-    /// # Panics
-    ///
-    /// Inside an async context (see the [module docs](self)).
-    pub fn send(self) -> Result<RefreshedToken, Error> {
-        self.runtime.block_on(self.request.send())
-    }
+    };
 }
 
-impl fmt::Debug for RefreshClientToken<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.request.fmt(f)
-    }
-}
+forward_options!(CreateClientToken {
+    token_ttl(ttl: Duration),
+    refresh_token_ttl(ttl: Duration),
+    retry_policy(policy: RetryPolicy),
+});
+forward_options!(RefreshClientToken {
+    token_ttl(ttl: Duration),
+    retry_policy(policy: RetryPolicy),
+});

@@ -7,9 +7,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use telnyx_rooms_gen::redact::{REDACTED, Sent};
-use telnyx_rooms_gen::time::{SharedTimeSource, Sleeper};
-use telnyx_rooms_gen::{Credentials, Operation};
+use telnyx_rooms_core::meta::Operation;
+use telnyx_rooms_core::redact::{REDACTED, Sent};
+use telnyx_rooms_core::time::{SharedTimeSource, Sleeper};
+use telnyx_rooms_gen::Credentials;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -17,8 +18,8 @@ use crate::config::ClientBuilder;
 use crate::error::{Error, ErrorKind};
 use crate::response::Failure;
 use crate::retry::{Decision, RetryPolicy, decide};
-use crate::secret::Secret;
 use crate::telemetry;
+use telnyx_rooms_core::Secret;
 
 /// The Telnyx Video Rooms client-token API.
 ///
@@ -50,6 +51,8 @@ struct Inner {
     deadline: Option<Duration>,
     retry_policy: RetryPolicy,
     custom_http_client: bool,
+    /// The environment's proxy for https, as errors name it.
+    proxy: Option<String>,
     sleeper: Arc<dyn Sleeper>,
     time_source: SharedTimeSource,
 }
@@ -72,7 +75,7 @@ impl Client {
     pub(crate) fn from_parts(
         builder: ClientBuilder,
         base_url: String,
-        http: reqwest::Client,
+        (http, proxy): (reqwest::Client, Option<String>),
         credentials: Credentials,
     ) -> Self {
         let has_api_key = credentials.has_api_key();
@@ -86,6 +89,7 @@ impl Client {
                 deadline: builder.deadline,
                 retry_policy: builder.retry_policy,
                 custom_http_client: builder.http_client.is_some(),
+                proxy,
                 sleeper: builder.sleeper,
                 time_source: builder.time_source,
             }),
@@ -154,6 +158,10 @@ impl Client {
                     }
                 };
                 let (error, outcome) = failure.resolve(self.inner.time_source.now());
+                let error = match &self.inner.proxy {
+                    Some(proxy) if error.is_transport() => error.through_proxy(proxy),
+                    _ => error,
+                };
                 telemetry::record_response(&span, error.status(), error.request_id());
                 let decision = decide(policy, retries_done, outcome, fastrand::f64());
                 let delay = match decision {
@@ -232,6 +240,7 @@ impl fmt::Debug for Client {
             .field("deadline", &inner.deadline)
             .field("retry_policy", &inner.retry_policy)
             .field("custom_http_client", &inner.custom_http_client)
+            .field("proxy", &inner.proxy)
             .finish()
     }
 }

@@ -8,36 +8,22 @@ use std::time::Duration;
 use reqwest::Url;
 use reqwest::dns::Resolve;
 use reqwest::header::HeaderValue;
+use telnyx_rooms_core::redact::REDACTED;
 use telnyx_rooms_gen::Credentials;
-use telnyx_rooms_gen::redact::REDACTED;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::loopback::{LoopbackOnly, SystemResolver};
-use telnyx_rooms_gen::time::{
+use telnyx_rooms_core::time::{
     SharedTimeSource, Sleeper, SystemTimeSource, TimeSource, TokioSleeper,
 };
 
 use crate::retry::RetryPolicy;
-use crate::secret::{Secret, credential_problem};
-
-/// Environment variable holding the API key (the same name Telnyx's other SDKs read).
-pub const API_KEY_ENV: &str = "TELNYX_API_KEY";
-/// Environment variable overriding the base URL (the same name Telnyx's other SDKs read).
-pub const BASE_URL_ENV: &str = "TELNYX_BASE_URL";
-
-/// Default time to establish a connection (TCP and TLS), per attempt.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default time one attempt may take, from sending the request to reading the whole response.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+use telnyx_rooms_core::Secret;
+use telnyx_rooms_core::secret::credential_problem;
 
 /// The `User-Agent` sent with every request (before any suffix): `telnyx-rooms-rust/<version>`.
-pub const USER_AGENT: &str = concat!("telnyx-rooms-rust/", env!("CARGO_PKG_VERSION"));
-
-/// The API's base URL from the spec's `servers` (`https://api.telnyx.com/v2`).
-pub fn default_base_url() -> &'static str {
-    telnyx_rooms_gen::PROVENANCE.server_url
-}
+const USER_AGENT: &str = concat!("telnyx-rooms-rust/", env!("CARGO_PKG_VERSION"));
 
 /// Settings of a [`Client`], from [`Client::builder`].
 ///
@@ -51,7 +37,8 @@ pub fn default_base_url() -> &'static str {
 ///
 /// ```
 /// use std::time::Duration;
-/// use telnyx_rooms::{Client, RetryPolicy};
+/// use telnyx_rooms::Client;
+/// use telnyx_rooms::retry::RetryPolicy;
 ///
 /// let client = Client::builder()
 ///     .api_key("KEY_EXAMPLE")
@@ -84,9 +71,9 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             api_key: None,
-            base_url: default_base_url().to_owned(),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
+            base_url: Self::DEFAULT_BASE_URL.to_owned(),
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            timeout: Self::DEFAULT_TIMEOUT,
             deadline: None,
             retry_policy: RetryPolicy::default(),
             user_agent_suffix: None,
@@ -99,16 +86,30 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// Environment variable [`Client::from_env`] reads the API key from (the name Telnyx's other
+    /// SDKs read).
+    pub const API_KEY_ENV: &'static str = "TELNYX_API_KEY";
+    /// Environment variable [`Client::from_env`] reads the base URL from (the name Telnyx's other
+    /// SDKs read).
+    pub const BASE_URL_ENV: &'static str = "TELNYX_BASE_URL";
+    /// The API's base URL from the spec's `servers`: `https://api.telnyx.com/v2`.
+    pub const DEFAULT_BASE_URL: &'static str = telnyx_rooms_gen::PROVENANCE.server_url;
+    /// Default time to establish a connection (TCP and TLS), per attempt: 5 s.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Default time one attempt may take, from sending the request to reading the whole
+    /// response: 60 s.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
     /// The Telnyx API key (sent as `Authorization: Bearer …` on operations that require it only).
     /// Without one, the client can still refresh tokens.
     ///
     /// [`build`](Self::build) refuses a key that cannot be a bearer credential — empty, longer
-    /// than [`MAX_CREDENTIAL_LEN`](crate::MAX_CREDENTIAL_LEN), or holding a byte-order mark,
+    /// than [`Secret::MAX_LEN`], or holding a byte-order mark,
     /// whitespace, a non-ASCII or control character — with an [`ErrorKind::Config`] error that
     /// names the position, never the key. The key is also scrubbed from anything a server sends
     /// back.
-    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
-        self.api_key = Some(Secret::from(api_key.into()));
+    pub fn api_key(mut self, api_key: impl Into<Secret>) -> Self {
+        self.api_key = Some(api_key.into());
         self
     }
 
@@ -190,7 +191,7 @@ impl ClientBuilder {
 
     /// Replaces the clock the client reads wall time from (default: the system's): it resolves
     /// an HTTP-date `Retry-After` into a wait. Tests use a
-    /// [`ManualTimeSource`](crate::ManualTimeSource) to move time by hand.
+    /// `ManualTimeSource` (`time::ManualTimeSource`, feature `test-util`) to move time by hand.
     pub fn time_source(mut self, time_source: impl TimeSource) -> Self {
         self.time_source = Arc::new(time_source);
         self
@@ -199,17 +200,29 @@ impl ClientBuilder {
     /// Reads `TELNYX_API_KEY` and `TELNYX_BASE_URL` through `lookup` (empty values count as unset).
     pub(crate) fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
         let set = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        if let Some(key) = set(API_KEY_ENV) {
+        if let Some(key) = set(Self::API_KEY_ENV) {
             self = self.api_key(key.trim());
         }
-        if let Some(base_url) = set(BASE_URL_ENV) {
+        if let Some(base_url) = set(Self::BASE_URL_ENV) {
             self = self.base_url(base_url.trim());
         }
         self
     }
 
     /// Checks the settings and builds the client. Performs no I/O.
+    ///
+    /// The SDK's own HTTP client never sends plain `http://` (loopback) traffic through a proxy;
+    /// for `https://` it honours `HTTPS_PROXY` / `ALL_PROXY` (and `NO_PROXY`) from the environment,
+    /// read here, as a `CONNECT` tunnel the proxy cannot read. `HTTP_PROXY` is never used.
     pub fn build(self) -> Result<Client, Error> {
+        self.build_with_env(&|name| std::env::var(name).ok())
+    }
+
+    /// [`build`](Self::build) with the environment (for the proxy) read through `env`.
+    pub(crate) fn build_with_env(
+        self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Client, Error> {
         let (base_url, plain_http_name) = validate_base_url(&self.base_url)?;
         let credentials = self.credentials()?;
         let user_agent = user_agent_header(self.user_agent_suffix.as_deref())?;
@@ -222,7 +235,7 @@ impl ClientBuilder {
         if self.deadline.is_some_and(|deadline| deadline.is_zero()) {
             return Err(Error::new(ErrorKind::Config, "the deadline is zero"));
         }
-        let http = match self.http_client.clone() {
+        let (http, proxy) = match self.http_client.clone() {
             Some(_) if plain_http_name => {
                 return Err(Error::new(
                     ErrorKind::Config,
@@ -232,14 +245,24 @@ impl ClientBuilder {
                 )
                 .with_field("base_url"));
             }
-            Some(client) => client,
-            None => crate::tls::http_client(
-                &user_agent,
-                self.connect_timeout,
-                self.resolver(plain_http_name),
-            )?,
+            Some(client) => (client, None),
+            None => {
+                let proxy = crate::proxy::from_env(base_url.starts_with("https://"), env)?;
+                let client = crate::tls::http_client(
+                    &user_agent,
+                    self.connect_timeout,
+                    self.resolver(plain_http_name),
+                    proxy.as_ref().map(|proxy| proxy.proxy.clone()),
+                )?;
+                (client, proxy.map(|proxy| proxy.shown))
+            }
         };
-        Ok(Client::from_parts(self, base_url, http, credentials))
+        Ok(Client::from_parts(
+            self,
+            base_url,
+            (http, proxy),
+            credentials,
+        ))
     }
 
     /// The API key as the generated client's credentials: the one place the key is checked.
@@ -292,21 +315,7 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-/// The `User-Agent` this crate sends: `telnyx-rooms-rust/<version>`, then `suffix` after a space.
-/// Use it when you pass your own `reqwest::Client`.
-///
-/// ```
-/// let agent = telnyx_rooms::user_agent(Some("my-app/1.2"))?;
-/// assert!(agent.starts_with("telnyx-rooms-rust/"));
-/// assert!(agent.ends_with(" my-app/1.2"));
-/// # Ok::<(), telnyx_rooms::Error>(())
-/// ```
-pub fn user_agent(suffix: Option<&str>) -> Result<String, Error> {
-    let value = user_agent_header(suffix)?;
-    // Built from visible ASCII only (checked below), so it is valid UTF-8.
-    Ok(String::from_utf8_lossy(value.as_bytes()).into_owned())
-}
-
+/// The `User-Agent` header value: `telnyx-rooms-rust/<version>`, then `suffix` after a space.
 pub(crate) fn user_agent_header(suffix: Option<&str>) -> Result<HeaderValue, Error> {
     let text = match suffix.map(str::trim).filter(|suffix| !suffix.is_empty()) {
         Some(suffix) => format!("{USER_AGENT} {suffix}"),
@@ -427,6 +436,10 @@ mod tests {
             clear_text.to_string().contains("clear text"),
             "{clear_text}"
         );
+    }
+
+    fn user_agent(suffix: Option<&str>) -> Result<String, Error> {
+        user_agent_header(suffix).map(|value| value.to_str().expect("ASCII").to_owned())
     }
 
     #[test]

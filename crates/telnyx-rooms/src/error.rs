@@ -7,7 +7,7 @@ use telnyx_rooms_gen::types::{VideoError, VideoErrors};
 
 use serde_json::Value;
 
-use telnyx_rooms_gen::redact::{Sent, escape_controls, scrub};
+use telnyx_rooms_core::redact::{Sent, escape_controls, scrub, scrub_cut};
 
 /// What went wrong, in categories a caller can act on. New kinds may be added.
 #[non_exhaustive]
@@ -92,7 +92,7 @@ impl ApiErrorEntry {
     /// An entry from the generated client's decoded error; every text is server text, as in
     /// [`from_json`](Self::from_json).
     fn from_generated(error: &VideoError, sent: &Sent<'_>) -> Self {
-        let text = |value: &str| telnyx_rooms_gen::redact::server_text(value, sent);
+        let text = |value: &str| telnyx_rooms_core::redact::server_text(value, sent);
         let source = error.source.as_ref();
         Self {
             code: Some(text(&error.code)),
@@ -107,12 +107,12 @@ impl ApiErrorEntry {
         }
     }
 
-    /// An entry from one JSON error object; every text is [server text](telnyx_rooms_gen::redact::server_text).
+    /// An entry from one JSON error object; every text is [server text](telnyx_rooms_core::redact::server_text).
     fn from_json(value: &Value, sent: &Sent<'_>) -> Option<Self> {
         let object = value.as_object()?;
         let text = |value: Option<&Value>| -> Option<String> {
             match value? {
-                Value::String(text) => Some(telnyx_rooms_gen::redact::server_text(text, sent)),
+                Value::String(text) => Some(telnyx_rooms_core::redact::server_text(text, sent)),
                 Value::Number(number) => Some(number.to_string()),
                 _ => None,
             }
@@ -171,7 +171,8 @@ impl ErrorBody {
     }
 
     /// Parses the `{"errors": [...]}` envelope, a bare error object, or falls back to a snippet.
-    pub(crate) fn parse(body: &[u8], sent: &Sent<'_>) -> Self {
+    /// `cut`: the read cap stopped reading the body (see [`snippet`]).
+    pub(crate) fn parse(body: &[u8], cut: bool, sent: &Sent<'_>) -> Self {
         let parsed = serde_json::from_slice::<Value>(body).ok();
         let entries: Vec<ApiErrorEntry> = match &parsed {
             Some(Value::Object(object)) => match object.get("errors") {
@@ -185,16 +186,25 @@ impl ErrorBody {
             },
             _ => Vec::new(),
         };
-        let snippet = entries.is_empty().then(|| snippet(body, sent)).flatten();
+        let snippet = entries
+            .is_empty()
+            .then(|| snippet(body, cut, sent))
+            .flatten();
         Self { entries, snippet }
     }
 }
 
 /// The start of `body` as text, for an error message: lossy UTF-8, secrets scrubbed (before the
-/// cut, so no token is cut in half and left showing), whitespace collapsed, control characters
-/// escaped, cut at [`SNIPPET_CHARS`] characters. `None` for an empty body.
-pub(crate) fn snippet(body: &[u8], sent: &Sent<'_>) -> Option<String> {
-    let text = scrub(&String::from_utf8_lossy(body), sent);
+/// snippet's own cut, so no token is cut in half and left showing; a body the read cap cut is
+/// scrubbed as cut, so what the cap left of a secret at its end goes too), whitespace collapsed,
+/// control characters escaped, cut at [`SNIPPET_CHARS`] characters. `None` for an empty body.
+pub(crate) fn snippet(body: &[u8], cut: bool, sent: &Sent<'_>) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let text = if cut {
+        scrub_cut(&text, sent)
+    } else {
+        scrub(&text, sent)
+    };
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let collapsed = escape_controls(&words);
     if collapsed.is_empty() {
@@ -243,6 +253,7 @@ struct Inner {
     api_errors: Vec<ApiErrorEntry>,
     body_snippet: Option<String>,
     field: Option<&'static str>,
+    wire_field: Option<&'static str>,
     attempts: u32,
     retry_after: Option<Duration>,
     should_retry: Option<bool>,
@@ -260,6 +271,7 @@ impl Error {
                 api_errors: Vec::new(),
                 body_snippet: None,
                 field: None,
+                wire_field: None,
                 attempts: 0,
                 retry_after: None,
                 should_retry: None,
@@ -294,8 +306,16 @@ impl Error {
         self
     }
 
+    /// The setting at fault, named as the caller set it (a builder method, an argument).
     pub(crate) fn with_field(mut self, field: &'static str) -> Self {
         self.inner.field = Some(field);
+        self
+    }
+
+    /// The request value at fault: `field` as the caller set it, `wire` as the API names it.
+    pub(crate) fn with_request_field(mut self, field: &'static str, wire: &'static str) -> Self {
+        self.inner.field = Some(field);
+        self.inner.wire_field = Some(wire);
         self
     }
 
@@ -306,6 +326,21 @@ impl Error {
 
     pub(crate) fn with_retry_after(mut self, delay: Option<Duration>) -> Self {
         self.inner.retry_after = delay;
+        self
+    }
+
+    /// Whether no usable response arrived: a failure to connect, send or read, or a timeout.
+    pub(crate) fn is_transport(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::Connect | ErrorKind::Transport | ErrorKind::Timeout
+        )
+    }
+
+    /// The error of an attempt that went through `proxy` (as [`crate::proxy`] shows it): the
+    /// proxy may be what failed, so the message names it.
+    pub(crate) fn through_proxy(mut self, proxy: &str) -> Self {
+        self.inner.message = format!("{} (through the proxy {proxy})", self.inner.message);
         self
     }
 
@@ -348,10 +383,17 @@ impl Error {
         self.inner.body_snippet.as_deref()
     }
 
-    /// The request field at fault for [`ErrorKind::InvalidRequest`], named as on the wire
-    /// (e.g. `token_ttl_secs`, `room_id`).
+    /// The setting or argument at fault for [`ErrorKind::InvalidRequest`] and
+    /// [`ErrorKind::Config`], named as you set it: the builder method or argument (`token_ttl`,
+    /// `room_id`, `api_key`, `base_url`).
     pub fn field(&self) -> Option<&str> {
         self.inner.field
+    }
+
+    /// The same field as the API names it on the wire (`token_ttl_secs` for `token_ttl`), when it
+    /// is part of the request; `None` for client settings such as `base_url`.
+    pub fn wire_field(&self) -> Option<&str> {
+        self.inner.wire_field
     }
 
     /// How many HTTP attempts were made before this error (0 when it was caught before any I/O).
@@ -361,18 +403,18 @@ impl Error {
 
     /// The wait the server asked for on the response that caused this error: `retry-after-ms`,
     /// else `Retry-After` in seconds or as an HTTP date (measured from when the response arrived),
-    /// capped at [`MAX_SERVER_DELAY`](crate::MAX_SERVER_DELAY).
+    /// capped at [`MAX_SERVER_DELAY`](crate::retry::MAX_SERVER_DELAY).
     ///
     /// `None` when the response named no delay (or none that parses), and when no response
     /// arrived at all (timeouts, connection failures, errors caught before I/O). It reports what
     /// the server said whatever the status; whether to try again at all is
     /// [`is_retryable`](Self::is_retryable). The client's own retries already wait this long; the
-    /// accessor is for callers that retry on their own, with [`RetryPolicy::none`](crate::RetryPolicy::none).
+    /// accessor is for callers that retry on their own, with [`RetryPolicy::none`](crate::retry::RetryPolicy::none).
     ///
     /// ```
     /// # async fn run(client: telnyx_rooms::Client) -> Result<(), telnyx_rooms::Error> {
     /// use std::time::Duration;
-    /// use telnyx_rooms::RetryPolicy;
+    /// use telnyx_rooms::retry::RetryPolicy;
     ///
     /// let room = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
     /// let once = || client.create_client_token(room).retry_policy(RetryPolicy::none());
@@ -393,10 +435,10 @@ impl Error {
     }
 
     /// Whether the same call may succeed if made again, by the rules of
-    /// [`RetryPolicy`](crate::RetryPolicy).
+    /// [`RetryPolicy`](crate::retry::RetryPolicy).
     ///
     /// This is the very decision the client's own retries take (minus the count of retries
-    /// left), so a caller retrying on its own with [`RetryPolicy::none`](crate::RetryPolicy::none)
+    /// left), so a caller retrying on its own with [`RetryPolicy::none`](crate::retry::RetryPolicy::none)
     /// retries exactly what the client would have.
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
@@ -452,6 +494,9 @@ impl fmt::Debug for Error {
         }
         if let Some(field) = inner.field {
             debug.field("field", &field);
+        }
+        if let Some(wire) = inner.wire_field {
+            debug.field("wire_field", &wire);
         }
         if inner.attempts > 0 {
             debug.field("attempts", &inner.attempts);

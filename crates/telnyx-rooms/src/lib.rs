@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod client;
 mod config;
@@ -11,9 +13,9 @@ mod operations;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod proxy;
 mod response;
-mod retry;
-mod secret;
+pub mod retry;
 mod telemetry;
 mod tls;
 mod token;
@@ -21,32 +23,34 @@ mod token;
 mod trust;
 
 pub use client::Client;
-pub use config::{
-    API_KEY_ENV, BASE_URL_ENV, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT,
-    default_base_url, user_agent,
-};
+pub use config::ClientBuilder;
 pub use error::{ApiErrorEntry, Error, ErrorKind};
-pub use operations::{CallFuture, CreateClientToken, IntoRoomId, RefreshClientToken};
-pub use retry::{Backoff, MAX_SERVER_DELAY, MIN_SERVER_DELAY, RetryPolicy};
-pub use secret::{MAX_CREDENTIAL_LEN, Secret};
-pub use telemetry::TARGET as TRACING_TARGET;
-pub use telnyx_rooms_gen::redact::escape_controls;
-/// Time, injected: the [`TimeSource`] and [`Sleeper`] every crate of the workspace reads time
-/// through (the same types as at this crate's root).
-pub use telnyx_rooms_gen::time;
-
-/// The one redaction rule of the workspace (the keeper and the mock use it too).
-pub use telnyx_rooms_gen::redact;
-
-/// How a client token names the room it grants (`telnyx:video:rooms:<room id>`).
-pub use telnyx_rooms_gen::resource;
-
-pub use telnyx_rooms_gen::time::{
-    ManualTimeSource, SleepFuture, Sleeper, SystemTimeSource, TimeSource, TokioSleeper,
-};
+pub use operations::IntoRoomId;
+pub use telnyx_rooms_core::Secret;
 pub use tls::http_client_builder;
 pub use token::{CreatedToken, RefreshedToken};
+
+/// Re-exported so callers name the same `uuid` type the results carry.
 pub use uuid::Uuid;
 
 /// Re-exported so callers name the same `chrono` types the token accessors return.
 pub use chrono;
+
+/// The request builders the [`Client`]'s methods return: set options, then `.await` (or `send()`)
+/// to make the call.
+pub mod request {
+    pub use crate::operations::{CallFuture, CreateClientToken, RefreshClientToken};
+}
+
+/// Time, injected: the clock the client reads (`TimeSource`) and the timer it waits on between
+/// retries (`Sleeper`), replaceable with [`ClientBuilder::time_source`](crate::ClientBuilder::time_source)
+/// and [`ClientBuilder::sleeper`](crate::ClientBuilder::sleeper). The keeper and the mock take the
+/// same types.
+pub mod time {
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    pub use telnyx_rooms_core::time::ManualTimeSource;
+    pub use telnyx_rooms_core::time::{
+        SleepFuture, Sleeper, SystemTimeSource, TimeSource, TokioSleeper,
+    };
+}

@@ -9,20 +9,22 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use progenitor_client::{Error as GenError, ResponseValue};
 use serde::de::DeserializeOwned;
+use telnyx_rooms_core::meta::{Field, Operation};
+use telnyx_rooms_core::redact::{REDACTED, Sent};
 use telnyx_rooms_gen::operations::{
     CREATE_ROOM_CLIENT_TOKEN, REFRESH_ROOM_CLIENT_TOKEN, create_room_client_token,
     refresh_room_client_token,
 };
-use telnyx_rooms_gen::redact::{REDACTED, Sent};
-use telnyx_rooms_gen::{Field, Operation, capture_response_head, types};
+use telnyx_rooms_gen::{capture_response_head, types};
 use uuid::Uuid;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind};
 use crate::response::{Failure, ResponseMeta, Success, settle};
 use crate::retry::RetryPolicy;
-use crate::secret::{Secret, credential_problem};
 use crate::token::{CreatedToken, RefreshedToken};
+use telnyx_rooms_core::Secret;
+use telnyx_rooms_core::secret::credential_problem;
 
 /// A room id: a [`Uuid`], or text that must parse as one.
 ///
@@ -52,7 +54,7 @@ impl IntoRoomId for &str {
                 ErrorKind::InvalidRequest,
                 "the room id is not a UUID (expected e.g. 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0)",
             )
-            .with_field("room_id")
+            .with_request_field("room_id", "room_id")
             .with_source(source)
         })
     }
@@ -73,8 +75,14 @@ impl IntoRoomId for &String {
 /// The future of [`CreateClientToken`] and [`RefreshClientToken`] when awaited directly.
 pub type CallFuture<'c, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'c>>;
 
-/// A TTL as whole seconds within the bounds the spec gives `field`; the error names the field,
-/// the value and the bounds.
+/// The name a caller knows a wire field by: the builder method that sets it. A duration is set as
+/// a `Duration` and sent as whole seconds, so `token_ttl` is sent as `token_ttl_secs`.
+pub(crate) fn setting_name(field: &'static Field) -> &'static str {
+    field.name.strip_suffix("_secs").unwrap_or(field.name)
+}
+
+/// A TTL as whole seconds within the bounds the spec gives `field`; the error names the setting
+/// as the caller set it (and the wire name apart), the value and the bounds.
 pub(crate) fn ttl_seconds(
     field: &'static Field,
     ttl: Option<Duration>,
@@ -82,9 +90,10 @@ pub(crate) fn ttl_seconds(
     let Some(ttl) = ttl else {
         return Ok(None);
     };
+    let setting = setting_name(field);
     let invalid = |why: String| {
-        Error::new(ErrorKind::InvalidRequest, format!("{} {why}", field.name))
-            .with_field(field.name)
+        Error::new(ErrorKind::InvalidRequest, format!("{setting} {why}"))
+            .with_request_field(setting, field.name)
     };
     if ttl.subsec_nanos() != 0 {
         return Err(invalid(format!(
@@ -359,7 +368,7 @@ impl<'c> RefreshClientToken<'c> {
                 ErrorKind::InvalidRequest,
                 format!("{} {problem}", refresh_field.name),
             )
-            .with_field(refresh_field.name));
+            .with_request_field(refresh_field.name, refresh_field.name));
         }
         let body = types::RefreshRoomClientTokenRequest {
             refresh_token: self.refresh_token.expose().to_owned(),
@@ -445,7 +454,7 @@ impl Client {
     ///
     /// Needs no API key, and never sends one (the spec's `security: []` for this operation).
     /// A refresh token that cannot be a bearer credential (see
-    /// [`MAX_CREDENTIAL_LEN`](crate::MAX_CREDENTIAL_LEN)) is an [`ErrorKind::InvalidRequest`]
+    /// [`Secret::MAX_LEN`](crate::Secret::MAX_LEN)) is an [`ErrorKind::InvalidRequest`]
     /// error naming `refresh_token`, before any I/O; the token is scrubbed from anything the
     /// server sends back.
     ///
@@ -504,7 +513,8 @@ mod tests {
         ] {
             let error = ttl_seconds(field, Some(bad)).expect_err("out of range");
             assert_eq!(error.kind(), ErrorKind::InvalidRequest);
-            assert_eq!(error.field(), Some(field.name));
+            assert_eq!(error.field(), Some(setting_name(field)));
+            assert_eq!(error.wire_field(), Some(field.name));
             assert_eq!(error.attempts(), 0);
         }
         let message = ttl_seconds(token_ttl, Some(secs(5)))
@@ -512,7 +522,7 @@ mod tests {
             .to_string();
         assert_eq!(
             message,
-            "invalid request: token_ttl_secs = 5 s is outside the range the API accepts (10..=3600 s)"
+            "invalid request: token_ttl = 5 s is outside the range the API accepts (10..=3600 s)"
         );
         let fractional =
             ttl_seconds(token_ttl, Some(Duration::from_millis(10_500))).expect_err("fractional");

@@ -11,12 +11,13 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
+use telnyx_rooms_core::meta::{Field, Operation};
+use telnyx_rooms_core::redact::Sent;
 use telnyx_rooms_gen::operations::{
     CREATE_ROOM_CLIENT_TOKEN, REFRESH_ROOM_CLIENT_TOKEN, create_room_client_token,
     refresh_room_client_token,
 };
-use telnyx_rooms_gen::redact::Sent;
-use telnyx_rooms_gen::{Field, Operation, ResponseHead, types};
+use telnyx_rooms_gen::{ResponseHead, types};
 use uuid::Uuid;
 
 use crate::error::{Error, ErrorBody, ErrorKind, SNIPPET_CHARS};
@@ -71,6 +72,9 @@ fn body_bytes() -> impl Strategy<Value = Vec<u8>> {
             text
         }),
         "\\PC{0,400}".prop_map(String::into_bytes),
+        // Text with the characters a terminal could be tricked by: controls, invisible format
+        // characters, line and paragraph separators.
+        "(\\PC|\\p{Cc}|\\p{Cf}|\\p{Zl}|\\p{Zp}){0,200}".prop_map(String::into_bytes),
     ]
 }
 
@@ -230,7 +234,15 @@ fn assert_bounded_snippet(snippet: Option<&str>) -> Result<(), TestCaseError> {
     if let Some(snippet) = snippet {
         prop_assert!(!snippet.is_empty());
         prop_assert!(snippet.chars().count() <= SNIPPET_CHARS + 1, "{snippet}");
+        assert_safe_for_a_terminal(snippet)?;
     }
+    Ok(())
+}
+
+/// Nothing in `text` that the workspace's terminal rule would escape: it is already escaped.
+fn assert_safe_for_a_terminal(text: &str) -> Result<(), TestCaseError> {
+    let escaped = telnyx_rooms_core::redact::escape_controls(text);
+    prop_assert_eq!(escaped.as_ref(), text);
     Ok(())
 }
 
@@ -258,7 +270,7 @@ proptest! {
     /// error built from it formats.
     #[test]
     fn error_body_of_any_bytes_is_entries_or_a_bounded_snippet(body in body_bytes()) {
-        let parsed = ErrorBody::parse(&body, &Sent::default());
+        let parsed = ErrorBody::parse(&body, false, &Sent::default());
         assert_bounded_snippet(parsed.snippet.as_deref())?;
         let has_text = String::from_utf8_lossy(&body).split_whitespace().next().is_some();
         prop_assert_eq!(parsed.snippet.is_some(), parsed.entries.is_empty() && has_text);
@@ -279,7 +291,7 @@ proptest! {
             json!({ "errors": entries })
         };
         let text = body.to_string();
-        let parsed = ErrorBody::parse(text.as_bytes(), &Sent::default());
+        let parsed = ErrorBody::parse(text.as_bytes(), false, &Sent::default());
         // The model reads the same text back: JSON text does not round-trip every float exactly.
         let body: Value = serde_json::from_str(&text).expect("serialised JSON parses");
         let candidates: Vec<&Value> = match &body {
@@ -307,7 +319,7 @@ proptest! {
     fn deeply_nested_bodies_are_a_snippet(depth in 1usize..20_000, object in any::<bool>()) {
         let (open, close) = if object { ("{\"errors\":", "}") } else { ("[", "]") };
         let body = format!("{}1{}", open.repeat(depth), close.repeat(depth));
-        let parsed = ErrorBody::parse(body.as_bytes(), &Sent::default());
+        let parsed = ErrorBody::parse(body.as_bytes(), false, &Sent::default());
         prop_assert!(parsed.entries.is_empty());
         prop_assert!(parsed.snippet.is_some());
         assert_bounded_snippet(parsed.snippet.as_deref())?;
@@ -322,7 +334,7 @@ proptest! {
         body in body_bytes(),
     ) {
         let status = StatusCode::from_u16(status).expect("100..=999 is a status");
-        let failure = api_failure(&ResponseHead::new(status, &headers), &body, &Sent::default());
+        let failure = api_failure(&ResponseHead::new(status, &headers), &body, false, &Sent::default());
         let (error, outcome) = failure.resolve(std::time::SystemTime::UNIX_EPOCH);
         let error = &error;
         prop_assert_eq!(error.kind(), ErrorKind::Api);
@@ -333,6 +345,7 @@ proptest! {
             other => prop_assert!(false, "{other:?}"),
         }
         assert_bounded_snippet(error.body_snippet())?;
+        assert_safe_for_a_terminal(&error.to_string())?;
         prop_assert!(!shown(error).is_empty());
     }
 
@@ -422,8 +435,11 @@ proptest! {
             Err(error) => {
                 prop_assert!(nanos != 0 || !within);
                 prop_assert_eq!(error.kind(), ErrorKind::InvalidRequest);
-                prop_assert_eq!(error.field(), Some(field.name));
-                prop_assert!(error.to_string().contains(field.name));
+                prop_assert_eq!(error.wire_field(), Some(field.name));
+                let setting = crate::operations::setting_name(field);
+                prop_assert_eq!(error.field(), Some(setting));
+                let named = format!("{setting} ");
+                prop_assert!(error.to_string().contains(&named));
             }
         }
     }
@@ -443,7 +459,7 @@ proptest! {
     ) {
         let entry = json!({"code": "10015", "title": "t".repeat(title_len), "source": {"pointer": "/x"}});
         let body = json!({ "errors": vec![entry; count] }).to_string();
-        let parsed = ErrorBody::parse(body.as_bytes(), &Sent::default());
+        let parsed = ErrorBody::parse(body.as_bytes(), false, &Sent::default());
         prop_assert_eq!(parsed.entries.len(), count);
         let error = Error::new(ErrorKind::Api, "status 422").with_body(parsed);
         let shown = error.to_string();
@@ -453,7 +469,7 @@ proptest! {
         }
         prop_assert!(shown.len() < 300 + title_len, "{} bytes", shown.len());
         let junk = vec![b'<'; junk_len];
-        assert_bounded_snippet(ErrorBody::parse(&junk, &Sent::default()).snippet.as_deref())?;
+        assert_bounded_snippet(ErrorBody::parse(&junk, false, &Sent::default()).snippet.as_deref())?;
     }
 }
 

@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
+use telnyx_rooms_core::redact::{Sent, server_text};
 use telnyx_rooms_gen::ResponseHead;
-use telnyx_rooms_gen::redact::{Sent, scrub};
 use telnyx_rooms_gen::types::VideoErrors;
 
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};
@@ -157,15 +157,14 @@ impl ResponseMeta {
     }
 }
 
-/// The request id header, scrubbed. Header text is visible ASCII (`to_str`), so there is no
-/// control character to escape.
+/// The request id header as server text: scrubbed, and escaped (a header value may hold a tab).
 fn request_id(head: &ResponseHead, sent: &Sent<'_>) -> Option<String> {
     head.request_id
         .as_ref()?
         .to_str()
         .ok()
         .filter(|id| !id.is_empty())
-        .map(|id| scrub(id, sent))
+        .map(|id| server_text(id, sent))
 }
 
 fn status_text(status: StatusCode) -> String {
@@ -176,8 +175,8 @@ fn status_text(status: StatusCode) -> String {
 }
 
 /// An error response, as a failure carrying status, request id and parsed body.
-pub(crate) fn api_failure(head: &ResponseHead, body: &[u8], sent: &Sent<'_>) -> Failure {
-    api_failure_with(head, ErrorBody::parse(body, sent), sent)
+pub(crate) fn api_failure(head: &ResponseHead, body: &[u8], cut: bool, sent: &Sent<'_>) -> Failure {
+    api_failure_with(head, ErrorBody::parse(body, cut, sent), sent)
 }
 
 /// An error response whose body is already read into entries or a snippet.
@@ -213,7 +212,7 @@ fn decode_failure(
     );
     let mut decoded = Error::new(ErrorKind::Decode, message)
         .with_request_id(head.and_then(|head| request_id(head, sent)))
-        .with_snippet(snippet(body, sent));
+        .with_snippet(snippet(body, false, sent));
     if let Some(status) = status {
         decoded = decoded.with_status(status.as_u16());
     }
@@ -226,7 +225,7 @@ fn decode_failure(
 fn oversized_failure(operation_id: &str, head: &ResponseHead, sent: &Sent<'_>) -> Failure {
     let status = head.status;
     if !status.is_success() {
-        return api_failure(head, &[], sent);
+        return api_failure(head, &[], false, sent);
     }
     let message = format!(
         "the {} body of {operation_id} is longer than {MAX_BODY} bytes, far more than a token \
@@ -277,20 +276,21 @@ fn transport_failure(source: reqwest::Error, status: Option<StatusCode>) -> Fail
     Failure::transient(error)
 }
 
-/// Reads at most [`MAX_BODY`] bytes of a response body; a longer one is cut there.
-async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+/// Reads at most [`MAX_BODY`] bytes of a response body; a longer one is cut (at the cap, or at
+/// the chunk before it), which the returned flag says.
+async fn read_bounded(mut response: reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 let room = MAX_BODY.saturating_sub(body.len());
                 body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if body.len() >= MAX_BODY {
-                    return Ok(body);
+                if chunk.len() > room || body.len() >= MAX_BODY {
+                    return Ok((body, true));
                 }
             }
-            Ok(None) => return Ok(body),
-            Err(error) if telnyx_rooms_gen::is_body_too_large(&error) => return Ok(body),
+            Ok(None) => return Ok((body, false)),
+            Err(error) if telnyx_rooms_gen::is_body_too_large(&error) => return Ok((body, true)),
             Err(error) => return Err(error),
         }
     }
@@ -328,7 +328,7 @@ where
             Some(head) if !head.status.is_success() => {
                 // A documented error status whose body is not the documented error shape
                 // (for example Telnyx's envelope where the spec names a bare object).
-                api_failure(&head, &body, sent)
+                api_failure(&head, &body, false, sent)
             }
             head => decode_failure(operation_id, head.as_ref(), &body, &error, sent),
         }),
@@ -355,13 +355,13 @@ async fn settle_unexpected<S: DeserializeOwned>(
 ) -> Result<Success<S>, Failure> {
     let status = response.status();
     let head = ResponseHead::new(status, response.headers());
-    let body = read_bounded(response)
+    let (body, cut) = read_bounded(response)
         .await
         .map_err(|source| transport_failure(source, Some(status)))?;
     if !status.is_success() {
-        return Err(api_failure(&head, &body, sent));
+        return Err(api_failure(&head, &body, cut, sent));
     }
-    if body.len() >= MAX_BODY {
+    if cut {
         return Err(oversized_failure(operation_id, &head, sent));
     }
     match serde_json::from_slice::<S>(&body) {
@@ -419,7 +419,7 @@ mod tests {
         headers.insert("retry-after", "7".parse().expect("valid"));
         headers.insert("x-should-retry", "false".parse().expect("valid"));
         let head = ResponseHead::new(StatusCode::TOO_MANY_REQUESTS, &headers);
-        let failure = api_failure(&head, b"{}", &Sent::default());
+        let failure = api_failure(&head, b"{}", false, &Sent::default());
         let (error, outcome) = failure.resolve(SystemTime::UNIX_EPOCH);
         assert_eq!(
             outcome,
@@ -444,6 +444,7 @@ mod tests {
         let failure = api_failure(
             &ResponseHead::new(StatusCode::SERVICE_UNAVAILABLE, &headers),
             b"",
+            false,
             &sent,
         );
         assert_eq!(failure.error.request_id(), Some("req-[REDACTED]"));

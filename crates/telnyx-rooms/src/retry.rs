@@ -1,9 +1,9 @@
 //! When to retry and how long to wait: [`RetryPolicy`], its [`Backoff`], and the pure retry
-//! decision over the facts a response gave ([`RetryHints`], parsed once when it arrives).
+//! decision over the facts a response gave (retry hints, parsed once when it arrives).
 
 use std::time::{Duration, SystemTime};
 
-use telnyx_rooms_gen::time::scale;
+use telnyx_rooms_core::time::scale;
 
 /// The longest wait a server can ask for through `retry-after-ms` or `Retry-After`. A longer
 /// request is cut to this, so a misbehaving server or proxy cannot park a caller for hours.
@@ -27,7 +27,7 @@ pub const MIN_SERVER_DELAY: Duration = Duration::from_millis(100);
 ///
 /// ```
 /// use std::time::Duration;
-/// use telnyx_rooms::RetryPolicy;
+/// use telnyx_rooms::retry::RetryPolicy;
 ///
 /// let patient = RetryPolicy::default()
 ///     .max_retries(5)
@@ -97,7 +97,7 @@ impl RetryPolicy {
 ///
 /// ```
 /// use std::time::Duration;
-/// use telnyx_rooms::Backoff;
+/// use telnyx_rooms::retry::Backoff;
 ///
 /// let backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(8)).jitter(0.25);
 /// assert_eq!(backoff.delay(1, 0.0), Duration::from_millis(500));

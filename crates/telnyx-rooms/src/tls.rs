@@ -15,16 +15,21 @@ use reqwest::header::HeaderValue;
 
 use crate::error::{Error, ErrorKind};
 
-/// Builds the SDK's own `reqwest::Client`: `User-Agent`, connect timeout, TLS, no redirects, and
-/// `resolver` for host names when one is given (see `crate::loopback`).
+/// Builds the SDK's own `reqwest::Client`: `User-Agent`, connect timeout, TLS, no redirects,
+/// `resolver` for host names when one is given (see `crate::loopback`), and `proxy` only when one
+/// is given (see `crate::proxy`).
 pub(crate) fn http_client(
     user_agent: &HeaderValue,
     connect_timeout: Duration,
     resolver: Option<std::sync::Arc<dyn reqwest::dns::Resolve>>,
+    proxy: Option<reqwest::Proxy>,
 ) -> Result<reqwest::Client, Error> {
     let mut builder = preconfigured(user_agent, connect_timeout)?;
     if let Some(resolver) = resolver {
         builder = builder.dns_resolver(resolver);
+    }
+    if let Some(proxy) = proxy {
+        builder = builder.proxy(proxy);
     }
     builder.build().map_err(|source| {
         Error::new(ErrorKind::Config, "could not build the HTTP client").with_source(source)
@@ -40,15 +45,20 @@ fn preconfigured(
         .connect_timeout(connect_timeout)
         // An API answers POSTs itself; following a redirect would re-send the body (and the
         // key's request) somewhere the caller did not configure.
-        .redirect(reqwest::redirect::Policy::none());
+        .redirect(reqwest::redirect::Policy::none())
+        // No proxy unless one is added on purpose: reqwest would otherwise read HTTP_PROXY and
+        // ALL_PROXY and send plain-http requests, the API key with them, to that proxy.
+        .no_proxy();
     with_tls(builder)
 }
 
 /// A `reqwest::ClientBuilder` set up as the SDK's own client is — `User-Agent`
 /// `telnyx-rooms-rust/<version>` (plus `user_agent_suffix`), 5 s connect timeout, no redirects,
-/// and the crate's TLS (rustls with ring and the OS trust store by default) — for you to add
-/// proxies, roots or pool settings before passing the result to
-/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client).
+/// no proxy, and the crate's TLS (rustls with ring and the OS trust store by default) — for you
+/// to add a proxy (`.proxy(reqwest::Proxy::https(..)?)`: environment variables are not read),
+/// roots or pool settings before passing the result to
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client). It is the one way to get
+/// the SDK's `User-Agent` onto your own client.
 ///
 /// Unlike `reqwest::Client::new()`, it needs no process-wide rustls crypto provider.
 ///
@@ -65,7 +75,7 @@ pub fn http_client_builder(
     user_agent_suffix: Option<&str>,
 ) -> Result<reqwest::ClientBuilder, Error> {
     let user_agent = crate::config::user_agent_header(user_agent_suffix)?;
-    preconfigured(&user_agent, crate::config::DEFAULT_CONNECT_TIMEOUT)
+    preconfigured(&user_agent, crate::ClientBuilder::DEFAULT_CONNECT_TIMEOUT)
 }
 
 #[cfg(feature = "rustls")]
@@ -95,7 +105,7 @@ fn rustls_config() -> Result<rustls::ClientConfig, Error> {
     let tls_error = |source: rustls::Error| {
         Error::new(ErrorKind::Config, "could not set up TLS (rustls with ring)").with_source(source)
     };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(ring_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(tls_error)?
@@ -110,6 +120,16 @@ fn rustls_config() -> Result<rustls::ClientConfig, Error> {
     Ok(CONFIG.get_or_init(|| config).clone())
 }
 
+/// rustls's *ring* provider. rustls 0.23.48 deprecates it because *ring* offers no post-quantum
+/// key exchange; it is kept because aws-lc-rs, the provider that does, dominates a clean build
+/// with its C and assembly (cmake, sometimes bindgen). The `native-tls` feature, or your own
+/// client (`ClientBuilder::http_client`) with another provider, is the way to post-quantum TLS.
+#[cfg(feature = "rustls")]
+#[allow(deprecated)]
+pub(crate) fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
 #[cfg(all(test, feature = "rustls"))]
 #[allow(clippy::expect_used)]
 mod tests {
@@ -122,7 +142,7 @@ mod tests {
             config.alpn_protocols,
             vec![b"h2".to_vec(), b"http/1.1".to_vec()]
         );
-        let ring_suites = rustls::crypto::ring::default_provider().cipher_suites;
+        let ring_suites = ring_provider().cipher_suites;
         assert_eq!(
             config.crypto_provider().cipher_suites,
             ring_suites,
@@ -131,6 +151,7 @@ mod tests {
         http_client(
             &HeaderValue::from_static("t/1"),
             Duration::from_secs(1),
+            None,
             None,
         )
         .expect("client builds without a process-wide crypto provider");

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::response::ResponseMeta;
-use crate::secret::Secret;
+use telnyx_rooms_core::Secret;
 
 /// Time from `now` until `expires_at`, zero when it has passed.
 fn time_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
@@ -62,7 +62,7 @@ macro_rules! client_token_accessors {
 ///
 /// ```
 /// # async fn run(client: telnyx_rooms::Client) -> Result<(), telnyx_rooms::Error> {
-/// use telnyx_rooms::{SystemTimeSource, TimeSource};
+/// use telnyx_rooms::time::{SystemTimeSource, TimeSource};
 ///
 /// let token = client.create_client_token("0ccc7b54-4df3-4bca-a65a-3da1ecc777f0").await?;
 /// let join_with = token.token().expose();

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn the_store_is_read_on_the_first_check_and_a_self_signed_certificate_is_refused() {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(crate::tls::ring_provider());
         let lazy = LazyPlatformVerifier::new(provider.clone());
         let hello_schemes = lazy.supported_verify_schemes();
         assert!(!lazy.is_loaded(), "saying hello reads no trust store");

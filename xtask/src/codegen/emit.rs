@@ -9,7 +9,7 @@ use heck::{ToShoutySnakeCase, ToSnakeCase};
 use quote::format_ident;
 
 use super::inputs::Inputs;
-use super::metadata::{FieldMeta, OperationMeta};
+use super::metadata::{FieldMeta, OperationMeta, SuccessBodyMeta};
 use crate::openapi::provenance::Provenance;
 
 /// The generator version, pinned with `=` in the workspace `Cargo.toml`; named in the file header.
@@ -95,7 +95,7 @@ pub(crate) fn metadata_tokens(operations: &[OperationMeta]) -> TokenStream {
     quote! {
         /// Per-operation metadata extracted from the spec by `cargo xtask codegen`.
         pub mod operations {
-            use crate::meta::{Operation, Security};
+            use crate::meta::{Operation, Security, SuccessBody};
             #(#consts)*
             /// Every operation, in spec order.
             pub const ALL: &[Operation] = &[#(#all),*];
@@ -130,15 +130,19 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
         (defs, refs)
     };
     let (path_defs, path_refs) = field_consts(&op.path_params);
+    let (query_defs, query_refs) = field_consts(&op.query_params);
+    let (header_defs, header_refs) = field_consts(&op.header_params);
     let (body_defs, body_refs) = field_consts(&op.body_fields);
     let OperationMeta {
         operation_id,
         method,
         path,
         success_status,
+        responses,
         body_required,
         ..
     } = op;
+    let success_body = success_body_tokens(&op.success_body);
     // progenitor names the method (and `OperationInfo::operation_id`) in snake case.
     let client_method = operation_id.to_snake_case();
     let security = if op.requires_bearer {
@@ -148,7 +152,7 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
     };
     let media_type = option_str(op.body_media_type.as_deref());
     let doc = format!("`{operation_id}`: `{method} {path}`.");
-    let module_doc = format!("Path parameters and body fields of `{operation_id}`.");
+    let module_doc = format!("Parameters and body fields of `{operation_id}`.");
     let constant = quote! {
         #[doc = #doc]
         pub const #const_name: Operation = Operation {
@@ -158,9 +162,13 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
             path: #path,
             security: #security,
             success_status: #success_status,
+            success_body: #success_body,
+            responses: &[#(#responses),*],
             body_required: #body_required,
             body_media_type: #media_type,
             path_params: &[#(#module::path::#path_refs),*],
+            query_params: &[#(#module::query::#query_refs),*],
+            header_params: &[#(#module::header::#header_refs),*],
             body_fields: &[#(#module::body::#body_refs),*],
         };
     };
@@ -172,6 +180,16 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
                 use crate::meta::{Field, FieldKind};
                 #(#path_defs)*
             }
+            /// Query parameters, by wire name.
+            pub mod query {
+                use crate::meta::{Field, FieldKind};
+                #(#query_defs)*
+            }
+            /// Header parameters, by name.
+            pub mod header {
+                use crate::meta::{Field, FieldKind};
+                #(#header_defs)*
+            }
             /// Top-level properties of the JSON request body.
             pub mod body {
                 use crate::meta::{Field, FieldKind};
@@ -182,9 +200,31 @@ fn operation_tokens(op: &OperationMeta) -> (TokenStream, TokenStream) {
     (constant, fields)
 }
 
+fn success_body_tokens(body: &SuccessBodyMeta) -> TokenStream {
+    let schema = |name: &Option<String>| option_str(name.as_deref());
+    match body {
+        SuccessBodyMeta::Empty => quote!(SuccessBody::Empty),
+        SuccessBodyMeta::Data(name) => {
+            let schema = schema(name);
+            quote!(SuccessBody::Data { schema: #schema })
+        }
+        SuccessBodyMeta::Page(name) => {
+            let schema = schema(name);
+            quote!(SuccessBody::Page { schema: #schema })
+        }
+        SuccessBodyMeta::Other => quote!(SuccessBody::Other),
+    }
+}
+
 fn field_tokens(field: &FieldMeta) -> TokenStream {
     let ident = format_ident!("{}", field.name.to_shouty_snake_case());
-    let FieldMeta { name, required, .. } = field;
+    let FieldMeta {
+        name,
+        rust_name,
+        required,
+        enum_values,
+        ..
+    } = field;
     let kind = format_ident!("{}", field.kind);
     let format = option_str(field.format.as_deref());
     let option_i64 = |value: Option<i64>| match value {
@@ -201,12 +241,14 @@ fn field_tokens(field: &FieldMeta) -> TokenStream {
         #[doc = #doc]
         pub const #ident: Field = Field {
             name: #name,
+            rust_name: #rust_name,
             required: #required,
             kind: FieldKind::#kind,
             format: #format,
             minimum: #minimum,
             maximum: #maximum,
             default: #default,
+            enum_values: &[#(#enum_values),*],
         };
     }
 }

@@ -15,15 +15,22 @@
 //!   `crate::hooks::operation_url`, which parses only the path — the same URL.
 //!
 //! Each rewrite is applied only where the generated code has exactly the expected shape;
-//! anything else is left as progenitor wrote it.
+//! anything else is left as progenitor wrote it. How many times each must apply follows from the
+//! document ([`Lightened::expected`]); generation fails, naming the rewrite, when the counts differ
+//! ([`Lightened::check`]), so a progenitor upgrade that changes the shapes cannot silently leave
+//! the per-call work in.
 
+use anyhow::{Result, bail};
 use quote::quote;
+use serde_json::Value;
 use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, FnArg, Pat, Stmt, Token};
 
+use crate::openapi::walk::{operations_of, resolve};
+
 /// How many rewrites [`lighten`] made.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Lightened {
     /// `encode_path(&<uuid>.to_string())` arguments replaced by the `Uuid` itself.
     pub(crate) uuid_segments: usize,
@@ -37,11 +44,126 @@ pub(crate) struct Lightened {
     pub(crate) operation_urls: usize,
 }
 
-/// Applies both rewrites to every method of `file`.
+/// Applies the rewrites to every method of `file`.
 pub(crate) fn lighten(file: &mut syn::File) -> Lightened {
     let mut pass = Pass(Lightened::default());
     pass.visit_file_mut(file);
     pass.0
+}
+
+impl Lightened {
+    /// How many times each rewrite applies to the client progenitor generates from `doc` (the
+    /// converted document it was given): one URL per operation, one empty header map per
+    /// operation without header parameters, one `Uuid` segment per UUID path parameter, one moved
+    /// header map per response with a JSON body (progenitor decodes each in its own match arm),
+    /// and the `Client` struct and its constructor.
+    pub(crate) fn expected(doc: &Value) -> Self {
+        let mut expected = Self {
+            parsed_base: 2,
+            ..Self::default()
+        };
+        let paths = doc.get("paths").and_then(Value::as_object);
+        for item in paths.into_iter().flat_map(|paths| paths.values()) {
+            for (_, operation) in operations_of(item) {
+                let params: Vec<&Value> = [item.get("parameters"), operation.get("parameters")]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .filter_map(|param| resolve(doc, param))
+                    .collect();
+                fn place(param: &Value) -> Option<&str> {
+                    param.get("in").and_then(Value::as_str)
+                }
+                expected.operation_urls += 1;
+                expected.empty_header_maps +=
+                    usize::from(!params.iter().any(|p| place(p) == Some("header")));
+                expected.uuid_segments += params
+                    .iter()
+                    .filter(|p| place(p) == Some("path") && is_uuid(doc, p))
+                    .count();
+                let responses = operation.get("responses").and_then(Value::as_object);
+                expected.moved_headers += responses
+                    .into_iter()
+                    .flat_map(|responses| responses.values())
+                    .filter(|response| has_json_body(doc, response))
+                    .count();
+            }
+        }
+        expected
+    }
+
+    /// Fails, naming each rewrite that did not apply as often as `expected` says.
+    pub(crate) fn check(&self, expected: &Self) -> Result<()> {
+        let rewrites = [
+            (
+                "uuid-segments",
+                "encode_path(&<uuid>.to_string()) → <uuid>",
+                self.uuid_segments,
+                expected.uuid_segments,
+            ),
+            (
+                "empty-header-maps",
+                "an empty HeaderMap and its merge removed",
+                self.empty_header_maps,
+                expected.empty_header_maps,
+            ),
+            (
+                "moved-headers",
+                "ResponseValue::from_response → crate::hooks::response_value",
+                self.moved_headers,
+                expected.moved_headers,
+            ),
+            (
+                "parsed-base",
+                "Client keeps its base URL parsed",
+                self.parsed_base,
+                expected.parsed_base,
+            ),
+            (
+                "operation-urls",
+                "format!(\"{}…\", self.baseurl, …) → crate::hooks::operation_url",
+                self.operation_urls,
+                expected.operation_urls,
+            ),
+        ];
+        let wrong: Vec<String> = rewrites
+            .iter()
+            .filter(|(_, _, done, want)| done != want)
+            .map(|(name, what, done, want)| {
+                format!("rewrite `{name}` ({what}) applied {done} times, expected {want}")
+            })
+            .collect();
+        if !wrong.is_empty() {
+            bail!(
+                "progenitor's output no longer has the shape xtask/src/codegen/lighten.rs rewrites:\n  - {}\n\
+                 Update the rewrite to the new shape (or remove it and record its cost in BENCHMARKS.md).",
+                wrong.join("\n  - ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A path parameter progenitor types `Uuid`: a string of format `uuid`.
+fn is_uuid(doc: &Value, param: &Value) -> bool {
+    let schema = param.get("schema").and_then(|schema| resolve(doc, schema));
+    schema.is_some_and(|schema| {
+        schema.get("type").and_then(Value::as_str) == Some("string")
+            && schema.get("format").and_then(Value::as_str) == Some("uuid")
+    })
+}
+
+/// A response progenitor decodes as JSON (a media type `application/json`, parameters allowed).
+fn has_json_body(doc: &Value, response: &Value) -> bool {
+    resolve(doc, response)
+        .and_then(|response| response.get("content"))
+        .and_then(Value::as_object)
+        .is_some_and(|content| {
+            content
+                .keys()
+                .any(|media| media == "application/json" || media.starts_with("application/json;"))
+        })
 }
 
 struct Pass(Lightened);
@@ -302,116 +424,120 @@ impl VisitMut for DropMerge {
     }
 }
 
+/// The rewrites on the real generated client: progenitor run on the vendored spec, as `cargo xtask
+/// codegen` runs it, never a hand-made imitation of its output.
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use quote::ToTokens;
 
-    fn lightened(code: proc_macro2::TokenStream) -> (String, Lightened) {
-        let mut file: syn::File = syn::parse2(code).expect("a Rust file");
-        let counts = lighten(&mut file);
-        (prettyplease::unparse(&file), counts)
+    use super::*;
+    use crate::codegen::inputs::Inputs;
+    use crate::codegen::render::{Generated, generate, render_spec_text};
+    use crate::paths::Workspace;
+
+    fn inputs() -> Inputs {
+        Inputs::read(&Workspace::current().expect("tests run inside the workspace"))
+            .expect("the workspace's inputs")
     }
 
     #[test]
-    fn a_uuid_segment_is_formatted_directly_and_an_empty_header_map_goes() {
-        let (text, counts) = lightened(quote! {
-            impl Client {
-                pub async fn op<'a>(&'a self, room_id: &'a ::uuid::Uuid, name: &'a str) {
-                    let url = format!("{}/rooms/{}/x/{}", self.baseurl,
-                        encode_path(&room_id.to_string()), encode_path(&name.to_string()),);
-                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                    let request = self.client.post(url).json(&body).headers(header_map).build()?;
-                    match status {
-                        201u16 => ResponseValue::from_response(response).await,
-                        _ => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
-                    }
-                }
-            }
-        });
+    fn every_rewrite_applies_to_the_real_generated_client_as_often_as_expected() {
+        let Generated {
+            mut file,
+            doc,
+            operations,
+        } = generate(&inputs()).expect("generates");
+        let expected = Lightened::expected(&doc);
+        assert_eq!(expected.operation_urls, operations.len());
         assert_eq!(
-            counts,
-            Lightened {
-                uuid_segments: 1,
-                empty_header_maps: 1,
-                moved_headers: 2,
-                parsed_base: 0,
-                operation_urls: 1,
-            }
+            expected.empty_header_maps,
+            operations.len(),
+            "no header parameters"
         );
-        assert!(!text.contains("from_response"), "{text}");
+        let uuids: usize = operations.iter().map(|op| op.path_params.len()).sum();
+        assert_eq!(
+            expected.uuid_segments, uuids,
+            "every path parameter is a UUID"
+        );
+        assert!(expected.moved_headers > operations.len(), "{expected:?}");
+
+        let done = lighten(&mut file);
+        assert_eq!(done, expected);
+        done.check(&expected).expect("the counts agree");
+        let text = prettyplease::unparse(&file);
+        for gone in ["from_response", "header_map", "encode_path(", "format!("] {
+            assert!(!text.contains(gone), "`{gone}` is left");
+        }
+        assert_eq!(
+            text.matches("crate::hooks::operation_url(").count(),
+            operations.len()
+        );
         assert_eq!(
             text.matches("crate::hooks::response_value(response)")
                 .count(),
-            2
+            expected.moved_headers
         );
-        // prettyplease leaves a macro's tokens spaced as tokens.
+        assert!(text.contains("pub(crate) base: Option<crate::hooks::ParsedBase>,"));
+        assert!(text.contains("base: crate::hooks::ParsedBase::new(baseurl),"));
+        // A UUID goes into the path as itself; the builder's other arguments are untouched.
         assert!(
             text.contains(
-                "format_args!(\"/rooms/{}/x/{}\", room_id, encode_path(& name.to_string()))"
+                "format_args!(\"/rooms/{}/actions/generate_join_client_token\", room_id)"
             ),
             "{text}"
         );
-        assert!(
-            text.contains("crate::hooks::operation_url(\n") && text.contains("self.base.as_ref(),"),
-            "{text}"
-        );
-        assert!(!text.contains("format!"), "{text}");
-        assert!(!text.contains("header_map"), "{text}");
-        assert!(text.contains(".json(&body).build()?"), "{text}");
     }
 
+    /// What a progenitor upgrade that changed a shape would do: the rewrite stops applying, and
+    /// generation fails naming it rather than keeping the per-call work silently.
     #[test]
-    fn the_client_keeps_its_base_url_parsed() {
-        let (text, counts) = lightened(quote! {
-            #[derive(Clone, Debug)]
-            pub struct Client {
-                pub(crate) baseurl: String,
-                pub(crate) client: reqwest::Client,
-                pub(crate) inner: crate::Credentials,
+    fn a_rewrite_that_no_longer_applies_fails_naming_it() {
+        let Generated { file, doc, .. } = generate(&inputs()).expect("generates");
+        let expected = Lightened::expected(&doc);
+        let tokens = file.to_token_stream().to_string();
+        for (from, to, named) in [
+            ("from_response", "from_response_v2", &["moved-headers"][..]),
+            ("encode_path", "encode_segment", &["uuid-segments"]),
+            (
+                "with_capacity",
+                "with_capacity_hint",
+                &["empty-header-maps"],
+            ),
+            ("baseurl", "base_url", &["parsed-base", "operation-urls"]),
+        ] {
+            assert!(tokens.contains(from), "{from}");
+            let mut changed: syn::File =
+                syn::parse_str(&tokens.replace(from, to)).expect("still a Rust file");
+            let message = format!(
+                "{:#}",
+                lighten(&mut changed).check(&expected).expect_err(from)
+            );
+            for name in named {
+                assert!(message.contains(&format!("rewrite `{name}`")), "{message}");
             }
-            impl Client {
-                pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Credentials) -> Self {
-                    Self { baseurl: baseurl.to_string(), client, inner }
-                }
-                pub async fn op<'a>(&'a self) {
-                    let url = format!("{}/fixed/path", self.baseurl,);
-                    let other = format!("{}/not/a/url", self.baseurl);
-                }
-            }
-        });
-        assert_eq!(
-            (counts.parsed_base, counts.operation_urls),
-            (2, 1),
-            "{text}"
-        );
-        assert!(
-            text.contains("pub(crate) base: Option<crate::hooks::ParsedBase>,"),
-            "{text}"
-        );
-        assert!(
-            text.contains("base: crate::hooks::ParsedBase::new(baseurl),"),
-            "{text}"
-        );
-        assert!(text.contains("format_args!(\"/fixed/path\")"), "{text}");
-        // Only the `url` binding of a method is a request URL.
-        assert!(
-            text.contains("format!(\"{}/not/a/url\", self.baseurl)"),
-            "{text}"
-        );
+            assert_eq!(
+                message.matches("rewrite `").count(),
+                named.len(),
+                "{message}"
+            );
+        }
     }
 
+    /// An operation with a header parameter keeps its header map (it is filled), and the
+    /// expectation knows it: generation succeeds.
     #[test]
     fn a_header_map_that_receives_headers_is_kept() {
-        let (text, counts) = lightened(quote! {
-            impl Client {
-                pub async fn op<'a>(&'a self, key: &'a str) {
-                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                    header_map.append("x-key", key.to_string().try_into()?);
-                    let request = self.client.post(url).headers(header_map).build()?;
-                }
-            }
-        });
-        assert_eq!(counts, Lightened::default());
-        assert!(text.contains(".headers(header_map)"), "{text}");
+        let inputs = inputs();
+        let text = String::from_utf8(inputs.spec.bytes.clone()).expect("utf-8 spec");
+        let anchor = "      operationId: CreateRoom\n";
+        assert!(
+            text.contains(anchor),
+            "the vendored spec changed shape; update this test"
+        );
+        let header = "      parameters:\n      - in: header\n        name: x-idempotency-key\n        schema:\n          type: string\n";
+        let spec = text.replacen(anchor, &format!("{anchor}{header}"), 1);
+        let rendered = render_spec_text(&spec, &inputs).expect("renders");
+        assert_eq!(rendered.matches("header_map.append(").count(), 1);
+        assert_eq!(rendered.matches(".headers(header_map)").count(), 1);
     }
 }

@@ -9,7 +9,7 @@ use heck::{ToShoutySnakeCase, ToSnakeCase};
 
 use serde_json::Value;
 
-use crate::openapi::walk::{operations_of, resolve};
+use crate::openapi::walk::{follow_refs, operations_of, resolve, strings};
 
 /// One operation's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,22 +19,47 @@ pub(crate) struct OperationMeta {
     pub(crate) path: String,
     pub(crate) requires_bearer: bool,
     pub(crate) success_status: u16,
+    pub(crate) success_body: SuccessBodyMeta,
+    /// The response keys the spec documents, in spec order (`201`, `404`, `4XX`, `default`).
+    pub(crate) responses: Vec<String>,
     pub(crate) body_required: bool,
     pub(crate) body_media_type: Option<String>,
     pub(crate) path_params: Vec<FieldMeta>,
+    /// In the order of the generated method's arguments: by wire name, as progenitor sorts them.
+    pub(crate) query_params: Vec<FieldMeta>,
+    /// By name.
+    pub(crate) header_params: Vec<FieldMeta>,
     pub(crate) body_fields: Vec<FieldMeta>,
 }
 
-/// One path parameter or top-level body property.
+/// The shape of the success response body (`crate::meta::SuccessBody` in the generated crate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SuccessBodyMeta {
+    /// No body.
+    Empty,
+    /// `{"data": {…}}`, with the component schema of `data` when it has one.
+    Data(Option<String>),
+    /// `{"data": […], "meta": {…}}`, with the component schema of the items when they have one.
+    Page(Option<String>),
+    /// Any other body.
+    Other,
+}
+
+/// One path or query parameter, or top-level body property.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FieldMeta {
+    /// The name on the wire (`page[size]`).
     pub(crate) name: String,
+    /// The name of the generated argument or struct field (`page_size`).
+    pub(crate) rust_name: String,
     pub(crate) required: bool,
     pub(crate) kind: &'static str,
     pub(crate) format: Option<String>,
     pub(crate) minimum: Option<i64>,
     pub(crate) maximum: Option<i64>,
     pub(crate) default: Option<i64>,
+    /// The values a string `enum` allows, in spec order (empty: no enum).
+    pub(crate) enum_values: Vec<String>,
 }
 
 /// Extracts every operation of `doc` (an OpenAPI 3.0 document that passed the pre-check).
@@ -74,19 +99,24 @@ fn extract_operation(
     let security = operation.get("security").or_else(|| doc.get("security"));
     let requires_bearer = requires_bearer(doc, security)?;
 
-    let success_status = operation
+    let responses = operation
         .get("responses")
         .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|responses| responses.keys())
-        .find_map(|code| {
-            code.parse::<u16>()
-                .ok()
-                .filter(|code| (200..300).contains(code))
+        .context("no responses")?;
+    let (success_status, success) = responses
+        .iter()
+        .find_map(|(code, response)| {
+            let code = code.parse::<u16>().ok()?;
+            (200..300).contains(&code).then_some((code, response))
         })
         .context("no 2xx response with a numeric status code")?;
 
-    let path_params = path_params(doc, path, item, operation)?;
+    let mut path_params = params(doc, item, operation, "path")?;
+    path_params.sort_by_key(|param| path.find(&format!("{{{}}}", param.name)));
+    let mut query_params = params(doc, item, operation, "query")?;
+    query_params.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut header_params = params(doc, item, operation, "header")?;
+    header_params.sort_by(|a, b| a.name.cmp(&b.name));
     let body = request_body(doc, operation)?;
 
     Ok(OperationMeta {
@@ -95,24 +125,28 @@ fn extract_operation(
         path: path.to_string(),
         requires_bearer,
         success_status,
+        success_body: success_body(doc, success)?,
+        responses: responses.keys().cloned().collect(),
         body_required: body.required,
         body_media_type: body.media_type,
         path_params,
+        query_params,
+        header_params,
         body_fields: body.fields,
     })
 }
 
-/// The operation's path parameters (path-level and its own), in path template order, which is
-/// the order of the generated method's arguments.
-fn path_params(doc: &Value, path: &str, item: &Value, operation: &Value) -> Result<Vec<FieldMeta>> {
-    let mut path_params = Vec::new();
+/// The operation's parameters `in` the path, the query or the headers (path-level and its own),
+/// in spec order.
+fn params(doc: &Value, item: &Value, operation: &Value, location: &str) -> Result<Vec<FieldMeta>> {
+    let mut found = Vec::new();
     for params in [item.get("parameters"), operation.get("parameters")]
         .into_iter()
         .flatten()
     {
         for param in params.as_array().into_iter().flatten() {
             let param = resolve(doc, param).context("dangling parameter $ref")?;
-            if param.get("in").and_then(Value::as_str) != Some("path") {
+            if param.get("in").and_then(Value::as_str) != Some(location) {
                 continue;
             }
             let name = param
@@ -121,12 +155,55 @@ fn path_params(doc: &Value, path: &str, item: &Value, operation: &Value) -> Resu
                 .context("a parameter without a name")?;
             let schema = param
                 .get("schema")
-                .context(format!("path parameter {name} has no schema"))?;
-            path_params.push(field(doc, name, true, schema)?);
+                .with_context(|| format!("{location} parameter {name} has no schema"))?;
+            // Path parameters are always required (the pre-check sees to it).
+            let required =
+                location == "path" || param.get("required").and_then(Value::as_bool) == Some(true);
+            found.push(field(doc, name, required, schema)?);
         }
     }
-    path_params.sort_by_key(|param| path.find(&format!("{{{}}}", param.name)));
-    Ok(path_params)
+    Ok(found)
+}
+
+/// What the success response's JSON body holds.
+fn success_body(doc: &Value, response: &Value) -> Result<SuccessBodyMeta> {
+    let response = resolve(doc, response).context("dangling response $ref")?;
+    let Some(schema) = response
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|content| {
+            content
+                .iter()
+                .find(|(media, _)| media.starts_with("application/json"))
+        })
+        .and_then(|(_, media)| media.get("schema"))
+    else {
+        return Ok(SuccessBodyMeta::Empty);
+    };
+    let schema = resolve(doc, schema).context("dangling response schema $ref")?;
+    let property = |name: &str| schema.get("properties").and_then(|p| p.get(name));
+    let Some(data) = property("data") else {
+        return Ok(SuccessBodyMeta::Other);
+    };
+    let component = |node: &Value| -> Result<Option<String>> {
+        let (reference, _) = follow_refs(doc, node).context("dangling schema $ref of data")?;
+        Ok(reference
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_owned))
+    };
+    let resolved = resolve(doc, data).context("dangling schema $ref of data")?;
+    Ok(match resolved.get("type").and_then(Value::as_str) {
+        Some("array") if property("meta").is_some() => match resolved.get("items") {
+            Some(items) => SuccessBodyMeta::Page(component(items)?),
+            None => SuccessBodyMeta::Other,
+        },
+        Some("object") | None
+            if resolved.get("properties").is_some() || data.get("$ref").is_some() =>
+        {
+            SuccessBodyMeta::Data(component(data)?)
+        }
+        _ => SuccessBodyMeta::Other,
+    })
 }
 
 /// What the metadata says about a request body.
@@ -160,13 +237,7 @@ fn request_body(doc: &Value, operation: &Value) -> Result<Body> {
         .get("schema")
         .context("request body without a schema")?;
     let schema = resolve(doc, schema).context("dangling request body schema $ref")?;
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let required = strings(schema.get("required"));
     if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
         for (name, property) in properties {
             let required = required.contains(&name.as_str());
@@ -227,21 +298,73 @@ fn rust_name(what: &str, name: &str, ident: &str) -> Result<()> {
     Ok(())
 }
 
-fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<FieldMeta> {
-    rust_name("field", name, &name.to_shouty_snake_case())?;
-    let schema = resolve(doc, schema).with_context(|| format!("dangling schema $ref of {name}"))?;
-    let kind = match schema.get("type").and_then(Value::as_str) {
+/// The name progenitor gives an argument or field named `name` in the spec: its snake case, with
+/// every character that cannot continue a Rust identifier read as a word break (`page[size]` →
+/// `page_size`; a keyword gets a trailing `_`). `agree` checks it against the generated code.
+pub(crate) fn rust_ident(name: &str) -> String {
+    let spaced: String = name
+        .chars()
+        .filter(|c| *c != '\'')
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut ident = spaced.to_snake_case();
+    if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert(0, '_');
+    }
+    // A keyword (`type`) gets a trailing underscore, as progenitor's and typify's names do.
+    if syn::parse_str::<syn::Ident>(&ident).is_err() {
+        ident.push('_');
+    }
+    ident
+}
+
+fn kind_of(name: &str, schema: &Value) -> Result<&'static str> {
+    Ok(match schema.get("type").and_then(Value::as_str) {
         Some("integer") => "Integer",
         Some("number") => "Number",
         Some("string") => "String",
         Some("boolean") => "Boolean",
         Some("array") => "Array",
-        Some("object") | None => "Object",
+        Some("object") => "Object",
+        None if ["oneOf", "anyOf"].iter().any(|k| schema.get(k).is_some()) => "OneOf",
+        None => "Object",
         Some(other) => bail!("field {name} has unknown type {other}"),
+    })
+}
+
+/// The string values of an `enum`; an enum of anything else is refused, as the metadata could
+/// not state it.
+fn enum_values(name: &str, schema: &Value) -> Result<Vec<String>> {
+    let Some(values) = schema.get("enum") else {
+        return Ok(Vec::new());
     };
+    values
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|value| match value {
+            Value::String(text) => Ok(text.clone()),
+            other => bail!("field {name}: enum value {other} is not a string; the metadata states string enums only"),
+        })
+        .collect()
+}
+
+fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<FieldMeta> {
+    rust_name("field", name, &name.to_shouty_snake_case())?;
+    let ident = rust_ident(name);
+    rust_name("field", name, &ident)?;
+    let schema = resolve(doc, schema).with_context(|| format!("dangling schema $ref of {name}"))?;
+    let kind = kind_of(name, schema)?;
     let integer = |key: &str| -> Result<Option<i64>> {
         match schema.get(key) {
-            None => Ok(None),
+            // `default: null` (upstream writes it for a nullable field) is no default.
+            None | Some(Value::Null) => Ok(None),
             Some(value) => match value.as_i64() {
                 Some(value) => Ok(Some(value)),
                 None => bail!(
@@ -265,6 +388,7 @@ fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<Fiel
     }
     Ok(FieldMeta {
         name: name.to_string(),
+        rust_name: ident,
         required,
         kind,
         format: schema
@@ -274,6 +398,7 @@ fn field(doc: &Value, name: &str, required: bool, schema: &Value) -> Result<Fiel
         minimum,
         maximum,
         default,
+        enum_values: enum_values(name, schema)?,
     })
 }
 
@@ -343,6 +468,116 @@ mod tests {
         );
         assert!(locked.body_fields[1].required);
         assert!(!ops[1].requires_bearer);
+    }
+
+    /// Listing, viewing, deleting and acting on rooms: query parameters, bodies, statuses.
+    fn rooms_doc() -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "components": {"schemas": {
+                "Room": {"type": "object", "properties": {"id": {"type": "string"}}},
+                "Body": {"properties": {
+                    "participants": {"oneOf": [{"type": "string", "enum": ["all"]}, {"type": "array", "items": {}}]},
+                    "type": {"type": "string", "enum": ["audio", "video"]},
+                    "webhook_timeout_secs": {"type": "integer", "minimum": 0, "maximum": 30, "default": null}
+                }}
+            }},
+            "paths": {
+                "/rooms": {"get": {
+                    "operationId": "ListRooms",
+                    "parameters": [
+                        {"name": "page[size]", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 250, "default": 20}},
+                        {"name": "filter[status]", "in": "query", "required": true, "schema": {"type": "string", "enum": ["completed", "enqueued"]}}
+                    ],
+                    "responses": {"200": {"content": {"application/json": {"schema": {"properties": {
+                        "data": {"type": "array", "items": {"$ref": "#/components/schemas/Room"}},
+                        "meta": {"type": "object"}
+                    }}}}}, "4XX": {}}
+                }},
+                "/rooms/{id}": {
+                    "get": {"operationId": "ViewRoom", "responses": {"200": {"content": {"application/json": {"schema": {"properties": {
+                        "data": {"$ref": "#/components/schemas/Room"}}}}}}, "404": {}, "default": {}}},
+                    "delete": {"operationId": "DeleteRoom", "responses": {"204": {}}},
+                    "post": {
+                        "operationId": "Act",
+                        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Body"}}}},
+                        "responses": {"200": {"content": {"application/json": {"schema": {"properties": {
+                            "data": {"type": "object", "properties": {"result": {"type": "string"}}}}}}}}}
+                    }
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn extracts_query_parameters_statuses_and_the_success_body() {
+        let ops = extract(&rooms_doc()).expect("extracts");
+        let list = &ops[0];
+        let names: Vec<(&str, &str)> = list
+            .query_params
+            .iter()
+            .map(|p| (p.name.as_str(), p.rust_name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("filter[status]", "filter_status"),
+                ("page[size]", "page_size")
+            ]
+        );
+        let (status, size) = (&list.query_params[0], &list.query_params[1]);
+        assert!(status.required && !size.required);
+        assert_eq!(status.enum_values, ["completed", "enqueued"]);
+        assert_eq!(
+            (size.minimum, size.maximum, size.default),
+            (Some(1), Some(250), Some(20))
+        );
+        assert_eq!(
+            list.success_body,
+            SuccessBodyMeta::Page(Some("Room".into()))
+        );
+        assert_eq!(list.responses, ["200", "4XX"]);
+        assert_eq!(
+            ops[1].success_body,
+            SuccessBodyMeta::Data(Some("Room".into()))
+        );
+        assert_eq!(ops[1].responses, ["200", "404", "default"]);
+        assert_eq!(
+            (ops[2].success_status, &ops[2].success_body),
+            (204, &SuccessBodyMeta::Empty)
+        );
+    }
+
+    #[test]
+    fn extracts_rust_names_kinds_and_enums_of_body_fields() {
+        let ops = extract(&rooms_doc()).expect("extracts");
+        let act = &ops[3];
+        assert_eq!(act.success_body, SuccessBodyMeta::Data(None));
+        let kinds: Vec<(&str, &str, &str)> = act
+            .body_fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.rust_name.as_str(), f.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("participants", "participants", "OneOf"),
+                ("type", "type_", "String"),
+                ("webhook_timeout_secs", "webhook_timeout_secs", "Integer"),
+            ]
+        );
+        assert_eq!(
+            act.body_fields[2].default, None,
+            "`default: null` is no default"
+        );
+        let bad = json!({"paths": {"/x": {"get": {"operationId": "X", "parameters": [
+            {"name": "n", "in": "query", "schema": {"type": "integer", "enum": [1, 2]}}
+        ], "responses": {"200": {}}}}}});
+        let error = extract(&bad).expect_err("an integer enum");
+        assert!(
+            format!("{error:#}").contains("string enums only"),
+            "{error:#}"
+        );
     }
 
     #[test]

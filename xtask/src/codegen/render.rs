@@ -10,21 +10,51 @@ use quote::quote;
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
+use super::agree;
 use super::emit::{self, PROGENITOR_VERSION};
 use super::inputs::Inputs;
-use super::lighten::lighten;
-use super::metadata;
+use super::lighten::{Lightened, lighten};
+use super::metadata::{self, OperationMeta};
+use crate::openapi::deep_object;
 use crate::openapi::downgrade::downgrade_to_30;
 use crate::openapi::precheck;
 use crate::openapi::walk::walk_schemas;
 
 /// Renders the generated file. Pure: the same inputs give the same bytes.
 pub(crate) fn render(inputs: &Inputs) -> Result<String> {
+    let Generated { mut file, doc, .. } = generate(inputs)?;
+    lighten(&mut file).check(&Lightened::expected(&doc))?;
+    Ok(format!(
+        "{}\n{}",
+        emit::header(inputs),
+        prettyplease::unparse(&file)
+    ))
+}
+
+/// progenitor's client with the metadata and provenance beside it, before [`lighten`].
+pub(crate) struct Generated {
+    /// The Rust file.
+    pub(crate) file: syn::File,
+    /// The converted document progenitor was given.
+    pub(crate) doc: Value,
+    /// The operations' metadata.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the tests of lighten and agree")
+    )]
+    pub(crate) operations: Vec<OperationMeta>,
+}
+
+/// Runs the pipeline up to progenitor's output: overlays, 3.1 → 3.0, deepObject parameters
+/// spelled out, the pre-check, metadata, progenitor; the `api-version` header removed and the
+/// metadata checked against the methods.
+pub(crate) fn generate(inputs: &Inputs) -> Result<Generated> {
     let mut doc = inputs.spec.doc.clone();
     for overlay in &inputs.overlays {
         overlay.apply(&mut doc)?;
     }
     downgrade_to_30(&mut doc)?;
+    deep_object::flatten(&mut doc)?;
     let problems = precheck::check(&doc);
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
@@ -51,6 +81,10 @@ pub(crate) fn render(inputs: &Inputs) -> Result<String> {
         #metadata
     })
     .context("progenitor produced tokens that are not a Rust file")?;
+    agree::check(&file, &operations)?;
+    if schemars_behind_feature(&mut file) == 0 {
+        bail!("progenitor generated no `types` module with serde types: its output changed shape");
+    }
     let removed = strip_api_version_header(&mut file);
     if removed != operations.len() {
         bail!(
@@ -60,12 +94,11 @@ pub(crate) fn render(inputs: &Inputs) -> Result<String> {
             operations.len()
         );
     }
-    lighten(&mut file);
-    Ok(format!(
-        "{}\n{}",
-        emit::header(inputs),
-        prettyplease::unparse(&file)
-    ))
+    Ok(Generated {
+        file,
+        doc,
+        operations,
+    })
 }
 
 /// The server owns its defaults: progenitor would materialise a schema `default` into a
@@ -78,6 +111,41 @@ fn strip_defaults(doc: &mut Value) {
         }
         Ok::<(), ()>(())
     });
+}
+
+/// Gives every serde type of the `types` module `#[cfg_attr(feature = "schemars",
+/// derive(::schemars::JsonSchema))]`: the JSON Schema of the generated types is opt-in (the crate's
+/// `schemars` feature), so users who do not ask for it do not compile schemars and its derive
+/// macro. (progenitor's `with_derive` would add it unconditionally.) Returns how many types were
+/// given it.
+fn schemars_behind_feature(file: &mut syn::File) -> usize {
+    let types = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+        _ => None,
+    });
+    let mut given = 0;
+    for item in types
+        .map(|(_, items)| items.iter_mut())
+        .into_iter()
+        .flatten()
+    {
+        let attrs = match item {
+            syn::Item::Struct(item) => &mut item.attrs,
+            syn::Item::Enum(item) => &mut item.attrs,
+            _ => continue,
+        };
+        let serde = attrs.iter().any(|attr| {
+            attr.path().is_ident("derive")
+                && quote!(#attr).to_string().contains("serde :: Serialize")
+        });
+        if serde {
+            attrs.push(syn::parse_quote!(
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+            ));
+            given += 1;
+        }
+    }
+    given
 }
 
 /// progenitor 0.15 adds `api-version: <info.version>` to every request. The Telnyx API defines no
@@ -117,8 +185,7 @@ fn generate_client(api: &openapiv3::OpenAPI) -> Result<TokenStream> {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_inner_type(quote!(crate::Credentials))
-        .with_hooks(HooksMode::Expected)
-        .with_derive("schemars::JsonSchema");
+        .with_hooks(HooksMode::Expected);
     let mut generator = Generator::new(&settings);
     // The pre-check rules out the shapes progenitor is known to panic on; this catches the ones
     // nobody has met yet, so the user still gets an error rather than a backtrace.

@@ -60,6 +60,7 @@ pub(crate) fn check(doc: &Value) -> Vec<Unsupported> {
                 operation.get("parameters"),
                 &mut report,
             );
+            check_query_styles(doc, shared_params, operation.get("parameters"), &mut report);
             check_request_body(doc, operation, &mut report);
             check_responses(doc, operation, &mut report);
         }
@@ -160,6 +161,38 @@ fn check_path_params(
         report(format!(
             "path parameter `{name}` does not appear in the path"
         ));
+    }
+}
+
+/// progenitor generates `form` query parameters only (and returns an error for the others);
+/// deepObject ones are spelled out before this check (`deep_object`), so any left is reported here
+/// with its name.
+fn check_query_styles(
+    doc: &Value,
+    shared: Option<&Value>,
+    own: Option<&Value>,
+    report: &mut impl FnMut(String),
+) {
+    let params = [shared, own]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|param| resolve(doc, param));
+    for param in params {
+        let style = param.get("style").and_then(Value::as_str);
+        if param.get("in").and_then(Value::as_str) == Some("query")
+            && style.is_some_and(|style| style != "form")
+        {
+            let name = param
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            report(format!(
+                "query parameter `{name}` has style `{}`; progenitor 0.15 generates `form` only",
+                style.unwrap_or_default()
+            ));
+        }
     }
 }
 
@@ -398,6 +431,23 @@ mod tests {
                 .iter()
                 .any(|r| r.contains("`other` does not appear in the path")),
             "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn query_styles_other_than_form_are_reported() {
+        let mut params = room_param();
+        params.as_array_mut().expect("a list").extend([
+            json!({"name": "ids", "in": "query", "style": "pipeDelimited", "schema": {"type": "array"}}),
+            json!({"name": "page", "in": "query", "style": "form", "schema": {"type": "integer"}}),
+        ]);
+        let doc = doc(json!({"operationId": "Op", "parameters": params, "responses": {"204": {}}}));
+        let found = check(&doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].reason.contains("`ids` has style `pipeDelimited`"),
+            "{}",
+            found[0]
         );
     }
 

@@ -164,6 +164,16 @@ pub(crate) fn operations_of(item: &Value) -> impl Iterator<Item = (&str, &Value)
         .map(|(key, operation)| (key.as_str(), operation))
 }
 
+/// The strings of a JSON array such as a schema's `required` or `enum` (none when it is absent or
+/// not an array; entries that are not strings are skipped).
+pub(crate) fn strings(list: Option<&Value>) -> Vec<&str> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 /// How many `$ref` hops in a row are followed before a reference chain is called a loop.
 const MAX_REF_HOPS: usize = 32;
 

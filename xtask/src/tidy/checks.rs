@@ -44,12 +44,12 @@ pub(crate) const CHECKS: [Check; 7] = [
 ];
 
 /// The one place the redaction marker may be spelled out, and the constant that holds it.
-pub(crate) const REDACTION_HOME: &str = "crates/telnyx-rooms-gen/src/redact.rs";
+pub(crate) const REDACTION_HOME: &str = "crates/telnyx-rooms-core/src/redact.rs";
 const REDACTION_CONSTANT: &str = "REDACTED";
 const REDACTION_MARKER: &str = "[REDACTED]";
 
 /// The one module that may read the wall clock: the system time source.
-pub(crate) const TIME_HOME: &str = "crates/telnyx-rooms-gen/src/time.rs";
+pub(crate) const TIME_HOME: &str = "crates/telnyx-rooms-core/src/time.rs";
 /// `Type::now…` calls that read the wall clock (`SystemTime::now`, `Utc::now`, …).
 const WALL_CLOCKS: [&str; 4] = ["SystemTime", "Utc", "Local", "OffsetDateTime"];
 

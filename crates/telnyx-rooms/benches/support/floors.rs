@@ -58,7 +58,7 @@ pub struct Floor {
 impl Floor {
     pub fn new(base_url: &str) -> Self {
         let http = reqwest::Client::builder()
-            .user_agent(telnyx_rooms::USER_AGENT)
+            .user_agent(concat!("telnyx-rooms-rust/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none())
@@ -149,7 +149,7 @@ pub struct Lean {
 impl Lean {
     pub fn new(base_url: &str) -> Self {
         let http = reqwest::Client::builder()
-            .user_agent(telnyx_rooms::USER_AGENT)
+            .user_agent(concat!("telnyx-rooms-rust/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("reqwest client");
         Self {

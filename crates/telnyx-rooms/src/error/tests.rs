@@ -3,7 +3,7 @@ use super::*;
 #[test]
 fn envelope_entries_are_parsed_into_fields() {
     let body = br#"{"errors":[{"code":"10015","title":"Invalid value","detail":"token_ttl_secs must be at most 3600","source":{"pointer":"/token_ttl_secs"},"meta":{"url":"https://developers.telnyx.com"}},{"code":10005,"title":"Second"}]}"#;
-    let parsed = ErrorBody::parse(body, &Sent::default());
+    let parsed = ErrorBody::parse(body, false, &Sent::default());
     assert_eq!(parsed.entries.len(), 2);
     let first = &parsed.entries[0];
     assert_eq!(first.code(), Some("10015"));
@@ -23,6 +23,7 @@ fn envelope_entries_are_parsed_into_fields() {
 fn bare_error_object_is_one_entry() {
     let parsed = ErrorBody::parse(
         br#"{"code":"10010","title":"Forbidden","source":{"parameter":"room_id"}}"#,
+        false,
         &Sent::default(),
     );
     assert_eq!(parsed.entries.len(), 1);
@@ -33,35 +34,38 @@ fn bare_error_object_is_one_entry() {
 #[test]
 fn non_json_and_unknown_shapes_keep_a_snippet() {
     let html = b"<html>\n  <body>  502 Bad Gateway </body>\n</html>";
-    let parsed = ErrorBody::parse(html, &Sent::default());
+    let parsed = ErrorBody::parse(html, false, &Sent::default());
     assert!(parsed.entries.is_empty());
     assert_eq!(
         parsed.snippet.as_deref(),
         Some("<html> <body> 502 Bad Gateway </body> </html>")
     );
 
-    let unknown = ErrorBody::parse(br#"{"message":"rate limited"}"#, &Sent::default());
+    let unknown = ErrorBody::parse(br#"{"message":"rate limited"}"#, false, &Sent::default());
     assert!(unknown.entries.is_empty());
     assert_eq!(
         unknown.snippet.as_deref(),
         Some(r#"{"message":"rate limited"}"#)
     );
 
-    let empty_envelope = ErrorBody::parse(br#"{"errors":[]}"#, &Sent::default());
+    let empty_envelope = ErrorBody::parse(br#"{"errors":[]}"#, false, &Sent::default());
     assert!(empty_envelope.entries.is_empty());
     assert_eq!(empty_envelope.snippet.as_deref(), Some(r#"{"errors":[]}"#));
 
-    assert_eq!(ErrorBody::parse(b"  \n", &Sent::default()).snippet, None);
+    assert_eq!(
+        ErrorBody::parse(b"  \n", false, &Sent::default()).snippet,
+        None
+    );
 }
 
 #[test]
 fn snippets_are_cut_and_invalid_utf8_is_tolerated() {
     let long = "x ".repeat(500);
-    let cut = snippet(long.as_bytes(), &Sent::default()).expect("non-empty");
+    let cut = snippet(long.as_bytes(), false, &Sent::default()).expect("non-empty");
     assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
     assert!(cut.ends_with('…'));
     assert_eq!(
-        snippet(&[0xff, b'o', b'k'], &Sent::default()).as_deref(),
+        snippet(&[0xff, b'o', b'k'], false, &Sent::default()).as_deref(),
         Some("\u{fffd}ok")
     );
 }
@@ -73,6 +77,7 @@ fn display_names_status_code_title_and_request_id() {
         .with_request_id(Some("req-1".into()))
         .with_body(ErrorBody::parse(
             br#"{"errors":[{"code":"10010","title":"Authentication failed"},{"code":"1"}]}"#,
+            false,
             &Sent::default(),
         ))
         .with_attempts(1);
@@ -114,7 +119,7 @@ fn server_text_is_scrubbed_and_escaped_at_parse_time() {
     let body = format!(
         r#"{{"errors":[{{"code":"1","title":"\u001b]0;pwned\u0007lacks refresh_token_expires_at","detail":"got {refresh} with Bearer {key}"}}]}}"#
     );
-    let parsed = ErrorBody::parse(body.as_bytes(), &sent);
+    let parsed = ErrorBody::parse(body.as_bytes(), false, &sent);
     let entry = &parsed.entries[0];
     assert_eq!(
         entry.title(),
@@ -127,7 +132,7 @@ fn server_text_is_scrubbed_and_escaped_at_parse_time() {
     let page = format!(
         "<pre>POST /v2\r\nAuthorization: Bearer {key}\r\n\x1b[2J{{\"refresh_token\":\"{refresh}\"}}</pre>"
     );
-    let shown = snippet(page.as_bytes(), &sent).expect("a snippet");
+    let shown = snippet(page.as_bytes(), false, &sent).expect("a snippet");
     assert_eq!(
         shown,
         r#"<pre>POST /v2 Authorization: Bearer [REDACTED] \u{1b}[2J{"refresh_token":"[REDACTED]"}</pre>"#

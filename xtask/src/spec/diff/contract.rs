@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use crate::openapi::deep_object;
 use crate::openapi::downgrade::downgrade_to_30;
 use crate::openapi::file::SpecFile;
 use crate::openapi::walk::follow_refs;
@@ -36,6 +37,7 @@ impl Contract {
         let openapi = doc["openapi"].as_str().unwrap_or_default().to_string();
         let mut normalised = subset.doc;
         downgrade_to_30(&mut normalised)?;
+        deep_object::flatten(&mut normalised)?;
         Ok(Self {
             openapi,
             doc: normalised,

@@ -270,7 +270,7 @@ mod tests {
 
     use super::*;
 
-    const VENDORED: &str = "openapi/rooms-client-tokens.yaml";
+    const VENDORED: &str = "openapi/video-rooms.yaml";
     const NEWEST: &str = "12de4dd039fd867f7a81c8ec415e6fb6477d5687";
     const OLDER: &str = "bebb7246053f4aefee05426cb67b9cfc67abb065";
 
@@ -296,6 +296,17 @@ mod tests {
         .expect("scope file")
     }
 
+    /// The two token operations alone: the scope of the hand-made extract among the fixtures.
+    fn token_scope() -> Scope {
+        Scope {
+            operations: vec![
+                "CreateRoomClientToken".into(),
+                "RefreshRoomClientToken".into(),
+            ],
+            tags: vec![],
+        }
+    }
+
     fn recorded() -> Provenance {
         Provenance::read(
             &Workspace::current()
@@ -307,7 +318,7 @@ mod tests {
 
     #[test]
     fn the_whole_upstream_document_yields_the_verbatim_extract_as_data() {
-        let subset = subset::extract(&newest().doc, &scope()).expect("extracts");
+        let subset = subset::extract(&newest().doc, &token_scope()).expect("extracts");
         let verbatim = upstream("rooms-client-tokens.12de4dd0.yaml");
         assert_eq!(subset.doc, verbatim.doc);
         let ids: Vec<_> = subset.operations.iter().map(|op| op.id.as_str()).collect();
@@ -323,7 +334,7 @@ mod tests {
             tags: vec!["Rooms Client Tokens".into()],
         };
         let by_tag = subset::extract(&newest().doc, &by_tag).expect("extracts");
-        let by_id = subset::extract(&newest().doc, &scope()).expect("extracts");
+        let by_id = subset::extract(&newest().doc, &token_scope()).expect("extracts");
         assert_eq!(by_tag.operations, by_id.operations);
         assert_eq!(by_tag.doc, by_id.doc);
     }
@@ -349,12 +360,14 @@ mod tests {
         let again = vendor(newest(), &scope(), Some(&recorded), None, VENDORED).expect("vendors");
         assert_eq!(again.text, vendoring.text, "same input, same bytes");
         assert!(vendoring.verbatim, "upstream's own text is kept");
+        // The six Video tags of openapi/scope.toml: the whole Video Rooms API of that revision.
+        assert_eq!(vendoring.subset.operations.len(), 25);
     }
 
     #[test]
     fn another_revision_must_be_named_and_is_recorded_as_named() {
         let older = upstream("spec3.bebb7246.yml");
-        let err = vendor(&older, &scope(), Some(&recorded()), None, VENDORED)
+        let err = vendor(&older, &token_scope(), Some(&recorded()), None, VENDORED)
             .expect_err("unnamed revision");
         assert!(
             err.to_string().contains("--commit SHA --date DATE"),
@@ -363,7 +376,7 @@ mod tests {
 
         let named = Some((OLDER.to_string(), "2025-08-04".to_string()));
         let vendoring =
-            vendor(&older, &scope(), Some(&recorded()), named, VENDORED).expect("vendors");
+            vendor(&older, &token_scope(), Some(&recorded()), named, VENDORED).expect("vendors");
         let upstream = &vendoring.provenance.upstream;
         assert_eq!(
             (upstream.commit.as_str(), upstream.date.as_str()),
@@ -439,7 +452,7 @@ mod tests {
             doc: crate::openapi::file::parse_yaml(text.as_bytes()).expect("yaml"),
         };
         let revision = Some((NEWEST.to_string(), "2026-07-16".to_string()));
-        let vendoring = vendor(&file, &scope(), None, revision, VENDORED).expect("vendors");
+        let vendoring = vendor(&file, &token_scope(), None, revision, VENDORED).expect("vendors");
         assert!(!vendoring.verbatim);
         assert!(
             vendoring

@@ -1,0 +1,472 @@
+//! The `telnyx-rooms` binary end to end: spawned as a process against the embedded or a served mock.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Stdio};
+
+use serde_json::Value;
+use telnyx_rooms_testkit::secrets::ROOM;
+
+use crate::binary::{Run, command, run_with};
+const OTHER_ROOM: &str = "9e2a0cbe-ce66-411e-a1ac-468f0b103c9a";
+
+fn run(args: &[&str]) -> Run {
+    run_with(args, None, &[])
+}
+
+/// `telnyx-rooms mock serve` on an ephemeral port, killed on drop.
+struct Served {
+    child: Child,
+    base_url: String,
+}
+
+impl Served {
+    fn start(extra: &[&str]) -> Self {
+        let mut args = vec!["mock", "serve", "--addr", "127.0.0.1:0", "--format", "env"];
+        args.extend_from_slice(extra);
+        let mut child = command(&args, &[])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let stdout = child.stdout.take().expect("a stdout pipe");
+        let mut first = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("the first line");
+        let base_url = first
+            .trim()
+            .strip_prefix("TELNYX_BASE_URL=")
+            .unwrap_or_else(|| panic!("the base URL first, got {first:?}"))
+            .to_owned();
+        Self { child, base_url }
+    }
+
+    fn env(&self) -> [(&str, &str); 2] {
+        [
+            ("TELNYX_BASE_URL", self.base_url.as_str()),
+            ("TELNYX_API_KEY", "KEY_FROM_ENV"),
+        ]
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn create_json(extra: &[&str]) -> Value {
+    let mut args = vec!["--mock", "token", "create", ROOM, "--format", "json"];
+    args.extend_from_slice(extra);
+    run(&args).assert_ok().json()
+}
+
+fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
+    value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("`{key}` in {value}"))
+}
+
+fn inspect_json(token: &str) -> Value {
+    run_with(&["token", "inspect", "--format", "json"], Some(token), &[])
+        .assert_ok()
+        .json()
+}
+
+#[test]
+fn create_with_the_embedded_mock_prints_the_token_and_its_expiry() {
+    let human = run(&["--mock", "token", "create", ROOM]);
+    human.assert_ok();
+    assert!(
+        human.stdout.starts_with(&format!(
+            "Client token for room {ROOM} (from the embedded mock)\n"
+        )),
+        "{human:?}"
+    );
+    for label in [
+        "token:",
+        "expires at:",
+        "refresh token:",
+        "refresh expires at:",
+        "request id:",
+    ] {
+        assert!(human.stdout.contains(label), "{label} in {human:?}");
+    }
+    assert!(
+        human.stdout.contains("(in 9m") || human.stdout.contains("(in 10m)"),
+        "10 minutes by default: {human:?}"
+    );
+
+    let created = create_json(&["--token-ttl", "2m", "--refresh-token-ttl", "90m"]);
+    assert_eq!(created["room_id"], ROOM);
+    assert_eq!(str_field(&created, "token").split('.').count(), 3);
+    let expires = chrono::DateTime::parse_from_rfc3339(str_field(&created, "token_expires_at"))
+        .expect("RFC 3339");
+    let claims = inspect_json(str_field(&created, "token"));
+    assert_eq!(claims["expires_at"], created["token_expires_at"]);
+    assert_eq!(
+        expires.timestamp()
+            - chrono::DateTime::parse_from_rfc3339(str_field(&claims, "issued_at"))
+                .expect("RFC 3339")
+                .timestamp(),
+        120
+    );
+    let refresh_claims = inspect_json(str_field(&created, "refresh_token"));
+    assert_eq!(refresh_claims["kind"], "refresh");
+    assert_eq!(
+        refresh_claims["expires_at"],
+        created["refresh_token_expires_at"]
+    );
+}
+
+#[test]
+fn refresh_takes_the_json_output_of_create_on_stdin() {
+    let created = run(&["--mock", "token", "create", ROOM, "--format", "json"]);
+    created.assert_ok();
+    let refreshed = run_with(
+        &[
+            "--mock",
+            "token",
+            "refresh",
+            ROOM,
+            "--token-ttl",
+            "30s",
+            "--format",
+            "json",
+        ],
+        Some(&created.stdout),
+        &[],
+    );
+    refreshed.assert_ok();
+    let value = refreshed.json();
+    assert_eq!(value["room_id"], ROOM);
+    assert!(value.get("refresh_token").is_none(), "{value}");
+    let claims = inspect_json(str_field(&value, "token"));
+    assert_eq!(claims["kind"], "access");
+    assert_eq!(claims["room_id"], ROOM);
+    assert_eq!(claims["expires_at"], value["token_expires_at"]);
+}
+
+#[test]
+fn refresh_takes_the_env_output_of_create_or_the_variable() {
+    let created = run(&["--mock", "token", "create", ROOM, "--format", "env"]);
+    created.assert_ok();
+    assert!(
+        created
+            .stdout
+            .lines()
+            .all(|line| line.starts_with("TELNYX_") && line.contains('='))
+    );
+    let refreshed = run_with(
+        &["--mock", "token", "refresh", ROOM, "--format", "env"],
+        Some(&created.stdout),
+        &[],
+    );
+    refreshed.assert_ok();
+    assert!(
+        refreshed.stdout.contains("TELNYX_CLIENT_TOKEN=eyJ"),
+        "{refreshed:?}"
+    );
+    assert!(!refreshed.stdout.contains("TELNYX_REFRESH_TOKEN="));
+
+    let refresh_token = created
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("TELNYX_REFRESH_TOKEN="))
+        .expect("a refresh token line");
+    let from_env = run_with(
+        &["--mock", "token", "refresh", ROOM],
+        None,
+        &[("TELNYX_REFRESH_TOKEN", refresh_token)],
+    );
+    from_env.assert_ok();
+    assert!(
+        from_env
+            .stdout
+            .starts_with("Refreshed client token for room"),
+        "{from_env:?}"
+    );
+}
+
+#[test]
+fn inspect_shows_kind_room_times_and_time_left() {
+    let created = create_json(&["--token-ttl", "10m"]);
+    let human = run_with(
+        &["token", "inspect"],
+        Some(str_field(&created, "token")),
+        &[],
+    );
+    human.assert_ok();
+    assert!(human.stdout.contains("signature not verified"), "{human:?}");
+    assert!(human.stdout.contains("kind:") && human.stdout.contains("access"));
+    assert!(human.stdout.contains(ROOM));
+
+    let value = inspect_json(str_field(&created, "token"));
+    assert_eq!(value["kind"], "access");
+    assert_eq!(value["room_id"], ROOM);
+    assert_eq!(value["algorithm"], "Ed25519");
+    assert_eq!(value["expired"], false);
+    let left = value["expires_in_secs"].as_i64().expect("seconds left");
+    assert!((1..=600).contains(&left), "{left}");
+
+    // The whole create output works too; --refresh picks the refresh token.
+    let refresh = run_with(
+        &["token", "inspect", "--refresh", "--format", "env"],
+        Some(&created.to_string()),
+        &[],
+    );
+    refresh.assert_ok();
+    assert!(
+        refresh.stdout.contains("TELNYX_TOKEN_KIND=refresh\n"),
+        "{refresh:?}"
+    );
+}
+
+#[test]
+fn a_served_mock_carries_a_flow_across_processes() {
+    let served = Served::start(&[]);
+    let env = served.env();
+    let created = run_with(&["token", "create", ROOM, "--format", "json"], None, &env);
+    created.assert_ok();
+    // The refresh needs no API key: give it only the base URL.
+    let refreshed = run_with(
+        &["token", "refresh", ROOM, "--format", "json"],
+        Some(&created.stdout),
+        &env[..1],
+    );
+    refreshed.assert_ok();
+    assert_eq!(refreshed.json()["room_id"], ROOM);
+}
+
+#[test]
+fn the_api_key_file_is_read() {
+    let served = Served::start(&[]);
+    let dir = std::env::temp_dir().join(format!("telnyx-rooms-cli-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let key_file = dir.join("api-key");
+    std::fs::write(&key_file, "KEY_FROM_FILE\n").expect("written");
+    let key_path = key_file.to_str().expect("a UTF-8 path");
+    let created = run_with(
+        &["token", "create", ROOM, "--api-key-file", key_path],
+        None,
+        &[("TELNYX_BASE_URL", served.base_url.as_str())],
+    );
+    created.assert_ok();
+    let missing = run_with(
+        &[
+            "token",
+            "create",
+            ROOM,
+            "--api-key-file",
+            "/nonexistent/key",
+        ],
+        None,
+        &[("TELNYX_BASE_URL", served.base_url.as_str())],
+    );
+    missing.assert_exit(2);
+    assert!(
+        missing.stderr.contains("cannot read the API key file"),
+        "{missing:?}"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "Usage"),
+        (&["token", "create"], "ROOM_ID"),
+        (&["--mock", "token", "create", "not-a-uuid"], "not a UUID"),
+        (
+            &["--mock", "token", "create", ROOM, "--token-ttl", "5s"],
+            "--token-ttl = 5 s is outside the range the API accepts (10..=3600 s)",
+        ),
+        (
+            &[
+                "--mock",
+                "token",
+                "create",
+                ROOM,
+                "--refresh-token-ttl",
+                "2d",
+            ],
+            "--refresh-token-ttl = 172800 s",
+        ),
+        (
+            &["--mock", "token", "create", ROOM, "--token-ttl", "soon"],
+            "--token-ttl",
+        ),
+        (
+            &[
+                "--mock",
+                "--base-url",
+                "http://127.0.0.1:1/v2",
+                "token",
+                "create",
+                ROOM,
+            ],
+            "cannot be used with",
+        ),
+        (
+            &["--mock", "token", "refresh", ROOM],
+            "standard input is empty",
+        ),
+        (&["token", "inspect"], "standard input is empty"),
+        (
+            &["token", "create", ROOM, "--api-key", "KEY"],
+            "unexpected argument",
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = run(args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains(expected),
+            "{args:?} should mention {expected:?}: {run:?}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_api_key_is_a_usage_error_before_any_request() {
+    let served = Served::start(&[]);
+    let run = run_with(
+        &["token", "create", ROOM],
+        None,
+        &[("TELNYX_BASE_URL", served.base_url.as_str())],
+    );
+    run.assert_exit(2);
+    assert!(run.stderr.contains("TELNYX_API_KEY"), "{run:?}");
+}
+
+#[test]
+fn inspect_refuses_what_is_not_a_token() {
+    for input in ["garbage", "a.b.c", "{\"token\": 1}"] {
+        let run = run_with(&["token", "inspect"], Some(input), &[]);
+        run.assert_exit(2);
+    }
+}
+
+#[test]
+fn api_errors_exit_3_with_status_code_title_detail_and_request_id() {
+    let created = create_json(&[]);
+    // An access token where a refresh token belongs.
+    let run = run_with(
+        &["--mock", "token", "refresh", ROOM],
+        None,
+        &[("TELNYX_REFRESH_TOKEN", str_field(&created, "token"))],
+    );
+    run.assert_exit(3);
+    for expected in [
+        "HTTP 403",
+        "code 10010",
+        "Authorization failed",
+        "expected `typ` refresh, got access",
+        "request id ",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected:?} in {run:?}");
+    }
+    assert_eq!(run.stderr.lines().count(), 1, "one paragraph: {run:?}");
+    assert!(
+        !run.stderr.contains(str_field(&created, "token")),
+        "no token in errors"
+    );
+
+    // The refresh token of one room does not refresh another.
+    let other = run_with(
+        &["--mock", "token", "refresh", OTHER_ROOM],
+        Some(str_field(&created, "refresh_token")),
+        &[],
+    );
+    other.assert_exit(3);
+    assert!(other.stderr.contains(OTHER_ROOM), "{other:?}");
+
+    // A mock with another signing key refuses the signature.
+    let foreign = run_with(
+        &[
+            "--mock",
+            "--mock-seed",
+            "someone-else",
+            "token",
+            "refresh",
+            ROOM,
+        ],
+        Some(str_field(&created, "refresh_token")),
+        &[],
+    );
+    foreign.assert_exit(3);
+    assert!(foreign.stderr.contains("signature"), "{foreign:?}");
+}
+
+#[test]
+fn server_errors_and_unusable_answers_exit_3() {
+    let unavailable = Served::start(&["--fault", "status=503"]);
+    let run = run_with(
+        &["--retries", "0", "token", "create", ROOM],
+        None,
+        &unavailable.env(),
+    );
+    run.assert_exit(3);
+    assert!(
+        run.stderr.contains("HTTP 503") && run.stderr.contains("request id"),
+        "{run:?}"
+    );
+
+    let malformed = Served::start(&["--fault", "malformed-json"]);
+    let run = run_with(&["token", "create", ROOM], None, &malformed.env());
+    run.assert_exit(3);
+}
+
+#[test]
+fn network_errors_exit_4() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        listener.local_addr().expect("an address").port()
+    };
+    let closed = format!("http://127.0.0.1:{port}/v2");
+    let run = run_with(
+        &["--retries", "0", "token", "create", ROOM],
+        None,
+        &[
+            ("TELNYX_BASE_URL", closed.as_str()),
+            ("TELNYX_API_KEY", "KEY"),
+        ],
+    );
+    run.assert_exit(4);
+    assert!(run.stderr.contains(&closed), "{run:?}");
+
+    let resetting = Served::start(&["--fault", "reset"]);
+    let run = run_with(
+        &["--retries", "0", "token", "create", ROOM],
+        None,
+        &resetting.env(),
+    );
+    run.assert_exit(4);
+}
+
+#[test]
+fn help_documents_exit_codes_credentials_and_examples() {
+    let help = run(&["--help"]);
+    help.assert_ok();
+    for expected in [
+        "Exit codes:",
+        "TELNYX_API_KEY",
+        "TELNYX_REFRESH_TOKEN",
+        "Examples:",
+        "--mock",
+    ] {
+        assert!(help.stdout.contains(expected), "{expected:?} in --help");
+    }
+    for sub in [
+        &["token", "create", "--help"][..],
+        &["token", "refresh", "--help"],
+        &["token", "inspect", "--help"],
+        &["mock", "serve", "--help"],
+    ] {
+        let help = run(sub);
+        help.assert_ok();
+        assert!(help.stdout.contains("Example"), "{sub:?}: {help:?}");
+    }
+}

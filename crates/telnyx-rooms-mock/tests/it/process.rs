@@ -1,0 +1,176 @@
+//! The `telnyx-rooms-mock` binary: serves the API as a separate process, with its options.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::support::{CREATE, REFRESH, ROOM};
+use serde_json::json;
+
+/// The binary on an ephemeral port; killed on drop.
+struct Process {
+    child: Child,
+    base_url: String,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("TELNYX_MOCK_SEED")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("a stdout pipe"))
+            .read_line(&mut line)
+            .expect("the base URL line");
+        Self {
+            child,
+            base_url: line.trim().to_owned(),
+        }
+    }
+
+    fn url(&self, operation: &telnyx_rooms_core::meta::Operation) -> String {
+        format!(
+            "{}{}",
+            self.base_url,
+            operation.path.replace("{room_id}", ROOM)
+        )
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_with_its_seed_and_faults() {
+    let process = Process::start(&[
+        "--seed",
+        "shared",
+        "--fault",
+        "op=CreateRoomClientToken;status=503;times=1",
+    ]);
+    assert!(
+        process.base_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        process.base_url
+    );
+    assert!(process.base_url.ends_with("/v2"));
+    let http = crate::support::http();
+    let create = || {
+        http.post(process.url(&CREATE))
+            .bearer_auth("KEY")
+            .json(&json!({}))
+            .send()
+    };
+    assert_eq!(create().await.expect("answers").status(), 503);
+    let created: serde_json::Value = create().await.expect("answers").json().await.expect("JSON");
+
+    // An in-process server with the same seed accepts the process's refresh token.
+    let twin = telnyx_rooms_mock::MockServer::builder()
+        .signing_passphrase("shared")
+        .start()
+        .await
+        .expect("starts");
+    let refreshed = http
+        .post(crate::support::url(&twin, &REFRESH, ROOM))
+        .json(&json!({"refresh_token": created["data"]["refresh_token"]}))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(refreshed.status(), 201);
+}
+
+#[test]
+fn the_binary_refuses_a_bad_fault_with_a_usage_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+        .args(["--addr", "127.0.0.1:0", "--fault", "status=teapot"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`status` must be 200..=599"));
+}
+
+#[tokio::test]
+async fn the_binary_defaults_to_the_shared_demo_seed() {
+    // `telnyx-rooms mock serve` and `telnyx-rooms --mock` default to the same passphrase (one
+    // definition, `ServeOptions`): their tokens are interchangeable with the binary's.
+    let process = Process::start(&[]);
+    let http = crate::support::http();
+    let created: serde_json::Value = http
+        .post(process.url(&CREATE))
+        .bearer_auth("KEY")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    let twin = telnyx_rooms_mock::MockServer::builder()
+        .signing_passphrase(telnyx_rooms_mock::DEFAULT_SEED)
+        .start()
+        .await
+        .expect("starts");
+    let refresh_token = created["data"]["refresh_token"].as_str().expect("a token");
+    twin.verify_token(
+        refresh_token,
+        telnyx_rooms_mock::TokenKind::Refresh,
+        ROOM.parse().expect("a UUID"),
+    )
+    .expect("the demo seed signed it");
+}
+
+#[tokio::test]
+async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
+    let mut process = Process::start(&[
+        "--log",
+        "--fault",
+        "op=RefreshRoomClientToken;status=503;times=1",
+    ]);
+    let http = crate::support::http();
+    let created: serde_json::Value = http
+        .post(process.url(&CREATE))
+        .bearer_auth("KEY_SECRET_LOG")
+        .json(&json!({"token_ttl_secs": 60}))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    let refresh_token = created["data"]["refresh_token"].as_str().expect("a token");
+    for _ in 0..2 {
+        http.post(process.url(&REFRESH))
+            .json(&json!({"refresh_token": refresh_token}))
+            .send()
+            .await
+            .expect("answers");
+    }
+    let _ = process.child.kill();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(
+        &mut process.child.stderr.take().expect("a stderr pipe"),
+        &mut stderr,
+    )
+    .expect("reads");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(lines[0].ends_with("CreateRoomClientToken 201"), "{stderr}");
+    assert!(
+        lines[1].contains("RefreshRoomClientToken 503 fault=status=503"),
+        "{stderr}"
+    );
+    assert!(lines[2].ends_with("RefreshRoomClientToken 201"), "{stderr}");
+    assert!(
+        !stderr.contains("KEY_SECRET_LOG") && !stderr.contains("eyJ"),
+        "{stderr}"
+    );
+}
