@@ -174,6 +174,20 @@ fn print_details(outcome: &Outcome) {
             outcome.fairness_at(second).unwrap_or(f64::NAN)
         );
     }
+    if !outcome.gaps.is_empty() {
+        let shown: Vec<String> = outcome
+            .gaps
+            .iter()
+            .take(12)
+            .map(|(second, count)| format!("{count} at {second} s"))
+            .collect();
+        println!(
+            "    live sessions without a token: {} (checks {} of {})",
+            shown.join(", "),
+            outcome.gaps.len(),
+            outcome.checks
+        );
+    }
     let pauses: Vec<usize> = outcome.pools.iter().map(|p| p.pause_ends.len()).collect();
     println!(
         "    pauses per pool {pauses:?}; busiest second after the first {}",

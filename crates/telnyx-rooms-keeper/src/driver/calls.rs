@@ -38,7 +38,7 @@ impl<S: TokenSource> Engine<S> {
         let deferred = slot
             .token_until
             .filter(|until| *until > now && self.throttle.contended(now))
-            .and_then(|_| urgency(slot, now).checked_sub(slot.near))
+            .and_then(|_| urgency(slot, self.source.can_mint(), now).checked_sub(slot.near))
             .filter(|at| *at > now);
         match deferred {
             Some(at) => {
@@ -50,11 +50,17 @@ impl<S: TokenSource> Engine<S> {
     }
 
     /// A renewal is due: queue it by urgency.
+    ///
+    /// Waiting in the queue is not failing: a session with an API key that has not failed since
+    /// its last token is never given up on while it waits (a refresh token running out meanwhile
+    /// only means a new pair is minted when its turn comes).
     pub(super) fn due(&mut self, id: SessionId, slot: &mut Slot<S::Error>, now: Instant) {
-        let key = urgency(slot, now);
+        let can_mint = self.source.can_mint();
+        let key = urgency(slot, can_mint, now);
         slot.phase = Phase::Queued(key);
         self.ready.insert((key, id));
-        self.set_timer(id, slot, slot.give_up_at);
+        let waiting_only = can_mint && slot.attempt == 0;
+        self.set_timer(id, slot, slot.give_up_at.filter(|_| !waiting_only));
     }
 
     /// Mint or refresh, or `None` when no call can help any more (no key, refresh token gone).
@@ -89,6 +95,7 @@ impl<S: TokenSource> Engine<S> {
         let source = self.source.clone();
         let time_source = Arc::clone(&self.time_source);
         let room = slot.room;
+        let minting = matches!(call, Call::Mint(_));
         let handle = self.calls.spawn(async move {
             let sent = SentAt::now(&*time_source);
             let result = match call {
@@ -101,10 +108,15 @@ impl<S: TokenSource> Engine<S> {
             Done { id, sent, result }
         });
         slot.phase = Phase::InFlight(handle);
-        let start_timeout = self.policy.start_timeout;
-        let give_up_at = *slot
-            .give_up_at
-            .get_or_insert_with(|| now.checked_add(start_timeout).unwrap_or(now));
+        // A first mint, or the first call for a new pair (perhaps once the refresh token is gone),
+        // gets the start timeout from this call; retries keep the instant already set.
+        let from_now = now.checked_add(self.policy.start_timeout).unwrap_or(now);
+        let give_up_at = match slot.give_up_at {
+            Some(at) if minting && slot.attempt == 0 => at.max(from_now),
+            Some(at) => at,
+            None => from_now,
+        };
+        slot.give_up_at = Some(give_up_at);
         self.set_timer(id, slot, Some(give_up_at));
         self.metrics_at.get_or_insert(now + METRICS_EVERY);
     }
@@ -174,10 +186,16 @@ impl<S: TokenSource> Engine<S> {
 }
 
 /// The queue key: the deadline that a late call misses. Before the first token, the start
-/// deadline (so a refused first mint keeps its place); after it, the earlier of the client
-/// token's expiry and the refresh token's (past which no refresh can help).
-fn urgency<E>(slot: &Slot<E>, now: Instant) -> Instant {
-    let refresh_until = slot.refresh.as_ref().map(|hold| hold.valid_until);
+/// deadline (so a refused first mint keeps its place). After it, the client token's expiry —
+/// and, for a source that cannot mint, the refresh token's when that comes first, since past it
+/// the session can only end. (With an API key a refresh token running out costs nothing: a new
+/// pair is minted.)
+fn urgency<E>(slot: &Slot<E>, can_mint: bool, now: Instant) -> Instant {
+    let refresh_until = slot
+        .refresh
+        .as_ref()
+        .map(|hold| hold.valid_until)
+        .filter(|_| !can_mint);
     match (slot.token_until, refresh_until) {
         (Some(token), Some(refresh)) => token.min(refresh),
         (Some(until), None) | (None, Some(until)) => until,

@@ -36,50 +36,77 @@ async fn a_refused_first_mint_keeps_its_place_in_the_queue() {
     assert_eq!(distinct.len(), 20, "each session once after the retry");
 }
 
-/// A trigger session is told to wait 65 s at 19.5 s; three renewals fall due during the pause.
-/// When it ends, the order is by the deadline each call must meet: the trigger's expired token,
-/// then a session whose refresh token runs out at 99 s (a new pair is due; its client token would
-/// last until 299 s), then one whose client token expires at 109 s.
+/// A trigger session is told to wait 65 s at 19.5 s; two renewals fall due during the pause. When
+/// it ends, the order is by the deadline each call must meet. Without an API key a refresh token
+/// that runs out ends the session, so one running out at 99 s (whose client token would last until
+/// 299 s) goes before a client token expiring at 109 s.
 #[tokio::test(start_paused = true)]
-async fn a_refresh_token_about_to_run_out_outranks_a_client_token_about_to_expire() {
-    let fake = Fake::new();
+async fn without_a_key_a_refresh_token_about_to_run_out_outranks_a_client_token() {
+    let fake = Fake::builder().without_api_key().build();
     let pool = KeeperPool::builder(fake.clone())
         .max_calls_per_second(1.0)
         .burst(10)
         .policy(RefreshPolicy::new().jitter(0.0).fixed_margin(secs(30)))
         .build();
-    let pair_ending = Ttls::new()
-        .token_ttl(secs(300))
-        .refresh_token_ttl(secs(100));
-    let _a = pool.add_with(room(), pair_ending);
-    let _b = pool.add_with(room(), Ttls::new().token_ttl(secs(110)));
-    fake.fail_next(Kind::Refresh, rate_limited(secs(65)));
-    let _trigger = pool.add_with(room(), Ttls::new().token_ttl(secs(40)));
-    sleep(secs(120)).await;
-
-    let minted = fake.calls_of(Kind::Mint);
-    let room_of = |ttl: u64| {
-        minted
-            .iter()
-            .find(|c| c.token_ttl == Some(secs(ttl)))
-            .map(|c| c.room)
-            .expect("minted")
+    let adopt = |token: u64, refresh: u64| {
+        let room = room();
+        let ttls = Ttls::new().token_ttl(secs(token));
+        let pair = fake.mint_directly(room, ttls.refresh_token_ttl(secs(refresh)));
+        (room, pool.adopt(room, pair, ttls))
     };
+    let (pair_ending, _a) = adopt(300, 100);
+    let (token_ending, _b) = adopt(110, 3600);
+    fake.fail_next(Kind::Refresh, rate_limited(secs(65)));
+    let (trigger, _t) = adopt(40, 3600);
+    sleep(secs(120)).await;
     let after_pause: Vec<_> = fake
         .calls()
         .into_iter()
         .filter(|c| c.at >= ms(84_500))
         .take(3)
-        .map(|c| (c.room, c.kind))
+        .map(|c| c.room)
         .collect();
-    assert_eq!(
-        after_pause,
-        [
-            (room_of(40), Kind::Refresh),
-            (room_of(300), Kind::Mint),
-            (room_of(110), Kind::Refresh)
-        ]
+    assert_eq!(after_pause, [trigger, pair_ending, token_ending]);
+}
+
+/// With an API key, a refresh token running out while the session waits its turn ends nothing:
+/// the session keeps its client token and mints a new pair when the queue reaches it, even past
+/// the refresh token's expiry plus the start timeout.
+#[tokio::test(start_paused = true)]
+async fn with_a_key_a_refresh_token_running_out_in_the_queue_loses_nothing() {
+    let fake = Fake::new();
+    let pool = KeeperPool::builder(fake.clone())
+        .max_calls_per_second(1.0)
+        .burst(10)
+        .policy(
+            RefreshPolicy::new()
+                .jitter(0.0)
+                .fixed_margin(secs(30))
+                .start_timeout(secs(5)),
+        )
+        .build();
+    let session = pool.add_with(
+        room(),
+        Ttls::new()
+            .token_ttl(secs(300))
+            .refresh_token_ttl(secs(100)),
     );
+    // Its new pair is due at 69 s; the pool is paused from 19.5 s to past 110 s (99 s + 5 s).
+    // Throttled, the pool then keeps the new pair until its client token is near its end (269 s).
+    fake.fail_next(Kind::Refresh, rate_limited(secs(95)));
+    let _trigger = pool.add_with(room(), Ttls::new().token_ttl(secs(40)));
+    for _ in 0..29 {
+        sleep(secs(10)).await;
+        assert!(!session.status().is_ended(), "{:?}", session.status());
+        assert!(
+            session.current().is_some(),
+            "a valid token at {:?}",
+            fake.elapsed()
+        );
+    }
+    let mints = fake.calls_of(Kind::Mint);
+    assert_eq!(mints.len(), 3, "two first mints and a new pair: {mints:?}");
+    assert!(mints[2].at >= secs(269), "{mints:?}");
 }
 
 #[tokio::test(start_paused = true)]

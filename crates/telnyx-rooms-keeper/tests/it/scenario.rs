@@ -145,6 +145,8 @@ pub struct Outcome {
     pub expired_handed_out: u64,
     /// Checks that found a live session which had a token earlier holding none.
     pub without_token: u64,
+    /// The checks that found any: `(second, sessions without a token)`.
+    pub gaps: Vec<(u64, u64)>,
     /// Checks that found a session still without its first token.
     pub not_started: u64,
     pub checks: u64,
@@ -310,7 +312,11 @@ pub async fn run(setup: &Setup) -> Outcome {
             sample(&pool.metrics(), trace);
         }
         if second % check_every == 0 || second == seconds {
+            let before = outcome.without_token;
             check(clock.now_utc(), &sessions, &mut started, &mut outcome);
+            if outcome.without_token > before {
+                outcome.gaps.push((second, outcome.without_token - before));
+            }
             if outcome.all_started_after.is_none()
                 && sessions.len() == setup.sessions
                 && started.iter().all(|s| *s)
