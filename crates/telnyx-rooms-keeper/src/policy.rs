@@ -147,7 +147,7 @@ impl RefreshPolicy {
     /// And once its first call is made, a session whose calls keep failing (transient errors other
     /// than throttling) ends as [`EndReason::Expired`](crate::EndReason::Expired) this long after
     /// that first call; with an API key, the same time is allowed to mint a new pair when a refresh
-    /// token runs out.
+    /// token runs out, from the later of its expiry and the first call for the pair.
     ///
     /// For a cold start of N sessions on an account allowing R calls per second, the last first
     /// token comes about N / R seconds after the start, whatever each pool's budget says: size the

@@ -169,8 +169,8 @@ impl<S: TokenSource> PoolBuilder<S> {
 
     /// At most this many mint and refresh calls per second, pool-wide (default: no limit). When
     /// more are due, the most urgent go first: by the deadline each call must meet (a first mint's
-    /// start deadline, a client token's expiry, a refresh token's expiry when that comes first). A
-    /// rate that is not a positive number means no limit.
+    /// start deadline, a client token's expiry, and without an API key a refresh token's expiry
+    /// when that comes first). A rate that is not a positive number means no limit.
     ///
     /// Calls are paced by a token bucket holding [`burst`](Self::burst) calls, refilled at this rate
     /// (or at the lower rate learnt from the server's throttling). With a server limit of N per

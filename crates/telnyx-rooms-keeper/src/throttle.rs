@@ -23,8 +23,9 @@ const CUT: f64 = 0.7;
 /// After a cut from the configured maximum (or, without one, from the first rate throttled), the
 /// rate is back where it was after this long; from lower rates, sooner.
 const RECOVERY: Duration = Duration::from_secs(10);
-/// Without a configured maximum, a rate this many times the throttled one is unlimited again.
-const UNLIMITED_AGAIN: f64 = 4.0;
+/// Without a configured maximum, the curve's scale is the first rate throttled, but at least this
+/// many calls per second: a pool sending little regains it within seconds.
+const MIN_SCALE: f64 = 10.0;
 /// The allowed rate never drops below this many calls per second.
 const MIN_RATE: f64 = 1.0;
 /// A bucket this close to a whole call holds one (float rounding of the refill).
@@ -175,8 +176,8 @@ impl Throttle {
         let rate = learnt.rate(now);
         match self.ceiling {
             Some(ceiling) => Some(rate.min(ceiling)),
-            None if rate >= learnt.peak * UNLIMITED_AGAIN => {
-                // Far above where the server last objected, with no configured limit: unlimited.
+            None if rate >= learnt.peak && now > learnt.cut_at => {
+                // Back where the server last objected, with no configured limit: unlimited again.
                 self.learnt = None;
                 None
             }
@@ -249,7 +250,7 @@ impl Throttle {
                 .allowed_rate(now)
                 .map_or(sending, |rate| rate.min(sending));
             // The curve's scale: the configured maximum, or the first rate the server throttled.
-            let scale = *self.scale.get_or_insert(peak);
+            let scale = *self.scale.get_or_insert(peak.max(MIN_SCALE));
             self.learnt = Some(Learnt::new(peak, now, scale));
             self.tokens = 0.0;
             self.refilled_at = now;
@@ -469,13 +470,15 @@ mod tests {
             0.0,
         );
         assert_eq!(throttle.allowed_rate(t0 + ms(1500)), Some(70_000.0));
-        // Far above it again (4 × the peak, after about 31 s), unlimited again.
-        assert!(
-            throttle
-                .allowed_rate(t0 + Duration::from_secs(30))
-                .is_some()
-        );
-        assert_eq!(throttle.allowed_rate(t0 + Duration::from_secs(35)), None);
+        // Back at the throttled rate (after RECOVERY), unlimited again.
+        assert!(throttle.allowed_rate(t0 + ms(11_000)).is_some());
+        assert_eq!(throttle.allowed_rate(t0 + ms(11_600)), None);
+        // A pool sending one call a second regains it within seconds, not RECOVERY.
+        let mut quiet = Throttle::new(settings(None, None), t0);
+        quiet.admit(t0).unwrap();
+        quiet.on_throttled(t0, t0, None, 0.0);
+        assert_eq!(quiet.allowed_rate(t0), Some(MIN_RATE));
+        assert_eq!(quiet.allowed_rate(t0 + Duration::from_secs(5)), None);
     }
 
     #[test]
