@@ -168,12 +168,16 @@ impl<S: TokenSource> PoolBuilder<S> {
     }
 
     /// At most this many mint and refresh calls per second, pool-wide (default: no limit). When
-    /// more are due, the most urgent go first: the sessions whose tokens expire soonest, and new
-    /// sessions in the order they became due. A rate that is not a positive number means no limit.
+    /// more are due, the most urgent go first: by the deadline each call must meet (a first mint's
+    /// start deadline, a client token's expiry, and without an API key a refresh token's expiry
+    /// when that comes first). A rate that is not a positive number means no limit.
     ///
-    /// Calls are paced by a token bucket holding [`burst`](Self::burst) calls, refilled at this rate.
-    /// With a server limit of N per second, choose a little less than N with a small burst: at most
-    /// `burst + rate` calls fall in any one second.
+    /// Calls are paced by a token bucket holding [`burst`](Self::burst) calls, refilled at this rate
+    /// (or at the lower rate learnt from the server's throttling). With a server limit of N per
+    /// second, choose a little less than N with a small burst: at most `burst + rate` calls fall in
+    /// any one second. Replicas sharing one account may each be given the account's limit: they
+    /// learn their share from the server's 429s (see the crate documentation, "When the budget is
+    /// wrong").
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -218,10 +222,13 @@ impl<S: TokenSource> PoolBuilder<S> {
     ///
     /// When on, an answer asking to wait — a transient failure with a server delay
     /// ([`TokenSource::retry_after`]: a 429, or a 503 with `Retry-After`) — pauses every call of the
-    /// pool until that delay has passed (the facade's source caps it at
-    /// `telnyx_rooms::retry::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % (of the current rate, or
-    /// of the measured one without a maximum), once per episode; each success lets it grow back, to
-    /// the full rate over 10 s. When off, only the session that got the answer waits.
+    /// pool until that delay has passed, plus a random part of it (up to half, at most a second) so
+    /// pools told the same delay resume apart (the facade's source caps the delay at
+    /// `telnyx_rooms::retry::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % of what the pool was
+    /// sending, once per episode. The rate then climbs back along a cubic curve: fast at first,
+    /// flat near the rate that was throttled, then probing above it, never above
+    /// [`max_calls_per_second`](Self::max_calls_per_second) (a cut from it is regained in 10 s).
+    /// When off, only the session that got the answer waits.
     #[must_use]
     pub fn backpressure(mut self, on: bool) -> Self {
         self.rate.backpressure = on;
@@ -345,6 +352,7 @@ impl<E> fmt::Debug for Session<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = match &*self.status.borrow() {
             Status::Starting => "starting",
+            Status::Late(_) => "late",
             Status::Active(_) => "active",
             Status::Ending { .. } => "ending",
             Status::Ended(_) => "ended",
