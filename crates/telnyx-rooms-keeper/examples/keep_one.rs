@@ -73,7 +73,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             let tail = &token.expose()[token.expose().len().saturating_sub(8)..];
             println!(
                 "push token …{tail} (valid {:.1?} more, until {})",
-                token.time_left(),
+                token.time_left(tokio::time::Instant::now()),
                 token.expires_at()
             );
         }

@@ -6,6 +6,7 @@ use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use telnyx_rooms::Secret;
 
 use chrono::{DateTime, Utc};
 use telnyx_rooms_core::time::SharedTimeSource;
@@ -77,7 +78,7 @@ enum Phase {
 
 /// The refresh token a session holds.
 struct RefreshHold {
-    secret: Arc<str>,
+    secret: Secret,
     expires_at: DateTime<Utc>,
     valid_until: Instant,
     /// Past this instant the refresh token is not relied on: mint a new pair, or make a last refresh.
@@ -110,7 +111,7 @@ struct Slot<E> {
 /// A mint or refresh to run.
 enum Call {
     Mint(Ttls),
-    Refresh(Arc<str>, Option<Duration>),
+    Refresh(Secret, Option<Duration>),
 }
 
 enum Renewed {

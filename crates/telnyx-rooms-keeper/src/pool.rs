@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::{Stream, StreamExt};
+use telnyx_rooms::IntoId;
 use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -56,25 +57,43 @@ impl<S: TokenSource> KeeperPool<S> {
         }
     }
 
-    /// Adds a session for `room` with the server's default lifetimes: a token is minted, then kept fresh.
-    pub fn add(&self, room: Uuid) -> Session<S::Error> {
+    /// Adds a session for `room` (a `Uuid`, or text that parses as one, as the facade takes it) with
+    /// the server's default lifetimes: a token is minted, then kept fresh. Text that is not a room
+    /// id ends the session at once, with [`EndReason::InvalidRoom`], before any call.
+    pub fn add(&self, room: impl IntoId) -> Session<S::Error> {
         self.add_with(room, Ttls::new())
     }
 
     /// Adds a session for `room`, requesting these lifetimes on every mint and refresh.
-    pub fn add_with(&self, room: Uuid, ttls: Ttls) -> Session<S::Error> {
-        self.insert(room, ttls, None)
+    pub fn add_with(&self, room: impl IntoId, ttls: Ttls) -> Session<S::Error> {
+        self.insert(room.into_id(), ttls, None)
     }
 
     /// Adds a session that starts from a token pair minted elsewhere, so a source without an API key
     /// can keep it fresh until its refresh token expires. Adopt it as soon as it is received: its
     /// lifetime is measured from now.
-    pub fn adopt(&self, room: Uuid, token: MintedToken, ttls: Ttls) -> Session<S::Error> {
-        self.insert(room, ttls, Some(token))
+    pub fn adopt(&self, room: impl IntoId, token: MintedToken, ttls: Ttls) -> Session<S::Error> {
+        self.insert(room.into_id(), ttls, Some(token))
     }
 
-    fn insert(&self, room: Uuid, ttls: Ttls, adopt: Option<MintedToken>) -> Session<S::Error> {
+    pub(crate) fn insert(
+        &self,
+        room: Result<Uuid, uuid::Error>,
+        ttls: Ttls,
+        adopt: Option<MintedToken>,
+    ) -> Session<S::Error> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let room = match room {
+            Ok(room) => room,
+            Err(error) => {
+                let (_, receiver) = watch::channel(Status::Ended(EndReason::InvalidRoom(error)));
+                return Session {
+                    id,
+                    status: receiver,
+                    commands: self.commands.clone(),
+                };
+            }
+        };
         let (status, receiver) = watch::channel(Status::Starting);
         let command = Command::Add {
             id,

@@ -43,7 +43,7 @@ impl<E> Status<E> {
     pub fn token(&self) -> Option<&Token> {
         match self {
             Status::Active(token) | Status::Ending { token, .. } => {
-                Some(token).filter(|t| t.is_valid())
+                Some(token).filter(|t| !t.is_expired_at(Instant::now()))
             }
             Status::Starting | Status::Late(_) | Status::Ended(_) => None,
         }
@@ -134,6 +134,8 @@ pub enum EndReason<E> {
     /// ([`RefreshPolicy::shed_late_starts`](crate::RefreshPolicy::shed_late_starts)): add it again
     /// later, when the pool's backlog allows.
     Shed(LateStart),
+    /// The room given was not a room id (text that is not a UUID): no call was made.
+    InvalidRoom(uuid::Error),
 }
 
 impl<E> Clone for EndReason<E> {
@@ -147,6 +149,7 @@ impl<E> Clone for EndReason<E> {
             EndReason::RefreshTokenExpired => EndReason::RefreshTokenExpired,
             EndReason::UnusableToken => EndReason::UnusableToken,
             EndReason::Shed(late) => EndReason::Shed(*late),
+            EndReason::InvalidRoom(error) => EndReason::InvalidRoom(error.clone()),
         }
     }
 }
@@ -163,6 +166,7 @@ impl<E: fmt::Debug> fmt::Debug for EndReason<E> {
             EndReason::RefreshTokenExpired => f.write_str("RefreshTokenExpired"),
             EndReason::UnusableToken => f.write_str("UnusableToken"),
             EndReason::Shed(late) => f.debug_tuple("Shed").field(late).finish(),
+            EndReason::InvalidRoom(error) => f.debug_tuple("InvalidRoom").field(error).finish(),
         }
     }
 }
@@ -189,6 +193,12 @@ impl<E: fmt::Display> fmt::Display for EndReason<E> {
                 late.late_by().as_secs(),
                 late.ahead()
             ),
+            EndReason::InvalidRoom(error) => {
+                write!(
+                    f,
+                    "token session not started: the room id is not a UUID ({error})"
+                )
+            }
         }
     }
 }

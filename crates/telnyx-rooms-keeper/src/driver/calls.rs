@@ -68,11 +68,11 @@ impl<S: TokenSource> Engine<S> {
         match &slot.refresh {
             None => Some(Call::Mint(slot.ttls)),
             Some(hold) if now < hold.cutoff => {
-                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token_ttl))
+                Some(Call::Refresh(hold.secret.clone(), slot.ttls.token_ttl))
             }
             Some(_) if self.source.can_mint() => Some(Call::Mint(slot.ttls)),
             Some(hold) if now < hold.valid_until => {
-                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token_ttl))
+                Some(Call::Refresh(hold.secret.clone(), slot.ttls.token_ttl))
             }
             Some(_) => None,
         }
@@ -101,7 +101,7 @@ impl<S: TokenSource> Engine<S> {
             let result = match call {
                 Call::Mint(ttls) => source.mint(room, ttls).await.map(Renewed::Minted),
                 Call::Refresh(secret, ttl) => source
-                    .refresh(room, &secret, ttl)
+                    .refresh(room, secret.expose(), ttl)
                     .await
                     .map(Renewed::Refreshed),
             };

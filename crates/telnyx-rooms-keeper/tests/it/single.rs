@@ -386,14 +386,14 @@ async fn never_reports_a_token_valid_after_it_expires_and_retries_while_the_refr
     assert!(keeper.current().is_some(), "still valid 1 ms before expiry");
     sleep_until(expiry).await;
     assert!(keeper.current().is_none(), "not valid at expiry");
-    assert!(!token.is_valid());
+    assert!(token.is_expired_at(tokio::time::Instant::now()));
     assert!(!keeper.status().is_ended(), "the refresh token still lives");
     // 100 failures, backing off up to 5 s each, well within the refresh token's hour.
     let fresh = timeout(secs(600), keeper.token())
         .await
         .expect("a token once the failures stop")
         .expect("not ended");
-    assert!(fresh.is_valid());
+    assert!(!fresh.is_expired_at(tokio::time::Instant::now()));
     assert_eq!(fake.calls_of(Kind::Refresh).len(), 101);
     assert_eq!(
         fake.calls_of(Kind::Mint).len(),
@@ -564,4 +564,33 @@ async fn without_date_or_requested_ttl_the_injected_wall_clock_places_the_expiry
     // 600 s lifetime (as the source's clock sees it) minus the 30 s margin.
     assert_at(first_refreshes[0], secs(570));
     assert_at(first_refreshes[1], secs(470));
+}
+
+/// A room given as text is taken as the facade takes it; text that is not a room id ends the
+/// session at once, before any call.
+#[tokio::test(start_paused = true)]
+async fn rooms_are_taken_as_text_and_a_bad_one_ends_the_session_before_any_call() {
+    let fake = Fake::new();
+    let keeper = TokenKeeper::start(fake.clone(), " 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 ");
+    let token = keeper.token().await.expect("a token");
+    assert!(!token.expose().is_empty());
+    assert_eq!(fake.calls_of(Kind::Mint).len(), 1);
+
+    let refused = TokenKeeper::start(fake.clone(), "room-42");
+    match refused.token().await {
+        Err(EndReason::InvalidRoom(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        refused
+            .status()
+            .end_reason()
+            .is_some_and(|reason| reason.to_string().contains("not a UUID"))
+    );
+    sleep(secs(5)).await;
+    assert_eq!(
+        fake.calls_of(Kind::Mint).len(),
+        1,
+        "no call for the bad room"
+    );
 }
