@@ -171,7 +171,7 @@ impl State {
         self.tables[kind].insert(id, record);
     }
 
-    /// The ids of the records of `kind` that name `id` in their field `link` (`room_id`).
+    /// The records of `kind`, with their ids, that name `id` in their field `link` (`room_id`).
     fn named_by(
         &self,
         kind: usize,
@@ -232,6 +232,9 @@ impl State {
         body: &Record,
         now: DateTime<Utc>,
     ) -> Result<Value, ApiError> {
+        if self.get(kind, id).is_none() {
+            return Err(not_found(kind, id));
+        }
         self.check_unique(kind, Some(id), body)?;
         let record = self.get_mut(kind, id).ok_or_else(|| not_found(kind, id))?;
         let mut updated = record.clone();

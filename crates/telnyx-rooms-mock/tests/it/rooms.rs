@@ -258,6 +258,15 @@ async fn a_unique_name_is_unique() {
         .json(json!({"unique_name": "one"}))
         .await;
     assert_eq!(renamed.status, 422);
+    // A room that is not there is 404 before its name is looked at.
+    let gone = Call::at(
+        &server,
+        "PATCH",
+        "/rooms/7b61621f-62e0-4aad-ab11-9fd19e272e73",
+    )
+    .json(json!({"unique_name": "one"}))
+    .await;
+    assert_eq!(gone.status, 404, "{}", gone.text);
     // Renaming a room to its own name is no conflict.
     let same = Call::at(&server, "PATCH", &format!("/rooms/{first}"))
         .json(json!({"unique_name": "one"}))
