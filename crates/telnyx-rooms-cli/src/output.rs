@@ -386,11 +386,29 @@ fn acts_on_terminal(c: char) -> bool {
     matches!(escape_controls(c.encode_utf8(&mut buffer)), Cow::Owned(_))
 }
 
+/// `value` with every object's keys in sorted order, whatever serde_json's `preserve_order`
+/// feature (which another crate of a build can turn on) makes its maps keep.
+fn sorted(value: &Json) -> Json {
+    match value {
+        Json::Object(object) => {
+            let mut keys: Vec<&String> = object.keys().collect();
+            keys.sort();
+            Json::Object(
+                keys.into_iter()
+                    .map(|key| (key.clone(), sorted(&object[key])))
+                    .collect(),
+            )
+        }
+        Json::Array(items) => Json::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 /// `value` as JSON text with every character [`acts_on_terminal`] as a `\u` escape (serde_json
 /// escapes C0 controls itself, but writes DEL, C1 and formatting characters raw). Such
 /// characters occur only inside strings, so escaping them in the whole text keeps it exact JSON.
 fn json_text(value: &Json) -> String {
-    let text = value.to_string();
+    let text = sorted(value).to_string();
     if !text.chars().any(acts_on_terminal) {
         return text;
     }
