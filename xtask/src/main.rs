@@ -17,6 +17,7 @@ mod paths;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod release;
 mod spec;
 mod tidy;
 
@@ -52,6 +53,18 @@ enum Task {
     /// constant, no wall-clock read outside the time module, file and function length, crate
     /// docs from the READMEs, no issue numbers or outside paths in docs. Lists every violation.
     Tidy,
+    /// The release candidate, nothing uploaded: checks the published crates' manifests and MSRV,
+    /// packages them in publishing order, checks each `.crate` (LICENSE, README), builds all
+    /// their tests from the unpacked files and runs the READMEs' first examples in an app built
+    /// from them, against a mock served by the packaged CLI.
+    Package {
+        /// Pass `--offline` to cargo: the registry index is cached by an earlier build.
+        #[arg(long)]
+        offline: bool,
+        /// Stop after packaging and checking the `.crate` files.
+        #[arg(long)]
+        no_build: bool,
+    },
     /// Decompress the real upstream revisions kept for tests (xtask/fixtures/upstream/), checking
     /// each against its recorded SHA-256; prints each file written and where it came from.
     Fixtures {
@@ -80,6 +93,9 @@ fn main() -> ExitCode {
             })
         }
         Task::Spec { command } => return spec::run(&workspace, command),
+        Task::Package { offline, no_build } => {
+            release::run(&workspace, release::Options { offline, no_build })
+        }
         Task::Tidy => tidy::run(&workspace),
         Task::Codegen { check } => codegen::run(&workspace, check).map(|outcome| {
             let target = workspace.relative(&workspace.generated());
