@@ -10,6 +10,7 @@
 // Every item is for this binary only.
 #![warn(unreachable_pub)]
 
+mod api;
 mod codegen;
 mod fixtures;
 mod openapi;
@@ -53,6 +54,13 @@ enum Task {
     /// constant, no wall-clock read outside the time module, file and function length, crate
     /// docs from the READMEs, no issue numbers or outside paths in docs. Lists every violation.
     Tidy,
+    /// Record each published library's public API in api/ (`<crate>.txt`, one line per item, and
+    /// `<crate>.external-types.toml`, the other crates' items it names), from rustdoc JSON.
+    Api {
+        /// Compare with the records instead; print a diff and fail on any difference.
+        #[arg(long)]
+        check: bool,
+    },
     /// The release candidate, nothing uploaded: checks the published crates' manifests and MSRV,
     /// packages them in publishing order, checks each `.crate` (LICENSE, README), builds all
     /// their tests from the unpacked files and runs the READMEs' first examples in an app built
@@ -75,6 +83,10 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    // `cargo xtask api` runs this binary as cargo's rustdoc.
+    if let Some(status) = api::as_rustdoc_wrapper() {
+        return status;
+    }
     let cli = Cli::parse();
     let workspace = match Workspace::current() {
         Ok(workspace) => workspace,
@@ -93,6 +105,7 @@ fn main() -> ExitCode {
             })
         }
         Task::Spec { command } => return spec::run(&workspace, command),
+        Task::Api { check } => api::run(&workspace, check),
         Task::Package { offline, no_build } => {
             release::run(&workspace, release::Options { offline, no_build })
         }
