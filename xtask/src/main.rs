@@ -60,6 +60,10 @@ enum Task {
         /// Compare with the records instead; print a diff and fail on any difference.
         #[arg(long)]
         check: bool,
+        /// Only say which version of telnyx-rooms-gen the spec change in this report (from
+        /// `cargo xtask spec diff --format json`) needs.
+        #[arg(long, value_name = "REPORT_JSON", conflicts_with = "check")]
+        spec_bump: Option<std::path::PathBuf>,
     },
     /// The release candidate, nothing uploaded: checks the published crates' manifests and MSRV,
     /// packages them in publishing order, checks each `.crate` (LICENSE, README), builds all
@@ -72,6 +76,13 @@ enum Task {
         /// Stop after packaging and checking the `.crate` files.
         #[arg(long)]
         no_build: bool,
+        /// Only print `<crate> <version>` of each published crate, in publishing order.
+        #[arg(long, conflicts_with = "notes")]
+        list: bool,
+        /// Only print the release notes: each published crate's CHANGELOG.md section for its
+        /// version (fails when one is missing or still says "unreleased").
+        #[arg(long)]
+        notes: bool,
     },
     /// Decompress the real upstream revisions kept for tests (xtask/fixtures/upstream/), checking
     /// each against its recorded SHA-256; prints each file written and where it came from.
@@ -105,10 +116,25 @@ fn main() -> ExitCode {
             })
         }
         Task::Spec { command } => return spec::run(&workspace, command),
-        Task::Api { check } => api::run(&workspace, check),
-        Task::Package { offline, no_build } => {
-            release::run(&workspace, release::Options { offline, no_build })
-        }
+        Task::Api {
+            spec_bump: Some(report),
+            ..
+        } => api::spec_bump(&workspace, &report),
+        Task::Api { check, .. } => api::run(&workspace, check),
+        Task::Package {
+            offline,
+            no_build,
+            list,
+            notes,
+        } => release::run(
+            &workspace,
+            release::Options {
+                offline,
+                no_build,
+                list,
+                notes,
+            },
+        ),
         Task::Tidy => tidy::run(&workspace),
         Task::Codegen { check } => codegen::run(&workspace, check).map(|outcome| {
             let target = workspace.relative(&workspace.generated());

@@ -49,6 +49,27 @@ struct Format {
     format_version: u32,
 }
 
+/// Prints the version bump of `telnyx-rooms-gen` a `spec diff --format json` report asks for.
+pub(crate) fn spec_bump(workspace: &Workspace, report: &std::path::Path) -> Result<()> {
+    let text = std::fs::read_to_string(report)
+        .with_context(|| format!("cannot read {}", report.display()))?;
+    let report: serde_json::Value = serde_json::from_str(&text)?;
+    let metadata = Metadata::read(workspace)?;
+    let generated = metadata
+        .packages
+        .iter()
+        .find(|package| package.name == "telnyx-rooms-gen")
+        .context("no telnyx-rooms-gen in the workspace")?;
+    let tags = semver::release_tags(workspace);
+    let record = format!("{}.txt", generated.name);
+    let released = semver::released_at(workspace, &tags, &record, &generated.version).is_some();
+    println!(
+        "{}",
+        semver::spec_bump(&report, &generated.version, released)?
+    );
+    Ok(())
+}
+
 /// Records (or with `check`, compares) the public API of every published library.
 pub(crate) fn run(workspace: &Workspace, check: bool) -> Result<()> {
     let metadata = Metadata::read(workspace)?;

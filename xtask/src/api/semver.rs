@@ -72,6 +72,44 @@ pub(crate) fn satisfies(version: &str, required: &str) -> bool {
     parse(version) >= parse(required)
 }
 
+/// The version `telnyx-rooms-gen` needs after a spec change, from the rust verdict of a
+/// `cargo xtask spec diff --format json` report: one Markdown line for the drift pull request.
+/// A version not released yet takes the change as it is.
+pub(crate) fn spec_bump(
+    report: &serde_json::Value,
+    gen_version: &str,
+    released: bool,
+) -> Result<String> {
+    let count = |key: &str| report["rust"][key].as_array().map_or(0, Vec::len);
+    let change = if count("refused") > 0 || count("breaking") > 0 {
+        Change::Breaking
+    } else if count("additive") > 0 {
+        Change::Additive
+    } else {
+        Change::None
+    };
+    let next = required(gen_version, change)?;
+    if !released && change != Change::None {
+        return Ok(format!(
+            "telnyx-rooms-gen: {change} Rust API change; {gen_version} is not released yet, so it \
+             takes the change as it is"
+        ));
+    }
+    Ok(match change {
+        Change::None => format!(
+            "telnyx-rooms-gen: no Rust API change, stays {gen_version} (a patch release only if \
+             the behaviour on the wire changed)"
+        ),
+        Change::Additive => format!(
+            "telnyx-rooms-gen: additive Rust API change, {gen_version} → {next} at the next release"
+        ),
+        Change::Breaking => format!(
+            "telnyx-rooms-gen: breaking Rust API change, {gen_version} → {next} at the next \
+             release, and a breaking release of telnyx-rooms (its API names generated types)"
+        ),
+    })
+}
+
 /// The release tags in the repository (`v*`), whose commits hold released versions.
 pub(crate) fn release_tags(workspace: &Workspace) -> Vec<String> {
     let output = Command::new("git")
@@ -123,6 +161,24 @@ mod tests {
         assert_eq!(classify(&old, &added), (Change::Additive, 0, 1));
         let changed = lines(&["pub fn a()", "pub fn b(x: u8)"]);
         assert_eq!(classify(&old, &changed), (Change::Breaking, 1, 1));
+    }
+
+    #[test]
+    fn the_drift_pull_request_names_the_bump_the_rust_verdict_asks() {
+        let report = |refused: usize, breaking: usize, additive: usize| {
+            serde_json::json!({"rust": {
+                "refused": vec!["x"; refused],
+                "breaking": vec!["x"; breaking],
+                "additive": vec!["x"; additive],
+            }})
+        };
+        let line = |r| spec_bump(&r, "0.1.3", true).expect("a version");
+        assert!(line(report(0, 1, 2)).contains("breaking Rust API change, 0.1.3 → 0.2.0"));
+        assert!(line(report(1, 0, 0)).contains("breaking Rust API change, 0.1.3 → 0.2.0"));
+        assert!(line(report(0, 0, 2)).contains("additive Rust API change, 0.1.3 → 0.1.4"));
+        assert!(line(report(0, 0, 0)).contains("no Rust API change, stays 0.1.3"));
+        let unreleased = spec_bump(&report(0, 1, 0), "0.2.0", false).expect("a version");
+        assert!(unreleased.contains("breaking Rust API change; 0.2.0 is not released yet"));
     }
 
     #[test]

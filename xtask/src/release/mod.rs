@@ -9,6 +9,7 @@
 mod app;
 mod manifest;
 mod msrv;
+mod notes;
 pub(crate) mod package;
 pub(crate) mod plan;
 
@@ -18,26 +19,42 @@ use anyhow::{Context, Result, bail};
 
 use crate::paths::Workspace;
 
-/// What `cargo xtask package` runs: everything, or up to the packaging (`--no-build`).
+/// What `cargo xtask package` runs: everything, or up to the packaging (`--no-build`), or it
+/// only prints what a release needs (`--list`, `--notes`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Options {
     /// Pass `--offline` to cargo (the registry index is already cached by an earlier build).
     pub(crate) offline: bool,
     /// Stop after packaging and checking the `.crate` files: build nothing from them.
     pub(crate) no_build: bool,
+    /// Only print `<name> <version>` of each published crate, in publishing order.
+    pub(crate) list: bool,
+    /// Only print the release notes: each crate's changelog section for its version.
+    pub(crate) notes: bool,
 }
 
 /// Runs `cargo xtask package`, reporting each stage and how long it took.
 pub(crate) fn run(workspace: &Workspace, options: Options) -> Result<()> {
     let metadata = plan::Metadata::read(workspace)?;
     let published = metadata.publish_order()?;
+    if options.list {
+        for package in &published {
+            println!("{} {}", package.name, package.version);
+        }
+        return Ok(());
+    }
+    if options.notes {
+        print!("{}", notes::render(&published)?);
+        return Ok(());
+    }
     let names: Vec<&str> = published
         .iter()
         .map(|package| package.name.as_str())
         .collect();
     println!("publishing order: {}", names.join(", "));
 
-    let problems = manifest::problems(&metadata, &published);
+    let mut problems = manifest::problems(&metadata, &published);
+    problems.extend(notes::problems(&published));
     if !problems.is_empty() {
         bail!("the published manifests:\n  {}", problems.join("\n  "));
     }
