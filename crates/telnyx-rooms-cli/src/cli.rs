@@ -8,20 +8,24 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource};
 use telnyx_rooms_mock::{DEFAULT_SEED, ServeOptions, parse_duration};
 
+use crate::resources::{ParticipantsCommand, RoomsCommand, SessionsCommand};
+
 /// The API key `--mock` sends, and the only one its embedded mock accepts.
 pub(crate) const MOCK_API_KEY: &str = "KEY_MOCK_DEMO";
 
 const AFTER_HELP: &str = "\
 Credentials (never as arguments, so they stay out of shell history and process lists):
-  TELNYX_API_KEY          API key for `token create` (or --api-key-file PATH); not read with --mock
+  TELNYX_API_KEY          API key for every command that calls the API but `token refresh` (or
+                          --api-key-file PATH); not read with --mock
   TELNYX_REFRESH_TOKEN    refresh token for `token refresh` when none is piped on standard input
   TELNYX_BASE_URL         API base URL (default https://api.telnyx.com/v2)
 
 Exit codes:
   0  success (`token inspect` too for an expired token: see its `expired` field)
   1  unexpected failure (e.g. cannot write output, cannot start the mock)
-  2  usage error: bad arguments or input, invalid room id or TTL, missing API key or token
-  3  API error: Telnyx answered with an error status, or with an unusable success body
+  2  usage error: bad arguments or input, an invalid id, TTL or bound, missing API key or token
+  3  API error: Telnyx answered with an error status (404 for an unknown room), or with an
+     unusable success body
   4  network error: cannot connect, connection broken, or timed out (--timeout, --deadline)
 
 Examples:
@@ -32,10 +36,14 @@ Examples:
   telnyx-rooms token create 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --mock --format json \\
     | telnyx-rooms token refresh 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --mock
 
-  # Against Telnyx, variables for a script.
+  # Against Telnyx, variables for a script: a room, then a token for it.
   export TELNYX_API_KEY=KEY...
-  eval \"$(telnyx-rooms token create \"$ROOM\" --token-ttl 15m --format env)\"
+  eval \"$(telnyx-rooms rooms create --unique-name standup --format env)\"
+  eval \"$(telnyx-rooms token create \"$TELNYX_ROOM_ID\" --token-ttl 15m --format env)\"
   echo \"$TELNYX_CLIENT_TOKEN_EXPIRES_AT\"
+
+  # Every room, one JSON object per line, fetched a page at a time.
+  telnyx-rooms rooms list --all --format json
 
   # What is in a token? (decoded, not verified)
   printf %s \"$TELNYX_CLIENT_TOKEN\" | telnyx-rooms token inspect";
@@ -59,11 +67,11 @@ fn system_time() -> SharedTimeSource {
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
-    /// Aligned text for people.
+    /// Aligned text for people (a list: a table).
     Human,
-    /// One JSON object.
+    /// One JSON object (a list: one per line).
     Json,
-    /// `KEY=value` lines for `eval` in a shell.
+    /// `KEY=value` lines for `eval` in a shell (a list: one line of them per item).
     Env,
 }
 
@@ -80,7 +88,8 @@ pub(crate) struct Output {
 #[command(next_help_heading = "Connection")]
 pub(crate) struct Connection {
     /// Run an embedded mock of the Telnyx API in this process and send the command to it. It
-    /// accepts only its own API key, which is sent instead of TELNYX_API_KEY.
+    /// accepts only its own API key, which is sent instead of TELNYX_API_KEY. What it holds
+    /// (rooms, sessions) lasts for this command only: `mock serve` keeps it.
     #[arg(long, conflicts_with = "base_url")]
     pub(crate) mock: bool,
 
@@ -110,6 +119,18 @@ pub(crate) struct Connection {
     pub(crate) verbose: bool,
 }
 
+impl Connection {
+    /// What titles for people say of where an answer came from: the embedded mock's answers
+    /// grant nothing real, and its state ends with the command.
+    pub(crate) fn note(&self) -> &'static str {
+        if self.mock {
+            " (from the embedded mock)"
+        } else {
+            ""
+        }
+    }
+}
+
 /// Where the API key comes from, for the commands that send it.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Connection")]
@@ -125,9 +146,32 @@ pub(crate) enum Command {
     /// Create, refresh or inspect client tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Create, show, list, update or delete rooms.
+    #[command(subcommand)]
+    Rooms(RoomsCommand),
+    /// List, show or end sessions of rooms; kick, mute or unmute their participants.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// List or show participants of sessions.
+    #[command(subcommand)]
+    Participants(ParticipantsCommand),
     /// Run the offline mock of the Telnyx Video Rooms API.
     #[command(subcommand)]
     Mock(MockCommand),
+}
+
+/// A command that calls the API with the key: its own arguments, then the output format and the
+/// connection.
+#[derive(Debug, Args)]
+pub(crate) struct Api<T: Args> {
+    #[command(flatten)]
+    pub(crate) args: T,
+    #[command(flatten)]
+    pub(crate) output: Output,
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+    #[command(flatten)]
+    pub(crate) api_key: ApiKey,
 }
 
 /// `token create`.
@@ -141,12 +185,6 @@ pub(crate) struct Create {
     /// How long the refresh token is valid (whole seconds, 1m to 24h; server default 1h).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) refresh_token_ttl: Option<Duration>,
-    #[command(flatten)]
-    pub(crate) output: Output,
-    #[command(flatten)]
-    pub(crate) connection: Connection,
-    #[command(flatten)]
-    pub(crate) api_key: ApiKey,
 }
 
 /// `token refresh`.
@@ -179,7 +217,7 @@ pub(crate) enum TokenCommand {
     #[command(
         after_help = "Example:\n  telnyx-rooms token create 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 --token-ttl 15m --refresh-token-ttl 2h"
     )]
-    Create(Create),
+    Create(Api<Create>),
     /// Exchange a refresh token for a new client token. Needs no API key.
     ///
     /// The refresh token is read from standard input when something is piped in (the bare token,

@@ -1,6 +1,5 @@
 //! What each subcommand does: gather inputs, call the SDK (or the mock), build the report.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -10,13 +9,14 @@ use telnyx_rooms_core::time::{SharedTimeSource, TimeSource as _};
 use telnyx_rooms_mock::MockServer;
 
 use crate::cli::{
-    Cli, Command, Connection, Create, Format, Inspect, MOCK_API_KEY, MockCommand, Refresh, Serve,
-    TokenCommand,
+    Api, Cli, Command, Connection, Create, Format, Inspect, MOCK_API_KEY, MockCommand, Refresh,
+    Serve, TokenCommand,
 };
 use crate::failure::Failure;
-use crate::input::{self, Pick, REFRESH_TOKEN_ENV, Source};
+use crate::input::{self, Pick, Source};
 use crate::inspect::{Inspected, inspect};
-use crate::output::{CLIENT_TOKEN, Name, REFRESH_TOKEN, Report, Value};
+use crate::output::{CLIENT_TOKEN, Name, REFRESH_TOKEN, REFRESH_TOKEN_ENV, Report, Value, print};
+use crate::resources;
 
 const ROOM: Name = Name::new("room", "room_id", "TELNYX_ROOM_ID");
 const TOKEN_EXPIRES_AT: Name = Name::new(
@@ -38,12 +38,16 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Token(TokenCommand::Create(args)) => create(&args, time).await,
         Command::Token(TokenCommand::Refresh(args)) => refresh(&args, time).await,
         Command::Token(TokenCommand::Inspect(args)) => inspect_token(&args, time),
+        Command::Rooms(command) => resources::run(&command, time).await,
+        Command::Sessions(command) => resources::run(&command, time).await,
+        Command::Participants(command) => resources::run(&command, time).await,
         Command::Mock(MockCommand::Serve(args)) => serve(args, time).await,
     }
 }
 
-async fn create(args: &Create, time: &SharedTimeSource) -> Result<(), Failure> {
-    let target = Target::connect(&args.connection, args.api_key.api_key_file.as_deref()).await?;
+async fn create(command: &Api<Create>, time: &SharedTimeSource) -> Result<(), Failure> {
+    let (args, connection) = (&command.args, &command.connection);
+    let target = Target::connect(connection, command.api_key.api_key_file.as_deref()).await?;
     let mut request = target.client.create_client_token(args.room_id.as_str());
     if let Some(ttl) = args.token_ttl {
         request = request.token_ttl(ttl);
@@ -53,7 +57,7 @@ async fn create(args: &Create, time: &SharedTimeSource) -> Result<(), Failure> {
     }
     let created = request.await.map_err(|err| target.failure(&err))?;
     let report = token_report(
-        &args.connection,
+        connection,
         "Client token",
         created.room_id(),
         created.token().expose(),
@@ -65,7 +69,7 @@ async fn create(args: &Create, time: &SharedTimeSource) -> Result<(), Failure> {
         Value::Time(created.refresh_token_expires_at()),
     )
     .row(REQUEST_ID, created.request_id());
-    emit(&report, args.output.format, time)
+    emit(&report, command.output.format, time)
 }
 
 async fn refresh(args: &Refresh, time: &SharedTimeSource) -> Result<(), Failure> {
@@ -196,20 +200,15 @@ fn token_report(
     token: &str,
     expires_at: DateTime<Utc>,
 ) -> Report {
-    let source = if connection.mock {
-        " (from the embedded mock)"
-    } else {
-        ""
-    };
-    Report::new(format!("{what} for room {room_id}{source}"))
+    Report::new(format!("{what} for room {room_id}{}", connection.note()))
         .row(ROOM, Some(room_id.to_string()))
         .row(CLIENT_TOKEN, Some(token))
         .row(TOKEN_EXPIRES_AT, Value::Time(expires_at))
 }
 
 /// The SDK client a command talks through, and the embedded mock it may point at.
-struct Target {
-    client: Client,
+pub(crate) struct Target {
+    pub(crate) client: Client,
     // Held so the embedded mock serves until the command is done.
     _mock: Option<MockServer>,
 }
@@ -221,7 +220,10 @@ impl Target {
     /// a server echoing it is scrubbed as for any call. With `--mock` the key is the mock's own,
     /// and the embedded mock accepts no other: a real key in the environment is never read, so
     /// it cannot reach the mock.
-    async fn connect(connection: &Connection, key_file: Option<&Path>) -> Result<Self, Failure> {
+    pub(crate) async fn connect(
+        connection: &Connection,
+        key_file: Option<&Path>,
+    ) -> Result<Self, Failure> {
         if connection.verbose {
             crate::verbose::enable();
         }
@@ -269,7 +271,7 @@ impl Target {
         })
     }
 
-    fn failure(&self, error: &telnyx_rooms::Error) -> Failure {
+    pub(crate) fn failure(&self, error: &telnyx_rooms::Error) -> Failure {
         Failure::from_sdk(error, self.client.base_url())
     }
 }
@@ -298,12 +300,7 @@ fn non_empty_env(name: &str) -> Option<String> {
 }
 
 fn emit(report: &Report, format: Format, time: &SharedTimeSource) -> Result<(), Failure> {
-    let text = report.render(format, time.now_utc())?;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(|err| Failure::unexpected(format!("cannot write the output: {err}")))
+    print(&report.render(format, time.now_utc())?).map(drop)
 }
 
 #[cfg(test)]

@@ -91,12 +91,17 @@ impl Failure {
 }
 
 /// The error's text with the setting at fault named as the flag that sets it (`token_ttl` is
-/// `--token-ttl` here): the user typed the flag, not the SDK's name.
+/// `--token-ttl` here, `page_number` `--page`): the user typed the flag, not the SDK's name. An
+/// id is an argument, named in words already (`room id is not a UUID`).
 fn named_as_flag(error: &Error) -> String {
     let text = error.to_string();
     match error.field() {
-        Some(field) if field != "room_id" => {
-            text.replacen(field, &format!("--{}", field.replace('_', "-")), 1)
+        Some(field) if !field.ends_with("_id") => {
+            let flag = match field {
+                "page_number" => "page".to_owned(),
+                field => field.replace('_', "-"),
+            };
+            text.replacen(field, &format!("--{flag}"), 1)
         }
         _ => text,
     }

@@ -14,10 +14,7 @@ use serde_json::Value;
 use telnyx_rooms_core::redact::escape_controls;
 
 use crate::failure::Failure;
-use crate::output::{CLIENT_TOKEN, Name, REFRESH_TOKEN};
-
-/// The environment variable a refresh token may come from.
-pub(crate) const REFRESH_TOKEN_ENV: &str = REFRESH_TOKEN.env_key;
+use crate::output::{CLIENT_TOKEN, Name, REFRESH_TOKEN, REFRESH_TOKEN_ENV};
 
 /// The most bytes read from standard input or a key file: room for a `token create` output
 /// (JSON or env lines) with both tokens, far less than a mistaken file or stream.
@@ -210,7 +207,7 @@ pub(crate) fn extract(input: &str, pick: Pick) -> Result<String, Failure> {
             ))
         })?;
         return value
-            .get(pick.name().json_key)
+            .get(&*pick.name().json_key)
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod ask;
 mod cli;
 mod commands;
 mod failure;
@@ -9,6 +10,7 @@ mod output;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod resources;
 mod verbose;
 
 use std::process::ExitCode;

@@ -5,13 +5,19 @@
 //! escapes (controls, invisible and bidirectional formatting characters) is shown as `\u{…}` to
 //! people, written as a `\u` escape in JSON, and as `\xHH` bytes inside `$'…'` for a shell. JSON
 //! and env output stay exact: a parser or `eval` reads back the very value.
+//!
+//! A [`Report`] is one value of a result (a token, a room); a list is a stream of them, shown
+//! to people as a table ([`Report::table_header`], [`Report::table_row`]), and to programs as
+//! one JSON object or one line of assignments per item.
 
 use std::borrow::Cow;
+use std::io::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value as Json};
 use telnyx_rooms_core::redact::escape_controls;
+use uuid::Uuid;
 
 use crate::cli::Format;
 use crate::failure::Failure;
@@ -24,6 +30,8 @@ pub(crate) enum Value {
     Time(DateTime<Utc>),
     Integer(i64),
     Bool(bool),
+    /// Several texts (the ids of a room's sessions).
+    List(Vec<String>),
     /// Not known (a token without that claim, a response without a request id).
     Absent,
 }
@@ -46,13 +54,31 @@ impl From<Option<DateTime<Utc>>> for Value {
     }
 }
 
+impl From<Option<Uuid>> for Value {
+    fn from(value: Option<Uuid>) -> Self {
+        value.map_or(Self::Absent, |id| Self::Text(id.to_string()))
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(value: Option<i64>) -> Self {
+        value.map_or(Self::Absent, Self::Integer)
+    }
+}
+
+impl From<Option<bool>> for Value {
+    fn from(value: Option<bool>) -> Self {
+        value.map_or(Self::Absent, Self::Bool)
+    }
+}
+
 /// How a value is named in each format: its label for people, its JSON key and its environment
 /// variable. The names other commands read back are defined once, here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Name {
-    label: &'static str,
-    pub(crate) json_key: &'static str,
-    pub(crate) env_key: &'static str,
+    label: Cow<'static, str>,
+    pub(crate) json_key: Cow<'static, str>,
+    pub(crate) env_key: Cow<'static, str>,
 }
 
 impl Name {
@@ -62,26 +88,77 @@ impl Name {
         env_key: &'static str,
     ) -> Self {
         Self {
-            label,
-            json_key,
-            env_key,
+            label: Cow::Borrowed(label),
+            json_key: Cow::Borrowed(json_key),
+            env_key: Cow::Borrowed(env_key),
+        }
+    }
+
+    /// A field of an API resource, named as the API names it: `unique_name` of `TELNYX_ROOM_`
+    /// is labelled `unique name` and exported as `TELNYX_ROOM_UNIQUE_NAME`.
+    pub(crate) fn field(env_prefix: &str, json_key: &'static str) -> Self {
+        Self {
+            label: Cow::Owned(json_key.replace('_', " ")),
+            json_key: Cow::Borrowed(json_key),
+            env_key: Cow::Owned(format!("{env_prefix}{}", json_key.to_ascii_uppercase())),
         }
     }
 }
+
+/// How a value is shown as a column of a list's table for people, which is printed row by row
+/// as the list arrives: so each column's width is fixed by what it holds, not by its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Column {
+    /// A UUID.
+    Id,
+    /// A time, to the second.
+    Time,
+    /// `true` or `false`.
+    Flag,
+    /// A small number.
+    Count,
+    /// Free text (a name): after every other column, unpadded.
+    Text,
+}
+
+impl Column {
+    /// The width of the column headed `label`; `None` for free text.
+    fn width(self, label: &str) -> Option<usize> {
+        let values = match self {
+            Self::Id => 36,
+            Self::Time => "2026-01-01T00:00:00Z".len(),
+            Self::Flag => "false".len(),
+            Self::Count => 0,
+            Self::Text => return None,
+        };
+        Some(values.max(label.len()))
+    }
+}
+
+/// The text env output writes for `REFRESH_TOKEN` (and `token refresh` reads back).
+pub(crate) const REFRESH_TOKEN_ENV: &str = "TELNYX_REFRESH_TOKEN";
 
 /// The client token, as `token create`/`refresh` write it and `token inspect` reads it back.
 pub(crate) const CLIENT_TOKEN: Name = Name::new("token", "token", "TELNYX_CLIENT_TOKEN");
 
 /// The refresh token, as `token create` writes it and `token refresh`/`inspect` read it back.
 pub(crate) const REFRESH_TOKEN: Name =
-    Name::new("refresh token", "refresh_token", "TELNYX_REFRESH_TOKEN");
+    Name::new("refresh token", "refresh_token", REFRESH_TOKEN_ENV);
 
 /// A command's result: a title, named values, and a closing line for people.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Report {
     title: String,
-    rows: Vec<(Name, Value)>,
+    rows: Vec<Row>,
     footer: Option<String>,
+}
+
+/// A named value, and its column in a list's table (if it has one).
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    name: Name,
+    value: Value,
+    column: Option<Column>,
 }
 
 impl Report {
@@ -95,7 +172,27 @@ impl Report {
 
     /// Adds `value` under `name`.
     pub(crate) fn row(mut self, name: Name, value: impl Into<Value>) -> Self {
-        self.rows.push((name, value.into()));
+        self.rows.push(Row {
+            name,
+            value: value.into(),
+            column: None,
+        });
+        self
+    }
+
+    /// Adds `value` under `name`, shown as a `column` of a list's table too.
+    pub(crate) fn column(mut self, name: Name, value: impl Into<Value>, column: Column) -> Self {
+        self.rows.push(Row {
+            name,
+            value: value.into(),
+            column: Some(column),
+        });
+        self
+    }
+
+    /// The report with `note` added to its title (`(from the embedded mock)`).
+    pub(crate) fn noting(mut self, note: &str) -> Self {
+        self.title.push_str(note);
         self
     }
 
@@ -111,47 +208,92 @@ impl Report {
     pub(crate) fn render(&self, format: Format, now: DateTime<Utc>) -> Result<String, Failure> {
         match format {
             Format::Human => Ok(self.human(now)),
-            Format::Json => {
-                let object: Map<String, Json> = self
-                    .rows
-                    .iter()
-                    .map(|(name, value)| (name.json_key.to_owned(), json_value(value)))
-                    .collect();
-                Ok(format!("{}\n", json_text(&Json::Object(object))))
-            }
+            Format::Json => Ok(self.json_line()),
             Format::Env => self
                 .rows
                 .iter()
-                .filter_map(|(name, value)| plain(value).map(|text| (name, text)))
-                .map(|(name, text)| match shell_word(&text) {
-                    Some(word) => Ok(format!("{}={word}\n", name.env_key)),
-                    None => Err(Failure::usage(format!(
-                        "{} holds a NUL character, which no shell variable can hold: use \
-                         --format json to see it",
-                        name.env_key
-                    ))),
-                })
+                .filter_map(|row| plain(&row.value).map(|text| assignment(&row.name, &text)))
+                .map(|line| line.map(|line| format!("{line}\n")))
                 .collect(),
         }
+    }
+
+    /// The report as one item of a list, ending with a newline: a row of the table for people
+    /// (under [`Report::table_header`]), one JSON object on a line, or one line of assignments
+    /// that sets every variable (an absent value to `''`), so that in a `while read -r line; do
+    /// eval "$line"` loop no item's value carries over to the next.
+    pub(crate) fn render_item(&self, format: Format) -> Result<String, Failure> {
+        match format {
+            Format::Human => Ok(self.table_line(|row| cell(&row.value))),
+            Format::Json => Ok(self.json_line()),
+            Format::Env => {
+                let words = self
+                    .rows
+                    .iter()
+                    .map(|row| assignment(&row.name, &plain(&row.value).unwrap_or_default()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(format!("{}\n", words.join(" ")))
+            }
+        }
+    }
+
+    /// The head of a list's table for people: the labels of this report's columns.
+    pub(crate) fn table_header(&self) -> String {
+        self.table_line(|row| row.name.label.to_uppercase())
+    }
+
+    /// One line of the table: a cell per column, fixed-width ones in order, then free text.
+    fn table_line(&self, cell: impl Fn(&Row) -> String) -> String {
+        let columns = self
+            .rows
+            .iter()
+            .filter_map(|row| row.column.map(|column| (row, column)));
+        let (fixed, free): (Vec<_>, Vec<_>) =
+            columns.partition(|(_, column)| *column != Column::Text);
+        let cells: Vec<String> = fixed
+            .into_iter()
+            .chain(free)
+            .map(|(row, column)| match column.width(&row.name.label) {
+                Some(width) => format!("{:<width$}", cell(row)),
+                None => cell(row),
+            })
+            .collect();
+        format!("{}\n", cells.join("  ").trim_end())
+    }
+
+    fn json_line(&self) -> String {
+        let object: Map<String, Json> = self
+            .rows
+            .iter()
+            .map(|row| {
+                (
+                    row.name.json_key.clone().into_owned(),
+                    json_value(&row.value),
+                )
+            })
+            .collect();
+        format!("{}\n", json_text(&Json::Object(object)))
     }
 
     fn human(&self, now: DateTime<Utc>) -> String {
         let width = self
             .rows
             .iter()
-            .map(|(name, _)| name.label.len())
+            .map(|row| row.name.label.len())
             .max()
             .unwrap_or(0);
         let mut text = format!("{}\n", escape_controls(&self.title));
-        for (name, value) in &self.rows {
-            let value = match value {
+        for row in &self.rows {
+            let value = match &row.value {
                 Value::Time(at) => format!("{} ({})", rfc3339(*at), relative(*at, now)),
                 Value::Absent => "(not present)".to_owned(),
+                Value::List(items) if items.is_empty() => "(none)".to_owned(),
+                Value::List(items) => escape_controls(&items.join(", ")).into_owned(),
                 other => escape_controls(&plain(other).unwrap_or_default()).into_owned(),
             };
             text.push_str(&format!(
                 "  {:<width$}  {value}\n",
-                format!("{}:", name.label),
+                format!("{}:", row.name.label),
                 width = width + 1
             ));
         }
@@ -160,6 +302,43 @@ impl Report {
             text.push('\n');
         }
         text
+    }
+}
+
+/// Writes `text` to standard output. `Ok(false)` when the reader is gone (`| head` closed the
+/// pipe): nothing more need be printed, or fetched, and the command ends quietly.
+pub(crate) fn print(text: &str) -> Result<bool, Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(err) => Err(Failure::unexpected(format!(
+            "cannot write the output: {err}"
+        ))),
+    }
+}
+
+/// `NAME=word` for a shell; refused for a value holding NUL.
+fn assignment(name: &Name, text: &str) -> Result<String, Failure> {
+    match shell_word(text) {
+        Some(word) => Ok(format!("{}={word}", name.env_key)),
+        None => Err(Failure::usage(format!(
+            "{} holds a NUL character, which no shell variable can hold: use --format json to \
+             see it",
+            name.env_key
+        ))),
+    }
+}
+
+/// A value in a table's cell: times to the second, `-` for an absent value, escaped.
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Time(at) => at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        Value::Absent => "-".to_owned(),
+        other => escape_controls(&plain(other).unwrap_or_default()).into_owned(),
     }
 }
 
@@ -173,6 +352,7 @@ fn plain(value: &Value) -> Option<String> {
         Value::Time(at) => Some(rfc3339(*at)),
         Value::Integer(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
+        Value::List(items) => Some(items.join(" ")),
         Value::Absent => None,
     }
 }
@@ -183,6 +363,7 @@ fn json_value(value: &Value) -> Json {
         Value::Time(at) => Json::from(rfc3339(*at)),
         Value::Integer(n) => Json::from(*n),
         Value::Bool(b) => Json::from(*b),
+        Value::List(items) => Json::from(items.clone()),
         Value::Absent => Json::Null,
     }
 }
@@ -261,108 +442,4 @@ fn shell_word(text: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(secs: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(secs, 0).expect("a valid timestamp")
-    }
-
-    const LEFT: Name = Name::new("left", "expires_in_secs", "TELNYX_EXPIRES_IN_SECS");
-    const EXPIRES: Name = Name::new(
-        "expires at",
-        "token_expires_at",
-        "TELNYX_CLIENT_TOKEN_EXPIRES_AT",
-    );
-    const REQUEST_ID: Name = Name::new("request id", "request_id", "TELNYX_REQUEST_ID");
-    const SUBJECT: Name = Name::new("subject", "subject", "S");
-
-    fn sample() -> Report {
-        Report::new("Client token for room r")
-            .row(CLIENT_TOKEN, Some("a.b.c"))
-            .row(EXPIRES, Value::Time(at(1_600)))
-            .row(REQUEST_ID, None::<String>)
-            .row(LEFT, Value::Integer(600))
-            .footer("done")
-    }
-
-    fn render(report: &Report, format: Format) -> String {
-        report.render(format, at(1_000)).expect("renders")
-    }
-
-    #[test]
-    fn human_output_aligns_labels_and_shows_time_left() {
-        assert_eq!(
-            render(&sample(), Format::Human),
-            "Client token for room r\n  token:       a.b.c\n  expires at:  1970-01-01T00:26:40Z (in 10m)\n  request id:  (not present)\n  left:        600\ndone\n"
-        );
-    }
-
-    #[test]
-    fn json_output_is_one_object_with_nulls_for_absent_values() {
-        let value: Json = serde_json::from_str(&render(&sample(), Format::Json)).expect("JSON");
-        assert_eq!(
-            value,
-            serde_json::json!({
-                "token": "a.b.c",
-                "token_expires_at": "1970-01-01T00:26:40Z",
-                "request_id": null,
-                "expires_in_secs": 600,
-            })
-        );
-    }
-
-    #[test]
-    fn env_output_skips_absent_values_and_quotes_unsafe_ones() {
-        assert_eq!(
-            render(&sample(), Format::Env),
-            "TELNYX_CLIENT_TOKEN=a.b.c\nTELNYX_CLIENT_TOKEN_EXPIRES_AT=1970-01-01T00:26:40Z\nTELNYX_EXPIRES_IN_SECS=600\n"
-        );
-        assert_eq!(
-            shell_word("it's $HOME").as_deref(),
-            Some(r"'it'\''s $HOME'")
-        );
-        assert_eq!(shell_word("").as_deref(), Some("''"));
-        assert_eq!(shell_word("é ü").as_deref(), Some("'é ü'"));
-    }
-
-    /// Control characters in a value never reach a terminal raw in human output; JSON keeps
-    /// the exact value, escaped the JSON way.
-    #[test]
-    fn human_output_escapes_control_characters_and_json_stays_exact() {
-        let hostile = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\ny\u{9b}\u{7f}\u{202e}";
-        let report = Report::new("t").row(SUBJECT, Some(hostile));
-        assert_eq!(
-            render(&report, Format::Human),
-            "t\n  subject:  x\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{a}y\\u{9b}\\u{7f}\\u{202e}\n"
-        );
-        let json = render(&report, Format::Json);
-        assert_eq!(
-            json,
-            "{\"subject\":\"x\\u001b]0;pwned\\u0007\\u001b[2J\\ny\\u009b\\u007f\\u202e\"}\n"
-        );
-        let parsed: Json = serde_json::from_str(&json).expect("JSON");
-        assert_eq!(parsed["subject"], hostile);
-    }
-
-    #[test]
-    fn env_output_escapes_what_a_terminal_acts_on_as_bytes_eval_reads_back() {
-        let report = Report::new("t").row(SUBJECT, Some("a\u{1b}[2J'\\\u{85}é\u{202e}"));
-        assert_eq!(
-            render(&report, Format::Env),
-            "S=$'a\\x1b[2J\\'\\\\\\xc2\\x85é\\xe2\\x80\\xae'\n"
-        );
-        let nul = Report::new("t").row(SUBJECT, Some("a\0b"));
-        let failure = nul.render(Format::Env, at(0)).expect_err("NUL");
-        assert_eq!(failure.exit_code(), 2);
-        assert!(failure.to_string().contains("S holds a NUL"), "{failure}");
-        assert!(nul.render(Format::Json, at(0)).is_ok());
-    }
-
-    #[test]
-    fn relative_times_read_naturally() {
-        assert_eq!(relative(at(100), at(100)), "now");
-        assert_eq!(relative(at(3_700), at(100)), "in 1h");
-        assert_eq!(relative(at(100), at(280)), "3m ago");
-    }
-}
+mod tests;

@@ -102,6 +102,15 @@ impl<'a> Sent<'a> {
         }
     }
 
+    /// `text` with each of the secrets (in any ASCII case) replaced by `[REDACTED]`, and nothing
+    /// else changed: for data the server returns (a room's name), where the field and JWT rules of
+    /// [`scrub`] would alter what the user stored, but an echo of a sent secret must still go.
+    pub fn without_secrets(&self, text: String) -> String {
+        self.values().fold(text, |text, secret| {
+            replace_ignore_case(&text, secret).unwrap_or(text)
+        })
+    }
+
     /// Whether `text` holds one of the secrets, in any ASCII case (as [`scrub`] would find it).
     pub fn echoed_in(&self, text: &str) -> bool {
         self.values()

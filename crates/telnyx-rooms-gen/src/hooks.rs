@@ -7,7 +7,8 @@
 //! `cargo xtask codegen` removes that statement from the generated methods, because the Telnyx API
 //! defines no such header.)
 //!
-//! [`ClientHooks::exec`] caps every response body at [`MAX_RESPONSE_BODY`] bytes: reading past it
+//! [`ClientHooks::exec`] caps every response body at [`body_limit`] bytes (64 KiB, 4 MiB for a
+//! read): reading past it
 //! fails with an error [`is_body_too_large`] recognises, so a hostile or broken server cannot make
 //! the client buffer a body of any size. (A body whose `Content-Length` is within the cap needs no
 //! wrapping: hyper reads no more than that length.)
@@ -111,8 +112,9 @@ impl ClientHooks<Credentials> for Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let limit = body_limit(request.method().as_str());
         let response = self.client().execute(request).await?;
-        Ok(bounded(response, MAX_RESPONSE_BODY))
+        Ok(bounded(response, limit))
     }
 }
 
@@ -235,9 +237,24 @@ pub(crate) fn operation_url(
     }
 }
 
-/// The most bytes of a response body the client reads. A token response is a few KiB; an error
-/// page is kept as a short snippet only.
+/// The most bytes of a response body the client reads for an operation that changes something (a
+/// token, a new room, an action): its reply is a few KiB; an error page is kept as a short
+/// snippet only.
 pub const MAX_RESPONSE_BODY: usize = 64 * 1024;
+
+/// The most bytes of a response body the client reads for an operation that reads (`GET`): a page
+/// of up to 250 rooms, or a room with its sessions and their participants, runs to hundreds of
+/// KiB.
+pub const MAX_READ_BODY: usize = 4 * 1024 * 1024;
+
+/// The most bytes of a response body read for a request with HTTP `method`.
+pub fn body_limit(method: &str) -> usize {
+    if method == "GET" {
+        MAX_READ_BODY
+    } else {
+        MAX_RESPONSE_BODY
+    }
+}
 
 /// `response` with a body that cannot yield more than `limit` bytes. A body of exactly known
 /// length (its `Content-Length`, which hyper enforces: it never reads past it) within the limit
@@ -278,7 +295,7 @@ fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
     }
 }
 
-/// Whether reading a body failed because it is longer than [`MAX_RESPONSE_BODY`].
+/// Whether reading a body failed because it is longer than its [`body_limit`].
 pub fn is_body_too_large(error: &reqwest::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
     while let Some(current) = source {

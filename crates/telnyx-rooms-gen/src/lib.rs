@@ -23,7 +23,7 @@ mod hooks;
 use telnyx_rooms_core::meta;
 
 pub use generated::*;
-pub use hooks::{Credentials, MAX_RESPONSE_BODY};
+pub use hooks::{Credentials, MAX_READ_BODY, MAX_RESPONSE_BODY, body_limit};
 // For the workspace's own crates (the facade), not part of this crate's promise.
 #[doc(hidden)]
 pub use hooks::{REQUEST_ID_HEADERS, ResponseHead, capture_response_head, is_body_too_large};

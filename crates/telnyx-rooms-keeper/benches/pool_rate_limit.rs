@@ -10,7 +10,7 @@
 //! as it was runs; default `DURATION_SECS`), `ONLY` (`budget` or `baseline`).
 #![allow(clippy::expect_used, clippy::panic)] // a benchmark binary: failing loudly is right
 
-#[path = "../tests/keeper/scenario.rs"]
+#[path = "../tests/it/scenario.rs"]
 mod scenario;
 
 use std::time::Duration;
@@ -86,6 +86,7 @@ fn main() {
         }),
         duration,
         check_every: Duration::from_secs(10),
+        ..Setup::one_pool(0, server_limit, None)
     };
     println!(
         "{} sessions, {} s tokens, server default refresh tokens (1 h), mock limited to {server_limit}, {} virtual s",

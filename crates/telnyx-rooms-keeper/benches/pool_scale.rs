@@ -4,6 +4,7 @@
 //! Run: `cargo bench -p telnyx-rooms-keeper --bench pool_scale` (env `SESSIONS`, `TTL_SECS`,
 //! `MAX_IN_FLIGHT` override the defaults 100000, 30, 64). Takes about a minute of real time.
 #![allow(clippy::expect_used, clippy::panic)] // a benchmark binary: failing loudly is right
+#![allow(clippy::disallowed_methods)] // it measures real time, as an application would
 
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -46,7 +46,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _mock) = if use_telnyx {
         (Client::from_env()?, None)
     } else {
-        let mock = telnyx_rooms_mock::start().await?;
+        let mock = telnyx_rooms_mock::MockServer::builder()
+            .tokens_for_unknown_rooms(true)
+            .start()
+            .await?;
         println!(
             "using the embedded mock at {} (--telnyx: Telnyx)",
             mock.base_url()
@@ -70,7 +73,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             let tail = &token.expose()[token.expose().len().saturating_sub(8)..];
             println!(
                 "push token …{tail} (valid {:.1?} more, until {})",
-                token.time_left(),
+                token.time_left(tokio::time::Instant::now()),
                 token.expires_at()
             );
         }

@@ -22,7 +22,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sessions = args.first().copied().unwrap_or(1000) as usize;
     let seconds = args.get(1).copied().unwrap_or(30);
 
-    let mock = telnyx_rooms_mock::start().await?;
+    let mock = telnyx_rooms_mock::MockServer::builder()
+        .tokens_for_unknown_rooms(true)
+        .start()
+        .await?;
     let client = Client::builder()
         .api_key("mock-key")
         .base_url(mock.base_url())

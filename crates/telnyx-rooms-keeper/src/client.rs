@@ -48,7 +48,7 @@ impl TokenSource for Client {
         }
         let refreshed = request.send().await?;
         Ok(
-            IssuedToken::new(refreshed.token().expose(), refreshed.expires_at())
+            IssuedToken::new(refreshed.token().clone(), refreshed.expires_at())
                 .with_server_date(refreshed.server_date()),
         )
     }
@@ -65,11 +65,11 @@ impl TokenSource for Client {
 /// For [`KeeperPool::adopt`](crate::KeeperPool::adopt): a pair created with the facade elsewhere.
 impl From<CreatedToken> for MintedToken {
     fn from(created: CreatedToken) -> Self {
-        let token = IssuedToken::new(created.token().expose(), created.expires_at())
+        let token = IssuedToken::new(created.token().clone(), created.expires_at())
             .with_server_date(created.server_date());
         MintedToken::new(
             token,
-            created.refresh_token().expose(),
+            created.refresh_token().clone(),
             created.refresh_token_expires_at(),
         )
     }

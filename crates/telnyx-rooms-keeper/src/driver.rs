@@ -1,12 +1,12 @@
 //! The scheduler: one task, one delay queue, a bounded set of calls in flight under one pool-wide
 //! budget (rate, server pauses), for every session of a pool.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use telnyx_rooms::Secret;
 
 use chrono::{DateTime, Utc};
 use telnyx_rooms_core::time::SharedTimeSource;
@@ -27,7 +27,9 @@ const METRICS_EVERY: Duration = Duration::from_secs(1);
 /// measured on a skewed wall clock) is timed to this horizon and re-armed when it is reached.
 const TIMER_HORIZON: Duration = Duration::from_secs(365 * 24 * 3600);
 
+mod calls;
 mod renew;
+mod start;
 
 /// Identifies a session inside its pool; never reused.
 pub(crate) type SessionId = u64;
@@ -67,16 +69,16 @@ enum Next {
 enum Phase {
     /// Timer set for `Next`.
     Waiting(Next),
-    /// Due, waiting in the urgency queue for the budget and a free call slot; timer set to the
-    /// give-up instant, if there is one yet.
-    Queued,
+    /// Due, waiting in the urgency queue under this key for the budget and a free call slot; timer
+    /// set to the give-up instant, if there is one yet.
+    Queued(Instant),
     /// A call is running; timer set to the give-up instant.
     InFlight(AbortHandle),
 }
 
 /// The refresh token a session holds.
 struct RefreshHold {
-    secret: Arc<str>,
+    secret: Secret,
     expires_at: DateTime<Utc>,
     valid_until: Instant,
     /// Past this instant the refresh token is not relied on: mint a new pair, or make a last refresh.
@@ -95,14 +97,21 @@ struct Slot<E> {
     /// When the current client token expires.
     token_until: Option<Instant>,
     /// When retrying stops: the refresh token's expiry (with an API key, plus the start timeout to
-    /// mint a new pair), or, before the first token, the start timeout after the first call.
+    /// mint a new pair), or, before the first token, the start timeout after the first call; a
+    /// throttling answer moves it later.
     give_up_at: Option<Instant>,
+    /// Before the first token: the start timeout after the session was added.
+    start_deadline: Option<Instant>,
+    /// Before the first token: when the pool last told subscribers to expect it, if late.
+    told_late: Option<Instant>,
+    /// While the account is contended, a renewal waits until its deadline is this near.
+    near: Duration,
 }
 
 /// A mint or refresh to run.
 enum Call {
     Mint(Ttls),
-    Refresh(Arc<str>, Option<Duration>),
+    Refresh(Secret, Option<Duration>),
 }
 
 enum Renewed {
@@ -124,9 +133,11 @@ struct Engine<S: TokenSource> {
     max_in_flight: usize,
     timers: DelayQueue<SessionId>,
     calls: JoinSet<Done<S::Error>>,
-    /// Sessions due for a call, most urgent (earliest deadline) first. Entries of sessions that
-    /// ended while queued are skipped when they surface.
-    ready: BinaryHeap<Reverse<(Instant, SessionId)>>,
+    /// Sessions due for a call, most urgent first: ordered by the deadline that a late call
+    /// misses (see `urgency`).
+    ready: BTreeSet<(Instant, SessionId)>,
+    /// Sessions still waiting for their first token.
+    starting: usize,
     throttle: Throttle,
     /// When the budget allows the next queued call, if the queue waits for it.
     wake_at: Option<Instant>,
@@ -160,7 +171,8 @@ impl<S: TokenSource> Driver<S> {
                 max_in_flight: settings.max_in_flight.max(1),
                 timers: DelayQueue::new(),
                 calls: JoinSet::new(),
-                ready: BinaryHeap::new(),
+                ready: BTreeSet::new(),
+                starting: 0,
                 throttle: Throttle::new(settings.rate, Instant::now()),
                 wake_at: None,
                 metrics_at: None,
@@ -232,43 +244,59 @@ impl<S: TokenSource> Driver<S> {
                 ttls,
                 adopt,
                 status,
-            } => {
-                let mut slot = Slot {
-                    room,
-                    ttls,
-                    status,
-                    timer: None,
-                    phase: Phase::Waiting(Next::Renew),
-                    attempt: 0,
-                    last_error: None,
-                    refresh: None,
-                    token_until: None,
-                    // The start timeout runs from the first call: waiting for the pool's own
-                    // budget is not failing.
-                    give_up_at: None,
-                };
-                self.engine.live.fetch_add(1, Ordering::Relaxed);
-                let outcome = match adopt {
-                    // Adopted tokens were received before we knew of them: measure from now, on the
-                    // server's clock when the token carries its date.
-                    Some(minted) => self.engine.on_minted(
-                        id,
-                        &mut slot,
-                        minted,
-                        None,
-                        SentAt::now(&*self.engine.time_source),
-                    ),
-                    None => {
-                        self.engine.due(id, &mut slot, Instant::now());
-                        None
-                    }
-                };
-                self.sessions.insert(id, slot);
-                if let Some(reason) = outcome {
-                    self.end(id, reason);
-                }
-            }
+            } => self.add(id, room, ttls, adopt, status),
             Command::Remove(id) => self.end(id, EndReason::Stopped),
+        }
+    }
+
+    fn add(
+        &mut self,
+        id: SessionId,
+        room: Uuid,
+        ttls: Ttls,
+        adopt: Option<MintedToken>,
+        status: watch::Sender<Status<S::Error>>,
+    ) {
+        let now = Instant::now();
+        let mut slot = Slot {
+            room,
+            ttls,
+            status,
+            timer: None,
+            phase: Phase::Waiting(Next::Renew),
+            attempt: 0,
+            last_error: None,
+            refresh: None,
+            token_until: None,
+            // The start timeout for retrying runs from the first call: waiting for the pool's own
+            // budget is not failing.
+            give_up_at: None,
+            start_deadline: None,
+            told_late: None,
+            near: Duration::ZERO,
+        };
+        self.engine.live.fetch_add(1, Ordering::Relaxed);
+        let outcome = match adopt {
+            // Adopted tokens were received before we knew of them: measure from now, on the
+            // server's clock when the token carries its date.
+            Some(minted) => self.engine.on_minted(
+                id,
+                &mut slot,
+                minted,
+                None,
+                SentAt::now(&*self.engine.time_source),
+            ),
+            None => {
+                let start_timeout = self.engine.policy.start_timeout;
+                slot.start_deadline = Some(now.checked_add(start_timeout).unwrap_or(now));
+                self.engine.starting += 1;
+                self.engine.due(id, &mut slot, now);
+                None
+            }
+        };
+        self.sessions.insert(id, slot);
+        if let Some(reason) = outcome {
+            self.end(id, reason);
         }
     }
 
@@ -281,7 +309,7 @@ impl<S: TokenSource> Driver<S> {
         let deadline = match slot.phase {
             Phase::Waiting(Next::Renew) => None,
             Phase::Waiting(Next::Drain) => slot.token_until,
-            Phase::Waiting(Next::GiveUp) | Phase::Queued | Phase::InFlight(_) => slot.give_up_at,
+            Phase::Waiting(Next::GiveUp) | Phase::Queued(_) | Phase::InFlight(_) => slot.give_up_at,
         };
         if deadline.is_some_and(|deadline| Instant::now() < deadline) {
             // Fired at the horizon, short of the deadline.
@@ -290,11 +318,11 @@ impl<S: TokenSource> Driver<S> {
         }
         let reason = match slot.phase {
             Phase::Waiting(Next::Renew) => {
-                self.engine.due(id, slot, Instant::now());
+                self.engine.due_or_defer(id, slot, Instant::now());
                 return;
             }
             Phase::Waiting(Next::Drain) => EndReason::RefreshTokenExpired,
-            Phase::Waiting(Next::GiveUp) | Phase::Queued | Phase::InFlight(_) => {
+            Phase::Waiting(Next::GiveUp) | Phase::Queued(_) | Phase::InFlight(_) => {
                 EndReason::Expired {
                     last_error: slot.last_error.take(),
                 }
@@ -348,19 +376,21 @@ impl<S: TokenSource> Driver<S> {
         let now = Instant::now();
         self.engine.wake_at = None;
         while self.engine.calls.len() < self.engine.max_in_flight {
-            let Some(&Reverse((_, id))) = self.engine.ready.peek() else {
+            let Some(&(_, id)) = self.engine.ready.first() else {
                 return;
             };
+            // Every entry is a queued session's (ending one removes its entry); a stray one would
+            // only be dropped.
             let Some(slot) = self
                 .sessions
                 .get_mut(&id)
-                .filter(|slot| matches!(slot.phase, Phase::Queued))
+                .filter(|slot| matches!(slot.phase, Phase::Queued(_)))
             else {
-                self.engine.ready.pop();
+                self.engine.ready.pop_first();
                 continue;
             };
             let Some(call) = self.engine.choose(slot, now) else {
-                self.engine.ready.pop();
+                self.engine.ready.pop_first();
                 self.engine.drain(id, slot, now);
                 continue;
             };
@@ -368,35 +398,9 @@ impl<S: TokenSource> Driver<S> {
                 self.engine.wake_at = Some(at);
                 return;
             }
-            self.engine.ready.pop();
+            self.engine.ready.pop_first();
             self.engine.spawn(id, slot, call, now);
         }
-    }
-
-    /// Takes a metrics snapshot, publishes and emits it, and keeps taking them while there is work.
-    fn publish_metrics(&mut self, now: Instant) {
-        let engine = &mut self.engine;
-        let mut metrics = PoolMetrics {
-            sessions: self.sessions.len(),
-            calls: engine.throttle.calls,
-            calls_last_second: engine.throttle.calls_last_second(now),
-            throttled: engine.throttle.throttled,
-            allowed_rate: engine.throttle.allowed_rate(),
-            paused_until: engine.throttle.paused_until(now),
-            in_flight: engine.calls.len(),
-            ..PoolMetrics::default()
-        };
-        for slot in self.sessions.values() {
-            metrics.waiting += usize::from(matches!(slot.phase, Phase::Queued));
-            metrics.at_risk += usize::from(slot.token_until.is_some_and(|until| until <= now));
-        }
-        let busy = metrics.calls_last_second > 0
-            || metrics.waiting > 0
-            || metrics.in_flight > 0
-            || metrics.paused_until.is_some();
-        engine.metrics_at = busy.then(|| now + METRICS_EVERY);
-        metrics.emit();
-        engine.metrics.send_replace(metrics);
     }
 
     /// Removes a session, cancels its timer and call, and tells its subscribers why.
@@ -407,122 +411,17 @@ impl<S: TokenSource> Driver<S> {
         if let Some(key) = slot.timer {
             self.engine.timers.remove(&key);
         }
-        if let Phase::InFlight(call) = &slot.phase {
-            call.abort();
+        match &slot.phase {
+            Phase::InFlight(call) => call.abort(),
+            Phase::Queued(key) => {
+                self.engine.ready.remove(&(*key, id));
+            }
+            Phase::Waiting(_) => {}
+        }
+        if slot.start_deadline.is_some() {
+            self.engine.starting -= 1;
         }
         self.engine.live.fetch_sub(1, Ordering::Relaxed);
         slot.status.send_replace(Status::Ended(reason));
-    }
-}
-
-impl<S: TokenSource> Engine<S> {
-    fn set_timer(&mut self, id: SessionId, slot: &mut Slot<S::Error>, at: Option<Instant>) {
-        let horizon = Instant::now().checked_add(TIMER_HORIZON);
-        let at = at.map(|at| horizon.map_or(at, |horizon| at.min(horizon)));
-        match (&slot.timer, at) {
-            (Some(key), Some(at)) => self.timers.reset_at(key, at),
-            (None, Some(at)) => slot.timer = Some(self.timers.insert_at(id, at)),
-            (Some(key), None) => {
-                self.timers.remove(key);
-                slot.timer = None;
-            }
-            (None, None) => {}
-        }
-    }
-
-    /// A renewal is due: queue it by urgency — the current token's expiry, or, without a token, now.
-    fn due(&mut self, id: SessionId, slot: &mut Slot<S::Error>, now: Instant) {
-        slot.phase = Phase::Queued;
-        self.ready
-            .push(Reverse((slot.token_until.unwrap_or(now), id)));
-        self.set_timer(id, slot, slot.give_up_at);
-    }
-
-    /// Mint or refresh, or `None` when no call can help any more (no key, refresh token gone).
-    fn choose(&self, slot: &Slot<S::Error>, now: Instant) -> Option<Call> {
-        match &slot.refresh {
-            None => Some(Call::Mint(slot.ttls)),
-            Some(hold) if now < hold.cutoff => {
-                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token_ttl))
-            }
-            Some(_) if self.source.can_mint() => Some(Call::Mint(slot.ttls)),
-            Some(hold) if now < hold.valid_until => {
-                Some(Call::Refresh(Arc::clone(&hold.secret), slot.ttls.token_ttl))
-            }
-            Some(_) => None,
-        }
-    }
-
-    /// No call can help: the session ends when its token does.
-    fn drain(&mut self, id: SessionId, slot: &mut Slot<S::Error>, now: Instant) {
-        slot.phase = Phase::Waiting(Next::Drain);
-        self.set_timer(id, slot, Some(slot.token_until.unwrap_or(now)));
-    }
-
-    /// Spawns the call; a session's first call starts its start timeout.
-    fn spawn(&mut self, id: SessionId, slot: &mut Slot<S::Error>, call: Call, now: Instant) {
-        let source = self.source.clone();
-        let time_source = Arc::clone(&self.time_source);
-        let room = slot.room;
-        let handle = self.calls.spawn(async move {
-            let sent = SentAt::now(&*time_source);
-            let result = match call {
-                Call::Mint(ttls) => source.mint(room, ttls).await.map(Renewed::Minted),
-                Call::Refresh(secret, ttl) => source
-                    .refresh(room, &secret, ttl)
-                    .await
-                    .map(Renewed::Refreshed),
-            };
-            Done { id, sent, result }
-        });
-        slot.phase = Phase::InFlight(handle);
-        let start_timeout = self.policy.start_timeout;
-        let give_up_at = *slot
-            .give_up_at
-            .get_or_insert_with(|| now.checked_add(start_timeout).unwrap_or(now));
-        self.set_timer(id, slot, Some(give_up_at));
-        self.metrics_at.get_or_insert(now + METRICS_EVERY);
-    }
-
-    /// Feeds an answer to the budget: success lets the rate grow back, a server delay pauses the pool.
-    fn note_answer(&mut self, done: &Done<S::Error>, now: Instant) {
-        match &done.result {
-            Ok(_) => self.throttle.on_success(now),
-            Err(error) if self.source.is_transient(error) => {
-                let Some(delay) = self.source.retry_after(error) else {
-                    return;
-                };
-                if let Some(until) = self.throttle.on_throttled(now, done.sent.at, Some(delay)) {
-                    tracing::warn!(
-                        pause_ms = until.saturating_duration_since(now).as_millis(),
-                        allowed_rate = ?self.throttle.allowed_rate(),
-                        "server asked the pool to wait; pausing every call"
-                    );
-                }
-            }
-            Err(_) => {}
-        }
-    }
-
-    /// Schedules another attempt after a backoff — or the server's requested delay, if longer — or
-    /// giving up if the refresh token (or the start timeout) runs out first.
-    fn retry_later(&mut self, id: SessionId, slot: &mut Slot<S::Error>, error: S::Error) {
-        slot.attempt = slot.attempt.saturating_add(1);
-        let backoff = self.policy.backoff(slot.attempt, &mut self.rng);
-        let delay = match self.source.retry_after(&error) {
-            Some(requested) => backoff.max(requested),
-            None => backoff,
-        };
-        slot.last_error = Some(Arc::new(error));
-        let now = Instant::now();
-        // Set by the call that failed; `now` only if that invariant were ever broken.
-        let give_up_at = slot.give_up_at.unwrap_or(now);
-        // A source may ask for any delay; one too large for the clock is past every deadline.
-        let (next, at) = match now.checked_add(delay) {
-            Some(retry_at) if retry_at < give_up_at => (Next::Renew, retry_at),
-            _ => (Next::GiveUp, give_up_at),
-        };
-        slot.phase = Phase::Waiting(next);
-        self.set_timer(id, slot, Some(at));
     }
 }

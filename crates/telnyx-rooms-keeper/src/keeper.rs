@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use futures_util::Stream;
+use telnyx_rooms::IntoId;
 use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -26,17 +27,18 @@ pub struct TokenKeeper<S: TokenSource> {
 }
 
 impl<S: TokenSource> TokenKeeper<S> {
-    /// Starts keeping a token for `room`, with the server's default lifetimes and the default
-    /// [`RefreshPolicy`].
-    pub fn start(source: S, room: Uuid) -> Self {
+    /// Starts keeping a token for `room` (a `Uuid`, or text that parses as one, as the facade takes
+    /// it), with the server's default lifetimes and the default [`RefreshPolicy`]. Text that is not
+    /// a room id ends the session at once ([`EndReason::InvalidRoom`](crate::EndReason::InvalidRoom)).
+    pub fn start(source: S, room: impl IntoId) -> Self {
         Self::builder(source, room).start()
     }
 
     /// Configures a keeper.
-    pub fn builder(source: S, room: Uuid) -> KeeperBuilder<S> {
+    pub fn builder(source: S, room: impl IntoId) -> KeeperBuilder<S> {
         KeeperBuilder {
             source,
-            room,
+            room: room.into_id(),
             ttls: Ttls::new(),
             policy: RefreshPolicy::default(),
             seed: None,
@@ -98,7 +100,7 @@ impl<S: TokenSource> fmt::Debug for TokenKeeper<S> {
 /// Settings for a [`TokenKeeper`].
 pub struct KeeperBuilder<S: TokenSource> {
     source: S,
-    room: Uuid,
+    room: Result<Uuid, uuid::Error>,
     ttls: Ttls,
     policy: RefreshPolicy,
     seed: Option<u64>,
@@ -148,9 +150,9 @@ impl<S: TokenSource> KeeperBuilder<S> {
     ///
     /// Outside a Tokio runtime, like `tokio::spawn`.
     pub fn start(self) -> TokenKeeper<S> {
-        let (room, ttls) = (self.room, self.ttls);
+        let (room, ttls) = (self.room.clone(), self.ttls);
         let pool = self.pool();
-        let session = pool.add_with(room, ttls);
+        let session = pool.insert(room, ttls, None);
         TokenKeeper { session, pool }
     }
 
@@ -161,9 +163,9 @@ impl<S: TokenSource> KeeperBuilder<S> {
     ///
     /// Outside a Tokio runtime, like `tokio::spawn`.
     pub fn adopt(self, token: MintedToken) -> TokenKeeper<S> {
-        let (room, ttls) = (self.room, self.ttls);
+        let (room, ttls) = (self.room.clone(), self.ttls);
         let pool = self.pool();
-        let session = pool.adopt(room, token, ttls);
+        let session = pool.insert(room, ttls, Some(token));
         TokenKeeper { session, pool }
     }
 

@@ -20,7 +20,7 @@ pub use metrics::PoolMetrics;
 pub use policy::RefreshPolicy;
 pub use pool::{KeeperPool, PoolBuilder, Session};
 pub use source::{IssuedToken, MintedToken, TokenSource, Ttls};
-pub use status::{EndReason, Status};
+pub use status::{EndReason, LateStart, Status};
 pub use token::Token;
 
 /// The workspace README's Rust examples (the facade's and the keeper's), compiled as doctests here,

@@ -9,6 +9,9 @@ use tokio::time::Instant;
 /// The shortest backoff between retries.
 const MIN_BACKOFF: Duration = Duration::from_millis(10);
 
+/// A contended renewal never waits closer to its deadline than this (or its whole margin).
+const NEAR_ENOUGH: Duration = Duration::from_secs(30);
+
 /// The random part of each backoff: up to half of it, so sessions failing together spread out.
 const BACKOFF_JITTER: f64 = 0.5;
 
@@ -28,8 +31,15 @@ const BACKOFF_JITTER: f64 = 0.5;
 /// ([`TokenSource::retry_after`](crate::TokenSource::retry_after)), for as long as the refresh token
 /// lives — past the client token's expiry if need be (with an API key, a new pair is then minted for up
 /// to `start_timeout` more). A new session may spend up to `start_timeout` (default 2 min, longer than
-/// the 60 s the facade lets a server ask for) getting its first token, counted from its first call, so
-/// time spent waiting for a pool's budget does not count.
+/// the 60 s the facade lets a server ask for) retrying its first mint, counted from its first call, so
+/// time spent waiting for a pool's budget does not count. An answer that throttles (a server delay,
+/// such as a 429's `Retry-After`) never ends a session whose source can mint: it gives it the start
+/// timeout again after the delay.
+///
+/// A session whose first token the pool expects only after `start_timeout` from when it was added is
+/// told so at once ([`Status::Late`](crate::Status::Late)) and waits on, keeping its place — or, with
+/// [`shed_late_starts`](Self::shed_late_starts), ends before any call
+/// ([`EndReason::Shed`](crate::EndReason::Shed)).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RefreshPolicy {
@@ -39,6 +49,7 @@ pub struct RefreshPolicy {
     jitter: f64,
     backoff: Backoff,
     pub(crate) start_timeout: Duration,
+    pub(crate) shed_late_starts: bool,
 }
 
 impl Default for RefreshPolicy {
@@ -53,6 +64,7 @@ impl Default for RefreshPolicy {
             // Longer than the largest server delay the facade honours (`Retry-After` is capped at
             // 60 s), so a first mint answered "429, retry in 60 s" is retried, not given up on.
             start_timeout: Duration::from_secs(120),
+            shed_late_starts: false,
         }
     }
 }
@@ -127,11 +139,32 @@ impl RefreshPolicy {
         self
     }
 
-    /// How long a new session may take to get its first token (retrying transient failures) before it
-    /// ends as [`EndReason::Expired`](crate::EndReason::Expired).
+    /// How long a new session should take to get its first token, from when it is added (default
+    /// 2 min).
+    ///
+    /// Two things follow from it. When the pool's backlog, at the rate it achieves, puts a session's
+    /// first call past this, the session is told at once ([`Status::Late`](crate::Status::Late)).
+    /// And once its first call is made, a session whose calls keep failing (transient errors other
+    /// than throttling) ends as [`EndReason::Expired`](crate::EndReason::Expired) this long after
+    /// that first call; with an API key, the same time is allowed to mint a new pair when a refresh
+    /// token runs out, from the later of its expiry and the first call for the pair.
+    ///
+    /// For a cold start of N sessions on an account allowing R calls per second, the last first
+    /// token comes about N / R seconds after the start, whatever each pool's budget says: size the
+    /// timeout above that (40,000 sessions at 200/s: 200 s, so 4 to 5 min), or expect `Late`.
     #[must_use]
     pub fn start_timeout(mut self, timeout: Duration) -> Self {
         self.start_timeout = timeout;
+        self
+    }
+
+    /// Whether a session whose first token is expected only after the start timeout ends at once,
+    /// before any call, as [`EndReason::Shed`](crate::EndReason::Shed) (default `false`: it is told
+    /// [`Status::Late`](crate::Status::Late) and waits on, keeping its place). Shed when a caller
+    /// would rather say "come back later" than keep a participant waiting.
+    #[must_use]
+    pub fn shed_late_starts(mut self, shed: bool) -> Self {
+        self.shed_late_starts = shed;
         self
     }
 
@@ -141,6 +174,13 @@ impl RefreshPolicy {
         scale(lifetime, self.margin_fraction)
             .clamp(floor, self.max_margin)
             .min(lifetime / 2)
+    }
+
+    /// How near its deadline a renewal may wait while the account is contended: half the margin,
+    /// but the whole margin when that is under 30 s (short tokens keep all their slack).
+    pub(crate) fn near_enough(&self, lifetime: Duration) -> Duration {
+        let margin = self.margin_for(lifetime);
+        (margin / 2).max(margin.min(NEAR_ENOUGH))
     }
 
     /// When to act on something valid until `deadline`: its margin earlier, minus jitter, never before

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::{Stream, StreamExt};
+use telnyx_rooms::IntoId;
 use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -56,25 +57,43 @@ impl<S: TokenSource> KeeperPool<S> {
         }
     }
 
-    /// Adds a session for `room` with the server's default lifetimes: a token is minted, then kept fresh.
-    pub fn add(&self, room: Uuid) -> Session<S::Error> {
+    /// Adds a session for `room` (a `Uuid`, or text that parses as one, as the facade takes it) with
+    /// the server's default lifetimes: a token is minted, then kept fresh. Text that is not a room
+    /// id ends the session at once, with [`EndReason::InvalidRoom`], before any call.
+    pub fn add(&self, room: impl IntoId) -> Session<S::Error> {
         self.add_with(room, Ttls::new())
     }
 
     /// Adds a session for `room`, requesting these lifetimes on every mint and refresh.
-    pub fn add_with(&self, room: Uuid, ttls: Ttls) -> Session<S::Error> {
-        self.insert(room, ttls, None)
+    pub fn add_with(&self, room: impl IntoId, ttls: Ttls) -> Session<S::Error> {
+        self.insert(room.into_id(), ttls, None)
     }
 
     /// Adds a session that starts from a token pair minted elsewhere, so a source without an API key
     /// can keep it fresh until its refresh token expires. Adopt it as soon as it is received: its
     /// lifetime is measured from now.
-    pub fn adopt(&self, room: Uuid, token: MintedToken, ttls: Ttls) -> Session<S::Error> {
-        self.insert(room, ttls, Some(token))
+    pub fn adopt(&self, room: impl IntoId, token: MintedToken, ttls: Ttls) -> Session<S::Error> {
+        self.insert(room.into_id(), ttls, Some(token))
     }
 
-    fn insert(&self, room: Uuid, ttls: Ttls, adopt: Option<MintedToken>) -> Session<S::Error> {
+    pub(crate) fn insert(
+        &self,
+        room: Result<Uuid, uuid::Error>,
+        ttls: Ttls,
+        adopt: Option<MintedToken>,
+    ) -> Session<S::Error> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let room = match room {
+            Ok(room) => room,
+            Err(error) => {
+                let (_, receiver) = watch::channel(Status::Ended(EndReason::InvalidRoom(error)));
+                return Session {
+                    id,
+                    status: receiver,
+                    commands: self.commands.clone(),
+                };
+            }
+        };
         let (status, receiver) = watch::channel(Status::Starting);
         let command = Command::Add {
             id,
@@ -168,12 +187,16 @@ impl<S: TokenSource> PoolBuilder<S> {
     }
 
     /// At most this many mint and refresh calls per second, pool-wide (default: no limit). When
-    /// more are due, the most urgent go first: the sessions whose tokens expire soonest, and new
-    /// sessions in the order they became due. A rate that is not a positive number means no limit.
+    /// more are due, the most urgent go first: by the deadline each call must meet (a first mint's
+    /// start deadline, a client token's expiry, and without an API key a refresh token's expiry
+    /// when that comes first). A rate that is not a positive number means no limit.
     ///
-    /// Calls are paced by a token bucket holding [`burst`](Self::burst) calls, refilled at this rate.
-    /// With a server limit of N per second, choose a little less than N with a small burst: at most
-    /// `burst + rate` calls fall in any one second.
+    /// Calls are paced by a token bucket holding [`burst`](Self::burst) calls, refilled at this rate
+    /// (or at the lower rate learnt from the server's throttling). With a server limit of N per
+    /// second, choose a little less than N with a small burst: at most `burst + rate` calls fall in
+    /// any one second. Replicas sharing one account may each be given the account's limit: they
+    /// learn their share from the server's 429s (see the crate documentation, "When the budget is
+    /// wrong").
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -218,10 +241,13 @@ impl<S: TokenSource> PoolBuilder<S> {
     ///
     /// When on, an answer asking to wait — a transient failure with a server delay
     /// ([`TokenSource::retry_after`]: a 429, or a 503 with `Retry-After`) — pauses every call of the
-    /// pool until that delay has passed (the facade's source caps it at
-    /// `telnyx_rooms::retry::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % (of the current rate, or
-    /// of the measured one without a maximum), once per episode; each success lets it grow back, to
-    /// the full rate over 10 s. When off, only the session that got the answer waits.
+    /// pool until that delay has passed, plus a random part of it (up to half, at most a second) so
+    /// pools told the same delay resume apart (the facade's source caps the delay at
+    /// `telnyx_rooms::retry::MAX_SERVER_DELAY`), and cuts the allowed rate to 70 % of what the pool was
+    /// sending, once per episode. The rate then climbs back along a cubic curve: fast at first,
+    /// flat near the rate that was throttled, then probing above it, never above
+    /// [`max_calls_per_second`](Self::max_calls_per_second) (a cut from it is regained in 10 s).
+    /// When off, only the session that got the answer waits.
     #[must_use]
     pub fn backpressure(mut self, on: bool) -> Self {
         self.rate.backpressure = on;
@@ -345,6 +371,7 @@ impl<E> fmt::Debug for Session<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = match &*self.status.borrow() {
             Status::Starting => "starting",
+            Status::Late(_) => "late",
             Status::Active(_) => "active",
             Status::Ending { .. } => "ending",
             Status::Ended(_) => "ended",

@@ -2,8 +2,8 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
+use telnyx_rooms::Secret;
 use telnyx_rooms_core::redact::REDACTED;
 
 use chrono::{DateTime, Utc};
@@ -101,14 +101,14 @@ impl Ttls {
 /// on the server's clock, so a local clock that disagrees with Telnyx's does not shift the schedule.
 #[derive(Clone)]
 pub struct IssuedToken {
-    pub(crate) token: Arc<str>,
+    pub(crate) token: Secret,
     pub(crate) expires_at: DateTime<Utc>,
     pub(crate) server_date: Option<DateTime<Utc>>,
 }
 
 impl IssuedToken {
     /// A client token with its expiry time (server clock).
-    pub fn new(token: impl Into<Arc<str>>, expires_at: DateTime<Utc>) -> Self {
+    pub fn new(token: impl Into<Secret>, expires_at: DateTime<Utc>) -> Self {
         Self {
             token: token.into(),
             expires_at,
@@ -148,7 +148,7 @@ impl fmt::Debug for IssuedToken {
 #[derive(Clone)]
 pub struct MintedToken {
     pub(crate) token: IssuedToken,
-    pub(crate) refresh_token: Arc<str>,
+    pub(crate) refresh_token: Secret,
     pub(crate) refresh_token_expires_at: DateTime<Utc>,
 }
 
@@ -156,7 +156,7 @@ impl MintedToken {
     /// A client token with the refresh token issued alongside it and its expiry (server clock).
     pub fn new(
         token: IssuedToken,
-        refresh_token: impl Into<Arc<str>>,
+        refresh_token: impl Into<Secret>,
         refresh_token_expires_at: DateTime<Utc>,
     ) -> Self {
         Self {

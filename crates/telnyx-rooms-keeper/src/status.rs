@@ -1,7 +1,9 @@
-//! What subscribers see: a session's `Status` and, once it is over, its `EndReason`.
+//! What subscribers see: a session's `Status`, a `LateStart` estimate while its first token is
+//! late, and, once it is over, its `EndReason`.
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
@@ -14,6 +16,12 @@ use crate::Token;
 pub enum Status<E> {
     /// Getting the first token.
     Starting,
+    /// Getting the first token, which the pool expects only after the start timeout: its queue holds
+    /// more calls than the rate it achieves can make in time (see
+    /// [`RefreshPolicy::start_timeout`](crate::RefreshPolicy::start_timeout)). The session keeps
+    /// its place and the estimate is renewed as the pool learns; keep waiting, or drop the session
+    /// (shed it) and add it again later. Told as soon as the pool sees it, not after the fact.
+    Late(LateStart),
     /// A token is held and will be kept fresh.
     Active(Token),
     /// A token is held, but the session cannot outlive its refresh token: the source has no API key to
@@ -35,10 +43,16 @@ impl<E> Status<E> {
     pub fn token(&self) -> Option<&Token> {
         match self {
             Status::Active(token) | Status::Ending { token, .. } => {
-                Some(token).filter(|t| t.is_valid())
+                Some(token).filter(|t| !t.is_expired_at(Instant::now()))
             }
-            Status::Starting | Status::Ended(_) => None,
+            Status::Starting | Status::Late(_) | Status::Ended(_) => None,
         }
+    }
+
+    /// Whether the session is still waiting for its first token ([`Starting`](Self::Starting) or
+    /// [`Late`](Self::Late)).
+    pub fn is_starting(&self) -> bool {
+        matches!(self, Status::Starting | Status::Late(_))
     }
 
     /// Why the session ended, once it has.
@@ -59,6 +73,7 @@ impl<E> Clone for Status<E> {
     fn clone(&self) -> Self {
         match self {
             Status::Starting => Status::Starting,
+            Status::Late(late) => Status::Late(*late),
             Status::Active(token) => Status::Active(token.clone()),
             Status::Ending {
                 token,
@@ -78,6 +93,7 @@ impl<E: fmt::Debug> fmt::Debug for Status<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Status::Starting => f.write_str("Starting"),
+            Status::Late(late) => f.debug_tuple("Late").field(late).finish(),
             Status::Active(token) => f.debug_tuple("Active").field(token).finish(),
             Status::Ending {
                 token,
@@ -113,6 +129,13 @@ pub enum EndReason<E> {
     RefreshTokenExpired,
     /// The server returned a token that was already expired by its own clock.
     UnusableToken,
+    /// Ended before its first call, because its first token was not expected before the start
+    /// timeout and the policy sheds such sessions
+    /// ([`RefreshPolicy::shed_late_starts`](crate::RefreshPolicy::shed_late_starts)): add it again
+    /// later, when the pool's backlog allows.
+    Shed(LateStart),
+    /// The room given was not a room id (text that is not a UUID): no call was made.
+    InvalidRoom(uuid::Error),
 }
 
 impl<E> Clone for EndReason<E> {
@@ -125,6 +148,8 @@ impl<E> Clone for EndReason<E> {
             },
             EndReason::RefreshTokenExpired => EndReason::RefreshTokenExpired,
             EndReason::UnusableToken => EndReason::UnusableToken,
+            EndReason::Shed(late) => EndReason::Shed(*late),
+            EndReason::InvalidRoom(error) => EndReason::InvalidRoom(error.clone()),
         }
     }
 }
@@ -140,6 +165,8 @@ impl<E: fmt::Debug> fmt::Debug for EndReason<E> {
                 .finish(),
             EndReason::RefreshTokenExpired => f.write_str("RefreshTokenExpired"),
             EndReason::UnusableToken => f.write_str("UnusableToken"),
+            EndReason::Shed(late) => f.debug_tuple("Shed").field(late).finish(),
+            EndReason::InvalidRoom(error) => f.debug_tuple("InvalidRoom").field(error).finish(),
         }
     }
 }
@@ -159,6 +186,19 @@ impl<E: fmt::Display> fmt::Display for EndReason<E> {
                 f.write_str("refresh token expired and no API key is set to mint a new one")
             }
             EndReason::UnusableToken => f.write_str("server returned an already expired token"),
+            EndReason::Shed(late) => write!(
+                f,
+                "token session shed: its first token was expected {} s past the start timeout, \
+                 behind {} calls",
+                late.late_by().as_secs(),
+                late.ahead()
+            ),
+            EndReason::InvalidRoom(error) => {
+                write!(
+                    f,
+                    "token session not started: the room id is not a UUID ({error})"
+                )
+            }
         }
     }
 }
@@ -172,5 +212,53 @@ impl<E: std::error::Error + 'static> std::error::Error for EndReason<E> {
             } => Some(error.as_ref()),
             _ => None,
         }
+    }
+}
+
+/// When a pool expects a session's first token, once that is past its start timeout.
+///
+/// The estimate is the pool's own: the calls queued ahead of the session, at the rate the pool
+/// has achieved lately (answers with a token per second while calls waited), after any pause the
+/// server imposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LateStart {
+    expected_at: Instant,
+    deadline: Instant,
+    ahead: usize,
+}
+
+impl LateStart {
+    pub(crate) fn new(expected_at: Instant, deadline: Instant, ahead: usize) -> Self {
+        Self {
+            expected_at,
+            deadline,
+            ahead,
+        }
+    }
+
+    /// When the pool expects to make the session's first call.
+    pub fn expected_at(&self) -> Instant {
+        self.expected_at
+    }
+
+    /// How long from now until then; zero if that is now or past.
+    pub fn expected_in(&self) -> Duration {
+        self.expected_at.saturating_duration_since(Instant::now())
+    }
+
+    /// The session's start deadline: when it was added, plus the start timeout.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// How far past the deadline the first call is expected.
+    pub fn late_by(&self) -> Duration {
+        self.expected_at.saturating_duration_since(self.deadline)
+    }
+
+    /// Calls queued ahead of the session's first mint.
+    pub fn ahead(&self) -> usize {
+        self.ahead
     }
 }

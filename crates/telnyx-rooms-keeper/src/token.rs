@@ -1,8 +1,8 @@
 //! `Token`: a client token with its expiry on the server's clock and on the local monotonic clock.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
+use telnyx_rooms::Secret;
 
 use chrono::{DateTime, Utc};
 use telnyx_rooms_core::redact::REDACTED;
@@ -15,13 +15,13 @@ use tokio::time::Instant;
 /// `Debug` prints `[REDACTED]`.
 #[derive(Clone)]
 pub struct Token {
-    secret: Arc<str>,
+    secret: Secret,
     expires_at: DateTime<Utc>,
     valid_until: Instant,
 }
 
 impl Token {
-    pub(crate) fn new(secret: Arc<str>, expires_at: DateTime<Utc>, valid_until: Instant) -> Self {
+    pub(crate) fn new(secret: Secret, expires_at: DateTime<Utc>, valid_until: Instant) -> Self {
         Self {
             secret,
             expires_at,
@@ -31,7 +31,7 @@ impl Token {
 
     /// The token string, to hand to the Telnyx video client SDK.
     pub fn expose(&self) -> &str {
-        &self.secret
+        self.secret.expose()
     }
 
     /// The expiry the server stated, on the server's clock. Clocks elsewhere may disagree with it; prefer
@@ -47,14 +47,16 @@ impl Token {
         self.valid_until
     }
 
-    /// How long the token stays valid from now; zero once expired.
-    pub fn time_left(&self) -> Duration {
-        self.valid_until.saturating_duration_since(Instant::now())
+    /// How long the token stays valid after `now` (`tokio::time::Instant::now()`); zero once
+    /// expired. The facade's tokens have the same method on the wall clock; the keeper's is on the
+    /// monotonic one, measured from the server's own clock.
+    pub fn time_left(&self, now: Instant) -> Duration {
+        self.valid_until.saturating_duration_since(now)
     }
 
-    /// Whether the token is still valid now.
-    pub fn is_valid(&self) -> bool {
-        Instant::now() < self.valid_until
+    /// Whether the token has expired at `now`, as the facade's `is_expired_at`.
+    pub fn is_expired_at(&self, now: Instant) -> bool {
+        now >= self.valid_until
     }
 }
 
@@ -63,7 +65,7 @@ impl fmt::Debug for Token {
         f.debug_struct("Token")
             .field("token", &REDACTED)
             .field("expires_at", &self.expires_at)
-            .field("time_left", &self.time_left())
+            .field("valid_until", &self.valid_until)
             .finish()
     }
 }
@@ -177,7 +179,7 @@ mod tests {
     #[test]
     fn debug_redacts_the_token() {
         let token = Token::new(
-            "secret-jwt".into(),
+            Secret::from("secret-jwt"),
             t("2026-01-01T00:00:00Z"),
             Instant::now(),
         );

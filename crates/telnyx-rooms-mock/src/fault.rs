@@ -71,6 +71,10 @@ pub struct Fault {
     chance_ppm: Option<u32>,
 }
 
+/// Every directive of the text form, as an error about an unknown one lists them.
+const DIRECTIVES: &str = "status=N, retry-after=DURATION, delay=DURATION, reset, malformed-json, \
+     missing-fields[=a,b], header=name:value, times=N, key=NAME, op=OperationId, chance=P%";
+
 /// One in a million: the resolution of [`Fault::chance`].
 const PPM: u32 = 1_000_000;
 
@@ -337,7 +341,9 @@ fn parse_action(name: &str, value: Option<&str>) -> Result<FaultAction, String> 
                 .map(str::to_owned)
                 .collect(),
         )),
-        other => Err(format!("unknown directive `{other}`")),
+        other => Err(format!(
+            "unknown directive `{other}`; the directives are {DIRECTIVES}"
+        )),
     }
 }
 
@@ -408,36 +414,32 @@ impl fmt::Display for Fault {
 }
 
 /// The server's faults and attempt counters.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct FaultBook {
     rules: Mutex<Vec<Rule>>,
     counters: Mutex<Counters>,
     draws: Mutex<Draws>,
 }
 
-/// Random draws for `chance`: xorshift64*, seeded from the operating system (a fault's chance
-/// needs no cryptographic quality, only independence between attempts).
+/// Random draws for `chance` (a fault's chance needs no cryptographic quality, only independence
+/// between attempts), from a seed a test can set and print to replay a run.
 #[derive(Debug)]
-struct Draws(u64);
-
-impl Default for Draws {
-    fn default() -> Self {
-        let mut seed = [0_u8; 8];
-        // A failed random source still gives a usable, fixed, non-zero seed.
-        let _ = getrandom::fill(&mut seed);
-        Self(u64::from_le_bytes(seed) | 1)
-    }
+struct Draws {
+    seed: u64,
+    rng: fastrand::Rng,
 }
 
 impl Draws {
+    fn seeded(seed: u64) -> Self {
+        Self {
+            seed,
+            rng: fastrand::Rng::with_seed(seed),
+        }
+    }
+
     /// Whether an event of probability `ppm` millionths happens.
     fn happens(&mut self, ppm: u32) -> bool {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d) % u64::from(PPM) < u64::from(ppm)
+        self.rng.u32(..PPM) < ppm
     }
 }
 
@@ -471,7 +473,8 @@ impl Counters {
 }
 
 impl FaultBook {
-    pub(crate) fn new(rules: Vec<Fault>) -> Self {
+    /// The book of `rules`, drawing `chance` from `seed` (a random one when `None`).
+    pub(crate) fn new(rules: Vec<Fault>, seed: Option<u64>) -> Self {
         Self {
             rules: Mutex::new(
                 rules
@@ -480,8 +483,13 @@ impl FaultBook {
                     .collect(),
             ),
             counters: Mutex::default(),
-            draws: Mutex::default(),
+            draws: Mutex::new(Draws::seeded(seed.unwrap_or_else(|| fastrand::u64(..)))),
         }
+    }
+
+    /// The seed of the `chance` draws.
+    pub(crate) fn seed(&self) -> u64 {
+        lock(&self.draws).seed
     }
 
     /// Whether `fault` applies to this attempt, as its chance says.

@@ -57,7 +57,8 @@ pub struct LoggedRequest {
     pub method: String,
     /// The path, without the query string (its first 1 KiB).
     pub path: String,
-    /// The `operationId` of the matched route, or [`UNMATCHED_ROUTE`].
+    /// The `operationId` of the matched route, [`UNMATCHED_ROUTE`], or `_mock` for the mock's
+    /// control endpoint.
     pub route: String,
     /// Header names (lower case) and values, in arrival order, the first 8 KiB of them.
     /// Redacted by the workspace's one rule (`telnyx_rooms_core::redact`): `Authorization` keeps
@@ -138,7 +139,7 @@ struct LogInner {
     entries: VecDeque<LoggedRequest>,
     /// The sum of the kept entries' sizes.
     bytes: usize,
-    // Keyed by route, whose set is fixed (the spec's operations plus "unmatched"): bounded.
+    // Keyed by route, whose set is fixed (the spec's operations, "unmatched", "_mock"): bounded.
     attempts: BTreeMap<String, u64>,
 }
 

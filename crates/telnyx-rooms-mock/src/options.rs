@@ -4,6 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use telnyx_rooms_core::Secret;
+use telnyx_rooms_core::secret::credential_problem;
+
 use crate::fault::Fault;
 use crate::limits::Limits;
 use crate::rate_limit::RateLimit;
@@ -35,7 +38,9 @@ pub const DEFAULT_SEED: &str = "telnyx-rooms-demo";
 #[non_exhaustive]
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeOptions {
-    /// Address to listen on (port 0 picks a free port).
+    /// Address to listen on (port 0 picks a free port). Keep it a loopback address: on any other
+    /// (e.g. 0.0.0.0) anyone who reaches the mock can use it, and with the default seed, which is
+    /// public, forge tokens it accepts; the mock says so on standard error when it starts.
     #[arg(long, default_value = "127.0.0.1:4010")]
     pub addr: SocketAddr,
     /// Derive the signing key from this passphrase: servers sharing it accept each other's
@@ -48,8 +53,14 @@ pub struct ServeOptions {
     )]
     pub seed: Option<String>,
     /// A server-level fault, e.g. `op=CreateRoomClientToken;status=503;times=2` (repeatable).
+    /// Directives: status, retry-after, delay, reset, malformed-json, missing-fields, header,
+    /// times, key, op, chance.
     #[arg(long = "fault", value_name = "FAULT")]
     pub faults: Vec<Fault>,
+    /// Accept only this API key, and answer any other 401 as Telnyx does (default: any key), to
+    /// test a client's handling of a rejected key.
+    #[arg(long, value_name = "KEY", value_parser = ApiKeyParser)]
+    pub api_key: Option<Secret>,
     /// Print one line per request (method, path, route, status, fault; never headers or
     /// bodies) to standard error.
     #[arg(long)]
@@ -96,6 +107,10 @@ impl ServeOptions {
         if let Some(limit) = self.rate_limit {
             builder = builder.rate_limit(limit);
         }
+        if let Some(key) = &self.api_key {
+            builder = builder.api_key(key.clone());
+        }
+        builder.warn_if_exposed = true;
         self.faults
             .iter()
             .cloned()
@@ -128,10 +143,99 @@ fn parse_option_duration(text: &str) -> Result<humantime::Duration, String> {
     parse_duration(text).map(humantime::Duration::from)
 }
 
+/// `--api-key`, checked as a bearer credential; a refusal says what is wrong without quoting the
+/// key (clap's own errors would).
+#[derive(Debug, Clone, Copy)]
+struct ApiKeyParser;
+
+impl clap::builder::TypedValueParser for ApiKeyParser {
+    type Value = Secret;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Secret, clap::Error> {
+        let problem = match value.to_str() {
+            Some(text) => match credential_problem(text) {
+                None => return Ok(Secret::from(text)),
+                Some(problem) => problem,
+            },
+            None => "is not valid UTF-8".to_owned(),
+        };
+        let error = clap::Error::raw(
+            clap::error::ErrorKind::ValueValidation,
+            format!("the value of --api-key {problem}\n"),
+        );
+        Err(error.with_cmd(command))
+    }
+}
+
+/// What to say when a served mock listens beyond this machine, `None` on a loopback address.
+pub(crate) fn exposure_warning(
+    addr: SocketAddr,
+    api_key: bool,
+    public_seed: bool,
+) -> Option<String> {
+    if addr.ip().to_canonical().is_loopback() {
+        return None;
+    }
+    let mut warning = format!(
+        "warning: the mock listens on {addr}, which is not a loopback address: anyone who can \
+         reach it can use it"
+    );
+    if !api_key {
+        warning.push_str(", with any API key (--api-key sets one)");
+    }
+    if public_seed {
+        warning.push_str(
+            ", and it signs tokens with the default seed, which is public, so anyone can forge \
+             tokens it accepts (--seed sets a private passphrase)",
+        );
+    }
+    warning.push_str(". It is a test double, not a service.");
+    Some(warning)
+}
+
 fn parse_max_connections(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(0) => Err("at least 1".to_owned()),
         Ok(n) => Ok(n),
         Err(err) => Err(err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_loopback_address_goes_without_a_warning() {
+        for quiet in [
+            "127.0.0.1:4010",
+            "127.9.9.9:0",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            let addr: SocketAddr = quiet.parse().expect("an address");
+            assert_eq!(exposure_warning(addr, false, true), None, "{quiet}");
+        }
+        for loud in [
+            "0.0.0.0:4010",
+            "[::]:0",
+            "10.1.2.3:80",
+            "[::ffff:10.0.0.1]:0",
+        ] {
+            let addr: SocketAddr = loud.parse().expect("an address");
+            let warning = exposure_warning(addr, false, true).expect("a warning");
+            assert!(warning.contains(&addr.to_string()), "{warning}");
+        }
+        let addr: SocketAddr = "0.0.0.0:0".parse().expect("an address");
+        let keyed = exposure_warning(addr, true, false).expect("a warning");
+        assert!(
+            !keyed.contains("API key") && !keyed.contains("seed"),
+            "{keyed}"
+        );
     }
 }

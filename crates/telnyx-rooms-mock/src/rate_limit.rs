@@ -1,5 +1,11 @@
 //! A server-wide rate limit, like Telnyx's: a token bucket of N requests per second with a burst
 //! of B, answering `429 Too Many Requests` with `Retry-After` once it is spent.
+//!
+//! Written here rather than with `governor`, which was tried: its GCRA needs a clock adapter to
+//! follow tokio's (paused) time, longer than this bucket, and brings thirteen crates into every
+//! build of the mock (a second `hashbrown` among them; without its `std` feature it does not
+//! compile), while its exact nanosecond arithmetic changes no answer the mock gives (`Retry-After`
+//! is whole seconds).
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,7 +19,7 @@ use crate::api_error::{ApiError, ErrorEntry, TOO_MANY_REQUESTS};
 
 /// How many requests a server answers per second (sustained) and at once (burst).
 ///
-/// Requests to either operation share one token bucket that holds `burst` requests and refills at
+/// Requests to every operation share one token bucket that holds `burst` requests and refills at
 /// `per_second`; a request that finds it empty is answered `429` with Telnyx's error body and a
 /// `Retry-After` of the whole seconds until the bucket holds a request again (at least 1). Time is
 /// tokio's, so a test with paused time controls it.

@@ -20,6 +20,7 @@ use crate::fault::{FAULT_HEADER, Fault, FaultAction};
 use crate::handlers;
 use crate::log::{LoggedRequest, UNMATCHED_ROUTE, logged_path, redact_body, redact_headers};
 use crate::server::Shared;
+use crate::validate::Arrived;
 /// The request id header Telnyx answers with.
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -54,6 +55,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fold(Router::new(), |router, (path, routes)| {
             router.route(&path, routes)
         })
+        .merge(crate::rooms::control::routes())
         .fallback(unmatched)
         .method_not_allowed_fallback(unmatched)
         .with_state(shared)
@@ -114,14 +116,16 @@ async fn handle(shared: Arc<Shared>, operation: &'static Operation, request: Req
         }
         corruption => {
             let outcome = match (&body, params) {
-                (Ok(raw_body), Ok(params)) => crate::validate::validate(
-                    operation,
-                    &parts.headers,
-                    &params,
-                    raw_body,
-                    shared.accepted_api_key(),
-                )
-                .and_then(|valid| handlers::answer(&shared, operation, &valid)),
+                (Ok(raw_body), Ok(params)) => {
+                    let arrived = Arrived {
+                        headers: &parts.headers,
+                        path_params: &params,
+                        query: parts.uri.query(),
+                        body: raw_body,
+                    };
+                    crate::validate::validate(operation, &arrived, shared.accepted_api_key())
+                        .and_then(|valid| handlers::answer(&shared, operation, &valid))
+                }
                 (Err(error), _) => Err(error.to_api_error()),
                 // Percent-decoding gave no valid UTF-8: no parameter can match its format.
                 (Ok(_), Err(_)) => Err(unreadable_path(operation)),
@@ -210,7 +214,7 @@ fn unreadable_path(operation: &Operation) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, errors)
 }
 
-fn error_response(shared: &Shared, error: &ApiError) -> Response {
+pub(crate) fn error_response(shared: &Shared, error: &ApiError) -> Response {
     let mut response = json_response(shared, error.status, error.to_json().to_string());
     if let Some(secs) = error.retry_after_secs {
         response
@@ -228,6 +232,11 @@ fn success_response(
     corruption: Option<&FaultAction>,
 ) -> Response {
     let status = StatusCode::from_u16(operation.success_status).unwrap_or(StatusCode::OK);
+    if status == StatusCode::NO_CONTENT {
+        let mut response = json_response(shared, status, String::new());
+        response.headers_mut().remove(header::CONTENT_TYPE);
+        return response;
+    }
     let text = match corruption {
         Some(FaultAction::MalformedJson) => {
             // A body cut off mid-string, as a dropped proxy connection leaves it.
@@ -253,7 +262,7 @@ fn success_response(
     json_response(shared, status, text)
 }
 
-fn json_response(shared: &Shared, status: StatusCode, body: String) -> Response {
+pub(crate) fn json_response(shared: &Shared, status: StatusCode, body: String) -> Response {
     let date = httpdate::fmt_http_date(shared.time_source.now_utc().into());
     let request_id = Uuid::new_v4().to_string();
     let mut response = (status, body).into_response();
@@ -272,7 +281,7 @@ fn json_response(shared: &Shared, status: StatusCode, body: String) -> Response 
 }
 
 /// The request side of a log entry, taken before the body is consumed by the handler.
-struct Arrival {
+pub(crate) struct Arrival {
     received_at: DateTime<Utc>,
     method: String,
     path: String,
@@ -282,7 +291,7 @@ struct Arrival {
 }
 
 impl Arrival {
-    fn new(
+    pub(crate) fn new(
         received_at: DateTime<Utc>,
         parts: &axum::http::request::Parts,
         body: &Result<Bytes, BodyError>,
@@ -299,7 +308,7 @@ impl Arrival {
     }
 
     /// Logs the exchange and hands the response back.
-    fn answered(
+    pub(crate) fn answered(
         self,
         shared: &Shared,
         route: &str,

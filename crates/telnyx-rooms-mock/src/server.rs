@@ -1,7 +1,7 @@
 //! The server: configuration, start and stop, the accept loop, and what tests can ask it.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -18,8 +18,10 @@ use crate::fault::{Fault, FaultBook};
 use crate::limits::{ConnectionGuard, Connections, Limits, MAX_HEAD_BYTES, TrackedStream};
 use crate::log::{LogBounds, LoggedRequest, RequestLog};
 use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::rooms::State;
 use crate::routes::{DropConnection, base_path, router};
 use crate::token::{Claims, TokenError, TokenKind, TokenSigner};
+use telnyx_rooms_core::Secret;
 use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 
 /// Why the server did not start.
@@ -49,8 +51,16 @@ pub struct MockServerBuilder {
     log: LogBounds,
     limits: Limits,
     rate_limit: Option<RateLimit>,
-    api_key: Option<AcceptedKey>,
+    api_key: Option<Secret>,
     account: Option<Uuid>,
+    fault_seed: Option<u64>,
+    demo_room: bool,
+    tokens_for_unknown_rooms: bool,
+    /// Whether the signing key comes from [`DEFAULT_SEED`](crate::DEFAULT_SEED), which anyone can read.
+    public_seed: bool,
+    /// Set by [`ServeOptions`](crate::ServeOptions): say on standard error when the address is
+    /// not a loopback one.
+    pub(crate) warn_if_exposed: bool,
 }
 
 impl Default for MockServerBuilder {
@@ -65,6 +75,11 @@ impl Default for MockServerBuilder {
             rate_limit: None,
             api_key: None,
             account: None,
+            fault_seed: None,
+            demo_room: true,
+            tokens_for_unknown_rooms: false,
+            public_seed: false,
+            warn_if_exposed: false,
         }
     }
 }
@@ -81,6 +96,7 @@ impl MockServerBuilder {
     #[must_use]
     pub fn signing_seed(mut self, seed: [u8; 32]) -> Self {
         self.signer = Some(TokenSigner::from_seed(seed));
+        self.public_seed = false;
         self
     }
 
@@ -89,6 +105,7 @@ impl MockServerBuilder {
     #[must_use]
     pub fn signing_passphrase(mut self, passphrase: &str) -> Self {
         self.signer = Some(TokenSigner::from_passphrase(passphrase));
+        self.public_seed = passphrase == crate::DEFAULT_SEED;
         self
     }
 
@@ -171,10 +188,36 @@ impl MockServerBuilder {
         self
     }
 
-    /// Accepts only this API key (default: any non-empty bearer token).
+    /// Accepts only this API key (default: any non-empty bearer token), so a client's handling
+    /// of 401 can be tested.
     #[must_use]
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(AcceptedKey(key.into()));
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Draws the faults' `chance` from this seed (default: a random one, which
+    /// [`MockServer::fault_seed`] tells), so a load test that fails can be replayed.
+    #[must_use]
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.fault_seed = Some(seed);
+        self
+    }
+
+    /// Whether the server starts with [`DEMO_ROOM`](crate::DEMO_ROOM) (default: true), the room
+    /// of the README's demos; without it, it starts with no room.
+    #[must_use]
+    pub fn demo_room(mut self, demo_room: bool) -> Self {
+        self.demo_room = demo_room;
+        self
+    }
+
+    /// Mints and refreshes tokens for any room id, also one no room has (default: false, such a
+    /// request is answered 403 as Telnyx does). For tests of many sessions that never look at
+    /// rooms.
+    #[must_use]
+    pub fn tokens_for_unknown_rooms(mut self, any_room: bool) -> Self {
+        self.tokens_for_unknown_rooms = any_room;
         self
     }
 
@@ -187,6 +230,15 @@ impl MockServerBuilder {
 
     /// Binds and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<MockServer, StartError> {
+        if self.warn_if_exposed
+            && let Some(warning) = crate::options::exposure_warning(
+                self.addr,
+                self.api_key.is_some(),
+                self.public_seed,
+            )
+        {
+            eprintln!("{warning}");
+        }
         let signer = match self.signer {
             Some(signer) => signer,
             None => TokenSigner::random().map_err(StartError::Random)?,
@@ -201,16 +253,19 @@ impl MockServerBuilder {
             addr: self.addr,
             source,
         })?;
+        let now = self.time_source.now_utc();
         let shared = Arc::new(Shared {
             signer,
             time_source: self.time_source,
-            faults: FaultBook::new(self.faults),
+            faults: FaultBook::new(self.faults, self.fault_seed),
             rate_limiter: self.rate_limit.map(RateLimiter::new),
             log: RequestLog::new(self.log),
             api_key: self.api_key,
             account: self.account.unwrap_or_else(Uuid::new_v4),
             limits: self.limits,
             connections: Arc::new(Connections::new()),
+            state: Mutex::new(State::new(self.demo_room.then_some(now))),
+            tokens_for_unknown_rooms: self.tokens_for_unknown_rooms,
         });
         let (shutdown, stopped) = watch::channel(false);
         let task = tokio::spawn(accept_loop(
@@ -229,7 +284,7 @@ impl MockServerBuilder {
     }
 }
 
-/// A running mock of the Telnyx client-token API; stops when dropped.
+/// A running mock of the Telnyx Video Rooms API; stops when dropped.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -244,7 +299,7 @@ impl MockServerBuilder {
 pub struct MockServer {
     base_url: String,
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -309,6 +364,12 @@ impl MockServer {
         self.shared.faults.clear();
     }
 
+    /// The seed the faults' `chance` is drawn from: print it when a load test fails, and replay
+    /// the run with [`MockServerBuilder::fault_seed`].
+    pub fn fault_seed(&self) -> u64 {
+        self.shared.faults.seed()
+    }
+
     /// Verifies a token as the refresh operation does (signature, kind, validity at the server's
     /// clock, room) and returns its claims.
     pub fn verify_token(
@@ -325,11 +386,6 @@ impl MockServer {
     /// Signs `claims` with the server's key: a test forges an expired or foreign-room token with it.
     pub fn sign_claims(&self, claims: &Claims) -> String {
         self.shared.signer.sign(claims)
-    }
-
-    /// The server's public key.
-    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
-        self.shared.signer.verifying_key()
     }
 
     /// Stops accepting and closes open connections.
@@ -353,16 +409,23 @@ pub(crate) struct Shared {
     pub(crate) faults: FaultBook,
     pub(crate) rate_limiter: Option<RateLimiter>,
     pub(crate) log: RequestLog,
-    api_key: Option<AcceptedKey>,
+    api_key: Option<Secret>,
     pub(crate) account: Uuid,
     pub(crate) limits: Limits,
     connections: Arc<Connections>,
+    /// Rooms, sessions, participants: held briefly per request, never across an await.
+    state: Mutex<State>,
+    pub(crate) tokens_for_unknown_rooms: bool,
 }
 
 impl Shared {
     /// The one API key requests must carry, if the builder set one.
     pub(crate) fn accepted_api_key(&self) -> Option<&str> {
-        self.api_key.as_ref().map(|key| key.0.as_str())
+        self.api_key.as_ref().map(Secret::expose)
+    }
+
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -374,29 +437,23 @@ impl Shared {
         time_source: SharedTimeSource,
         api_key: &str,
     ) -> Self {
+        let now = time_source.now_utc();
         Self {
             signer,
             time_source,
-            faults: FaultBook::new(Vec::new()),
+            faults: FaultBook::new(Vec::new(), None),
             rate_limiter: None,
             log: RequestLog::new(LogBounds {
                 entries: 16,
                 ..LogBounds::DEFAULT
             }),
-            api_key: Some(AcceptedKey(api_key.to_owned())),
+            api_key: Some(Secret::from(api_key)),
             account: Uuid::nil(),
             limits: Limits::DEFAULT,
             connections: Arc::new(Connections::new()),
+            state: Mutex::new(State::new(Some(now))),
+            tokens_for_unknown_rooms: false,
         }
-    }
-}
-
-/// The one API key a server accepts, if configured; never shown by `Debug`.
-struct AcceptedKey(String);
-
-impl std::fmt::Debug for AcceptedKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(telnyx_rooms_core::redact::REDACTED)
     }
 }
 

@@ -52,6 +52,7 @@ impl fmt::Display for TokenKind {
 }
 
 /// One entry of the `grants` claim: who may do what to which resources.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     /// Allowed actions, `["join"]` for room tokens.
@@ -63,6 +64,11 @@ pub struct Grant {
 }
 
 /// The payload of a mock token. Field order follows Telnyx's tokens.
+///
+/// [`MockServer::verify_token`](crate::MockServer::verify_token) returns it; change a field and
+/// sign it again with [`MockServer::sign_claims`](crate::MockServer::sign_claims) to forge an
+/// expired or foreign-room token.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// Audience, `telnyx_access_token`.
@@ -123,11 +129,11 @@ impl Claims {
 
 /// A token fresh from [`TokenSigner::mint`]: the compact JWT and the claims it carries.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SignedToken {
+pub(crate) struct SignedToken {
     /// The compact serialisation `header.payload.signature`.
-    pub token: String,
+    pub(crate) token: String,
     /// The claims signed into it.
-    pub claims: Claims,
+    pub(crate) claims: Claims,
 }
 
 impl fmt::Debug for SignedToken {
@@ -179,7 +185,7 @@ pub enum TokenError {
 
 /// Mints and verifies tokens with one Ed25519 key.
 #[derive(Clone)]
-pub struct TokenSigner {
+pub(crate) struct TokenSigner {
     key: SigningKey,
 }
 
@@ -196,7 +202,7 @@ impl fmt::Debug for TokenSigner {
 
 impl TokenSigner {
     /// A signer with the key whose secret seed is `seed`.
-    pub fn from_seed(seed: [u8; 32]) -> Self {
+    pub(crate) fn from_seed(seed: [u8; 32]) -> Self {
         Self {
             key: SigningKey::from_bytes(&seed),
         }
@@ -204,25 +210,25 @@ impl TokenSigner {
 
     /// A signer whose seed is the SHA-256 of `passphrase`: two servers given the same passphrase
     /// accept each other's tokens (handy across processes; never for anything secret).
-    pub fn from_passphrase(passphrase: &str) -> Self {
+    pub(crate) fn from_passphrase(passphrase: &str) -> Self {
         Self::from_seed(Sha256::digest(passphrase.as_bytes()).into())
     }
 
     /// A signer with a key from the operating system's random source.
-    pub fn random() -> Result<Self, std::io::Error> {
+    pub(crate) fn random() -> Result<Self, std::io::Error> {
         let mut seed = [0_u8; 32];
         getrandom::fill(&mut seed).map_err(|err| std::io::Error::other(err.to_string()))?;
         Ok(Self::from_seed(seed))
     }
 
     /// The public half of the key, for verifying tokens elsewhere.
-    pub fn verifying_key(&self) -> VerifyingKey {
+    fn verifying_key(&self) -> VerifyingKey {
         self.key.verifying_key()
     }
 
     /// Signs a token of `kind` for `room_id`, issued at `issued_at` (truncated to the second) and
     /// valid for `ttl_secs`. `account` names the subject of the grant.
-    pub fn mint(
+    pub(crate) fn mint(
         &self,
         kind: TokenKind,
         room_id: Uuid,
@@ -252,7 +258,7 @@ impl TokenSigner {
     }
 
     /// Signs an arbitrary claim set (tests use it to forge expired or foreign-room tokens).
-    pub fn sign(&self, claims: &Claims) -> String {
+    pub(crate) fn sign(&self, claims: &Claims) -> String {
         // Serialising a struct of strings, integers and vectors into a Vec cannot fail.
         let payload = serde_json::to_vec(claims).unwrap_or_default();
         let signing_input = format!(
@@ -268,7 +274,7 @@ impl TokenSigner {
     }
 
     /// Checks signature, kind, validity window at `now` and room, in that order, and returns the claims.
-    pub fn verify(
+    pub(crate) fn verify(
         &self,
         token: &str,
         expected: TokenKind,
@@ -298,7 +304,7 @@ impl TokenSigner {
     }
 
     /// Checks the header and signature only and returns the claims.
-    pub fn verify_signature(&self, token: &str) -> Result<Claims, TokenError> {
+    pub(crate) fn verify_signature(&self, token: &str) -> Result<Claims, TokenError> {
         let (signing_input, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed(
             "expected three dot-separated segments",
         ))?;

@@ -21,6 +21,7 @@ use crate::integer::{self, JsonInteger};
 #[derive(Debug)]
 pub(crate) struct ValidRequest {
     path: Vec<(&'static str, String)>,
+    query: Vec<(&'static str, Value)>,
     body: Map<String, Value>,
 }
 
@@ -32,6 +33,25 @@ impl ValidRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The first path parameter (the id of the record an operation is about) and its name.
+    pub(crate) fn id(&self) -> Option<(&'static str, uuid::Uuid)> {
+        let (name, value) = self.path.first()?;
+        Some((name, uuid::Uuid::try_parse(value).ok()?))
+    }
+
+    /// The spec's query parameters the request sent (or that have a default), typed.
+    pub(crate) fn query(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.query.iter().map(|(name, value)| (*name, value))
+    }
+
+    pub(crate) fn query_value(&self, name: &str) -> Option<&Value> {
+        self.query().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    pub(crate) fn body(&self) -> &Map<String, Value> {
+        &self.body
+    }
+
     pub(crate) fn integer(&self, name: &str) -> Option<i64> {
         self.body.get(name).and_then(Value::as_i64)
     }
@@ -41,19 +61,31 @@ impl ValidRequest {
     }
 }
 
-/// Runs every check in the order a real API does: credentials, path, media type, body.
+/// What arrived, before any check.
+pub(crate) struct Arrived<'a> {
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) path_params: &'a [(String, String)],
+    /// The raw query string, if any.
+    pub(crate) query: Option<&'a str>,
+    pub(crate) body: &'a [u8],
+}
+
+/// Runs every check in the order a real API does: credentials, path, query, media type, body.
 pub(crate) fn validate(
     operation: &Operation,
-    headers: &HeaderMap,
-    path_params: &[(String, String)],
-    body: &[u8],
+    arrived: &Arrived<'_>,
     accepted_api_key: Option<&str>,
 ) -> Result<ValidRequest, ApiError> {
-    check_credentials(operation, headers, accepted_api_key)?;
-    let path = check_path(operation, path_params)?;
-    check_media_type(operation, headers)?;
-    let body = check_body(operation, body)?;
-    Ok(ValidRequest { path, body })
+    check_credentials(operation, arrived.headers, accepted_api_key)?;
+    let path = check_path(operation, arrived.path_params)?;
+    let query = check_query(operation, arrived.query)?;
+    check_media_type(operation, arrived.headers)?;
+    let mut body = check_body(operation, arrived.body)?;
+    // A partial update leaves what it does not name alone: the spec's defaults are for creation.
+    if operation.method != "PATCH" {
+        body = with_defaults(operation.body_fields, body);
+    }
+    Ok(ValidRequest { path, query, body })
 }
 
 fn check_credentials(
@@ -64,6 +96,14 @@ fn check_credentials(
     if !operation.requires_api_key() {
         return Ok(());
     }
+    check_bearer(headers, accepted_api_key)
+}
+
+/// `Authorization: Bearer <key>`, with the one accepted key if the server has one.
+pub(crate) fn check_bearer(
+    headers: &HeaderMap,
+    accepted_api_key: Option<&str>,
+) -> Result<(), ApiError> {
     let refuse = |detail: &str| {
         Err(ApiError::one(
             StatusCode::UNAUTHORIZED,
@@ -119,6 +159,66 @@ fn check_path(
     }
 }
 
+/// The spec's query parameters, typed and checked; the spec's defaults (`page[size]` 20) filled in.
+/// A parameter the spec does not define is ignored, as Telnyx does; a repeated one counts once,
+/// its last value.
+fn check_query(
+    operation: &Operation,
+    raw: Option<&str>,
+) -> Result<Vec<(&'static str, Value)>, ApiError> {
+    let pairs: Vec<_> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).collect();
+    let mut valid: Vec<(&'static str, Value)> = Vec::new();
+    let mut errors = Vec::new();
+    for field in operation.query_params {
+        let sent = pairs.iter().rev().find(|(name, _)| name == field.name);
+        let value = match sent {
+            Some((_, text)) => query_value(field, text),
+            None if field.required => Err(ErrorEntry::new(
+                MISSING_PARAMETER,
+                format!("The query parameter `{}` is required.", field.name),
+            )),
+            None => Ok(field.default.map(Value::from)),
+        };
+        match value {
+            Ok(Some(value)) => valid.push((field.name, value)),
+            Ok(None) => {}
+            Err(entry) => errors.push(entry.at(Source::Parameter(field.name))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(valid)
+    } else {
+        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, errors))
+    }
+}
+
+/// One query parameter's text as the JSON value of the field's kind.
+fn query_value(field: &Field, text: &str) -> Result<Option<Value>, ErrorEntry> {
+    let kind_error = |what: &str| {
+        ErrorEntry::new(
+            INVALID_TYPE,
+            format!("`{}` must be {what}; got `{}`.", field.name, shorten(text)),
+        )
+    };
+    let value = match field.kind {
+        FieldKind::Integer => {
+            let number = text.parse::<i64>().map_err(|_| kind_error("an integer"))?;
+            check_bounds(field, number).map_err(|detail| ErrorEntry::new(BAD_REQUEST, detail))?;
+            Value::from(number)
+        }
+        FieldKind::Boolean => match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(kind_error("`true` or `false`")),
+        },
+        _ => {
+            check_format(field, text).map_err(|detail| ErrorEntry::new(BAD_REQUEST, detail))?;
+            Value::from(text)
+        }
+    };
+    Ok(Some(value))
+}
+
 /// A text value (a path parameter, or a string body field) against the field's kind and format.
 fn check_text(field: &Field, value: &str) -> Result<(), String> {
     match field.kind {
@@ -132,11 +232,21 @@ fn check_text(field: &Field, value: &str) -> Result<(), String> {
     }
 }
 
+/// A text value against the field's `format` and `enum`, both read from the spec.
 fn check_format(field: &Field, value: &str) -> Result<(), String> {
+    if !field.allows(value) {
+        return Err(format!(
+            "`{}` must be one of {}; got `{}`.",
+            field.name,
+            field.enum_values.join(", "),
+            shorten(value)
+        ));
+    }
     let valid = match field.format {
         // The canonical hyphenated form only, as Telnyx's ids are written.
         Some("uuid") => value.len() == 36 && uuid::Uuid::try_parse(value).is_ok(),
         Some("date-time") => chrono::DateTime::parse_from_rfc3339(value).is_ok(),
+        Some("date") => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
         _ => true,
     };
     if valid {
@@ -210,7 +320,7 @@ fn check_body(operation: &Operation, body: &[u8]) -> Result<Map<String, Value>, 
                 .at(whole_body()),
             ));
         }
-        return Ok(with_defaults(operation, Map::new()));
+        return Ok(Map::new());
     }
     let invalid_json = |detail: String| {
         ApiError::one(
@@ -249,7 +359,7 @@ fn check_body(operation: &Operation, body: &[u8]) -> Result<Map<String, Value>, 
         }
     }
     if errors.is_empty() {
-        Ok(with_defaults(operation, valid))
+        Ok(valid)
     } else {
         Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, errors))
     }
@@ -372,8 +482,8 @@ fn kind_name(kind: FieldKind) -> &'static str {
 }
 
 /// The spec's defaults for the fields the request left out: the server owns them.
-fn with_defaults(operation: &Operation, mut body: Map<String, Value>) -> Map<String, Value> {
-    for field in operation.body_fields {
+pub(crate) fn with_defaults(fields: &[Field], mut body: Map<String, Value>) -> Map<String, Value> {
+    for field in fields {
         if let (false, Some(default)) = (body.contains_key(field.name), field.default) {
             body.insert(field.name.to_owned(), Value::from(default));
         }

@@ -212,12 +212,7 @@ fn decode<S: DeserializeOwned, T>(
         .build()
         .expect("a runtime");
     let success = runtime
-        .block_on(settle(
-            operation.operation_id,
-            result,
-            Some(head),
-            &Sent::default(),
-        ))
+        .block_on(settle(operation, result, Some(head), &Sent::default()))
         .map_err(|failure| failure.error)?;
     let (body, received) = Received::split(operation, success, Sent::default());
     check(body, received).map_err(|failure| failure.error)

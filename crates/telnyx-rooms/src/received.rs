@@ -27,7 +27,7 @@ where
     S: DeserializeOwned,
 {
     let (result, head) = capture_response_head(call).await;
-    let success = settle(operation.operation_id, result, head, &sent).await?;
+    let success = settle(operation, result, head, &sent).await?;
     Ok(Received::split(operation, success, sent))
 }
 
@@ -56,6 +56,12 @@ impl<'s> Received<'s> {
             sent,
         };
         (body, received)
+    }
+
+    /// Text the server returned as data (a name, a URL, a context), with any echo of a secret the
+    /// call sent replaced.
+    pub(crate) fn data_text(&self, text: Option<String>) -> Option<String> {
+        text.map(|text| self.sent.without_secrets(text))
     }
 
     /// What the response said besides its body.

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
+use telnyx_rooms_core::meta::Operation;
 use telnyx_rooms_core::redact::{Sent, server_text};
 use telnyx_rooms_gen::ResponseHead;
 use telnyx_rooms_gen::types::VideoErrors;
@@ -17,9 +18,9 @@ use telnyx_rooms_gen::types::VideoErrors;
 use crate::error::{Error, ErrorBody, ErrorKind, snippet};
 use crate::retry::{Outcome, RequestedDelay, RetryHints};
 
-/// The most of any response body read into memory (the generated client's cap): a token
-/// response is a few KiB at most.
-const MAX_BODY: usize = telnyx_rooms_gen::MAX_RESPONSE_BODY;
+/// The most of an error response's body read into memory: enough for Telnyx's errors and a
+/// snippet of anything else.
+const MAX_ERROR_BODY: usize = telnyx_rooms_gen::MAX_RESPONSE_BODY;
 
 /// A decoded success response.
 pub(crate) struct Success<S> {
@@ -219,18 +220,20 @@ fn decode_failure(
     Failure::permanent(decoded)
 }
 
-/// A body longer than [`MAX_BODY`]: reading stopped there. A success is unusable (a `Decode`
+/// A body longer than the operation's limit: reading stopped there. A success is unusable (a `Decode`
 /// error, not retried: the same server would send the same); an error status keeps its status
 /// and headers, without the body.
-fn oversized_failure(operation_id: &str, head: &ResponseHead, sent: &Sent<'_>) -> Failure {
+fn oversized_failure(operation: &Operation, head: &ResponseHead, sent: &Sent<'_>) -> Failure {
     let status = head.status;
     if !status.is_success() {
         return api_failure(head, &[], false, sent);
     }
     let message = format!(
-        "the {} body of {operation_id} is longer than {MAX_BODY} bytes, far more than a token \
-         response; it was not read further",
-        status_text(status)
+        "the {} body of {} is longer than {} bytes, far more than such a reply holds; it was not \
+         read further",
+        status_text(status),
+        operation.operation_id,
+        telnyx_rooms_gen::body_limit(operation.method)
     );
     Failure::permanent(
         Error::new(ErrorKind::Decode, message)
@@ -280,16 +283,19 @@ fn transport_failure(source: reqwest::Error, status: Option<StatusCode>) -> Fail
     Failure::transient(error)
 }
 
-/// Reads at most [`MAX_BODY`] bytes of a response body; a longer one is cut (at the cap, or at
-/// the chunk before it), which the returned flag says.
-async fn read_bounded(mut response: reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
+/// Reads at most `limit` bytes of a response body; a longer one is cut (at the cap, or at the
+/// chunk before it), which the returned flag says.
+async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                let room = MAX_BODY.saturating_sub(body.len());
+                let room = limit.saturating_sub(body.len());
                 body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if chunk.len() > room || body.len() >= MAX_BODY {
+                if chunk.len() > room || body.len() >= limit {
                     return Ok((body, true));
                 }
             }
@@ -306,7 +312,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<(Vec<u8>, bool)
 /// A 2xx other than the spec's success status is decoded like it: a server that answers 200
 /// with the documented body gave the caller what it asked for.
 pub(crate) async fn settle<S>(
-    operation_id: &str,
+    operation: &Operation,
     result: Result<ResponseValue<S>, GenError<VideoErrors>>,
     head: Option<ResponseHead>,
     sent: &Sent<'_>,
@@ -326,7 +332,7 @@ where
             Err(api_failure_with(&head, body, sent))
         }
         Err(GenError::UnexpectedResponse(response)) => {
-            settle_unexpected(operation_id, response, sent).await
+            settle_unexpected(operation, response, sent).await
         }
         Err(GenError::InvalidResponsePayload(body, error)) => Err(match head {
             Some(head) if !head.status.is_success() => {
@@ -334,13 +340,13 @@ where
                 // (for example Telnyx's envelope where the spec names a bare object).
                 api_failure(&head, &body, false, sent)
             }
-            head => decode_failure(operation_id, head.as_ref(), &body, &error, sent),
+            head => decode_failure(operation.operation_id, head.as_ref(), &body, &error, sent),
         }),
         Err(GenError::CommunicationError(source)) => Err(transport_failure(source, None)),
         Err(GenError::ResponseBodyError(source) | GenError::InvalidUpgrade(source)) => {
             Err(match head {
                 Some(head) if telnyx_rooms_gen::is_body_too_large(&source) => {
-                    oversized_failure(operation_id, &head, sent)
+                    oversized_failure(operation, &head, sent)
                 }
                 head => transport_failure(source, head.map(|head| head.status)),
             })
@@ -353,25 +359,30 @@ where
 
 /// A status the spec does not document: an error, or a success decoded like the documented one.
 async fn settle_unexpected<S: DeserializeOwned>(
-    operation_id: &str,
+    operation: &Operation,
     response: reqwest::Response,
     sent: &Sent<'_>,
 ) -> Result<Success<S>, Failure> {
     let status = response.status();
     let head = ResponseHead::new(status, response.headers());
-    let (body, cut) = read_bounded(response)
+    let limit = if status.is_success() {
+        telnyx_rooms_gen::body_limit(operation.method)
+    } else {
+        MAX_ERROR_BODY
+    };
+    let (body, cut) = read_bounded(response, limit)
         .await
         .map_err(|source| transport_failure(source, Some(status)))?;
     if !status.is_success() {
         return Err(api_failure(&head, &body, cut, sent));
     }
     if cut {
-        return Err(oversized_failure(operation_id, &head, sent));
+        return Err(oversized_failure(operation, &head, sent));
     }
     match serde_json::from_slice::<S>(&body) {
         Ok(decoded) => Ok(Success::new(status, ResponseMeta::new(head, sent), decoded)),
         Err(error) => Err(decode_failure(
-            operation_id,
+            operation.operation_id,
             Some(&head),
             &body,
             &error,

@@ -5,16 +5,11 @@ use super::lexer::{Kind, Token, tokens};
 use super::{Check, Tree, Violation};
 
 /// Every check, in the order `cargo xtask tidy` prints them.
-pub(crate) const CHECKS: [Check; 7] = [
+pub(crate) const CHECKS: [Check; 6] = [
     Check {
         name: "one-redaction-constant",
         rule: "`[REDACTED]` is written once in crates/*/src: the REDACTED constant's definition",
         run: redaction_constant,
-    },
-    Check {
-        name: "no-wall-clock",
-        rule: "crates/*/src reads the wall clock only in the time module",
-        run: wall_clock,
     },
     Check {
         name: "file-length",
@@ -47,11 +42,6 @@ pub(crate) const CHECKS: [Check; 7] = [
 pub(crate) const REDACTION_HOME: &str = "crates/telnyx-rooms-core/src/redact.rs";
 const REDACTION_CONSTANT: &str = "REDACTED";
 const REDACTION_MARKER: &str = "[REDACTED]";
-
-/// The one module that may read the wall clock: the system time source.
-pub(crate) const TIME_HOME: &str = "crates/telnyx-rooms-core/src/time.rs";
-/// `Type::now…` calls that read the wall clock (`SystemTime::now`, `Utc::now`, …).
-const WALL_CLOCKS: [&str; 4] = ["SystemTime", "Utc", "Local", "OffsetDateTime"];
 
 /// Written by `cargo xtask codegen`; its size follows the spec.
 const GENERATED: &str = "crates/telnyx-rooms-gen/src/generated.rs";
@@ -128,44 +118,6 @@ fn defines(tokens: &[Token], at: usize, name: &str) -> bool {
     tokens[start..at]
         .windows(2)
         .any(|pair| pair[0].is_ident("const") && pair[1].is_ident(name))
-}
-
-/// No wall-clock read (`SystemTime::now`, `Utc::now`, `Local::now`, `OffsetDateTime::now…`) in
-/// crates/*/src outside [`TIME_HOME`] and test code: logic takes the time from the injected time
-/// source, so a test can move it. Tests, benches and examples are the outside world and may.
-fn wall_clock(tree: &Tree) -> Vec<Violation> {
-    let mut found = Vec::new();
-    for (path, code) in crate_logic(tree) {
-        if path == TIME_HOME {
-            continue;
-        }
-        for call in code.tokens.windows(4) {
-            let [clock, colon, colon2, now] = call else {
-                continue;
-            };
-            let Kind::Ident(clock_name) = &clock.kind else {
-                continue;
-            };
-            let Kind::Ident(function) = &now.kind else {
-                continue;
-            };
-            if WALL_CLOCKS.contains(&clock_name.as_str())
-                && colon.is_punct(':')
-                && colon2.is_punct(':')
-                && function.starts_with("now")
-            {
-                found.push(violation(
-                    path,
-                    clock.line,
-                    format!(
-                        "`{clock_name}::{function}` reads the wall clock; take the time from the \
-                         injected time source ({TIME_HOME})"
-                    ),
-                ));
-            }
-        }
-    }
-    found
 }
 
 /// No Rust file over [`MAX_FILE_LINES`] lines, except the generated client.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use super::checks::{MAX_FILE_LINES, REDACTION_HOME, TIME_HOME};
+use super::checks::{MAX_FILE_LINES, REDACTION_HOME};
 use super::lexer::{Kind, tokens};
 use super::{CHECKS, Tree, Violation};
 use crate::paths::Workspace;
@@ -40,10 +40,6 @@ fn clean() -> BTreeMap<&'static str, String> {
         (
             REDACTION_HOME,
             "pub const REDACTED: &str = \"[REDACTED]\";\n",
-        ),
-        (
-            TIME_HOME,
-            "pub fn now() -> std::time::SystemTime { std::time::SystemTime::now() }\n",
         ),
     ] {
         files.insert(path, text.to_owned());
@@ -149,50 +145,6 @@ fn a_second_definition_or_a_missing_one_is_reported() {
         missing[1].reason.contains("no `const REDACTED`"),
         "{}",
         missing[1]
-    );
-}
-
-#[test]
-fn wall_clock_reads_outside_the_time_module_are_reported() {
-    let logic = "use std::time::SystemTime;\nfn f() {\n    let _ = SystemTime::now();\n\
-                 let _ = chrono::Utc::now();\n    let _ = time::OffsetDateTime::now_utc();\n\
-                 let _ = v.unwrap_or_else(Local::now);\n}\n\
-                 /// `Utc::now()` in a doc example is the caller's.\n\
-                 fn g() -> &'static str { \"Utc::now\" }\n\
-                 #[cfg(test)]\nmod tests {\n    fn t() { let _ = SystemTime::now(); }\n}\n";
-    let found = check(
-        "no-wall-clock",
-        &[
-            ("crates/a/src/b.rs", logic),
-            (
-                "crates/a/tests/t.rs",
-                "fn t() { let _ = chrono::Utc::now(); }\n",
-            ),
-            (
-                "crates/a/benches/b.rs",
-                "fn b() { let _ = SystemTime::now(); }\n",
-            ),
-            (
-                "crates/a/examples/e.rs",
-                "fn main() { let _ = Utc::now(); }\n",
-            ),
-        ],
-    );
-    assert_eq!(
-        places(&found),
-        [
-            ("crates/a/src/b.rs", 3),
-            ("crates/a/src/b.rs", 4),
-            ("crates/a/src/b.rs", 5),
-            ("crates/a/src/b.rs", 6)
-        ]
-    );
-    assert!(
-        found[1]
-            .reason
-            .starts_with("`Utc::now` reads the wall clock"),
-        "{}",
-        found[1]
     );
 }
 
@@ -417,11 +369,6 @@ fn assert_checkout_passes(name: &str) {
 #[test]
 fn the_checkout_has_one_redaction_constant() {
     assert_checkout_passes("one-redaction-constant");
-}
-
-#[test]
-fn the_checkout_reads_the_wall_clock_only_in_the_time_module() {
-    assert_checkout_passes("no-wall-clock");
 }
 
 #[test]

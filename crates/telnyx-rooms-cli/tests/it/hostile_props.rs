@@ -15,6 +15,7 @@ use telnyx_rooms_testkit::sleep::NoWait;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::binary::{Run, claims, run_with, terminal_safe, unsigned_token};
+use crate::resources::{Records, against};
 
 /// The secrets of one case: an API key and a refresh token.
 #[derive(Debug, Clone)]
@@ -194,7 +195,8 @@ fn sdk_outputs(secrets: &Secrets, server: &Hostile, refresh: bool) -> Vec<String
     shown
 }
 
-/// The binary's runs, each with whether it sent the refresh token.
+/// The binary's runs, each with whether it sent the refresh token: the token commands, a list
+/// walk and an action.
 fn cli_runs(secrets: &Secrets, server: &Hostile) -> Vec<(bool, Run)> {
     let base_url = server.base_url();
     let env = [
@@ -227,6 +229,30 @@ fn cli_runs(secrets: &Secrets, server: &Hostile) -> Vec<(bool, Run)> {
                     ROOM,
                     "--format",
                     "json",
+                    "--retries",
+                    "0",
+                ],
+                None,
+                &env,
+            ),
+        ),
+        (
+            false,
+            run_with(
+                &["rooms", "list", "--all", "--retries", "0", "--verbose"],
+                None,
+                &env,
+            ),
+        ),
+        (
+            false,
+            run_with(
+                &[
+                    "sessions",
+                    "kick",
+                    ROOM,
+                    "--format",
+                    "env",
                     "--retries",
                     "0",
                 ],
@@ -281,23 +307,28 @@ fn claim_text() -> impl Strategy<Value = String> {
     .prop_filter("no NUL", |text| !text.contains('\0'))
 }
 
-/// What bash makes of `env_output`: the value of `variable` after `eval`, as bytes.
-fn eval_in_bash(env_output: &str, variable: &str) -> Vec<u8> {
+/// What bash prints running `script` with `input` on its standard input.
+fn bash(script: &str, input: &str) -> Vec<u8> {
     let mut shell = std::process::Command::new("bash")
-        .args([
-            "-c",
-            &format!("eval \"$(cat)\" && printf %s \"${variable}\""),
-        ])
+        .args(["-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("bash starts");
     let mut stdin = shell.stdin.take().expect("a stdin pipe");
-    std::io::Write::write_all(&mut stdin, env_output.as_bytes()).expect("written");
+    std::io::Write::write_all(&mut stdin, input.as_bytes()).expect("written");
     drop(stdin);
     let output = shell.wait_with_output().expect("bash finishes");
-    assert!(output.status.success(), "bash failed on {env_output:?}");
+    assert!(output.status.success(), "bash failed on {input:?}");
     output.stdout
+}
+
+/// What bash makes of `env_output`: the value of `variable` after `eval`, as bytes.
+fn eval_in_bash(env_output: &str, variable: &str) -> Vec<u8> {
+    bash(
+        &format!("eval \"$(cat)\" && printf %s \"${variable}\""),
+        env_output,
+    )
 }
 
 proptest! {
@@ -317,5 +348,47 @@ proptest! {
         let json = run_with(&["token", "inspect", "--format", "json"], Some(&token), &[]);
         prop_assert!(terminal_safe(json.stdout.trim_end()), "{:?}", json.stdout);
         prop_assert_eq!(&json.json()["issuer"], &Value::from(issuer));
+    }
+}
+
+/// What bash makes of a list's env output: `variable` after `eval` of each line in turn.
+fn eval_lines_in_bash(env_output: &str, variable: &str) -> Vec<Vec<u8>> {
+    let script = format!(
+        "while IFS= read -r line; do eval \"$line\" && printf '%s\\0' \"${variable}\"; done"
+    );
+    let output = bash(&script, env_output);
+    let mut values: Vec<Vec<u8>> = output.split(|b| *b == 0).map(<[u8]>::to_vec).collect();
+    values.pop();
+    values
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// A list whose server text (a room's name) holds any text: one line per item in env
+    /// output, each read back exactly by `eval` in a `while read` loop; JSON lines parse back to
+    /// the exact text; and no format shows a character a terminal acts on.
+    #[test]
+    fn any_text_in_a_list_is_one_exact_line_per_item(name in claim_text()) {
+        let mut records = Records::with_rooms(2);
+        records.rooms[1]["unique_name"] = name.as_str().into();
+        let server = Hostile::start(move |request| records.answer(request));
+
+        let env = against(&server, &["rooms", "list", "--format", "env"]);
+        prop_assert_eq!(env.code, 0, "{:?}", env);
+        prop_assert!(terminal_safe(&env.stdout), "{:?}", env.stdout);
+        prop_assert_eq!(
+            eval_lines_in_bash(&env.stdout, "TELNYX_ROOM_UNIQUE_NAME"),
+            vec![b"room-0".to_vec(), name.as_bytes().to_vec()]
+        );
+
+        let json = against(&server, &["rooms", "list", "--format", "json"]);
+        let lines: Vec<Value> = json.stdout.lines().map(|line| serde_json::from_str(line).expect("JSON")).collect();
+        prop_assert_eq!(&lines[1]["unique_name"], &Value::from(name));
+        prop_assert!(terminal_safe(&json.stdout), "{:?}", json.stdout);
+
+        let human = against(&server, &["rooms", "list"]);
+        prop_assert_eq!(human.stdout.lines().count(), 4, "{:?}", human);
+        prop_assert!(terminal_safe(&human.stdout), "{:?}", human.stdout);
     }
 }

@@ -8,4 +8,6 @@ mod commands;
 mod golden;
 mod hostile;
 mod hostile_props;
+mod lifecycle;
 mod proxy;
+mod resources;

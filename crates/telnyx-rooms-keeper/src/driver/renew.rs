@@ -73,6 +73,10 @@ impl<S: TokenSource> Engine<S> {
         slot.attempt = 0;
         slot.last_error = None;
         slot.token_until = Some(token.valid_until());
+        slot.told_late = None;
+        if slot.start_deadline.take().is_some() {
+            self.starting -= 1;
+        }
         // Retrying goes on while the refresh token lives — and with a key, for the start timeout
         // after it, to mint a new pair — even past the client token's expiry.
         let grace = if can_mint {
@@ -88,6 +92,9 @@ impl<S: TokenSource> Engine<S> {
         let refresh_at = self
             .policy
             .renew_at(now, token.valid_until(), &mut self.rng);
+        slot.near = self
+            .policy
+            .near_enough(token.valid_until().saturating_duration_since(now));
         let (next, at) = match &slot.refresh {
             Some(hold) if refresh_at >= hold.cutoff => {
                 if can_mint {

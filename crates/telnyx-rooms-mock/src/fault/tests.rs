@@ -107,7 +107,7 @@ fn rejects_bad_text() {
 
 #[test]
 fn request_fault_lasts_k_attempts_per_operation_or_key() {
-    let book = FaultBook::default();
+    let book = FaultBook::new(Vec::new(), None);
     let fault = Fault::status(503).times(2);
     let outcomes: Vec<bool> = (0..4)
         .map(|_| book.select("Create", Some(fault.clone())).is_some())
@@ -124,10 +124,13 @@ fn request_fault_lasts_k_attempts_per_operation_or_key() {
 
 #[test]
 fn server_rules_apply_in_order_until_used_up() {
-    let book = FaultBook::new(vec![
-        Fault::status(500).times(1).for_operation("Create"),
-        Fault::status(503).times(1),
-    ]);
+    let book = FaultBook::new(
+        vec![
+            Fault::status(500).times(1).for_operation("Create"),
+            Fault::status(503).times(1),
+        ],
+        None,
+    );
     let status = |op| {
         book.select(op, None).and_then(|f| match f.action {
             Some(FaultAction::Status { status, .. }) => Some(status),
@@ -145,7 +148,7 @@ fn server_rules_apply_in_order_until_used_up() {
 
 #[test]
 fn request_fault_overrides_server_rules_without_using_them_up() {
-    let book = FaultBook::new(vec![Fault::status(500).times(1)]);
+    let book = FaultBook::new(vec![Fault::status(500).times(1)], None);
     assert_eq!(
         book.select("Create", Some(Fault::reset())),
         Some(Fault::reset())
@@ -195,12 +198,24 @@ fn chance_parses_displays_and_applies_about_that_often() {
         assert!(bad.parse::<Fault>().is_err(), "{bad}");
     }
 
-    let book = FaultBook::new(vec![Fault::status(503).chance(0.1)]);
-    let applied = (0..100_000)
-        .filter(|_| book.select("Op", None).is_some())
-        .count();
+    const SEED: u64 = 0x5eed_0fa1;
+    let book = FaultBook::new(vec![Fault::status(503).chance(0.1)], Some(SEED));
+    assert_eq!(book.seed(), SEED);
+    let draws = |book: &FaultBook| -> Vec<bool> {
+        (0..100_000)
+            .map(|_| book.select("Op", None).is_some())
+            .collect()
+    };
+    let first = draws(&book);
+    let applied = first.iter().filter(|applied| **applied).count();
     // 10,000 expected; the standard deviation is under 100.
-    assert!((9_400..=10_600).contains(&applied), "{applied}");
-    let never = FaultBook::new(vec![Fault::status(503).chance(0.0)]);
+    assert!(
+        (9_400..=10_600).contains(&applied),
+        "{applied} (seed {SEED:#x})"
+    );
+    // The same seed replays the same draws.
+    let replay = FaultBook::new(vec![Fault::status(503).chance(0.1)], Some(SEED));
+    assert!(draws(&replay) == first, "seed {SEED:#x} did not replay");
+    let never = FaultBook::new(vec![Fault::status(503).chance(0.0)], None);
     assert!((0..1000).all(|_| never.select("Op", None).is_none()));
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, OTHER_ROOM, REFRESH, ROOM, claims, create};
+use crate::support::{CREATE, Call, REFRESH, ROOM, claims, create, create_room, id_of, server_at};
 use serde_json::{Value, json};
 use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_gen::operations;
@@ -11,14 +11,6 @@ use telnyx_rooms_mock::{MockServer, TokenKind};
 use uuid::Uuid;
 
 const T0: i64 = 1_700_000_000;
-
-async fn server_at(clock: &ManualTimeSource) -> MockServer {
-    MockServer::builder()
-        .time_source(clock.clone())
-        .start()
-        .await
-        .expect("the mock starts")
-}
 
 fn room() -> Uuid {
     Uuid::try_parse(ROOM).expect("a UUID")
@@ -306,8 +298,9 @@ async fn refresh_refuses_an_access_token_another_room_another_key_and_garbage() 
         "{detail}"
     );
 
-    let detail = refresh_refusal(&server, OTHER_ROOM, &created.data("refresh_token")).await;
-    assert!(detail.contains(OTHER_ROOM), "{detail}");
+    let other_room = id_of(&create_room(&server, json!({})).await);
+    let detail = refresh_refusal(&server, &other_room, &created.data("refresh_token")).await;
+    assert!(detail.contains(&other_room), "{detail}");
 
     let other_server = telnyx_rooms_mock::start().await.expect("starts");
     let foreign = create(&other_server, ROOM, json!({})).await;
@@ -328,8 +321,12 @@ async fn refresh_refuses_a_token_whose_claims_were_changed() {
         .verify_token(&token, TokenKind::Refresh, room())
         .expect("valid");
     claims.exp += 86_400;
-    let resigned_elsewhere =
-        telnyx_rooms_mock::token::TokenSigner::from_passphrase("attacker").sign(&claims);
+    let attacker = MockServer::builder()
+        .signing_passphrase("attacker")
+        .start()
+        .await
+        .expect("starts");
+    let resigned_elsewhere = attacker.sign_claims(&claims);
     let detail = refresh_refusal(&server, ROOM, &resigned_elsewhere).await;
     assert!(detail.contains("signature"), "{detail}");
     // The server's own key signing the same claims is accepted: only the signature differed.
@@ -357,7 +354,10 @@ async fn servers_sharing_a_passphrase_accept_each_others_refresh_tokens() {
         .json(json!({"refresh_token": created.data("refresh_token")}))
         .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
-    assert_eq!(a.verifying_key(), b.verifying_key());
+    // Each verifies what the other signed, the client token too.
+    let token = b.verify_token(&answer.data("token"), TokenKind::Client, room());
+    let twin = a.verify_token(&answer.data("token"), TokenKind::Client, room());
+    assert_eq!(token.expect("b's own"), twin.expect("signed with a's key"));
 }
 
 #[tokio::test]

@@ -302,3 +302,31 @@ async fn the_log_is_bounded_but_counters_keep_counting() {
     assert_eq!(server.attempts(CREATE.operation_id), 5);
     assert_eq!(server.request_count(), 5);
 }
+
+/// A run of chance faults replays from its seed, which the server tells when none was set.
+#[tokio::test]
+async fn chance_faults_replay_from_the_servers_seed() {
+    let random = telnyx_rooms_mock::start().await.expect("starts");
+    let seed = random.fault_seed();
+    let statuses = |server: MockServer| async move {
+        let mut statuses = Vec::new();
+        for _ in 0..64 {
+            let answer = Call::new(&server, &CREATE, ROOM).json(json!({})).await;
+            statuses.push(answer.status.as_u16());
+        }
+        statuses
+    };
+    let run = || {
+        MockServer::builder()
+            .fault(Fault::status(503).chance(0.5))
+            .fault_seed(seed)
+            .start()
+    };
+    let first = statuses(run().await.expect("starts")).await;
+    let replay = statuses(run().await.expect("starts")).await;
+    assert_eq!(first, replay, "seed {seed:#x} did not replay");
+    assert!(
+        first.contains(&503) && first.contains(&201),
+        "seed {seed:#x}: {first:?}"
+    );
+}

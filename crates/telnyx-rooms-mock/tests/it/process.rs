@@ -174,3 +174,153 @@ async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn with_api_key_the_binary_answers_any_other_key_401() {
+    let process = Process::start(&["--api-key", "KEY_SERVED_0123"]);
+    let http = crate::support::http();
+    let create = |key: &str| {
+        http.post(process.url(&CREATE))
+            .bearer_auth(key)
+            .json(&json!({}))
+            .send()
+    };
+    let refused = create("KEY_OTHER").await.expect("answers");
+    assert_eq!(refused.status(), 401);
+    let body: serde_json::Value = refused.json().await.expect("JSON");
+    assert_eq!(body["errors"][0]["code"], "10009");
+    assert_eq!(
+        create("KEY_SERVED_0123").await.expect("answers").status(),
+        201
+    );
+}
+
+#[test]
+fn the_binary_refuses_a_bad_api_key_and_an_unknown_fault_directive_saying_what_is_valid() {
+    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+        .args(["--addr", "127.0.0.1:0", "--api-key", "two words"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the value of --api-key contains whitespace"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("two words"),
+        "the key is not echoed: {stderr}"
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+        .args(["--addr", "127.0.0.1:0", "--fault", "bogus"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown directive `bogus`"), "{stderr}");
+    // Every directive the error lists is one the parser takes.
+    let listed = stderr
+        .split("the directives are ")
+        .nth(1)
+        .expect("a list of directives");
+    let examples = [
+        "status=503",
+        "retry-after=2",
+        "delay=1s",
+        "reset",
+        "malformed-json",
+        "missing-fields",
+        "header=x-a:b",
+        "times=1",
+        "key=k",
+        "op=CreateRoomClientToken",
+        "chance=10%",
+    ];
+    for example in examples {
+        let name = example.split('=').next().expect("a name");
+        assert!(listed.contains(name), "{name} is not listed: {stderr}");
+        let fault = if name == "retry-after" {
+            format!("status=429;{example}")
+        } else {
+            example.to_owned()
+        };
+        let fault = if ["times", "key", "op", "chance"].contains(&name) {
+            format!("reset;{fault}")
+        } else {
+            fault
+        };
+        assert!(fault.parse::<telnyx_rooms_mock::Fault>().is_ok(), "{fault}");
+    }
+}
+
+/// Binding a non-loopback address is only attempted: 192.0.2.1 (TEST-NET-1) is on no interface
+/// here, so the bind fails after the warning, and no test listens beyond loopback.
+#[test]
+fn a_non_loopback_address_is_warned_about_and_loopback_is_not() {
+    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+        .args(["--addr", "192.0.2.1:0"])
+        .env_remove("TELNYX_MOCK_SEED")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let warning = stderr.lines().next().unwrap_or_default();
+    assert!(
+        warning.starts_with(
+            "warning: the mock listens on 192.0.2.1:0, which is not a loopback address"
+        ),
+        "{stderr}"
+    );
+    assert!(warning.contains("with any API key"), "{warning}");
+    assert!(
+        warning.contains("the default seed, which is public, so anyone can forge tokens"),
+        "{warning}"
+    );
+    assert!(stderr.contains("cannot listen on 192.0.2.1:0"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1));
+
+    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+        .args([
+            "--addr",
+            "192.0.2.1:0",
+            "--api-key",
+            "KEY",
+            "--seed",
+            "private",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a loopback address"), "{stderr}");
+    assert!(
+        !stderr.contains("any API key") && !stderr.contains("forge"),
+        "{stderr}"
+    );
+
+    // On loopback (IPv6 loopback and mapped addresses: the unit tests of `exposure_warning`).
+    let mut process = Process::start(&[]);
+    let _ = process.child.kill();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(
+        &mut process.child.stderr.take().expect("a pipe"),
+        &mut stderr,
+    )
+    .expect("reads");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn help_says_what_a_non_loopback_address_exposes_and_names_the_api_key_option() {
+    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+        .arg("--help")
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(help.contains("Keep it a loopback address"), "{help}");
+    assert!(help.contains("forge tokens it accepts"), "{help}");
+    assert!(help.contains("--api-key <KEY>"), "{help}");
+    assert!(help.contains("Directives: status, retry-after"), "{help}");
+}

@@ -1,4 +1,4 @@
-//! The server-wide rate limit: a token bucket over both operations, answering 429 with
+//! The server-wide rate limit: a token bucket over every operation, answering 429 with
 //! `Retry-After` and Telnyx's error body once spent (paused tokio time drives the bucket).
 
 use std::process::Command;
@@ -20,7 +20,7 @@ async fn requests_beyond_the_burst_get_429_with_retry_after_until_the_bucket_ref
     let refresh =
         || Call::new(&server, &REFRESH, ROOM).json(json!({"refresh_token": refresh_token}));
 
-    // The burst of 2 is shared by both operations: the create took one, a refresh takes the other.
+    // The burst of 2 is shared by every operation: the create took one, a refresh takes the other.
     assert_eq!(refresh().await.status, 201);
     let refused = refresh().await;
     assert_eq!(refused.status, 429, "{}", refused.text);

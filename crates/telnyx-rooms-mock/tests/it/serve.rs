@@ -1,6 +1,7 @@
 //! The served mock as an attacker finds it: the `telnyx-rooms-mock` process (the same server as
 //! `telnyx-rooms mock serve`) on loopback, hit with large bodies and headers, slow and idle
-//! connections, and more idle connections than it has file descriptors.
+//! connections, more idle connections than it has file descriptors, and more rooms and
+//! participants than it keeps.
 //!
 //! Soak tests in real time, holding over a thousand sockets and reading the process's RSS: each
 //! takes seconds and needs the machine to itself, so they are `#[ignore]`d and `scripts/test.sh`
@@ -325,4 +326,100 @@ fn a_well_behaved_create_succeeds_while_1100_idle_connections_are_held() {
         );
     }
     drop(held);
+}
+
+/// `method path` with a JSON `body` on a new connection: the status and the body of the answer.
+fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> (Option<u16>, String) {
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a read timeout");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer KEY_TEST\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body.as_bytes()));
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok());
+    let body = text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned());
+    (status, body.unwrap_or_default())
+}
+
+/// Rooms, sessions and participants as an abuser would fill them: as many rooms as the mock
+/// takes, each with a name of nearly 64 KiB, then more joins with 1 KiB contexts than it keeps.
+#[test]
+#[ignore = "a real-time soak test; scripts/test.sh runs it explicitly"]
+fn rooms_and_participants_stay_within_their_caps_and_memory() {
+    let served = Served::start(&[], None);
+    served.assert_rss_below(100 * MB, "start");
+    let created = std::sync::atomic::AtomicUsize::new(0);
+    in_parallel(1200, 8, |n| {
+        let name = format!("{n:04}{}", "n".repeat(63 * 1024));
+        let body = format!(r#"{{"unique_name": "{name}", "max_participants": 50}}"#);
+        match call(served.addr, "POST", "/v2/rooms", &body) {
+            (Some(201), _) => {
+                created.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            (status, answer) => {
+                assert_eq!(status, Some(422), "{answer}");
+                assert!(answer.contains("at most 1000 rooms"), "{answer}");
+            }
+        }
+    });
+    assert_eq!(created.into_inner(), 999, "the demo room and 999 more");
+    served.assert_rss_below(200 * MB, "1,200 creates of rooms with 63 KiB names");
+
+    let mut rooms = Vec::new();
+    for page in 1..=4 {
+        let (status, body) = call(
+            served.addr,
+            "GET",
+            &format!("/v2/rooms?page[size]=250&page[number]={page}"),
+            "",
+        );
+        assert_eq!(status, Some(200));
+        let list: serde_json::Value = serde_json::from_str(&body).expect("a JSON page");
+        // The demo room keeps the default of 10 participants; the others take 50.
+        let ids = crate::support::each(&list, "id").into_iter();
+        let names = crate::support::each(&list, "unique_name").into_iter();
+        rooms.extend(
+            ids.zip(names)
+                .filter(|(_, name)| name != "demo")
+                .map(|(id, _)| id),
+        );
+    }
+    assert_eq!(rooms.len(), 999);
+    let joined = std::sync::atomic::AtomicUsize::new(0);
+    let context = "c".repeat(1024);
+    in_parallel(17_000, 8, |n| {
+        let path = format!("/_mock/rooms/{}/join", rooms[n % rooms.len()]);
+        match call(
+            served.addr,
+            "POST",
+            &path,
+            &format!(r#"{{"context": "{context}"}}"#),
+        ) {
+            (Some(201), _) => {
+                joined.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            (status, answer) => {
+                assert_eq!(status, Some(422), "{answer}");
+                assert!(
+                    answer.contains("as many participants as it keeps"),
+                    "{answer}"
+                );
+            }
+        }
+    });
+    assert_eq!(joined.into_inner(), 16_384, "the participant cap");
+    served.assert_rss_below(200 * MB, "17,000 joins with 1 KiB contexts");
+    assert_eq!(served.create(), 201, "still serving");
 }

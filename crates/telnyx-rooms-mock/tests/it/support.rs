@@ -7,12 +7,11 @@ use telnyx_rooms_core::meta::Operation;
 use telnyx_rooms_gen::operations;
 use telnyx_rooms_mock::MockServer;
 
+/// The demo room every mock starts with (`telnyx_rooms_mock::DEMO_ROOM`).
 pub const ROOM: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
-pub const OTHER_ROOM: &str = "9e2a0cbe-ce66-411e-a1ac-468f0b103c9a";
 pub const CREATE: Operation = operations::CREATE_ROOM_CLIENT_TOKEN;
 pub const REFRESH: Operation = operations::REFRESH_ROOM_CLIENT_TOKEN;
-/// The operations the mock answers; it routes every operation of the spec, and answers the
-/// others 501 after validating credentials and path.
+/// The token operations, whose bodies `validation.rs` checks field by field.
 pub const ANSWERED: [Operation; 2] = [CREATE, REFRESH];
 
 /// A plain-HTTP client. When the workspace builds the facade too, reqwest's `rustls-no-provider`
@@ -85,6 +84,34 @@ impl Call {
         }
     }
 
+    /// A request to `path` (after the base URL, query included) with the API key.
+    pub fn at(server: &MockServer, method: &str, path: &str) -> Self {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        Self {
+            request: http()
+                .request(method, format!("{}{path}", server.base_url()))
+                .bearer_auth("KEY_TEST"),
+        }
+    }
+
+    /// A request to the mock's control endpoint `path` (`/_mock/…`, beside the base URL).
+    pub fn control(server: &MockServer, method: &str, path: &str) -> Self {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        Self {
+            request: http().request(method, format!("http://{}{path}", server.addr())),
+        }
+    }
+
+    /// Sends no body.
+    pub async fn send(self) -> Answer {
+        let response = self.request.send().await.expect("the mock answers");
+        Answer {
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await.expect("a body"),
+        }
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.request = self.request.header(name, value);
         self
@@ -133,6 +160,37 @@ pub async fn create(server: &MockServer, room: &str, body: Value) -> Answer {
     let answer = Call::new(server, &CREATE, room).json(body).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     answer
+}
+
+/// A mock on the manual `clock`.
+pub async fn server_at(clock: &telnyx_rooms_core::time::ManualTimeSource) -> MockServer {
+    MockServer::builder()
+        .time_source(clock.clone())
+        .start()
+        .await
+        .expect("the mock starts")
+}
+
+/// Creates a room with `body` and returns its `data`.
+pub async fn create_room(server: &MockServer, body: Value) -> Value {
+    let answer = Call::at(server, "POST", "/rooms").json(body).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    answer.json()["data"].clone()
+}
+
+/// The `id` of a record's JSON.
+pub fn id_of(record: &Value) -> String {
+    record["id"].as_str().expect("an id").to_owned()
+}
+
+/// `field` of every record of a list's `data`.
+pub fn each(list: &Value, field: &str) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .expect("a data array")
+        .iter()
+        .map(|record| record[field].as_str().expect("a string field").to_owned())
+        .collect()
 }
 
 /// The claims of a JWT, decoded without verification.

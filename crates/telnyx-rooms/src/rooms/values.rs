@@ -3,7 +3,8 @@
 //!
 //! The spec marks every response field optional; an object without its `id` is of no use to a
 //! caller, so its absence is a decode error (status, request id), never a made-up id. Every other
-//! value is kept as the API sent it — text included: escape it before printing it to a terminal.
+//! value is kept as the API sent it — text included, except an echo of a secret the call sent,
+//! which is replaced: escape text before printing it to a terminal.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use telnyx_rooms_gen::types;
@@ -168,11 +169,11 @@ impl FromApi<types::Room> for Room {
     fn from_api(room: types::Room, received: &Received<'_>) -> Result<Self, Failure> {
         Ok(Self {
             id: received.require(room.id, "data.id")?,
-            unique_name: room.unique_name,
+            unique_name: received.data_text(room.unique_name),
             max_participants: room.max_participants,
             enable_recording: room.enable_recording,
-            webhook_event_url: room.webhook_event_url,
-            webhook_event_failover_url: room.webhook_event_failover_url,
+            webhook_event_url: received.data_text(room.webhook_event_url),
+            webhook_event_failover_url: received.data_text(room.webhook_event_failover_url),
             webhook_timeout_secs: room.webhook_timeout_secs,
             active_session_id: room.active_session_id,
             sessions: from_api_all(room.sessions, received)?,
@@ -204,7 +205,7 @@ impl FromApi<types::RoomParticipant> for Participant {
         Ok(Self {
             id: received.require(participant.id, "data.id")?,
             session_id: participant.session_id,
-            context: participant.context,
+            context: received.data_text(participant.context),
             joined_at: participant.joined_at,
             left_at: participant.left_at,
             updated_at: participant.updated_at,

@@ -11,6 +11,7 @@ mod connect;
 mod dependency_tree;
 mod errors;
 mod hostile;
+mod lifecycle;
 mod load_with_faults;
 mod redaction;
 mod retries;

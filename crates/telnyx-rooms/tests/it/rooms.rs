@@ -341,3 +341,56 @@ async fn an_error_on_a_later_page_is_the_last_item() {
     let error = results[1].as_ref().expect_err("page 2 fails");
     assert_eq!(error.status(), Some(500));
 }
+
+/// A full page of 250 rooms (a few hundred KiB) is read; a read over 4 MiB is not, and says so.
+#[tokio::test]
+async fn a_full_page_is_read_and_an_endless_one_is_cut() {
+    let server = MockServer::start().await;
+    let long_url = format!("https://hooks.example.com/{}", "x".repeat(300));
+    let rooms: Vec<Value> = (0..250)
+        .map(|i| {
+            let mut room = room(&Uuid::from_u128(i + 1).to_string(), "r");
+            room["webhook_event_url"] = json!(long_url);
+            room
+        })
+        .collect();
+    let body =
+        json!({"data": rooms, "meta": {"page_number": 1, "page_size": 250, "total_pages": 1}});
+    assert!(
+        body.to_string().len() > 64 * 1024,
+        "more than the token operations' cap"
+    );
+    answer(&server, "GET", "/v2/rooms", 200, body).await;
+    let huge = json!({"data": [{"id": ROOM, "unique_name": "y".repeat(5 * 1024 * 1024)}]});
+    answer(&server, "GET", "/v2/room_sessions", 200, huge).await;
+    let (client, _) = client_for(&server).await;
+
+    let page = client
+        .list_rooms()
+        .page_size(250)
+        .await
+        .expect("a full page");
+    assert_eq!(page.items.len(), 250);
+    let error = client.list_sessions().await.expect_err("over 4 MiB");
+    assert_eq!((error.kind(), error.attempts()), (ErrorKind::Decode, 1));
+    assert!(
+        error.to_string().contains("longer than 4194304 bytes"),
+        "{error}"
+    );
+}
+
+/// A server that echoes the API key into a room's text fields does not get it shown.
+#[tokio::test]
+async fn an_echoed_key_in_returned_data_is_replaced() {
+    let server = MockServer::start().await;
+    let echo = json!({"data": {"id": ROOM, "unique_name": format!("room {API_KEY}"),
+        "webhook_event_url": format!("https://x.test/?k={}", API_KEY.to_ascii_lowercase())}});
+    answer(&server, "GET", &format!("/v2/rooms/{ROOM}"), 200, echo).await;
+    let (client, _) = client_for(&server).await;
+    let room = client.get_room(ROOM).await.expect("a room");
+    assert_eq!(room.unique_name.as_deref(), Some("room [REDACTED]"));
+    assert_eq!(
+        room.webhook_event_url.as_deref(),
+        Some("https://x.test/?k=[REDACTED]")
+    );
+}

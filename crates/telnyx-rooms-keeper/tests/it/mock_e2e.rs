@@ -85,6 +85,7 @@ async fn mock_and_client(api_key: Option<&str>) -> (MockServer, Client) {
     let clock = TokioTimeSource::starting_at(Utc::now());
     let server = MockServer::builder()
         .time_source(clock)
+        .tokens_for_unknown_rooms(true)
         .start()
         .await
         .expect("mock starts");

@@ -15,7 +15,9 @@ use snapbox::{Assert, Data, Redactions};
 use telnyx_rooms_testkit::hostile::{Hostile, Reply, head};
 use telnyx_rooms_testkit::secrets::ROOM;
 
-use crate::binary::{Run, Served, claims, run_with, unsigned_token};
+use crate::binary::{Run, Served, claims, run_with, terminal_safe, unsigned_token};
+
+mod resources;
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -34,9 +36,18 @@ enum Varies {
     Minted,
 }
 
-/// Redactions of what varies, each to a named placeholder.
-fn redactions(varies: Varies) -> Redactions {
+/// Redactions of what varies, each to a named placeholder; `known` values (ids the test
+/// created) to their own.
+fn redactions(varies: Varies, known: &[(&'static str, &str)]) -> Redactions {
     let mut redactions = Redactions::new();
+    for (placeholder, value) in known {
+        redactions
+            .insert(
+                placeholder,
+                Regex::new(&regex::escape(value)).expect("a literal"),
+            )
+            .expect("a valid placeholder");
+    }
     if varies == Varies::Nothing {
         return redactions;
     }
@@ -84,6 +95,11 @@ fn redactions(varies: Varies) -> Redactions {
 
 /// `actual` matches the golden file `name` (redacted); an empty stream has no file.
 fn assert_golden(name: &str, actual: &str, varies: Varies) {
+    assert_golden_knowing(name, actual, varies, &[]);
+}
+
+/// [`assert_golden`], with `known` values redacted to their placeholders.
+fn assert_golden_knowing(name: &str, actual: &str, varies: Varies, known: &[(&'static str, &str)]) {
     let path = golden_dir().join(name);
     if actual.is_empty() {
         assert!(
@@ -96,14 +112,25 @@ fn assert_golden(name: &str, actual: &str, varies: Varies) {
         .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
         // A backslash is output, not a Windows path separator.
         .normalize_paths(false)
-        .redact_with(redactions(varies))
+        .redact_with(redactions(varies, known))
         .eq(actual, Data::read_from(&path, None));
 }
 
 fn assert_run(name: &str, run: &Run, code: i32, varies: Varies) {
+    assert_run_knowing(name, run, code, varies, &[]);
+}
+
+/// [`assert_run`], with `known` values redacted to their placeholders.
+fn assert_run_knowing(
+    name: &str,
+    run: &Run,
+    code: i32,
+    varies: Varies,
+    known: &[(&'static str, &str)],
+) {
     assert_eq!(run.code, code, "{name}: {run:?}");
-    assert_golden(&format!("{name}.stdout"), &run.stdout, varies);
-    assert_golden(&format!("{name}.stderr"), &run.stderr, varies);
+    assert_golden_knowing(&format!("{name}.stdout"), &run.stdout, varies, known);
+    assert_golden_knowing(&format!("{name}.stderr"), &run.stderr, varies, known);
 }
 
 const FORMATS: [&str; 3] = ["human", "json", "env"];
@@ -182,13 +209,17 @@ fn golden_token_create_and_refresh_in_every_format() {
     }
 }
 
+/// What a terminal acts on (escape sequences, C1 controls, DEL, a bidirectional override) with
+/// what a shell quotes: the hostile text of the goldens.
+const HOSTILE_TEXT: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{7f}'$x\u{202e}";
+
 /// `token inspect` of a token valid until 2100, of an expired one (exit 0 all the same: the
 /// `expired` field says it), and of one whose claims hold what a terminal acts on (escape
 /// sequences, C1 controls, DEL, a bidirectional override): escaped in every format, and exact
 /// for JSON parsers and `eval`.
 #[test]
 fn golden_token_inspect_in_every_format() {
-    let hostile_issuer = "telnyx\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{7f}'$x\u{202e}";
+    let hostile_issuer = format!("telnyx{HOSTILE_TEXT}");
     let cases = [
         (
             "token-inspect",
@@ -210,7 +241,7 @@ fn golden_token_inspect_in_every_format() {
         ),
         (
             "token-inspect-hostile",
-            claims("access", 4_102_441_200, 4_102_444_800, hostile_issuer),
+            claims("access", 4_102_441_200, 4_102_444_800, &hostile_issuer),
         ),
     ];
     for (name, claims) in cases {

@@ -9,7 +9,7 @@ use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper, Ttls};
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 use crate::fake::{Fake, FakeError, Kind, forbidden, rate_limited, transient};
-use crate::{assert_at, ms, room, secs};
+use crate::{assert_at, assert_waited_out, ms, room, secs};
 
 fn no_jitter() -> RefreshPolicy {
     RefreshPolicy::new().jitter(0.0)
@@ -246,7 +246,7 @@ async fn a_server_delay_postpones_the_retry_while_the_token_lasts() {
     assert_eq!(refreshes.len(), 2, "one 429, then success: {refreshes:?}");
     assert_at(refreshes[0].at, secs(399));
     // The server's 60 s, not the keeper's 125..250 ms backoff.
-    assert_at(refreshes[1].at - refreshes[0].at, secs(60));
+    assert_waited_out(refreshes[1].at - refreshes[0].at, secs(60));
     assert!(!keeper.status().is_ended());
 }
 
@@ -285,7 +285,7 @@ async fn a_server_delay_past_the_token_is_waited_out_while_the_refresh_token_liv
     assert_eq!(token.expose(), "tok-2");
     let refreshes = fake.calls_of(Kind::Refresh);
     assert_eq!(refreshes.len(), 2, "{refreshes:?}");
-    assert_at(refreshes[1].at - refreshes[0].at, secs(60));
+    assert_waited_out(refreshes[1].at - refreshes[0].at, secs(60));
 }
 
 #[tokio::test(start_paused = true)]
@@ -369,7 +369,7 @@ async fn a_first_mint_told_to_wait_the_longest_server_delay_is_retried() {
         .expect("a token after the server's delay");
     let mints = fake.calls_of(Kind::Mint);
     assert_eq!(mints.len(), 2, "one 429, then success: {mints:?}");
-    assert_at(mints[1].at - mints[0].at, secs(60));
+    assert_waited_out(mints[1].at - mints[0].at, secs(60));
 }
 
 #[tokio::test(start_paused = true)]
@@ -386,14 +386,14 @@ async fn never_reports_a_token_valid_after_it_expires_and_retries_while_the_refr
     assert!(keeper.current().is_some(), "still valid 1 ms before expiry");
     sleep_until(expiry).await;
     assert!(keeper.current().is_none(), "not valid at expiry");
-    assert!(!token.is_valid());
+    assert!(token.is_expired_at(tokio::time::Instant::now()));
     assert!(!keeper.status().is_ended(), "the refresh token still lives");
     // 100 failures, backing off up to 5 s each, well within the refresh token's hour.
     let fresh = timeout(secs(600), keeper.token())
         .await
         .expect("a token once the failures stop")
         .expect("not ended");
-    assert!(fresh.is_valid());
+    assert!(!fresh.is_expired_at(tokio::time::Instant::now()));
     assert_eq!(fake.calls_of(Kind::Refresh).len(), 101);
     assert_eq!(
         fake.calls_of(Kind::Mint).len(),
@@ -564,4 +564,33 @@ async fn without_date_or_requested_ttl_the_injected_wall_clock_places_the_expiry
     // 600 s lifetime (as the source's clock sees it) minus the 30 s margin.
     assert_at(first_refreshes[0], secs(570));
     assert_at(first_refreshes[1], secs(470));
+}
+
+/// A room given as text is taken as the facade takes it; text that is not a room id ends the
+/// session at once, before any call.
+#[tokio::test(start_paused = true)]
+async fn rooms_are_taken_as_text_and_a_bad_one_ends_the_session_before_any_call() {
+    let fake = Fake::new();
+    let keeper = TokenKeeper::start(fake.clone(), " 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0 ");
+    let token = keeper.token().await.expect("a token");
+    assert!(!token.expose().is_empty());
+    assert_eq!(fake.calls_of(Kind::Mint).len(), 1);
+
+    let refused = TokenKeeper::start(fake.clone(), "room-42");
+    match refused.token().await {
+        Err(EndReason::InvalidRoom(_)) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        refused
+            .status()
+            .end_reason()
+            .is_some_and(|reason| reason.to_string().contains("not a UUID"))
+    );
+    sleep(secs(5)).await;
+    assert_eq!(
+        fake.calls_of(Kind::Mint).len(),
+        1,
+        "no call for the bad room"
+    );
 }

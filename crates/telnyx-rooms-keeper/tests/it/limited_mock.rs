@@ -31,11 +31,17 @@ async fn a_fully_used_budget_keeps_every_session_fresh_under_the_servers_limit()
         }),
         duration: secs(12 * 60),
         check_every: secs(1),
+        ..Setup::one_pool(0, RateLimit::per_second(5), None)
     };
     let outcome = run(&setup).await;
-    assert_eq!(outcome.ended, 0, "no session lost: {outcome:?}");
-    assert_eq!(outcome.expired_handed_out, 0, "{outcome:?}");
-    assert_eq!(outcome.without_token, 0, "no token ran out: {outcome:?}");
+    assert_eq!(outcome.ended, 0, "no session lost: {}", outcome.summary());
+    assert_eq!(outcome.expired_handed_out, 0, "{}", outcome.summary());
+    assert_eq!(
+        outcome.without_token,
+        0,
+        "no token ran out: {}",
+        outcome.summary()
+    );
     assert!(
         outcome.per_second.iter().all(|n| *n <= 5),
         "never above the server's limit: {:?}",
@@ -49,11 +55,15 @@ async fn a_fully_used_budget_keeps_every_session_fresh_under_the_servers_limit()
     );
     // At least one call per session per token lifetime: the budget was worked, not idle.
     assert!(outcome.calls >= 240 * 12, "{} calls", outcome.calls);
-    // 240 first mints at 4.5/s take 53 s; waiting for the budget does not use up the start timeout.
+    // 240 first mints at 4.5/s take 53 s, and the queue is ordered by deadline: a refresh whose
+    // 60 s token expires first goes before a first mint due within the 2 min start timeout, so
+    // starts take longer, yet every one comes before its deadline — and the pool knew it would.
     assert!(
-        outcome.all_started_after.is_some_and(|s| s <= 54),
-        "{outcome:?}"
+        outcome.all_started_after.is_some_and(|s| s <= 120),
+        "{}",
+        outcome.summary()
     );
+    assert_eq!(outcome.pools[0].most_late, 0, "{}", outcome.summary());
 }
 
 #[tokio::test(start_paused = true)]
@@ -70,13 +80,15 @@ async fn a_pool_told_too_high_a_rate_adapts_to_the_servers_429s() {
         }),
         duration: secs(20 * 60),
         check_every: secs(10),
+        ..Setup::one_pool(0, RateLimit::per_second(10), None)
     };
     let outcome = run(&setup).await;
-    assert_eq!(outcome.ended, 0, "{outcome:?}");
+    assert_eq!(outcome.ended, 0, "{}", outcome.summary());
     assert_eq!(
         outcome.expired_handed_out + outcome.without_token,
         0,
-        "{outcome:?}"
+        "{}",
+        outcome.summary()
     );
     assert!(outcome.rejected > 0, "the server did throttle");
     // Each 429 paused the pool and cut its rate; without that, each of the 300 first mints would
@@ -127,7 +139,7 @@ async fn a_30_second_outage_ends_no_session_whose_refresh_token_outlives_it() {
     sleep_until(start + secs(43)).await;
     for session in &sessions {
         let token = session.current().expect("a fresh token after the outage");
-        assert!(token.time_left() > Duration::ZERO);
+        assert!(token.time_left(tokio::time::Instant::now()) > Duration::ZERO);
     }
     assert_eq!(pool.metrics().at_risk, 0);
 }
