@@ -81,6 +81,8 @@ pub(crate) fn run(workspace: &Workspace, check: bool) -> Result<()> {
     let docs = build_json(workspace)?;
     let tags = semver::release_tags(workspace);
     let mut stale = Vec::new();
+    // Filled crate by crate in publishing order, so each sees its dependencies' public paths.
+    let mut known = std::collections::HashMap::new();
     for package in &libraries {
         let name = package.name.replace('-', "_");
         let json = std::fs::read(docs.join(format!("{name}.json")))
@@ -96,7 +98,8 @@ pub(crate) fn run(workspace: &Workspace, check: bool) -> Result<()> {
             format.format_version
         );
         let krate: rustdoc_types::Crate = serde_json::from_slice(&json)?;
-        let summary = walk::summarise(&krate);
+        let summary = walk::summarise(&krate, &known);
+        known.extend(summary.public_paths.clone());
         let files = [
             (
                 format!("{}.txt", package.name),

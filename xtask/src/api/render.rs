@@ -20,15 +20,22 @@ pub(crate) struct Renderer<'a> {
     krate: &'a Crate,
     /// The public path of this crate's items, found by walking from the root.
     public: HashMap<Id, String>,
+    /// The public path of the workspace's other crates' items, by defining path.
+    known: &'a HashMap<String, String>,
     /// Every other crate's item rendered so far (std's aside), by full path.
     external: RefCell<BTreeSet<String>>,
 }
 
 impl<'a> Renderer<'a> {
-    pub(crate) fn new(krate: &'a Crate, public: HashMap<Id, String>) -> Self {
+    pub(crate) fn new(
+        krate: &'a Crate,
+        public: HashMap<Id, String>,
+        known: &'a HashMap<String, String>,
+    ) -> Self {
         Self {
             krate,
             public,
+            known,
             external: RefCell::default(),
         }
     }
@@ -47,7 +54,8 @@ impl<'a> Renderer<'a> {
         let Some(summary) = self.krate.paths.get(&id) else {
             return written.to_owned();
         };
-        let path = summary.path.join("::");
+        let defined = summary.path.join("::");
+        let path = self.known.get(&defined).cloned().unwrap_or(defined);
         if summary.crate_id != 0 && !STD_CRATES.contains(&summary.path[0].as_str()) {
             self.external.borrow_mut().insert(path.clone());
         }

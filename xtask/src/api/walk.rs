@@ -24,6 +24,9 @@ pub(crate) struct Summary {
     pub(crate) lines: Vec<String>,
     /// Every other crate's item the API names (the standard library's aside), by full path.
     pub(crate) external: BTreeSet<String>,
+    /// The public path of each of this crate's items, by the path it is defined at: how a crate
+    /// summarised later names them.
+    pub(crate) public_paths: HashMap<String, String>,
 }
 
 /// Where each public item is reachable from the crate root.
@@ -97,7 +100,10 @@ impl Reach {
 type Line = (String, u8, String);
 
 /// Summarises the public API of `krate`.
-pub(crate) fn summarise(krate: &Crate) -> Summary {
+///
+/// `known` holds the public paths of the workspace crates summarised before (by defining path),
+/// so their items are named as their users name them, whatever their private modules.
+pub(crate) fn summarise(krate: &Crate, known: &HashMap<String, String>) -> Summary {
     let mut reach = Reach::default();
     let root_name = krate
         .index
@@ -106,7 +112,7 @@ pub(crate) fn summarise(krate: &Crate) -> Summary {
     let root_name = root_name.unwrap_or_default();
     reach.canonical.insert(krate.root, root_name.clone());
     reach.walk(krate, krate.root, &root_name, &mut HashSet::new());
-    let renderer = Renderer::new(krate, reach.canonical.clone());
+    let renderer = Renderer::new(krate, reach.canonical.clone(), known);
     let mut lines: Vec<Line> = vec![(root_name.clone(), 0, format!("pub mod {root_name}"))];
     let mut done_impls = HashSet::new();
     for (path, id) in &reach.bindings {
@@ -125,9 +131,18 @@ pub(crate) fn summarise(krate: &Crate) -> Summary {
     }
     lines.sort();
     lines.dedup();
+    let public_paths = reach
+        .canonical
+        .iter()
+        .filter_map(|(id, public)| {
+            let defined = krate.paths.get(id)?.path.join("::");
+            Some((defined, public.clone()))
+        })
+        .collect();
     Summary {
         lines: lines.into_iter().map(|(_, _, text)| text).collect(),
         external: renderer.into_external(),
+        public_paths,
     }
 }
 

@@ -1,5 +1,5 @@
-//! `cargo xtask api` on a small workspace whose crate has one public item of each kind
-//! (`tests/fixtures/api/`): the summary it records, line for line; `--check` failing on a change
+//! `cargo xtask api` on a small workspace whose crate has one public item of each kind, beside
+//! a crate it depends on (`tests/fixtures/api/`): the summary it records, line for line; `--check` failing on a change
 //! with a diff and the change's semver verdict; and a change to a released version refused
 //! until the version allows it.
 //!
@@ -25,6 +25,7 @@ fn workspace() -> tempfile::TempDir {
         "demo/src/hidden.rs",
         "dep/Cargo.toml.fixture",
         "dep/src/lib.rs",
+        "dep/src/inner.rs",
     ] {
         let target = dir.path().join(file.trim_end_matches(".fixture"));
         std::fs::create_dir_all(target.parent().expect("has a parent")).expect("mkdir");
@@ -116,8 +117,10 @@ fn every_kind_of_item_is_recorded_with_its_signature() {
     assert_ok(&xtask(dir.path(), &["api"]));
     assert_recorded(dir.path(), "demo.txt");
     assert_recorded(dir.path(), "demo.external-types.toml");
-    // Unpublished crates have no record; recording again changes nothing.
-    assert!(!dir.path().join("api/dep.txt").exists());
+    // A workspace crate's item is named by its public path (`dep::Thing`), not the private
+    // module it is defined in, so moving it there changes no other record.
+    assert_recorded(dir.path(), "dep.txt");
+    // Recording again changes nothing.
     assert_ok(&xtask(dir.path(), &["api", "--check"]));
 }
 
