@@ -44,8 +44,15 @@ cargo test --workspace --doc --locked
 step "soak tests of the served mock (real time: slow and idle connections, 1,100 sockets, RSS)"
 cargo test -p telnyx-rooms-mock --locked --test it serve:: -- --ignored
 
-step "cargo doc --workspace --no-deps (rustdoc warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+step "cargo doc --workspace --no-deps --all-features (rustdoc warnings are errors; every feature, as docs.rs documents them)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked --quiet
+
+step "cargo xtask api --check (each published library's public API and the other crates' items it names, as recorded in api/)"
+# rustdoc JSON of the same build: the dependencies the step above checked are reused (~30 s).
+cargo xtask api --check
+
+step "cargo xtask package (the release candidate, nothing uploaded: manifests and MSRV, cargo package in publishing order, LICENSE/README/changelog in each .crate, every test built from the unpacked .crate files, the READMEs' first examples in an app outside the workspace against the packaged CLI's mock)"
+cargo xtask package --offline
 
 step "cargo xtask codegen --check (spec drift and provenance)"
 cargo xtask codegen --check

@@ -10,6 +10,7 @@
 // Every item is for this binary only.
 #![warn(unreachable_pub)]
 
+mod api;
 mod codegen;
 mod fixtures;
 mod openapi;
@@ -17,6 +18,7 @@ mod paths;
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]
 mod proptests;
+mod release;
 mod spec;
 mod tidy;
 
@@ -52,6 +54,36 @@ enum Task {
     /// constant, no wall-clock read outside the time module, file and function length, crate
     /// docs from the READMEs, no issue numbers or outside paths in docs. Lists every violation.
     Tidy,
+    /// Record each published library's public API in api/ (`<crate>.txt`, one line per item, and
+    /// `<crate>.external-types.toml`, the other crates' items it names), from rustdoc JSON.
+    Api {
+        /// Compare with the records instead; print a diff and fail on any difference.
+        #[arg(long)]
+        check: bool,
+        /// Only say which version of telnyx-rooms-gen the spec change in this report (from
+        /// `cargo xtask spec diff --format json`) needs.
+        #[arg(long, value_name = "REPORT_JSON", conflicts_with = "check")]
+        spec_bump: Option<std::path::PathBuf>,
+    },
+    /// The release candidate, nothing uploaded: checks the published crates' manifests and MSRV,
+    /// packages them in publishing order, checks each `.crate` (LICENSE, README), builds all
+    /// their tests from the unpacked files and runs the READMEs' first examples in an app built
+    /// from them, against a mock served by the packaged CLI.
+    Package {
+        /// Pass `--offline` to cargo: the registry index is cached by an earlier build.
+        #[arg(long)]
+        offline: bool,
+        /// Stop after packaging and checking the `.crate` files.
+        #[arg(long)]
+        no_build: bool,
+        /// Only print `<crate> <version>` of each published crate, in publishing order.
+        #[arg(long, conflicts_with = "notes")]
+        list: bool,
+        /// Only print the release notes: each published crate's CHANGELOG.md section for its
+        /// version (fails when one is missing or still says "unreleased").
+        #[arg(long)]
+        notes: bool,
+    },
     /// Decompress the real upstream revisions kept for tests (xtask/fixtures/upstream/), checking
     /// each against its recorded SHA-256; prints each file written and where it came from.
     Fixtures {
@@ -62,6 +94,10 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    // `cargo xtask api` runs this binary as cargo's rustdoc.
+    if let Some(status) = api::as_rustdoc_wrapper() {
+        return status;
+    }
     let cli = Cli::parse();
     let workspace = match Workspace::current() {
         Ok(workspace) => workspace,
@@ -80,6 +116,25 @@ fn main() -> ExitCode {
             })
         }
         Task::Spec { command } => return spec::run(&workspace, command),
+        Task::Api {
+            spec_bump: Some(report),
+            ..
+        } => api::spec_bump(&workspace, &report),
+        Task::Api { check, .. } => api::run(&workspace, check),
+        Task::Package {
+            offline,
+            no_build,
+            list,
+            notes,
+        } => release::run(
+            &workspace,
+            release::Options {
+                offline,
+                no_build,
+                list,
+                notes,
+            },
+        ),
         Task::Tidy => tidy::run(&workspace),
         Task::Codegen { check } => codegen::run(&workspace, check).map(|outcome| {
             let target = workspace.relative(&workspace.generated());

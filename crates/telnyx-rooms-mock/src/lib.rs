@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 // The README is the crate doc, and its examples are whole programs a reader can copy.
 #![allow(clippy::needless_doctest_main)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api_error;
 mod body;

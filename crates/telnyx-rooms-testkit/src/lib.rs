@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 // Test support: a broken assumption here is a failing test, so panicking is the point.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod capture;
 pub mod dns;

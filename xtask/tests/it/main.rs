@@ -3,5 +3,6 @@
 // The helpers belong to the tests: an `expect` in them is an assertion.
 #![allow(clippy::expect_used)]
 
+mod api;
 mod spec_diff;
 mod workspace;
