@@ -11,6 +11,7 @@ use std::sync::Once;
 use telnyx_rooms_keeper::{KeeperPool, PoolMetrics, Ttls};
 use telnyx_rooms_testkit::capture::Captured;
 use tokio::time::sleep;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::fake::{Fake, Kind, rate_limited};
 use crate::{room, secs};
@@ -45,11 +46,7 @@ async fn metrics_are_readable_and_emitted_as_tracing_events() {
         let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
     });
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
+    let subscriber = captured.subscriber(tracing::Level::DEBUG, FmtSpan::NONE);
     let _guard = tracing::subscriber::set_default(subscriber);
     throttled_pool().await;
     tracing::callsite::rebuild_interest_cache();
