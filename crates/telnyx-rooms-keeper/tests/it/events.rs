@@ -8,7 +8,7 @@
 
 use std::sync::Once;
 
-use telnyx_rooms_keeper::{KeeperPool, PoolMetrics, Ttls};
+use telnyx_rooms_keeper::{PoolMetrics, Ttls};
 use telnyx_rooms_testkit::capture::Captured;
 use tokio::time::sleep;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -20,11 +20,7 @@ use crate::{room, secs};
 /// paused, and after.
 async fn throttled_pool() -> (PoolMetrics, PoolMetrics) {
     let fake = Fake::new();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(5.0)
-        .burst(5)
-        .seed(3)
-        .build();
+    let pool = fake.rated_pool(5.0, 5).seed(3).build();
     assert_eq!(pool.metrics().calls, 0);
     let mut updates = pool.watch_metrics();
     fake.fail_next(Kind::Mint, rate_limited(secs(3)));
