@@ -15,15 +15,8 @@ mod scenario;
 
 use std::time::Duration;
 
-use scenario::{Budget, Outcome, Setup, run};
+use scenario::{Budget, Outcome, Setup, env_or, run};
 use telnyx_rooms_mock::RateLimit;
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn report(name: &str, setup: &Setup, outcome: &Outcome, real: Duration) {
     println!("== {name} ==");

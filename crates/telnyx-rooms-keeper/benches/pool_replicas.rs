@@ -18,15 +18,8 @@ mod scenario;
 
 use std::time::Duration;
 
-use scenario::{Budget, Outcome, Setup, run};
+use scenario::{Budget, Outcome, Setup, env_or, run};
 use telnyx_rooms_mock::RateLimit;
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn list(name: &str, default: &str) -> Vec<String> {
     std::env::var(name)

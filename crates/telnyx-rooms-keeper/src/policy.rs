@@ -230,43 +230,29 @@ mod tests {
         assert!(at >= now && at <= now + Duration::from_secs(5), "{at:?}");
     }
 
+    /// Asserts `policy` renews a token of each lifetime (seconds) the paired margin before it ends.
+    #[track_caller]
+    fn assert_margins(policy: &RefreshPolicy, margins: &[(u64, u64)]) {
+        for &(lifetime, margin) in margins {
+            assert_eq!(
+                policy.margin_for(Duration::from_secs(lifetime)),
+                Duration::from_secs(margin),
+                "lifetime {lifetime} s"
+            );
+        }
+    }
+
     #[test]
     fn margins_scale_from_ten_seconds_to_an_hour() {
-        let policy = RefreshPolicy::default();
-        assert_eq!(
-            policy.margin_for(Duration::from_secs(10)),
-            Duration::from_secs(3)
-        );
-        assert_eq!(
-            policy.margin_for(Duration::from_secs(60)),
-            Duration::from_secs(15)
-        );
-        assert_eq!(
-            policy.margin_for(Duration::from_secs(600)),
-            Duration::from_secs(150)
-        );
-        assert_eq!(
-            policy.margin_for(Duration::from_secs(3600)),
-            Duration::from_secs(300)
-        );
-        // Never more than half the lifetime, however large the floor.
-        assert_eq!(
-            policy.margin_for(Duration::from_secs(4)),
-            Duration::from_secs(2)
-        );
+        // The last: never more than half the lifetime, however large the floor.
+        let margins = [(10, 3), (60, 15), (600, 150), (3600, 300), (4, 2)];
+        assert_margins(&RefreshPolicy::default(), &margins);
     }
 
     #[test]
     fn fixed_margin_ignores_lifetime() {
         let policy = RefreshPolicy::new().fixed_margin(Duration::from_secs(7));
-        assert_eq!(
-            policy.margin_for(Duration::from_secs(600)),
-            Duration::from_secs(7)
-        );
-        assert_eq!(
-            policy.margin_for(Duration::from_secs(3600)),
-            Duration::from_secs(7)
-        );
+        assert_margins(&policy, &[(600, 7), (3600, 7)]);
     }
 
     #[test]
@@ -274,11 +260,7 @@ mod tests {
         let policy = RefreshPolicy::new().margin_fraction(f64::NAN).jitter(7.0);
         assert_eq!(policy.margin_fraction, 0.25);
         assert_eq!(policy.jitter, 1.0);
-        let policy = policy.margin_fraction(-3.0);
-        assert_eq!(
-            policy.margin_for(Duration::from_secs(600)),
-            Duration::from_secs(3)
-        );
+        assert_margins(&policy.margin_fraction(-3.0), &[(600, 3)]);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::format::{DefaultFields, FmtSpan, Format};
+use tracing_subscriber::fmt::{MakeWriter, Subscriber};
 
 /// A `tracing` writer that appends everything written to a shared buffer; clones share it.
 #[derive(Debug, Clone, Default)]
@@ -12,6 +14,21 @@ impl Captured {
     /// Everything written so far, as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+
+    /// A plain-text (no ANSI colours) `fmt` subscriber writing here: events up to `level`, and
+    /// the span events `spans` names.
+    pub fn subscriber(
+        &self,
+        level: impl Into<LevelFilter>,
+        spans: FmtSpan,
+    ) -> Subscriber<DefaultFields, Format, LevelFilter, Self> {
+        tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_max_level(level)
+            .with_span_events(spans)
+            .with_ansi(false)
+            .finish()
     }
 }
 

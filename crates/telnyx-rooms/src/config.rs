@@ -487,31 +487,23 @@ mod tests {
 
     #[test]
     fn invalid_settings_are_config_errors() {
-        let zero_timeout = ClientBuilder::default()
-            .timeout(Duration::ZERO)
-            .build()
-            .expect_err("zero timeout");
-        assert_eq!(zero_timeout.kind(), ErrorKind::Config);
-        let zero_connect = ClientBuilder::default()
-            .connect_timeout(Duration::ZERO)
-            .build()
-            .expect_err("zero connect timeout");
-        assert_eq!(zero_connect.kind(), ErrorKind::Config);
-        let zero_deadline = ClientBuilder::default()
-            .deadline(Duration::ZERO)
-            .build()
-            .expect_err("zero deadline");
-        assert_eq!(zero_deadline.kind(), ErrorKind::Config);
-        let empty_key = ClientBuilder::default()
-            .api_key("")
-            .build()
-            .expect_err("empty key");
+        let default = ClientBuilder::default;
+        let invalid = [
+            (default().timeout(Duration::ZERO), "zero timeout"),
+            (
+                default().connect_timeout(Duration::ZERO),
+                "zero connect timeout",
+            ),
+            (default().deadline(Duration::ZERO), "zero deadline"),
+            (default().api_key(""), "empty key"),
+            (default().api_key("KEY\nINJECTED"), "newline in key"),
+        ];
+        for (builder, why) in invalid {
+            let error = builder.build().expect_err(why);
+            assert_eq!(error.kind(), ErrorKind::Config, "{why}");
+            assert!(!format!("{error} {error:?}").contains("INJECTED"));
+        }
+        let empty_key = default().api_key("").build().expect_err("empty key");
         assert_eq!(empty_key.field(), Some("api_key"));
-        let bad_key = ClientBuilder::default()
-            .api_key("KEY\nINJECTED")
-            .build()
-            .expect_err("newline in key");
-        assert_eq!(bad_key.kind(), ErrorKind::Config);
-        assert!(!format!("{bad_key} {bad_key:?}").contains("INJECTED"));
     }
 }

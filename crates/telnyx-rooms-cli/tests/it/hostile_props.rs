@@ -154,12 +154,7 @@ fn sent_by(secrets: &Secrets, refresh: bool) -> Vec<&str> {
 /// `Debug`, and everything `tracing` recorded at TRACE level.
 fn sdk_outputs(secrets: &Secrets, server: &Hostile, refresh: bool) -> Vec<String> {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_ansi(false)
-        .finish();
+    let subscriber = captured.subscriber(tracing::Level::TRACE, FmtSpan::FULL);
     let client = Client::builder()
         .api_key(&secrets.key)
         .base_url(server.base_url())

@@ -17,11 +17,7 @@ fn fits_bucket(at: &[f64], rate: f64, burst: f64) -> bool {
 #[tokio::test(start_paused = true)]
 async fn mints_and_refreshes_share_the_pool_rate() {
     let fake = Fake::new();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(10.0)
-        .burst(5)
-        .seed(1)
-        .build();
+    let pool = fake.rated_pool(10.0, 5).seed(1).build();
     let sessions: Vec<_> = (0..100)
         .map(|_| pool.add_with(room(), Ttls::new().token_ttl(secs(60))))
         .collect();
@@ -50,10 +46,7 @@ async fn mints_and_refreshes_share_the_pool_rate() {
 async fn waiting_for_the_rate_does_not_use_up_the_start_timeout() {
     // 300 first mints at 2 per second take 150 s, longer than the 2 min start timeout.
     let fake = Fake::new();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(2.0)
-        .burst(1)
-        .build();
+    let pool = fake.rated_pool(2.0, 1).build();
     let sessions: Vec<_> = (0..300)
         .map(|_| pool.add_with(room(), Ttls::new().token_ttl(secs(3600))))
         .collect();
@@ -69,9 +62,8 @@ async fn waiting_for_the_rate_does_not_use_up_the_start_timeout() {
 #[tokio::test(start_paused = true)]
 async fn a_server_delay_pauses_every_call_and_calls_resume_most_urgent_first() {
     let fake = Fake::new();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(1.0)
-        .burst(10)
+    let pool = fake
+        .rated_pool(1.0, 10)
         .policy(RefreshPolicy::new().jitter(0.0).fixed_margin(secs(30)))
         .build();
     // Added most urgent last; lifetimes 70..100 s (69..99 counted): due at 39, 49, 59, 69 s.

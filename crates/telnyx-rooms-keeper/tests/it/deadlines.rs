@@ -14,11 +14,7 @@ use crate::{ms, room, secs};
 #[tokio::test(start_paused = true)]
 async fn a_refused_first_mint_keeps_its_place_in_the_queue() {
     let fake = Fake::new();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(2.0)
-        .burst(1)
-        .seed(5)
-        .build();
+    let pool = fake.rated_pool(2.0, 1).seed(5).build();
     fake.fail_next(Kind::Mint, rate_limited(secs(1)));
     let sessions: Vec<_> = (0..20)
         .map(|_| pool.add_with(room(), Ttls::new().token_ttl(secs(600))))
@@ -43,9 +39,8 @@ async fn a_refused_first_mint_keeps_its_place_in_the_queue() {
 #[tokio::test(start_paused = true)]
 async fn without_a_key_a_refresh_token_about_to_run_out_outranks_a_client_token() {
     let fake = Fake::builder().without_api_key().build();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(1.0)
-        .burst(10)
+    let pool = fake
+        .rated_pool(1.0, 10)
         .policy(RefreshPolicy::new().jitter(0.0).fixed_margin(secs(30)))
         .build();
     let adopt = |token: u64, refresh: u64| {
@@ -75,9 +70,8 @@ async fn without_a_key_a_refresh_token_about_to_run_out_outranks_a_client_token(
 #[tokio::test(start_paused = true)]
 async fn with_a_key_a_refresh_token_running_out_in_the_queue_loses_nothing() {
     let fake = Fake::new();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(1.0)
-        .burst(10)
+    let pool = fake
+        .rated_pool(1.0, 10)
         .policy(
             RefreshPolicy::new()
                 .jitter(0.0)
@@ -148,9 +142,8 @@ async fn throttling_never_ends_a_session_that_can_mint_but_other_failures_do() {
 /// told within the pool's first second, each with its place and the instant to expect.
 async fn late_starts(shed: bool) -> (Fake, KeeperPool<Fake>, Vec<Session<FakeError>>) {
     let fake = Fake::new();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(2.0)
-        .burst(1)
+    let pool = fake
+        .rated_pool(2.0, 1)
         .policy(
             RefreshPolicy::new()
                 .start_timeout(secs(10))
@@ -221,9 +214,8 @@ async fn a_start_that_cannot_meet_its_timeout_is_shed_before_any_call_when_asked
 async fn a_throttled_pool_makes_renewals_only_when_they_are_near() {
     for throttled in [false, true] {
         let fake = Fake::new();
-        let pool = KeeperPool::builder(fake.clone())
-            .max_calls_per_second(10.0)
-            .burst(10)
+        let pool = fake
+            .rated_pool(10.0, 10)
             .policy(RefreshPolicy::new().jitter(0.0))
             .build();
         let ttls = Ttls::new().token_ttl(secs(600));

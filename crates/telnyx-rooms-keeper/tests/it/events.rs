@@ -8,9 +8,10 @@
 
 use std::sync::Once;
 
-use telnyx_rooms_keeper::{KeeperPool, PoolMetrics, Ttls};
+use telnyx_rooms_keeper::{PoolMetrics, Ttls};
 use telnyx_rooms_testkit::capture::Captured;
 use tokio::time::sleep;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::fake::{Fake, Kind, rate_limited};
 use crate::{room, secs};
@@ -19,11 +20,7 @@ use crate::{room, secs};
 /// paused, and after.
 async fn throttled_pool() -> (PoolMetrics, PoolMetrics) {
     let fake = Fake::new();
-    let pool = KeeperPool::builder(fake.clone())
-        .max_calls_per_second(5.0)
-        .burst(5)
-        .seed(3)
-        .build();
+    let pool = fake.rated_pool(5.0, 5).seed(3).build();
     assert_eq!(pool.metrics().calls, 0);
     let mut updates = pool.watch_metrics();
     fake.fail_next(Kind::Mint, rate_limited(secs(3)));
@@ -45,11 +42,7 @@ async fn metrics_are_readable_and_emitted_as_tracing_events() {
         let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
     });
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
+    let subscriber = captured.subscriber(tracing::Level::DEBUG, FmtSpan::NONE);
     let _guard = tracing::subscriber::set_default(subscriber);
     throttled_pool().await;
     tracing::callsite::rebuild_interest_cache();

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use telnyx_rooms_keeper::{IssuedToken, MintedToken, TokenSource, Ttls};
+use telnyx_rooms_keeper::{IssuedToken, KeeperPool, MintedToken, PoolBuilder, TokenSource, Ttls};
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -167,6 +167,13 @@ impl Fake {
     }
 
     /// The server's clock now.
+    /// A pool on this fake making at most `per_second` calls a second, `burst` at once.
+    pub fn rated_pool(&self, per_second: f64, burst: u32) -> PoolBuilder<Fake> {
+        KeeperPool::builder(self.clone())
+            .max_calls_per_second(per_second)
+            .burst(burst)
+    }
+
     pub fn server_now(&self) -> DateTime<Utc> {
         let elapsed = Instant::now() - self.inner.origin;
         self.inner.server_base + TimeDelta::from_std(elapsed).expect("elapsed fits")

@@ -15,7 +15,10 @@ mod replicas;
 mod scenario;
 mod single;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use telnyx_rooms_keeper::{EndReason, Status, TokenKeeper, TokenSource};
 
 pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -27,6 +30,32 @@ pub fn ms(n: u64) -> Duration {
 
 pub fn room() -> uuid::Uuid {
     uuid::Uuid::new_v4()
+}
+
+/// The status `keeper` ends with, once it ends.
+pub async fn ended<S: TokenSource>(keeper: &TokenKeeper<S>) -> Status<S::Error> {
+    keeper
+        .subscribe()
+        .wait_for(Status::is_ended)
+        .await
+        .expect("ends")
+        .clone()
+}
+
+/// The error a session ended with by failing; panics on any other status.
+#[track_caller]
+pub fn failure<E: std::fmt::Debug>(status: &Status<E>) -> &Arc<E> {
+    let Some(EndReason::Failed(error)) = status.end_reason() else {
+        panic!("expected Failed, got {status:?}");
+    };
+    error
+}
+
+/// Asserts `calls` are exactly two, the second at least the server's `delay` after the first.
+#[track_caller]
+pub fn assert_two_calls_a_delay_apart(calls: &[fake::Call], delay: Duration) {
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_waited_out(calls[1].at - calls[0].at, delay);
 }
 
 /// Asserts `actual` waited out a server's `delay`: at least that, plus the pool's jitter of at most

@@ -8,7 +8,7 @@ use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
 use tokio::time::{Instant, sleep};
 
 use crate::scenario::{TokioTimeSource, started};
-use crate::{ms, room, secs};
+use crate::{ended, failure, ms, room, secs};
 
 #[tokio::test(start_paused = true)]
 async fn keeps_a_mock_token_fresh_with_the_shortest_ttls() {
@@ -119,16 +119,8 @@ async fn api_errors_map_to_retry_or_end() {
     assert!(keeper.current().is_some());
 
     server.inject(Fault::status(403).for_operation("RefreshRoomClientToken"));
-    let status = keeper
-        .subscribe()
-        .wait_for(Status::is_ended)
-        .await
-        .expect("ends")
-        .clone();
-    let Some(EndReason::Failed(error)) = status.end_reason() else {
-        panic!("expected Failed, got {status:?}");
-    };
-    assert_eq!(error.status(), Some(403));
+    let status = ended(&keeper).await;
+    assert_eq!(failure(&status).status(), Some(403));
     assert_eq!(
         server.attempts("RefreshRoomClientToken"),
         3,

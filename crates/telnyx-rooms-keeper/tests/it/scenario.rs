@@ -273,6 +273,14 @@ fn build_pool(setup: &Setup, client: Client, index: usize) -> KeeperPool<Client>
     }
 }
 
+/// A bench's environment override: the whole number in `name`, or `default`.
+pub fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Runs the setup to its end and reports; must run with tokio time paused.
 pub async fn run(setup: &Setup) -> Outcome {
     let (server, _, clock) = limited_mock(setup.server_limit).await;

@@ -2,14 +2,16 @@
 
 use std::time::Duration;
 
-use chrono::{TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use futures_util::StreamExt;
 use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper, Ttls};
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 use crate::fake::{Fake, FakeError, Kind, forbidden, rate_limited, transient};
-use crate::{assert_at, assert_waited_out, ms, room, secs};
+use crate::{
+    assert_at, assert_two_calls_a_delay_apart, assert_waited_out, ended, failure, ms, room, secs,
+};
 
 fn no_jitter() -> RefreshPolicy {
     RefreshPolicy::new().jitter(0.0)
@@ -23,6 +25,13 @@ fn expiry_error(status: &Status<FakeError>) -> &FakeError {
         }) => error,
         _ => panic!("expected Expired with an error, got {status:?}"),
     }
+}
+
+/// A server clock five years ahead of this machine's.
+fn server_clock_in_2031() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2031, 3, 1, 12, 0, 0)
+        .single()
+        .expect("date")
 }
 
 /// A keeper of 10 s tokens (counted as 9 s: refreshed every 6 s) without jitter.
@@ -283,9 +292,7 @@ async fn a_server_delay_past_the_token_is_waited_out_while_the_refresh_token_liv
         .expect("a new token after the server's delay")
         .expect("not ended");
     assert_eq!(token.expose(), "tok-2");
-    let refreshes = fake.calls_of(Kind::Refresh);
-    assert_eq!(refreshes.len(), 2, "{refreshes:?}");
-    assert_waited_out(refreshes[1].at - refreshes[0].at, secs(60));
+    assert_two_calls_a_delay_apart(&fake.calls_of(Kind::Refresh), secs(60));
 }
 
 #[tokio::test(start_paused = true)]
@@ -300,12 +307,7 @@ async fn a_server_delay_past_every_deadline_ends_the_session_when_the_refresh_to
         .policy(no_jitter())
         .start();
     keeper.token().await.expect("first token");
-    let status = keeper
-        .subscribe()
-        .wait_for(Status::is_ended)
-        .await
-        .expect("ends")
-        .clone();
+    let status = ended(&keeper).await;
     assert_eq!(expiry_error(&status), &rate_limited(Duration::MAX));
     assert_eq!(
         fake.elapsed(),
@@ -322,16 +324,7 @@ async fn a_permanent_failure_ends_the_session_with_the_typed_error() {
     fake.fail_next(Kind::Refresh, forbidden());
     let keeper = ten_second_keeper(&fake);
     keeper.token().await.expect("first token");
-    let mut subscription = keeper.subscribe();
-    let status = subscription
-        .wait_for(Status::is_ended)
-        .await
-        .expect("ends")
-        .clone();
-    let Some(EndReason::Failed(error)) = status.end_reason() else {
-        panic!("expected Failed, got {status:?}");
-    };
-    assert_eq!(**error, forbidden());
+    assert_eq!(**failure(&ended(&keeper).await), forbidden());
     assert_eq!(
         fake.calls_of(Kind::Refresh).len(),
         1,
@@ -367,9 +360,8 @@ async fn a_first_mint_told_to_wait_the_longest_server_delay_is_retried() {
         .token()
         .await
         .expect("a token after the server's delay");
-    let mints = fake.calls_of(Kind::Mint);
-    assert_eq!(mints.len(), 2, "one 429, then success: {mints:?}");
-    assert_waited_out(mints[1].at - mints[0].at, secs(60));
+    // One 429, then success.
+    assert_two_calls_a_delay_apart(&fake.calls_of(Kind::Mint), secs(60));
 }
 
 #[tokio::test(start_paused = true)]
@@ -406,10 +398,7 @@ async fn never_reports_a_token_valid_after_it_expires_and_retries_while_the_refr
 async fn schedule_follows_the_server_clock_not_a_skewed_local_one() {
     // The server's clock is five years ahead of this machine's; with or without a Date header the
     // schedule is the unskewed one, and every refresh reaches the server before the token expires there.
-    let skewed = Utc
-        .with_ymd_and_hms(2031, 3, 1, 12, 0, 0)
-        .single()
-        .expect("date");
+    let skewed = server_clock_in_2031();
     let with_date = Fake::builder().server_clock_at(skewed).build();
     let without_date = Fake::builder()
         .server_clock_at(skewed)
@@ -541,10 +530,7 @@ async fn keeps_a_token_valid_for_a_day_with_server_defaults() {
 /// server makes the 600 s token look 100 s shorter, so the first refresh comes 100 s sooner.
 #[tokio::test(start_paused = true)]
 async fn without_date_or_requested_ttl_the_injected_wall_clock_places_the_expiry() {
-    let server_clock = Utc
-        .with_ymd_and_hms(2031, 3, 1, 12, 0, 0)
-        .single()
-        .expect("date");
+    let server_clock = server_clock_in_2031();
     let mut first_refreshes = Vec::new();
     for local_ahead in [0, 100] {
         let fake = Fake::builder()

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use crate::support::NoWait;
+use crate::support::{NoWait, assert_minted_by_the_mock};
 use telnyx_rooms::retry::RetryPolicy;
 use telnyx_rooms::{Client, ErrorKind};
-use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
+use telnyx_rooms_mock::{Fault, MockServer};
 
 const ROOM_ID: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
 
@@ -30,51 +30,12 @@ async fn create_then_refresh_with_real_tokens() {
         .refresh_token_ttl(Duration::from_secs(900))
         .await
         .expect("created");
-    let claims = server
-        .verify_token(
-            created.token().expose(),
-            TokenKind::Client,
-            created.room_id(),
-        )
-        .expect("a client token the mock signed");
-    assert_eq!(
-        claims.exp,
-        created.expires_at().timestamp(),
-        "the reported expiry is the token's own"
-    );
-    assert_eq!(
-        claims.exp - claims.iat,
-        120,
-        "the requested TTL reached the server"
-    );
-    server
-        .verify_token(
-            created.refresh_token().expose(),
-            TokenKind::Refresh,
-            created.room_id(),
-        )
-        .expect("a refresh token the mock signed");
     assert!(created.request_id().is_some());
-
     let refreshed = client
         .refresh_client_token(created.room_id(), created.refresh_token().clone())
         .await
         .expect("refreshed");
-    server
-        .verify_token(
-            refreshed.token().expose(),
-            TokenKind::Client,
-            refreshed.room_id(),
-        )
-        .expect("a new client token");
-
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert!(requests[0].header("authorization").is_some());
-    assert!(
-        requests[1].header("authorization").is_none(),
-        "no key on refresh"
-    );
+    assert_minted_by_the_mock(&server, &created, &refreshed, 120);
 }
 
 #[tokio::test]

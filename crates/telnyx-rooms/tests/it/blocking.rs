@@ -8,12 +8,12 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use crate::support::RecordingSleeper;
+use crate::support::{RecordingSleeper, assert_minted_by_the_mock};
 use serde_json::json;
 use telnyx_rooms::ErrorKind;
-use telnyx_rooms::blocking::Client;
+use telnyx_rooms::blocking::{Client, ClientBuilder};
 use telnyx_rooms::retry::RetryPolicy;
-use telnyx_rooms_mock::{Fault, MockServer, TokenKind};
+use telnyx_rooms_mock::{Fault, MockServer};
 use tokio::runtime::Runtime;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -46,6 +46,28 @@ fn client(base_url: &str, sleeper: &RecordingSleeper) -> Client {
         .sleeper(sleeper.clone())
         .build()
         .expect("client")
+}
+
+/// The project's mock with `faults` on a runtime of its own, and a blocking client aimed at it.
+/// Fields drop in order: the client and the mock before the runtime they run on.
+struct Served {
+    client: Client,
+    server: MockServer,
+    sleeper: RecordingSleeper,
+    runtime: Runtime,
+}
+
+fn served(faults: Vec<Fault>) -> Served {
+    let runtime = server_runtime();
+    let server = mock(&runtime, faults);
+    let sleeper = RecordingSleeper::default();
+    let client = client(server.base_url(), &sleeper);
+    Served {
+        client,
+        server,
+        sleeper,
+        runtime,
+    }
 }
 
 #[test]
@@ -133,55 +155,24 @@ fn exact_bytes_and_the_key_on_create_only() {
 
 #[test]
 fn create_then_refresh_against_the_mock_with_real_tokens() {
-    let runtime = server_runtime();
-    let server = mock(&runtime, Vec::new());
-    let client = client(server.base_url(), &RecordingSleeper::default());
-
+    let served = served(Vec::new());
+    let (client, server) = (&served.client, &served.server);
     let created = client
         .create_client_token(ROOM_ID)
         .token_ttl(Duration::from_secs(120))
         .send()
         .expect("created");
-    let claims = server
-        .verify_token(
-            created.token().expose(),
-            TokenKind::Client,
-            created.room_id(),
-        )
-        .expect("signed by the mock");
-    assert_eq!(claims.exp - claims.iat, 120, "the TTL reached the server");
-    assert_eq!(claims.exp, created.expires_at().timestamp());
     let refreshed = client
         .refresh_client_token(created.room_id(), created.refresh_token().clone())
         .send()
         .expect("refreshed");
-    server
-        .verify_token(
-            refreshed.token().expose(),
-            TokenKind::Client,
-            refreshed.room_id(),
-        )
-        .expect("a new client token");
-
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert_eq!(
-        requests[0].header("authorization"),
-        Some("Bearer [REDACTED]")
-    );
-    assert_eq!(
-        requests[1].header("authorization"),
-        None,
-        "no key on refresh"
-    );
+    assert_minted_by_the_mock(server, &created, &refreshed, 120);
 }
 
 #[test]
 fn checks_before_io_and_the_missing_key() {
-    let runtime = server_runtime();
-    let server = mock(&runtime, Vec::new());
-    let client = client(server.base_url(), &RecordingSleeper::default());
-
+    let served = served(Vec::new());
+    let (client, server) = (&served.client, &served.server);
     let not_uuid = client
         .create_client_token("room-42")
         .send()
@@ -227,17 +218,12 @@ fn checks_before_io_and_the_missing_key() {
 
 #[test]
 fn retryable_statuses_are_retried_and_others_are_not() {
-    let runtime = server_runtime();
-    let server = mock(
-        &runtime,
-        vec![
-            Fault::status(503)
-                .times(2)
-                .for_operation("CreateRoomClientToken"),
-        ],
-    );
-    let sleeper = RecordingSleeper::default();
-    let client = client(server.base_url(), &sleeper);
+    let served = served(vec![
+        Fault::status(503)
+            .times(2)
+            .for_operation("CreateRoomClientToken"),
+    ]);
+    let (client, server, sleeper) = (&served.client, &served.server, &served.sleeper);
     client
         .create_client_token(ROOM_ID)
         .send()
@@ -273,34 +259,36 @@ fn retryable_statuses_are_retried_and_others_are_not() {
 
 #[test]
 fn slow_attempts_time_out_and_are_retried() {
-    let runtime = server_runtime();
-    let server = mock(&runtime, vec![Fault::delayed(Duration::from_secs(5))]);
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .timeout(Duration::from_millis(100))
-        .sleeper(RecordingSleeper::default())
-        .build()
-        .expect("client");
-    let error = client
-        .refresh_client_token(ROOM_ID, "any.refresh.token")
-        .retry_policy(RetryPolicy::default().max_retries(1))
-        .send()
-        .expect_err("every attempt times out");
-    assert_eq!(error.kind(), ErrorKind::Timeout);
-    assert_eq!(error.attempts(), 2);
-
-    let deadline_bound = Client::builder()
-        .base_url(server.base_url())
-        .deadline(Duration::from_millis(150))
-        .sleeper(RecordingSleeper::default())
-        .build()
-        .expect("client");
-    let error = deadline_bound
-        .refresh_client_token(ROOM_ID, "any.refresh.token")
-        .send()
-        .expect_err("the deadline passes");
-    assert_eq!(error.kind(), ErrorKind::Timeout);
-    assert!(error.to_string().contains("deadline"), "{error}");
+    let served = served(vec![Fault::delayed(Duration::from_secs(5))]);
+    // How the client is bounded, the attempts that fit, and what the error says.
+    let bounds: [(ClientBuilder, u32, &str); 2] = [
+        (
+            Client::builder()
+                .timeout(Duration::from_millis(100))
+                .retry_policy(RetryPolicy::default().max_retries(1)),
+            2,
+            "per-attempt timeout",
+        ),
+        (
+            Client::builder().deadline(Duration::from_millis(150)),
+            1,
+            "deadline",
+        ),
+    ];
+    for (builder, attempts, says) in bounds {
+        let client = builder
+            .base_url(served.server.base_url())
+            .sleeper(RecordingSleeper::default())
+            .build()
+            .expect("client");
+        let error = client
+            .refresh_client_token(ROOM_ID, "any.refresh.token")
+            .send()
+            .expect_err(says);
+        assert_eq!(error.kind(), ErrorKind::Timeout);
+        assert_eq!(error.attempts(), attempts, "{says}");
+        assert!(error.to_string().contains(says), "{error}");
+    }
 }
 
 #[test]
@@ -336,15 +324,15 @@ fn send_inside_an_async_context_panics_and_drop_does_not() {
 
 #[test]
 fn send_from_spawn_blocking_inside_a_runtime_works() {
-    let runtime = server_runtime();
-    let server = mock(&runtime, Vec::new());
-    let client = client(server.base_url(), &RecordingSleeper::default());
-    let created = runtime
+    let served = served(Vec::new());
+    let client = served.client.clone();
+    let created = served
+        .runtime
         .block_on(async move {
             tokio::task::spawn_blocking(move || client.create_client_token(ROOM_ID).send()).await
         })
         .expect("the blocking task finished")
         .expect("created");
     assert_eq!(created.room_id().to_string(), ROOM_ID);
-    assert_eq!(server.attempts("CreateRoomClientToken"), 1);
+    assert_eq!(served.server.attempts("CreateRoomClientToken"), 1);
 }

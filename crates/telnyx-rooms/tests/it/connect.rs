@@ -30,19 +30,6 @@ fn client(base_url: &str) -> telnyx_rooms::ClientBuilder {
 
 #[tokio::test]
 async fn connection_failures_say_what_failed() {
-    let refused = client(&refusing_base_url()).build().expect("client");
-    let error = refused
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("refused");
-    assert_eq!(error.kind(), ErrorKind::Connect);
-    assert!(
-        error
-            .to_string()
-            .contains("could not connect to the API: connection refused"),
-        "{error}"
-    );
-
     // A plain-http server answering a TLS handshake with an HTTP response.
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let address = listener.local_addr().expect("address");
@@ -52,38 +39,34 @@ async fn connection_failures_say_what_failed() {
             let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
         }
     });
-    let plain = client(&format!("https://localhost:{}/v2", address.port()))
-        .build()
-        .expect("client");
-    let error = plain
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("not TLS");
-    assert_eq!(error.kind(), ErrorKind::Connect);
-    assert!(
-        error
-            .to_string()
-            .contains("TLS failed: received corrupt message"),
-        "{error}"
-    );
-
-    let unresolved = client("https://api.example.test/v2")
-        .dns_resolver(Nowhere)
-        .build()
-        .expect("client");
-    let error = unresolved
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("no name");
-    assert_eq!(
-        (error.kind(), error.is_retryable()),
-        (ErrorKind::Connect, true)
-    );
-    assert!(
-        error
-            .to_string()
-            .contains("the host name did not resolve (no such host (test resolver))"),
-        "{error}"
-    );
-    assert!(!format!("{error} {error:?}").contains(API_KEY));
+    let plain_http = format!("https://localhost:{}/v2", address.port());
+    // The base URL, whether names go to a resolver that knows none, and what the error says.
+    let cases = [
+        (
+            refusing_base_url(),
+            false,
+            "could not connect to the API: connection refused",
+        ),
+        (plain_http, false, "TLS failed: received corrupt message"),
+        (
+            "https://api.example.test/v2".to_owned(),
+            true,
+            "the host name did not resolve (no such host (test resolver))",
+        ),
+    ];
+    for (base_url, nowhere, says) in cases {
+        let mut builder = client(&base_url);
+        if nowhere {
+            builder = builder.dns_resolver(Nowhere);
+        }
+        let client = builder.build().expect("client");
+        let error = client.create_client_token(ROOM_ID).await.expect_err(says);
+        assert_eq!(
+            (error.kind(), error.is_retryable()),
+            (ErrorKind::Connect, true),
+            "{base_url}"
+        );
+        assert!(error.to_string().contains(says), "{error}");
+        assert!(!format!("{error} {error:?}").contains(API_KEY));
+    }
 }

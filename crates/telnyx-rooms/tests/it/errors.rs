@@ -3,8 +3,8 @@
 
 use crate::support::*;
 use serde_json::json;
+use telnyx_rooms::ErrorKind;
 use telnyx_rooms::retry::RetryPolicy;
-use telnyx_rooms::{Client, ErrorKind};
 use wiremock::{MockServer, ResponseTemplate};
 
 async fn create_with_response(template: ResponseTemplate) -> telnyx_rooms::Error {
@@ -206,9 +206,7 @@ async fn success_missing_fields_is_a_decode_error_naming_the_field() {
 
 #[tokio::test]
 async fn refresh_missing_expiry_is_a_decode_error() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
+    let server = server_answering(
         refresh_path(),
         ResponseTemplate::new(201).set_body_json(json!({"data": {"token": NEW_CLIENT_TOKEN}})),
     )
@@ -245,15 +243,8 @@ async fn empty_and_truncated_success_bodies_are_decode_errors() {
 #[tokio::test]
 async fn a_404_names_the_request_and_a_base_url_without_v2() {
     let server = MockServer::start().await;
-    let without_v2 = Client::builder()
-        .api_key(API_KEY)
-        .base_url(server.uri())
-        .build()
-        .expect("client");
-    let error = without_v2
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("nothing is served");
+    // Nothing is served: every request is a 404.
+    let (error, _) = create_error_at(&server.uri(), |builder| builder).await;
     assert_eq!(error.status(), Some(404));
     let text = error.to_string();
     assert!(

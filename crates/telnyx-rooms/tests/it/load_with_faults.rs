@@ -30,12 +30,7 @@ fn captured_log() -> &'static Captured {
     static LOG: OnceLock<Captured> = OnceLock::new();
     LOG.get_or_init(|| {
         let captured = Captured::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(captured.clone())
-            .with_max_level(tracing::Level::DEBUG)
-            .with_span_events(FmtSpan::CLOSE)
-            .with_ansi(false)
-            .finish();
+        let subscriber = captured.subscriber(tracing::Level::DEBUG, FmtSpan::CLOSE);
         tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
         captured
     })

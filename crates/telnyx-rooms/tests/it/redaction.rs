@@ -28,21 +28,12 @@ fn assert_display_clean(what: &str, value: &dyn std::fmt::Display) {
 }
 
 async fn server_with_every_outcome() -> MockServer {
-    let server = MockServer::start().await;
-    serve(
-        &server,
+    let server = server_answering(
         create_path(),
-        ResponseTemplate::new(201)
-            .set_body_json(created_body())
-            .insert_header("x-request-id", "req-ok"),
+        created().insert_header("x-request-id", "req-ok"),
     )
     .await;
-    serve(
-        &server,
-        refresh_path(),
-        ResponseTemplate::new(201).set_body_json(refreshed_body()),
-    )
-    .await;
+    serve(&server, refresh_path(), refreshed()).await;
     server
 }
 
@@ -163,12 +154,7 @@ async fn the_call_span_records_operation_room_attempt_status_and_request_id_but_
     .await;
     let (client, _) = client_for(&server).await;
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .finish();
+    let subscriber = captured.subscriber(tracing::Level::TRACE, FmtSpan::CLOSE);
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let created = client.create_client_token(ROOM_ID).await.expect("created");

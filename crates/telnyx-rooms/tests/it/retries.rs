@@ -4,38 +4,44 @@
 use std::time::Duration;
 
 use crate::support::*;
-use telnyx_rooms::ErrorKind;
 use telnyx_rooms::retry::{MAX_SERVER_DELAY, MIN_SERVER_DELAY, RetryPolicy};
+use telnyx_rooms::{ClientBuilder, ErrorKind};
 use wiremock::{MockServer, ResponseTemplate};
+
+/// One create call, which must fail, through a client changed by `tune`, against a server
+/// answering every create with `template`: the error, the requests seen and the waits asked for.
+async fn create_error(
+    template: ResponseTemplate,
+    tune: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> (telnyx_rooms::Error, usize, Vec<Duration>) {
+    let server = server_answering(create_path(), template).await;
+    let (error, waits) = create_error_at(&base_url(&server), tune).await;
+    (error, request_count(&server).await, waits)
+}
 
 /// Serves `status` to every create request; returns the error and the number of requests seen.
 async fn attempts_for_status(status: u16) -> (telnyx_rooms::Error, usize, Vec<Duration>) {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(status)
-            .set_body_json(serde_json::json!({"errors": [{"code": "1", "title": "nope"}]})),
-    )
-    .await;
-    let (client, sleeper) = client_for(&server).await;
-    let error = client
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("error status");
-    let seen = server.received_requests().await.expect("recorded").len();
-    (error, seen, sleeper.waits())
+    let template = ResponseTemplate::new(status)
+        .set_body_json(serde_json::json!({"errors": [{"code": "1", "title": "nope"}]}));
+    create_error(template, |builder| builder).await
 }
 
 #[tokio::test]
-async fn retryable_statuses_make_exactly_three_attempts() {
-    for status in [408, 409, 429, 500, 502, 503, 504] {
+async fn retryable_statuses_make_exactly_three_attempts_and_others_one() {
+    let retryable = [408, 409, 429, 500, 502, 503, 504].map(|status| (status, true));
+    let final_ = [400, 401, 403, 404, 405, 410, 422].map(|status| (status, false));
+    for (status, retried) in retryable.into_iter().chain(final_) {
         let (error, seen, waits) = attempts_for_status(status).await;
-        assert_eq!(seen, 3, "status {status}");
-        assert_eq!(error.attempts(), 3, "status {status}");
+        let attempts = if retried { 3 } else { 1 };
+        assert_eq!(u32::try_from(seen), Ok(attempts), "status {status}");
+        assert_eq!(error.attempts(), attempts, "status {status}");
         assert_eq!(error.status(), Some(status));
         assert_eq!(error.kind(), ErrorKind::Api);
-        assert!(error.is_retryable());
+        assert_eq!(error.is_retryable(), retried, "status {status}");
+        if !retried {
+            assert!(waits.is_empty(), "status {status}");
+            continue;
+        }
         assert_eq!(waits.len(), 2, "status {status}");
         // 0.5 s then 1 s, each shortened by at most a quarter of jitter.
         assert!(
@@ -50,28 +56,11 @@ async fn retryable_statuses_make_exactly_three_attempts() {
 }
 
 #[tokio::test]
-async fn non_retryable_statuses_make_exactly_one_attempt() {
-    for status in [400, 401, 403, 404, 405, 410, 422] {
-        let (error, seen, waits) = attempts_for_status(status).await;
-        assert_eq!(seen, 1, "status {status}");
-        assert_eq!(error.attempts(), 1, "status {status}");
-        assert_eq!(error.status(), Some(status));
-        assert!(!error.is_retryable());
-        assert!(waits.is_empty());
-    }
-}
-
-#[tokio::test]
 async fn a_retry_that_succeeds_returns_the_token() {
     let server = MockServer::start().await;
     // Two 503s first (higher priority while they last), then the token.
     serve_first(&server, refresh_path(), 2, ResponseTemplate::new(503)).await;
-    serve(
-        &server,
-        refresh_path(),
-        ResponseTemplate::new(201).set_body_json(refreshed_body()),
-    )
-    .await;
+    serve(&server, refresh_path(), refreshed()).await;
     let (client, sleeper) = client_for(&server).await;
     let refreshed = client
         .refresh_client_token(ROOM_ID, REFRESH_TOKEN)
@@ -89,15 +78,9 @@ async fn a_retry_that_succeeds_returns_the_token() {
     assert_eq!(sleeper.waits().len(), 2);
 }
 
-/// One create call allowed one retry against `server`; returns the error and the waits asked for.
-async fn create_with_one_retry(server: &MockServer) -> (telnyx_rooms::Error, Vec<Duration>) {
-    let (client, sleeper) = client_for(server).await;
-    let error = client
-        .create_client_token(ROOM_ID)
-        .retry_policy(RetryPolicy::default().max_retries(1))
-        .await
-        .expect_err("error status");
-    (error, sleeper.waits())
+/// A client allowed one retry.
+fn one_retry(builder: ClientBuilder) -> ClientBuilder {
+    builder.retry_policy(RetryPolicy::default().max_retries(1))
 }
 
 #[tokio::test]
@@ -109,14 +92,8 @@ async fn retry_after_is_honoured_and_capped() {
         ("retry-after-ms", "600000", Duration::from_secs(60)),
     ];
     for (header, value, expected) in cases {
-        let server = MockServer::start().await;
-        serve(
-            &server,
-            create_path(),
-            ResponseTemplate::new(429).insert_header(header, value),
-        )
-        .await;
-        let (error, waits) = create_with_one_retry(&server).await;
+        let template = ResponseTemplate::new(429).insert_header(header, value);
+        let (error, _, waits) = create_error(template, one_retry).await;
         assert_eq!(error.attempts(), 2);
         assert_eq!(waits, vec![expected], "{header}: {value}");
     }
@@ -124,16 +101,10 @@ async fn retry_after_is_honoured_and_capped() {
 
 #[tokio::test]
 async fn retry_after_http_date_is_honoured() {
-    let server = MockServer::start().await;
     // Resolved against the client's injected clock, not this machine's: exact.
     let in_20_s = httpdate::fmt_http_date(clock_at(20));
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(503).insert_header("retry-after", in_20_s.as_str()),
-    )
-    .await;
-    let (_, waits) = create_with_one_retry(&server).await;
+    let template = ResponseTemplate::new(503).insert_header("retry-after", in_20_s.as_str());
+    let (_, _, waits) = create_error(template, one_retry).await;
     assert_eq!(waits, [Duration::from_secs(20)]);
 }
 
@@ -142,20 +113,13 @@ type Headers = &'static [(&'static str, &'static str)];
 
 /// One create call without retries against a server answering `status` with `headers`.
 async fn error_with_headers(status: u16, headers: &[(&str, &str)]) -> telnyx_rooms::Error {
-    let server = MockServer::start().await;
     let mut template = ResponseTemplate::new(status);
     for (name, value) in headers {
         template = template.insert_header(*name, *value);
     }
-    serve(&server, create_path(), template).await;
-    let (client, sleeper) = client_for(&server).await;
-    let error = client
-        .create_client_token(ROOM_ID)
-        .retry_policy(RetryPolicy::none())
-        .await
-        .expect_err("error status");
+    let (error, _, waits) = create_error(template, no_retries).await;
     assert_eq!(error.attempts(), 1);
-    assert!(sleeper.waits().is_empty(), "no retries: nothing waited");
+    assert!(waits.is_empty(), "no retries: nothing waited");
     error
 }
 
@@ -229,7 +193,7 @@ async fn the_last_attempts_delay_is_reported_after_the_clients_own_retries() {
         ResponseTemplate::new(429).insert_header("retry-after-ms", "700"),
     )
     .await;
-    let (error, waits) = create_with_one_retry(&server).await;
+    let (error, waits) = create_error_at(&base_url(&server), one_retry).await;
     assert_eq!(error.attempts(), 2);
     assert_eq!(waits, vec![Duration::from_secs(2)]);
     assert_eq!(error.status(), Some(429));
@@ -244,21 +208,16 @@ async fn the_last_attempts_delay_is_reported_after_the_clients_own_retries() {
 /// clock moves the wait, and this machine's clock plays no part.
 #[tokio::test]
 async fn an_http_date_is_resolved_on_the_injected_clock_when_the_response_arrives() {
-    let server = MockServer::start().await;
     let at_45_s = httpdate::fmt_http_date(clock_at(45));
-    serve(
-        &server,
+    let server = server_answering(
         create_path(),
         ResponseTemplate::new(429).insert_header("retry-after", at_45_s.as_str()),
     )
     .await;
     let time = telnyx_rooms::time::ManualTimeSource::new(clock_at(0));
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url(&server), &sleeper)
-        .time_source(time.clone())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client builds");
+    let (client, _) = tuned_client(&base_url(&server), |builder| {
+        no_retries(builder.time_source(time.clone()))
+    });
     let first = client.create_client_token(ROOM_ID).await.expect_err("429");
     assert_eq!(first.retry_after(), Some(Duration::from_secs(45)));
     time.advance(Duration::from_secs(30));
@@ -268,15 +227,7 @@ async fn an_http_date_is_resolved_on_the_injected_clock_when_the_response_arrive
 
 #[tokio::test]
 async fn no_response_means_no_server_delay() {
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&refusing_base_url(), &sleeper)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    let error = client
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("refused");
+    let (error, _) = create_error_at(&refusing_base_url(), no_retries).await;
     assert_eq!(error.kind(), ErrorKind::Connect);
     assert!(error.is_retryable());
     assert_eq!(error.retry_after(), None);
@@ -285,40 +236,20 @@ async fn no_response_means_no_server_delay() {
 
 #[tokio::test]
 async fn x_should_retry_overrides_the_status_rule() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(503).insert_header("x-should-retry", "false"),
-    )
-    .await;
-    let (client, _) = client_for(&server).await;
-    let error = client.create_client_token(ROOM_ID).await.expect_err("503");
-    assert_eq!(error.attempts(), 1);
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 1);
-
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(400).insert_header("x-should-retry", "true"),
-    )
-    .await;
-    let (client, _) = client_for(&server).await;
-    let error = client.create_client_token(ROOM_ID).await.expect_err("400");
-    assert_eq!(error.attempts(), 3);
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 3);
+    for (status, should_retry, attempts) in [(503, "false", 1), (400, "true", 3)] {
+        let template = ResponseTemplate::new(status).insert_header("x-should-retry", should_retry);
+        let (error, seen, _) = create_error(template, |builder| builder).await;
+        assert_eq!(error.attempts(), attempts, "{status}");
+        assert_eq!(u32::try_from(seen), Ok(attempts), "{status}");
+    }
 }
 
 #[tokio::test]
 async fn client_and_call_policies_set_the_attempt_count() {
-    let server = MockServer::start().await;
-    serve(&server, create_path(), ResponseTemplate::new(500)).await;
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url(&server), &sleeper)
-        .retry_policy(RetryPolicy::default().max_retries(4))
-        .build()
-        .expect("client");
+    let server = server_answering(create_path(), ResponseTemplate::new(500)).await;
+    let (client, _) = tuned_client(&base_url(&server), |builder| {
+        builder.retry_policy(RetryPolicy::default().max_retries(4))
+    });
     let error = client.create_client_token(ROOM_ID).await.expect_err("500");
     assert_eq!(error.attempts(), 5);
     let error = client
@@ -327,18 +258,13 @@ async fn client_and_call_policies_set_the_attempt_count() {
         .await
         .expect_err("500");
     assert_eq!(error.attempts(), 1);
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 6);
+    assert_eq!(request_count(&server).await, 6);
 }
 
 #[tokio::test]
 async fn connection_reset_before_a_response_is_retried() {
     let (base_url, connections) = raw_server(b"").await;
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url, &sleeper).build().expect("client");
-    let error = client
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("no response");
+    let (error, _) = create_error_at(&base_url, |builder| builder).await;
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     assert!(error.is_retryable());
     assert_eq!(error.attempts(), 3);
@@ -352,12 +278,7 @@ async fn body_cut_short_is_retried_as_a_transport_error() {
         b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 400\r\nx-request-id: req-cut\r\n\r\n{\"data\": {\"token\": \"abc",
     )
     .await;
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url, &sleeper).build().expect("client");
-    let error = client
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("incomplete body");
+    let (error, _) = create_error_at(&base_url, |builder| builder).await;
     assert_eq!(error.kind(), ErrorKind::Transport, "{error:?}");
     assert_eq!(error.status(), Some(201));
     assert_eq!(error.attempts(), 3);
@@ -367,11 +288,7 @@ async fn body_cut_short_is_retried_as_a_transport_error() {
 #[tokio::test]
 async fn garbage_instead_of_http_is_a_transport_error() {
     let (base_url, connections) = raw_server(b"SSH-2.0-OpenSSH_9.6\r\n").await;
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url, &sleeper)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
+    let (client, _) = tuned_client(&base_url, no_retries);
     let error = client
         .refresh_client_token(ROOM_ID, REFRESH_TOKEN)
         .await
@@ -382,64 +299,32 @@ async fn garbage_instead_of_http_is_a_transport_error() {
 
 #[tokio::test]
 async fn refused_connection_is_a_connect_error_and_retried() {
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&refusing_base_url(), &sleeper)
-        .build()
-        .expect("client");
-    let error = client
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("refused");
+    let (error, waits) = create_error_at(&refusing_base_url(), |builder| builder).await;
     assert_eq!(error.kind(), ErrorKind::Connect, "{error:?}");
     assert_eq!(error.attempts(), 3);
-    assert_eq!(sleeper.waits().len(), 2);
+    assert_eq!(waits.len(), 2);
 }
 
 #[tokio::test]
 async fn slow_response_hits_the_per_attempt_timeout_and_is_retried() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(201)
-            .set_body_json(created_body())
-            .set_delay(Duration::from_secs(30)),
-    )
+    let template = created().set_delay(Duration::from_secs(30));
+    let (error, seen, _) = create_error(template, |builder| {
+        one_retry(builder.timeout(Duration::from_millis(200)))
+    })
     .await;
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url(&server), &sleeper)
-        .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::default().max_retries(1))
-        .build()
-        .expect("client");
-    let error = client
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("too slow");
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(error.to_string().contains("per-attempt timeout"), "{error}");
     assert_eq!(error.attempts(), 2);
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 2);
+    assert_eq!(seen, 2);
 }
 
 #[tokio::test]
 async fn overall_deadline_stops_a_slow_call() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(201).set_delay(Duration::from_secs(30)),
-    )
+    let template = ResponseTemplate::new(201).set_delay(Duration::from_secs(30));
+    let (error, _, waits) = create_error(template, |builder| {
+        builder.deadline(Duration::from_millis(300))
+    })
     .await;
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url(&server), &sleeper)
-        .deadline(Duration::from_millis(300))
-        .build()
-        .expect("client");
-    let error = client
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("deadline");
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(error.to_string().contains("deadline"), "{error}");
     assert_eq!(
@@ -447,28 +332,20 @@ async fn overall_deadline_stops_a_slow_call() {
         1,
         "no retry can fit once the deadline is spent"
     );
-    assert!(sleeper.waits().is_empty());
+    assert!(waits.is_empty());
 }
 
 #[tokio::test]
 async fn a_wait_longer_than_the_deadline_is_not_started() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(503).insert_header("retry-after", "30"),
-    )
+    let template = ResponseTemplate::new(503).insert_header("retry-after", "30");
+    let (error, _, waits) = create_error(template, |builder| {
+        builder.deadline(Duration::from_secs(10))
+    })
     .await;
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url(&server), &sleeper)
-        .deadline(Duration::from_secs(10))
-        .build()
-        .expect("client");
-    let error = client.create_client_token(ROOM_ID).await.expect_err("503");
     assert_eq!(error.kind(), ErrorKind::Api);
     assert_eq!(error.status(), Some(503));
     assert_eq!(error.attempts(), 1);
-    assert!(sleeper.waits().is_empty());
+    assert!(waits.is_empty());
 }
 
 #[tokio::test]
@@ -478,27 +355,18 @@ async fn the_timeout_is_per_attempt_so_a_fast_retry_succeeds() {
         &server,
         create_path(),
         1,
-        ResponseTemplate::new(201)
-            .set_body_json(created_body())
-            .set_delay(Duration::from_secs(30)),
+        created().set_delay(Duration::from_secs(30)),
     )
     .await;
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(201).set_body_json(created_body()),
-    )
-    .await;
-    let sleeper = RecordingSleeper::default();
-    let client = builder(&base_url(&server), &sleeper)
-        .timeout(Duration::from_millis(300))
-        .build()
-        .expect("client");
+    serve(&server, create_path(), created()).await;
+    let (client, sleeper) = tuned_client(&base_url(&server), |builder| {
+        builder.timeout(Duration::from_millis(300))
+    });
     let created = client
         .create_client_token(ROOM_ID)
         .await
         .expect("the second attempt has its own 300 ms");
     assert_eq!(created.token().expose(), CLIENT_TOKEN);
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 2);
+    assert_eq!(request_count(&server).await, 2);
     assert_eq!(sleeper.waits().len(), 1);
 }

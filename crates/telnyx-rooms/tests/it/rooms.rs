@@ -13,7 +13,7 @@ use telnyx_rooms::{ErrorKind, Uuid};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{API_KEY, client_for};
+use crate::support::{API_KEY, client_for, only_request};
 
 const ROOM: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
 const SESSION: &str = "3b2a3f5e-7c1d-4f7e-9b7a-6f1e2d3c4b5a";
@@ -32,10 +32,14 @@ async fn answer(server: &MockServer, verb: &str, at: &str, status: u16, body: Va
         .await;
 }
 
-async fn only_request(server: &MockServer) -> wiremock::Request {
-    let requests = server.received_requests().await.expect("recorded");
-    assert_eq!(requests.len(), 1, "{requests:?}");
-    requests.into_iter().next().expect("one request")
+/// Answers every `GET` to `at` that no other mock matches with a 200 and `body`.
+async fn answer_the_rest(server: &MockServer, at: &str, body: Value) {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .with_priority(10)
+        .mount(server)
+        .await;
 }
 
 #[tokio::test]
@@ -59,8 +63,7 @@ async fn list_rooms_sends_the_query_as_telnyx_sdks_write_it() {
     assert_eq!(page.items[0].unique_name.as_deref(), Some("x"));
     assert_eq!((page.total_results, page.has_next()), (Some(1), false));
 
-    let request = only_request(&server).await;
-    assert_eq!(request.method.as_str(), "GET");
+    let request = only_request(&server, "GET", "/v2/rooms").await;
     assert_eq!(
         request.url.query(),
         Some(
@@ -84,25 +87,32 @@ async fn create_and_update_send_only_what_was_set_and_check_the_spec_bounds_firs
     .await;
     let (client, _) = client_for(&server).await;
 
-    let refused = client
-        .create_room()
-        .max_participants(51)
-        .await
-        .expect_err("above 50");
-    assert_eq!(
-        (refused.kind(), refused.attempts()),
-        (ErrorKind::InvalidRequest, 0)
-    );
-    assert_eq!(refused.field(), Some("max_participants"));
-    let refused = client
-        .create_room()
-        .webhook_timeout(Duration::from_secs(31))
-        .await
-        .expect_err("above 30 s");
-    assert_eq!(
-        (refused.field(), refused.wire_field()),
-        (Some("webhook_timeout"), Some("webhook_timeout_secs"))
-    );
+    // A request past a bound the spec sets, what it names, and the name on the wire.
+    let refusals = [
+        (
+            client.create_room().max_participants(51),
+            "max_participants",
+            "max_participants",
+        ),
+        (
+            client
+                .create_room()
+                .webhook_timeout(Duration::from_secs(31)),
+            "webhook_timeout",
+            "webhook_timeout_secs",
+        ),
+    ];
+    for (request, field, wire) in refusals {
+        let refused = request.await.expect_err(field);
+        assert_eq!(
+            (refused.kind(), refused.attempts()),
+            (ErrorKind::InvalidRequest, 0)
+        );
+        assert_eq!(
+            (refused.field(), refused.wire_field()),
+            (Some(field), Some(wire))
+        );
+    }
     assert!(
         server
             .received_requests()
@@ -119,7 +129,7 @@ async fn create_and_update_send_only_what_was_set_and_check_the_spec_bounds_firs
         .await
         .expect("created");
     assert_eq!(created.unique_name.as_deref(), Some("standup"));
-    let request = only_request(&server).await;
+    let request = only_request(&server, "POST", "/v2/rooms").await;
     let body: Value = serde_json::from_slice(&request.body).expect("JSON");
     assert_eq!(
         body,
@@ -142,7 +152,7 @@ async fn create_and_update_send_only_what_was_set_and_check_the_spec_bounds_firs
         .await
         .expect("updated");
     assert_eq!(room.unique_name.as_deref(), Some("renamed"));
-    let request = only_request(&patched).await;
+    let request = only_request(&patched, "PATCH", &format!("/v2/rooms/{ROOM}")).await;
     assert_eq!(
         serde_json::from_slice::<Value>(&request.body).expect("JSON"),
         json!({"unique_name": "renamed"})
@@ -286,12 +296,7 @@ async fn items_fetch_the_next_page_only_when_it_is_needed() {
     }
     let first = json!({"data": [room(&Uuid::from_u128(10).to_string(), "r"), room(&Uuid::from_u128(11).to_string(), "r")],
         "meta": {"page_number": 1, "page_size": 2, "total_pages": 3, "total_results": 6}});
-    Mock::given(method("GET"))
-        .and(path("/v2/rooms"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(first))
-        .with_priority(10)
-        .mount(&server)
-        .await;
+    answer_the_rest(&server, "/v2/rooms", first).await;
     let (client, _) = client_for(&server).await;
 
     let mut items = Box::pin(client.list_rooms().page_size(2).items());
@@ -322,12 +327,7 @@ async fn an_error_on_a_later_page_is_the_last_item() {
         .await;
     let sessions = json!({"data": [{"id": SESSION}],
         "meta": {"page_number": 1, "page_size": 1, "total_pages": 5, "total_results": 5}});
-    Mock::given(method("GET"))
-        .and(path("/v2/room_sessions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(sessions))
-        .with_priority(10)
-        .mount(&server)
-        .await;
+    answer_the_rest(&server, "/v2/room_sessions", sessions).await;
     let (client, _) = client_for(&server).await;
     let _ = first;
     let results: Vec<_> = client

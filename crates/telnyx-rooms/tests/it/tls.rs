@@ -11,7 +11,7 @@ use std::sync::mpsc;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use telnyx_rooms::retry::RetryPolicy;
-use telnyx_rooms::{Client, ErrorKind};
+use telnyx_rooms::{Client, ClientBuilder, Error, ErrorKind, RefreshedToken};
 
 const ROOM_ID: &str = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0";
 const CERT: &[u8] = include_bytes!("../fixtures/self-signed-localhost.cert.der");
@@ -64,16 +64,22 @@ fn self_signed_server() -> (String, mpsc::Receiver<Result<(), String>>) {
     (format!("https://localhost:{port}/v2"), outcome)
 }
 
-#[tokio::test]
-async fn a_self_signed_loopback_server_is_refused() {
-    let (base_url, outcome) = self_signed_server();
-    let client = Client::builder()
-        .base_url(&base_url)
+/// One refresh, without retries, to `base_url` through `builder`.
+async fn refresh(builder: ClientBuilder, base_url: &str) -> Result<RefreshedToken, Error> {
+    let client = builder
+        .base_url(base_url)
         .retry_policy(RetryPolicy::none())
         .build()
         .expect("client");
-    let error = client
+    client
         .refresh_client_token(ROOM_ID, "a.refresh.token")
+        .await
+}
+
+#[tokio::test]
+async fn a_self_signed_loopback_server_is_refused() {
+    let (base_url, outcome) = self_signed_server();
+    let error = refresh(Client::builder(), &base_url)
         .await
         .expect_err("an untrusted certificate");
     assert_eq!(error.kind(), ErrorKind::Connect, "{error:?}");
@@ -105,14 +111,7 @@ async fn the_same_server_is_accepted_by_a_client_that_trusts_its_certificate() {
         .tls_backend_preconfigured(tls)
         .build()
         .expect("reqwest client");
-    let client = Client::builder()
-        .base_url(&base_url)
-        .http_client(http)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    let refreshed = client
-        .refresh_client_token(ROOM_ID, "a.refresh.token")
+    let refreshed = refresh(Client::builder().http_client(http), &base_url)
         .await
         .expect("trusted");
     assert_eq!(refreshed.token().expose(), "client.token.tls");

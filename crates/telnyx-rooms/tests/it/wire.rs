@@ -31,12 +31,9 @@ fn assert_only_documented_headers(request: &wiremock::Request) {
 
 #[tokio::test]
 async fn create_sends_exact_request_with_bearer_key_and_decodes_the_token() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
+    let server = server_answering(
         create_path(),
-        ResponseTemplate::new(201)
-            .set_body_json(created_body())
+        created()
             .insert_header("x-request-id", "req-create-1")
             .insert_header("date", "Mon, 22 Apr 2030 12:14:55 GMT"),
     )
@@ -50,40 +47,19 @@ async fn create_sends_exact_request_with_bearer_key_and_decodes_the_token() {
         .await
         .expect("created");
 
-    let requests = server.received_requests().await.expect("recorded");
-    let request = &requests[0];
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), create_path());
+    let request = &only_request(&server, "POST", &create_path()).await;
     assert_eq!(request.url.query(), None);
     assert_eq!(
         std::str::from_utf8(&request.body).expect("utf-8"),
         r#"{"refresh_token_ttl_secs":7200,"token_ttl_secs":900}"#
     );
     assert_eq!(
-        request
-            .headers
-            .get("authorization")
-            .expect("bearer key")
-            .to_str()
-            .expect("ascii"),
+        header(request, "authorization"),
         format!("Bearer {API_KEY}")
     );
+    assert_eq!(header(request, "content-type"), "application/json");
     assert_eq!(
-        request
-            .headers
-            .get("content-type")
-            .expect("json")
-            .to_str()
-            .expect("ascii"),
-        "application/json"
-    );
-    assert_eq!(
-        request
-            .headers
-            .get("user-agent")
-            .expect("ua")
-            .to_str()
-            .expect("ascii"),
+        header(request, "user-agent"),
         format!("telnyx-rooms-rust/{}", env!("CARGO_PKG_VERSION"))
     );
     assert!(request.headers.get("api-version").is_none());
@@ -117,19 +93,8 @@ async fn create_sends_exact_request_with_bearer_key_and_decodes_the_token() {
 
 #[tokio::test]
 async fn unset_ttls_are_absent_from_the_body() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        create_path(),
-        ResponseTemplate::new(201).set_body_json(created_body()),
-    )
-    .await;
-    serve(
-        &server,
-        refresh_path(),
-        ResponseTemplate::new(201).set_body_json(refreshed_body()),
-    )
-    .await;
+    let server = server_answering(create_path(), created()).await;
+    serve(&server, refresh_path(), refreshed()).await;
     let (client, _) = client_for(&server).await;
 
     client.create_client_token(ROOM_ID).await.expect("created");
@@ -162,13 +127,9 @@ async fn unset_ttls_are_absent_from_the_body() {
 
 #[tokio::test]
 async fn refresh_never_sends_the_api_key() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
+    let server = server_answering(
         refresh_path(),
-        ResponseTemplate::new(201)
-            .set_body_json(refreshed_body())
-            .insert_header("x-request-id", "req-refresh-1"),
+        refreshed().insert_header("x-request-id", "req-refresh-1"),
     )
     .await;
     let (client, _) = client_for(&server).await;
@@ -180,10 +141,7 @@ async fn refresh_never_sends_the_api_key() {
         .await
         .expect("refreshed");
 
-    let requests = server.received_requests().await.expect("recorded");
-    let request = &requests[0];
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), refresh_path());
+    let request = &only_request(&server, "POST", &refresh_path()).await;
     assert_eq!(
         std::str::from_utf8(&request.body).expect("utf-8"),
         format!(r#"{{"refresh_token":"{REFRESH_TOKEN}","token_ttl_secs":10}}"#)
@@ -205,13 +163,7 @@ async fn refresh_never_sends_the_api_key() {
 
 #[tokio::test]
 async fn a_client_without_key_refreshes_but_refuses_to_create_before_io() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        refresh_path(),
-        ResponseTemplate::new(201).set_body_json(refreshed_body()),
-    )
-    .await;
+    let server = server_answering(refresh_path(), refreshed()).await;
     let client = Client::builder()
         .base_url(base_url(&server))
         .build()
@@ -228,7 +180,7 @@ async fn a_client_without_key_refreshes_but_refuses_to_create_before_io() {
         .refresh_client_token(ROOM_ID, REFRESH_TOKEN)
         .await
         .expect("refresh works without a key");
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 1);
+    assert_eq!(request_count(&server).await, 1);
 }
 
 #[tokio::test]
@@ -245,25 +197,33 @@ async fn invalid_input_is_refused_before_any_io() {
         (ErrorKind::InvalidRequest, Some("room_id"))
     );
 
-    let too_short = client
-        .create_client_token(ROOM_ID)
-        .token_ttl(Duration::from_secs(9))
-        .await
-        .expect_err("below 10 s");
-    assert_eq!(
-        (too_short.field(), too_short.wire_field()),
-        (Some("token_ttl"), Some("token_ttl_secs"))
-    );
-    let too_long = client
-        .create_client_token(ROOM_ID)
-        .refresh_token_ttl(Duration::from_secs(86_401))
-        .await
-        .expect_err("above 24 h");
-    assert_eq!(
-        (too_long.field(), too_long.wire_field()),
-        (Some("refresh_token_ttl"), Some("refresh_token_ttl_secs"))
-    );
-    assert!(too_long.to_string().contains("60..=86400"), "{too_long}");
+    // A TTL past the spec's bounds, what it names, the name on the wire, and the bounds shown.
+    let out_of_bounds = [
+        (
+            client
+                .create_client_token(ROOM_ID)
+                .token_ttl(Duration::from_secs(9)),
+            "token_ttl",
+            "token_ttl_secs",
+            "10..=3600",
+        ),
+        (
+            client
+                .create_client_token(ROOM_ID)
+                .refresh_token_ttl(Duration::from_secs(86_401)),
+            "refresh_token_ttl",
+            "refresh_token_ttl_secs",
+            "60..=86400",
+        ),
+    ];
+    for (request, field, wire, bounds) in out_of_bounds {
+        let error = request.await.expect_err(field);
+        assert_eq!(
+            (error.field(), error.wire_field()),
+            (Some(field), Some(wire))
+        );
+        assert!(error.to_string().contains(bounds), "{error}");
+    }
     let fractional = client
         .refresh_client_token(ROOM_ID, REFRESH_TOKEN)
         .token_ttl(Duration::from_millis(1500))
@@ -276,13 +236,7 @@ async fn invalid_input_is_refused_before_any_io() {
         .expect_err("empty refresh token");
     assert_eq!(empty.field(), Some("refresh_token"));
 
-    assert!(
-        server
-            .received_requests()
-            .await
-            .expect("recorded")
-            .is_empty()
-    );
+    assert_eq!(request_count(&server).await, 0);
 }
 
 #[tokio::test]
@@ -316,13 +270,7 @@ async fn unknown_fields_are_ignored_and_a_200_with_the_documented_body_is_accept
 
 #[tokio::test]
 async fn user_agent_suffix_and_trailing_slash_base_url() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        refresh_path(),
-        ResponseTemplate::new(201).set_body_json(refreshed_body()),
-    )
-    .await;
+    let server = server_answering(refresh_path(), refreshed()).await;
     let client = Client::builder()
         .base_url(format!("{}/v2/", server.uri()))
         .user_agent_suffix("token-service/0.3")
@@ -335,12 +283,7 @@ async fn user_agent_suffix_and_trailing_slash_base_url() {
     let requests = server.received_requests().await.expect("recorded");
     assert_eq!(requests[0].url.path(), refresh_path(), "no double slash");
     assert_eq!(
-        requests[0]
-            .headers
-            .get("user-agent")
-            .expect("ua")
-            .to_str()
-            .expect("ascii"),
+        header(&requests[0], "user-agent"),
         format!(
             "telnyx-rooms-rust/{} token-service/0.3",
             env!("CARGO_PKG_VERSION")
@@ -366,32 +309,24 @@ async fn plain_http_to_a_remote_host_is_refused() {
 
 #[tokio::test]
 async fn redirects_are_not_followed() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
+    let server = server_answering(
         create_path(),
         ResponseTemplate::new(307).insert_header("location", "http://127.0.0.1:9/elsewhere"),
     )
     .await;
-    let (client, _) = client_for(&server).await;
-    let error = client
-        .create_client_token(ROOM_ID)
-        .await
-        .expect_err("a redirect is an answer, not a hop");
-    assert_eq!(error.kind(), ErrorKind::Api);
+    let (error, _) = create_error_at(&base_url(&server), |builder| builder).await;
+    assert_eq!(
+        error.kind(),
+        ErrorKind::Api,
+        "a redirect is an answer, not a hop"
+    );
     assert_eq!(error.status(), Some(307));
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 1);
+    assert_eq!(request_count(&server).await, 1);
 }
 
 #[tokio::test]
 async fn a_caller_built_http_client_from_the_sdk_builder_keeps_the_user_agent() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        refresh_path(),
-        ResponseTemplate::new(201).set_body_json(refreshed_body()),
-    )
-    .await;
+    let server = server_answering(refresh_path(), refreshed()).await;
     let http = telnyx_rooms::http_client_builder(Some("proxy-app/2"))
         .expect("builder")
         .pool_max_idle_per_host(1)
@@ -408,12 +343,7 @@ async fn a_caller_built_http_client_from_the_sdk_builder_keeps_the_user_agent() 
         .expect("refreshed");
     let requests = server.received_requests().await.expect("recorded");
     assert_eq!(
-        requests[0]
-            .headers
-            .get("user-agent")
-            .expect("ua")
-            .to_str()
-            .expect("ascii"),
+        header(&requests[0], "user-agent"),
         format!(
             "telnyx-rooms-rust/{} proxy-app/2",
             env!("CARGO_PKG_VERSION")

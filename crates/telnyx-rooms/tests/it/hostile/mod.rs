@@ -27,6 +27,19 @@ fn builder(base_url: &str, waits: &RecordingSleeper) -> ClientBuilder {
         .sleeper(waits.clone())
 }
 
+/// A client of `server` with the API key, waiting through `waits`.
+fn client_of(server: &Hostile, waits: &RecordingSleeper) -> Client {
+    builder(&server.base_url(), waits).build().expect("client")
+}
+
+/// The same, making one attempt per call.
+fn one_attempt_client(server: &Hostile, waits: &RecordingSleeper) -> Client {
+    builder(&server.base_url(), waits)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client")
+}
+
 fn created_body(token: &str) -> String {
     format!(
         r#"{{"data":{{"token":"{token}","token_expires_at":"2030-01-01T00:00:00Z","refresh_token":"{REFRESH}","refresh_token_expires_at":"2030-01-01T01:00:00Z"}}}}"#
@@ -123,7 +136,7 @@ fn echoed_secrets_are_scrubbed_and_field_names_kept() {
         response(502, &[("content-type", "text/html")], page.as_bytes())
     });
     let waits = RecordingSleeper::default();
-    let client = builder(&page.base_url(), &waits).build().expect("client");
+    let client = client_of(&page, &waits);
     let created = create(&client).expect_err("502");
     assert!(
         created
@@ -153,7 +166,7 @@ fn echoed_secrets_are_scrubbed_and_field_names_kept() {
             json.as_bytes(),
         )
     });
-    let client = builder(&detail.base_url(), &waits).build().expect("client");
+    let client = client_of(&detail, &waits);
     let error = refresh(&client).expect_err("400");
     assert_no_secret(&shown(&error));
     let entry = &error.api_errors()[0];
@@ -170,7 +183,7 @@ fn echoed_secrets_are_scrubbed_and_field_names_kept() {
             b"request lacks refresh_token_expires_at and token_ttl_secs_maximum_exceeded",
         )
     });
-    let client = builder(&plain.base_url(), &waits).build().expect("client");
+    let client = client_of(&plain, &waits);
     let error = create(&client).expect_err("422");
     assert_eq!(
         error.body_snippet(),
@@ -190,7 +203,7 @@ fn control_characters_from_the_server_are_escaped_or_refused() {
         )
     });
     let waits = RecordingSleeper::default();
-    let client = builder(&server.base_url(), &waits).build().expect("client");
+    let client = client_of(&server, &waits);
     let error = create(&client).expect_err("400");
     let display = error.to_string();
     assert!(!display.chars().any(char::is_control), "{display:?}");
@@ -205,7 +218,7 @@ fn control_characters_from_the_server_are_escaped_or_refused() {
 
     let token =
         Hostile::start(|_| response(201, &[], created_body("eyJa.b\\u001b[2J.c").as_bytes()));
-    let client = builder(&token.base_url(), &waits).build().expect("client");
+    let client = client_of(&token, &waits);
     let error = create(&client).expect_err("not a token");
     assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
     assert_eq!(error.attempts(), 1);
@@ -226,7 +239,7 @@ fn reads_are_bounded_and_oversized_requests_not_retried() {
         pause: Duration::ZERO,
     });
     let waits = RecordingSleeper::default();
-    let client = builder(&huge.base_url(), &waits).build().expect("client");
+    let client = client_of(&huge, &waits);
     let error = create(&client).expect_err("50 MB");
     assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
     assert_eq!((error.status(), error.attempts()), (Some(201), 1));
@@ -243,7 +256,7 @@ fn reads_are_bounded_and_oversized_requests_not_retried() {
             times: 100,
             pause: Duration::ZERO,
         });
-        let client = builder(&page.base_url(), &waits).build().expect("client");
+        let client = client_of(&page, &waits);
         let error = create(&client).expect_err("an error page");
         assert_eq!(error.kind(), ErrorKind::Api, "{error}");
         assert_eq!((error.status(), error.attempts()), (Some(status), attempts));
@@ -252,9 +265,7 @@ fn reads_are_bounded_and_oversized_requests_not_retried() {
     }
 
     let too_large = Hostile::start(|_| response(413, &[], b"Payload Too Large"));
-    let client = builder(&too_large.base_url(), &waits)
-        .build()
-        .expect("client");
+    let client = client_of(&too_large, &waits);
     let error = refresh(&client).expect_err("413");
     assert_eq!((error.status(), error.attempts()), (Some(413), 1));
     assert_eq!(too_large.request_count(), 1);
@@ -280,10 +291,7 @@ fn lying_lengths_and_stalled_bodies_are_classified_truthfully() {
         Reply::Raw(bytes)
     });
     let waits = RecordingSleeper::default();
-    let client = builder(&short.base_url(), &waits)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
+    let client = one_attempt_client(&short, &waits);
     let error = create(&client).expect_err("cut short");
     assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
     assert!(error.is_retryable());
@@ -294,7 +302,7 @@ fn lying_lengths_and_stalled_bodies_are_classified_truthfully() {
         bytes.extend_from_slice(body.as_bytes());
         Reply::Raw(bytes)
     });
-    let client = builder(&long.base_url(), &waits).build().expect("client");
+    let client = client_of(&long, &waits);
     let error = create(&client).expect_err("cut by its own length");
     assert_eq!((error.kind(), error.attempts()), (ErrorKind::Decode, 1));
 
@@ -352,7 +360,7 @@ fn is_retryable_agrees_with_the_retry_loop() {
     for (status, should_retry, attempts) in [(503, "false", 1), (400, "true", 3)] {
         let server =
             Hostile::start(move |_| response(status, &[("x-should-retry", should_retry)], b"{}"));
-        let client = builder(&server.base_url(), &waits).build().expect("client");
+        let client = client_of(&server, &waits);
         let error = create(&client).expect_err("an error status");
         assert_eq!(error.attempts(), attempts, "{status} {should_retry}");
         assert_eq!(
@@ -360,10 +368,7 @@ fn is_retryable_agrees_with_the_retry_loop() {
             attempts > 1,
             "{status} {should_retry}"
         );
-        let once = builder(&server.base_url(), &waits)
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .expect("client");
+        let once = one_attempt_client(&server, &waits);
         assert_eq!(
             create(&once).expect_err("again").is_retryable(),
             attempts > 1
@@ -376,7 +381,7 @@ fn is_retryable_agrees_with_the_retry_loop() {
 fn retry_after_zero_waits_the_floor() {
     let server = Hostile::start(|_| response(503, &[("retry-after", "0")], b""));
     let waits = RecordingSleeper::default();
-    let client = builder(&server.base_url(), &waits).build().expect("client");
+    let client = client_of(&server, &waits);
     create(&client).expect_err("503");
     assert_eq!(server.request_count(), 3);
     assert_eq!(waits.waits(), vec![MIN_SERVER_DELAY, MIN_SERVER_DELAY]);

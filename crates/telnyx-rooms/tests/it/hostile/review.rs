@@ -3,12 +3,11 @@
 //! break, echoes in another case or JSON-escaped.
 
 use telnyx_rooms::ErrorKind;
-use telnyx_rooms::retry::RetryPolicy;
 use telnyx_rooms_testkit::hostile::{Hostile, response};
 use telnyx_rooms_testkit::secrets::{API_KEY, REFRESH, ROOM};
 use telnyx_rooms_testkit::sleep::RecordingSleeper;
 
-use super::{builder, create, created_body, refresh, runtime, shown};
+use super::{client_of, create, created_body, one_attempt_client, refresh, runtime, shown};
 
 /// The read cap (64 KiB) cuts the sent key anywhere inside it: no fragment of it is shown, in
 /// `Display`, `Debug`, the snippet, or the debug-level retry trace.
@@ -19,10 +18,7 @@ fn a_secret_the_read_cap_cuts_in_half_shows_no_fragment() {
         let body = format!("{}{API_KEY}{}", " ".repeat(cap - left), " tail".repeat(20));
         let server = Hostile::start(move |_| response(502, &[], body.as_bytes()));
         let waits = RecordingSleeper::default();
-        let client = builder(&server.base_url(), &waits)
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .expect("client");
+        let client = one_attempt_client(&server, &waits);
         let error = create(&client).expect_err("502");
         let text = format!("{} {:?}", shown(&error), error.body_snippet());
         for len in 3..=API_KEY.len() {
@@ -49,7 +45,7 @@ fn invisible_and_bidi_characters_from_the_server_are_escaped() {
     let body = format!(r#"{{"errors":[{{"code":"1","title":"{sneaky}"}}]}}"#);
     let server = Hostile::start(move |_| response(400, &[], body.as_bytes()));
     let waits = RecordingSleeper::default();
-    let client = builder(&server.base_url(), &waits).build().expect("client");
+    let client = client_of(&server, &waits);
     let error = create(&client).expect_err("400");
     let title = error.api_errors()[0].title().expect("a title");
     assert_eq!(
@@ -64,17 +60,14 @@ fn invisible_and_bidi_characters_from_the_server_are_escaped() {
 fn a_tab_in_the_request_id_is_escaped() {
     let server = Hostile::start(|_| response(503, &[("x-request-id", "req\tone")], b""));
     let waits = RecordingSleeper::default();
-    let client = builder(&server.base_url(), &waits)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
+    let client = one_attempt_client(&server, &waits);
     let error = create(&client).expect_err("503");
     assert_eq!(error.request_id(), Some("req\\u{9}one"));
     assert!(!error.to_string().contains('\t'), "{error}");
 
     let body = created_body(super::TOKEN);
     let ok = Hostile::start(move |_| response(201, &[("x-request-id", "ok\tid")], body.as_bytes()));
-    let client = builder(&ok.base_url(), &waits).build().expect("client");
+    let client = client_of(&ok, &waits);
     let token = create(&client).expect("created");
     assert_eq!(token.request_id(), Some("ok\\u{9}id"));
 }
@@ -94,10 +87,7 @@ fn credentials_after_a_line_break_and_transformed_echoes_are_scrubbed() {
     );
     let server = Hostile::start(move |_| response(502, &[], body.as_bytes()));
     let waits = RecordingSleeper::default();
-    let client = builder(&server.base_url(), &waits)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
+    let client = one_attempt_client(&server, &waits);
     let error = create(&client).expect_err("502");
     assert_eq!(
         error.body_snippet(),
@@ -106,7 +96,7 @@ fn credentials_after_a_line_break_and_transformed_echoes_are_scrubbed() {
 
     let echo = REFRESH.to_ascii_uppercase();
     let server = Hostile::start(move |_| response(201, &[], created_body(&echo).as_bytes()));
-    let client = builder(&server.base_url(), &waits).build().expect("client");
+    let client = client_of(&server, &waits);
     let error = refresh(&client).expect_err("an echo is no token");
     assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
     assert!(!shown(&error).contains(&REFRESH.to_ascii_uppercase()));
