@@ -186,9 +186,13 @@ fn find_ignore_case(text: &str, needle: &str, from: usize) -> Option<usize> {
     let window = hay.get(from..=last_start)?;
     // Candidates are found a vector register at a time (the tokens checked on every call are
     // hundreds of bytes); only they are compared whole.
-    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), window)
-        .map(|offset| from + offset)
-        .find(|&at| hay[at..at + needle.len()].eq_ignore_ascii_case(needle))
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        window,
+    )
+    .map(|offset| from + offset)
+    .find(|&at| hay[at..at + needle.len()].eq_ignore_ascii_case(needle))
 }
 
 /// `text` with every match of `secret` (any ASCII case) replaced, or `None` when there is none.
