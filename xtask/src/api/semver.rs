@@ -49,13 +49,9 @@ pub(crate) fn classify(old: &[String], new: &[String]) -> (Change, usize, usize)
 /// The lowest version after `from` that semver (cargo's reading: `0.y` is the breaking digit
 /// before 1.0) allows for `change`.
 pub(crate) fn required(from: &str, change: Change) -> Result<String> {
-    let Version {
-        major,
-        minor,
-        patch,
-        ..
-    } = Version::parse(from)
+    let from_version = Version::parse(from)
         .map_err(|_| anyhow::anyhow!("`{from}` is not a plain major.minor.patch version"))?;
+    let (major, minor, patch) = (from_version.major, from_version.minor, from_version.patch);
     Ok(match (change, major) {
         (Change::None, _) => from.to_owned(),
         (Change::Breaking, 0) => format!("0.{}.0", minor + 1),
