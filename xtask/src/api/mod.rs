@@ -3,9 +3,10 @@
 //! rustdoc's JSON output (unstable, so rustdoc alone runs with `RUSTC_BOOTSTRAP=1`, through this
 //! binary as a wrapper: set for the whole build it would make proc-macro2's build script rerun
 //! and everything above it rebuild) is listed by the `public-api` crate and summarised into
-//! `api/<crate>.txt`, one line per public item ([`summary`]), and `api/<crate>.external-types.toml`, every other crate's item
-//! that API names. `--check` fails on any difference; recording classifies the change
-//! ([`semver`]) and refuses a change to a released version that its version does not allow.
+//! `api/<crate>.txt`, one line per public item ([`summary`]), and
+//! `api/<crate>.external-types.toml`, every other crate's item that API names. `--check` fails
+//! on any difference; recording classifies the change ([`semver`]) and refuses a change to a
+//! released version that its version does not allow.
 
 mod semver;
 mod summary;

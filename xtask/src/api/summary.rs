@@ -35,19 +35,27 @@ pub(crate) struct Summary {
     pub(crate) public_paths: HashMap<String, String>,
 }
 
+/// Enough of the JSON to read its format before trusting the rest.
+#[derive(Debug, serde::Deserialize)]
+struct Format {
+    format_version: u32,
+}
+
 /// Summarises the rustdoc JSON at `json`. `known` holds the public paths of the workspace crates
 /// summarised before (by defining path), so their items are named as their users name them.
 pub(crate) fn summarise(json: &Path, known: &HashMap<String, String>) -> Result<Summary> {
     let text = std::fs::read(json).with_context(|| format!("cannot read {}", json.display()))?;
-    let krate: Crate = serde_json::from_slice(&text)?;
+    let format: Format = serde_json::from_slice(&text)?;
     ensure!(
-        krate.format_version == rustdoc_types::FORMAT_VERSION,
-        "this toolchain's rustdoc writes JSON format {}, the xtask reads format {}: move \
-         `rustdoc-types` and `public-api` in the workspace Cargo.toml to the releases that read it, \
-         then rerun `cargo xtask api` and review what moved",
-        krate.format_version,
+        format.format_version == rustdoc_types::FORMAT_VERSION,
+        "this toolchain's rustdoc writes JSON format {}, the xtask reads format {}: set \
+         `rustdoc-types = \"0.{}\"` in the workspace Cargo.toml and pin the `public-api` release \
+         that depends on it, then rerun `cargo xtask api` and review what moved",
+        format.format_version,
         rustdoc_types::FORMAT_VERSION,
+        format.format_version
     );
+    let krate: Crate = serde_json::from_slice(&text)?;
     let api = public_api::Builder::from_rustdoc_json(json)
         .omit_blanket_impls(true)
         .build()?;
@@ -226,4 +234,30 @@ fn is_internal_impl(pieces: &[Piece]) -> bool {
         && pieces.iter().any(|piece| {
             matches!(piece, Piece::Path(path) if INTERNAL_TRAITS.contains(&path.text.as_str()))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_of_another_format_is_refused_naming_the_version_to_move_to() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let json = dir.path().join("demo.json");
+        let other = rustdoc_types::FORMAT_VERSION + 1;
+        std::fs::write(
+            &json,
+            format!(r#"{{"format_version": {other}, "root": 0}}"#),
+        )
+        .expect("write");
+        let err =
+            super::summarise(&json, &std::collections::HashMap::new()).expect_err("another format");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("writes JSON format {other}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("`rustdoc-types = \"0.{other}\"`")),
+            "{text}"
+        );
+    }
 }
