@@ -1,4 +1,4 @@
-//! A crate's public API as lines, from [`public_api`]'s listing of its rustdoc JSON, with three
+//! A crate's public API as lines, from [`public_api`]'s listing of its rustdoc JSON, with four
 //! additions the records need: other workspace crates' items named by their public path (not the
 //! private module they are defined in), what a re-export of another crate's item points to,
 //! `{ .. }` on a struct with private fields (its users cannot build it with a literal) and
