@@ -2,21 +2,20 @@
 //!
 //! rustdoc's JSON output (unstable, so rustdoc alone runs with `RUSTC_BOOTSTRAP=1`, through this
 //! binary as a wrapper: set for the whole build it would make proc-macro2's build script rerun
-//! and everything above it rebuild) is summarised into `api/<crate>.txt`, one line per public
-//! item ([`walk`], [`render`]), and `api/<crate>.external-types.toml`, every other crate's item
-//! that API names. `--check` fails on any difference; recording classifies the change
-//! ([`semver`]) and refuses a change to a released version that its version does not allow.
+//! and everything above it rebuild) is listed by the `public-api` crate and summarised into
+//! `api/<crate>.txt`, one line per public item ([`summary`]), and
+//! `api/<crate>.external-types.toml`, every other crate's item that API names. `--check` fails
+//! on any difference; recording classifies the change ([`semver`]) and refuses a change to a
+//! released version that its version does not allow.
 
-mod render;
 mod semver;
-mod walk;
+mod summary;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail, ensure};
-use serde::Deserialize;
 
 use crate::paths::Workspace;
 use crate::release::plan::{Metadata, Package, cargo};
@@ -41,12 +40,6 @@ pub(crate) fn as_rustdoc_wrapper() -> Option<ExitCode> {
             ExitCode::from(1)
         }
     })
-}
-
-/// Enough of the JSON to read its format before trusting the rest.
-#[derive(Debug, Deserialize)]
-struct Format {
-    format_version: u32,
 }
 
 /// Prints the version bump of `telnyx-rooms-gen` a `spec diff --format json` report asks for.
@@ -85,20 +78,8 @@ pub(crate) fn run(workspace: &Workspace, check: bool) -> Result<()> {
     let mut known = std::collections::HashMap::new();
     for package in &libraries {
         let name = package.name.replace('-', "_");
-        let json = std::fs::read(docs.join(format!("{name}.json")))
-            .with_context(|| format!("no rustdoc JSON for {}", package.name))?;
-        let format: Format = serde_json::from_slice(&json)?;
-        ensure!(
-            format.format_version == rustdoc_types::FORMAT_VERSION,
-            "this toolchain's rustdoc writes JSON format {}, the xtask reads format {}: set \
-             `rustdoc-types = \"0.{}\"` in the workspace Cargo.toml, then rerun `cargo xtask api` \
-             and review what moved",
-            format.format_version,
-            rustdoc_types::FORMAT_VERSION,
-            format.format_version
-        );
-        let krate: rustdoc_types::Crate = serde_json::from_slice(&json)?;
-        let summary = walk::summarise(&krate, &known);
+        let summary = summary::summarise(&docs.join(format!("{name}.json")), &known)
+            .with_context(|| format!("cannot summarise the public API of {}", package.name))?;
         known.extend(summary.public_paths.clone());
         let files = [
             (

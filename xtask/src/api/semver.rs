@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use ::semver::Version;
+use anyhow::Result;
 
 use crate::paths::Workspace;
 
@@ -48,14 +49,9 @@ pub(crate) fn classify(old: &[String], new: &[String]) -> (Change, usize, usize)
 /// The lowest version after `from` that semver (cargo's reading: `0.y` is the breaking digit
 /// before 1.0) allows for `change`.
 pub(crate) fn required(from: &str, change: Change) -> Result<String> {
-    let parts: Vec<u64> = from
-        .split('.')
-        .map(str::parse)
-        .collect::<Result<_, _>>()
+    let from_version = Version::parse(from)
         .map_err(|_| anyhow::anyhow!("`{from}` is not a plain major.minor.patch version"))?;
-    let [major, minor, patch] = parts[..] else {
-        bail!("`{from}` is not a plain major.minor.patch version");
-    };
+    let (major, minor, patch) = (from_version.major, from_version.minor, from_version.patch);
     Ok(match (change, major) {
         (Change::None, _) => from.to_owned(),
         (Change::Breaking, 0) => format!("0.{}.0", minor + 1),
@@ -65,11 +61,13 @@ pub(crate) fn required(from: &str, change: Change) -> Result<String> {
     })
 }
 
-/// Whether `version` satisfies what `required` (from [`required`]) asks of a change from `from`:
-/// at least as far along, counting only the digits semver reads.
+/// Whether `version` satisfies what `required` (from [`required`]) asks: at least as far along,
+/// as semver orders versions. Neither parses: no.
 pub(crate) fn satisfies(version: &str, required: &str) -> bool {
-    let parse = |v: &str| -> Vec<u64> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
-    parse(version) >= parse(required)
+    match (Version::parse(version), Version::parse(required)) {
+        (Ok(version), Ok(required)) => version >= required,
+        _ => false,
+    }
 }
 
 /// The version `telnyx-rooms-gen` needs after a spec change, from the rust verdict of a

@@ -137,11 +137,8 @@ fn an_unrecorded_change_fails_the_check_with_a_diff_and_its_verdict() {
     let output = xtask(dir.path(), &["api", "--check"]);
     assert!(!output.status.success());
     let text = stdout(&output);
-    assert!(
-        text.contains("-pub const demo::LIMIT: usize = 64"),
-        "{text}"
-    );
-    assert!(text.contains("+pub const demo::LIMIT: u32 = 64"), "{text}");
+    assert!(text.contains("\n-pub const demo::LIMIT: usize\n"), "{text}");
+    assert!(text.contains("\n+pub const demo::LIMIT: u32\n"), "{text}");
     assert!(
         text.contains("demo: breaking (1 lines removed or changed, 1 added)"),
         "{text}"
