@@ -175,14 +175,27 @@ async fn serve(args: Serve, time: &SharedTimeSource) -> Result<(), Failure> {
         .map_err(|err| Failure::unexpected(format!("cannot start the mock: {err}")))?;
     let base_url = Name::new("base URL", "base_url", ClientBuilder::BASE_URL_ENV);
     let api_key = Name::new("API key", "api_key", ClientBuilder::API_KEY_ENV);
+    // A key given with --api-key is the only one accepted; it is a secret, so it is never shown.
+    let (key, accepted) = match args.options.api_key {
+        Some(_) => (
+            "(the key given with --api-key)",
+            "Only the key given with --api-key is accepted",
+        ),
+        None => (MOCK_API_KEY, "Any API key is accepted"),
+    };
     let report = Report::new("Mock Telnyx Video Rooms API serving (Ctrl-C stops it)")
         .row(base_url, Some(server.base_url()))
-        .row(api_key, Some(MOCK_API_KEY))
+        .row(api_key, Some(key))
         .footer(format!(
-            "Any API key is accepted. Point the SDK or this CLI at it:\n  export {}={} {}={MOCK_API_KEY}",
+            "{accepted}. Point the SDK or this CLI at it:\n  export {}={} {}={}",
             ClientBuilder::BASE_URL_ENV,
             server.base_url(),
-            ClientBuilder::API_KEY_ENV
+            ClientBuilder::API_KEY_ENV,
+            if args.options.api_key.is_some() {
+                "<that key>"
+            } else {
+                MOCK_API_KEY
+            },
         ));
     emit(&report, args.output.format, time)?;
     tokio::signal::ctrl_c()

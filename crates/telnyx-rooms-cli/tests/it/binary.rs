@@ -118,9 +118,10 @@ impl Served {
         Self { child, base_url }
     }
 
-    /// The first `lines` lines `mock serve --format <format>` prints; the server is then stopped.
-    pub(crate) fn report(format: &str, lines: usize) -> String {
-        let (child, stdout) = spawn_server(format, &[]);
+    /// The first `lines` lines `mock serve --format <format> <extra>` prints; the server is then
+    /// stopped.
+    pub(crate) fn report(format: &str, lines: usize, extra: &[&str]) -> String {
+        let (child, stdout) = spawn_server(format, extra);
         let _stopped_on_drop = Self {
             child,
             base_url: String::new(),

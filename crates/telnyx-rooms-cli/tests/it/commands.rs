@@ -304,6 +304,17 @@ fn a_missing_api_key_is_a_usage_error_before_any_request() {
 }
 
 #[test]
+fn a_mock_served_with_an_api_key_refuses_every_other_key() {
+    let served = Served::start(&["--api-key", "KEY_SERVED_ONLY"]);
+    let [base_url, wrong_key] = served.env();
+    let refused = run_with(&["token", "create", ROOM], None, &[base_url, wrong_key]);
+    refused.assert_exit(3);
+    assert!(refused.stderr.contains("HTTP 401"), "{refused:?}");
+    let right_key = ("TELNYX_API_KEY", "KEY_SERVED_ONLY");
+    run_with(&["token", "create", ROOM], None, &[base_url, right_key]).assert_ok();
+}
+
+#[test]
 fn inspect_refuses_what_is_not_a_token() {
     for input in ["garbage", "a.b.c", "{\"token\": 1}"] {
         let run = run_with(&["token", "inspect"], Some(input), &[]);

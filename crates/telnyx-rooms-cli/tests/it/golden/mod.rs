@@ -256,9 +256,13 @@ fn golden_token_inspect_in_every_format() {
 #[test]
 fn golden_mock_serve_in_every_format() {
     for (format, lines) in [("human", 5), ("json", 1), ("env", 2)] {
-        let report = Served::report(format, lines);
+        let report = Served::report(format, lines, &[]);
         assert_golden(&format!("mock-serve.{format}.stdout"), &report, Varies::Run);
     }
+    // With --api-key the report says only that key is accepted, and never shows it.
+    let report = Served::report("human", 5, &["--api-key", "KEY_SERVED_ONLY"]);
+    assert!(!report.contains("KEY_SERVED_ONLY"), "{report}");
+    assert_golden("mock-serve-api-key.human.stdout", &report, Varies::Run);
 }
 
 /// The messages of the main failures, each with its exit code; and `--verbose`.
