@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use crate::support::{CREATE, Call, REFRESH, ROOM, claims, create, create_room, id_of, server_at};
 use serde_json::{Value, json};
-use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_gen::operations;
 use telnyx_rooms_mock::{MockServer, TokenKind};
 use uuid::Uuid;
@@ -18,8 +17,7 @@ fn room() -> Uuid {
 
 #[tokio::test]
 async fn create_mints_access_and_refresh_tokens_whose_expiry_matches_the_claims() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (_, server) = server_at(T0).await;
     let answer = create(
         &server,
         ROOM,
@@ -81,8 +79,7 @@ async fn create_mints_access_and_refresh_tokens_whose_expiry_matches_the_claims(
 
 #[tokio::test]
 async fn create_applies_the_spec_defaults_when_ttls_are_absent() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (_, server) = server_at(T0).await;
     let answer = create(&server, ROOM, json!({})).await;
     let default = |field: &str| {
         CREATE
@@ -102,8 +99,7 @@ async fn create_applies_the_spec_defaults_when_ttls_are_absent() {
 
 #[tokio::test]
 async fn the_date_header_follows_the_injected_clock() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (_, server) = server_at(T0).await;
     let answer = create(&server, ROOM, json!({})).await;
     assert_eq!(answer.headers["date"], "Tue, 14 Nov 2023 22:13:20 GMT");
 }
@@ -218,8 +214,7 @@ async fn an_id_that_is_not_a_uuid_is_refused_on_every_operation_with_one() {
 
 #[tokio::test]
 async fn refresh_with_the_token_from_create_returns_a_new_access_token() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (clock, server) = server_at(T0).await;
     let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 300})).await;
     clock.advance(Duration::from_secs(100));
     let answer = Call::new(&server, &REFRESH, ROOM)
@@ -274,8 +269,7 @@ async fn refresh_refusal(server: &MockServer, room: &str, token: &str) -> String
 
 #[tokio::test]
 async fn refresh_refuses_an_expired_refresh_token() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (clock, server) = server_at(T0).await;
     let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 60})).await;
     clock.advance(Duration::from_secs(59));
     let ok = Call::new(&server, &REFRESH, ROOM)

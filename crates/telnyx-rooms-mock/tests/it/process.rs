@@ -3,7 +3,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::support::{CREATE, REFRESH, ROOM};
+use crate::support::{CREATE, REFRESH, ROOM, refused};
 use serde_json::json;
 
 /// The binary on an ephemeral port; killed on drop.
@@ -31,6 +31,18 @@ impl Process {
             child,
             base_url: line.trim().to_owned(),
         }
+    }
+
+    /// Kills the process and returns all it wrote to standard error.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(
+            &mut self.child.stderr.take().expect("a stderr pipe"),
+            &mut stderr,
+        )
+        .expect("reads");
+        stderr
     }
 
     fn url(&self, operation: &telnyx_rooms_core::meta::Operation) -> String {
@@ -89,13 +101,21 @@ async fn the_binary_serves_with_its_seed_and_faults() {
 }
 
 #[test]
-fn the_binary_refuses_a_bad_fault_with_a_usage_error() {
-    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
-        .args(["--addr", "127.0.0.1:0", "--fault", "status=teapot"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("`status` must be 200..=599"));
+fn the_binary_refuses_bad_options_with_a_usage_error_saying_why() {
+    for (args, why) in [
+        (["--fault", "status=teapot"], "`status` must be 200..=599"),
+        (
+            ["--rate-limit", "0/s"],
+            "invalid rate limit `0/s`: must be at least 1",
+        ),
+        (
+            ["--api-key", "two words"],
+            "the value of --api-key contains whitespace",
+        ),
+    ] {
+        let stderr = refused(&args);
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+    }
 }
 
 #[tokio::test]
@@ -130,7 +150,7 @@ async fn the_binary_defaults_to_the_shared_demo_seed() {
 
 #[tokio::test]
 async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
-    let mut process = Process::start(&[
+    let process = Process::start(&[
         "--log",
         "--fault",
         "op=RefreshRoomClientToken;status=503;times=1",
@@ -154,13 +174,7 @@ async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
             .await
             .expect("answers");
     }
-    let _ = process.child.kill();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(
-        &mut process.child.stderr.take().expect("a stderr pipe"),
-        &mut stderr,
-    )
-    .expect("reads");
+    let stderr = process.stop();
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 3, "{stderr}");
     assert!(lines[0].ends_with("CreateRoomClientToken 201"), "{stderr}");
@@ -196,28 +210,14 @@ async fn with_api_key_the_binary_answers_any_other_key_401() {
 }
 
 #[test]
-fn the_binary_refuses_a_bad_api_key_and_an_unknown_fault_directive_saying_what_is_valid() {
-    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
-        .args(["--addr", "127.0.0.1:0", "--api-key", "two words"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("the value of --api-key contains whitespace"),
-        "{stderr}"
-    );
+fn the_binary_neither_echoes_a_bad_api_key_nor_hides_which_fault_directives_are_valid() {
+    let stderr = refused(&["--api-key", "two words"]);
     assert!(
         !stderr.contains("two words"),
         "the key is not echoed: {stderr}"
     );
 
-    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
-        .args(["--addr", "127.0.0.1:0", "--fault", "bogus"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&["--fault", "bogus"]);
     assert!(stderr.contains("unknown directive `bogus`"), "{stderr}");
     // Every directive the error lists is one the parser takes.
     let listed = stderr
@@ -298,15 +298,7 @@ fn a_non_loopback_address_is_warned_about_and_loopback_is_not() {
     );
 
     // On loopback (IPv6 loopback and mapped addresses: the unit tests of `exposure_warning`).
-    let mut process = Process::start(&[]);
-    let _ = process.child.kill();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(
-        &mut process.child.stderr.take().expect("a pipe"),
-        &mut stderr,
-    )
-    .expect("reads");
-    assert_eq!(stderr, "");
+    assert_eq!(Process::start(&[]).stop(), "");
 }
 
 #[test]

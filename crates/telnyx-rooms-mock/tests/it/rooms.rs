@@ -30,8 +30,7 @@ fn names(list: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_room_is_created_viewed_updated_and_deleted_as_the_spec_shapes_it() {
-    let clock = ManualTimeSource::at_unix(1_700_000_000);
-    let server = crate::support::server_at(&clock).await;
+    let (clock, server) = crate::support::server_at(1_700_000_000).await;
     let created = create_room(
         &server,
         json!({"unique_name": "standup", "enable_recording": true}),

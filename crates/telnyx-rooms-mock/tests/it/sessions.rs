@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use crate::support::{Call, create_room, id_of};
+use crate::support::{Answer, Call, create_room, id_of};
 use serde_json::{Value, json};
-use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_mock::{JoinError, MockServer};
 use uuid::Uuid;
 
@@ -36,8 +35,7 @@ fn ids(list: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_join_opens_a_session_that_lists_and_views_as_the_spec_shapes_it() {
-    let clock = ManualTimeSource::at_unix(1_700_000_000);
-    let server = crate::support::server_at(&clock).await;
+    let (clock, server) = crate::support::server_at(1_700_000_000).await;
     let room: Uuid = id_of(&create_room(&server, json!({"unique_name": "daily"})).await)
         .parse()
         .expect("a UUID");
@@ -276,6 +274,17 @@ async fn deleting_a_room_forgets_its_sessions_and_participants() {
 const CONTROL_KEY: &str = "KEY_CONTROL";
 
 /// A control request with the server's API key.
+/// Makes participant `id` leave through the control endpoint.
+async fn leave(server: &MockServer, id: impl std::fmt::Display) -> Answer {
+    control(
+        server,
+        "POST",
+        &format!("/_mock/room_participants/{id}/leave"),
+    )
+    .send()
+    .await
+}
+
 fn control(server: &MockServer, method: &str, path: &str) -> Call {
     Call::control(server, method, path).header("authorization", &format!("Bearer {CONTROL_KEY}"))
 }
@@ -325,13 +334,7 @@ async fn the_control_endpoint_joins_and_leaves_outside_the_api() {
         .send()
         .await;
     assert_eq!(viewed.json()["data"], body["data"]);
-    let left = control(
-        &server,
-        "POST",
-        &format!("/_mock/room_participants/{id}/leave"),
-    )
-    .send()
-    .await;
+    let left = leave(&server, id).await;
     assert_eq!(left.status, 200);
     assert_eq!(left.json()["mock"]["present"], false);
     assert!(left.json()["data"].get("left_at").is_some());
@@ -352,13 +355,7 @@ async fn the_control_endpoint_refuses_what_it_cannot_do_with_telnyx_errors() {
         (answer.status.as_u16(), answer.error(0, "code")),
         (404, json!("10005"))
     );
-    let answer = control(
-        &server,
-        "POST",
-        &format!("/_mock/room_participants/{unknown}/leave"),
-    )
-    .send()
-    .await;
+    let answer = leave(&server, unknown).await;
     assert_eq!(answer.status, 404);
     let answer = control(&server, "POST", "/_mock/rooms/not-a-room/join")
         .send()

@@ -1,7 +1,7 @@
 //! The mock's request validation, derived from the spec: JSON syntax and media type, field types,
 //! integers as JSON Schema reads them, required fields and bounds.
 
-use crate::support::{ANSWERED, CREATE, Call, REFRESH, ROOM, create};
+use crate::support::{ANSWERED, Answer, CREATE, Call, REFRESH, ROOM, create};
 use serde_json::{Value, json};
 use telnyx_rooms_core::meta::{FieldKind, Operation};
 use telnyx_rooms_mock::MockServer;
@@ -112,18 +112,23 @@ async fn fractional_numbers_and_null_are_not_integers() {
     }
 }
 
+/// Creates a token with `token_ttl_secs` written as `text` in the JSON body.
+async fn create_with_ttl_text(server: &telnyx_rooms_mock::MockServer, text: &str) -> Answer {
+    Call::new(server, &CREATE, ROOM)
+        .raw(
+            &format!(r#"{{"token_ttl_secs": {text}}}"#),
+            "application/json",
+        )
+        .await
+}
+
 /// JSON Schema 2020-12, the spec's dialect: an integer is a number with a zero fractional part,
 /// in any notation, of any magnitude.
 #[tokio::test]
 async fn integers_are_judged_as_json_schema_does() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
     for text in ["600", "600.0", "6e2", "6.0E+2", "60000e-2"] {
-        let answer = Call::new(&server, &CREATE, ROOM)
-            .raw(
-                &format!(r#"{{"token_ttl_secs": {text}}}"#),
-                "application/json",
-            )
-            .await;
+        let answer = create_with_ttl_text(&server, text).await;
         assert_eq!(answer.status, 201, "{text}: {}", answer.text);
         let token = answer.data("token");
         let claims = server
@@ -138,12 +143,7 @@ async fn integers_are_judged_as_json_schema_does() {
     // Integers beyond every bound: 422 with the bounds, as 3601 would be; never "fractional"
     // and never a 400 parse error.
     for text in ["99999999999999999999", "1e400", "-1e400", "3601"] {
-        let answer = Call::new(&server, &CREATE, ROOM)
-            .raw(
-                &format!(r#"{{"token_ttl_secs": {text}}}"#),
-                "application/json",
-            )
-            .await;
+        let answer = create_with_ttl_text(&server, text).await;
         assert_eq!(answer.status, 422, "{text}: {}", answer.text);
         assert_eq!(answer.error(0, "code"), "10015", "{text}: a bounds error");
         let detail = answer.error(0, "detail");
