@@ -45,6 +45,17 @@ impl Process {
         stderr
     }
 
+    /// Asks the process for a token pair with the API key `key` and `body`.
+    async fn create(&self, key: &str, body: serde_json::Value) -> reqwest::Response {
+        crate::support::http()
+            .post(self.url(&CREATE))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .expect("answers")
+    }
+
     fn url(&self, operation: &telnyx_rooms_core::meta::Operation) -> String {
         format!(
             "{}{}",
@@ -76,14 +87,9 @@ async fn the_binary_serves_with_its_seed_and_faults() {
     );
     assert!(process.base_url.ends_with("/v2"));
     let http = crate::support::http();
-    let create = || {
-        http.post(process.url(&CREATE))
-            .bearer_auth("KEY")
-            .json(&json!({}))
-            .send()
-    };
-    assert_eq!(create().await.expect("answers").status(), 503);
-    let created: serde_json::Value = create().await.expect("answers").json().await.expect("JSON");
+    let create = || process.create("KEY", json!({}));
+    assert_eq!(create().await.status(), 503);
+    let created: serde_json::Value = create().await.json().await.expect("JSON");
 
     // An in-process server with the same seed accepts the process's refresh token.
     let twin = telnyx_rooms_mock::MockServer::builder()
@@ -123,14 +129,9 @@ async fn the_binary_defaults_to_the_shared_demo_seed() {
     // `telnyx-rooms mock serve` and `telnyx-rooms --mock` default to the same passphrase (one
     // definition, `ServeOptions`): their tokens are interchangeable with the binary's.
     let process = Process::start(&[]);
-    let http = crate::support::http();
-    let created: serde_json::Value = http
-        .post(process.url(&CREATE))
-        .bearer_auth("KEY")
-        .json(&json!({}))
-        .send()
+    let created: serde_json::Value = process
+        .create("KEY", json!({}))
         .await
-        .expect("answers")
         .json()
         .await
         .expect("JSON");
@@ -156,13 +157,9 @@ async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
         "op=RefreshRoomClientToken;status=503;times=1",
     ]);
     let http = crate::support::http();
-    let created: serde_json::Value = http
-        .post(process.url(&CREATE))
-        .bearer_auth("KEY_SECRET_LOG")
-        .json(&json!({"token_ttl_secs": 60}))
-        .send()
+    let created: serde_json::Value = process
+        .create("KEY_SECRET_LOG", json!({"token_ttl_secs": 60}))
         .await
-        .expect("answers")
         .json()
         .await
         .expect("JSON");
@@ -192,21 +189,12 @@ async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
 #[tokio::test]
 async fn with_api_key_the_binary_answers_any_other_key_401() {
     let process = Process::start(&["--api-key", "KEY_SERVED_0123"]);
-    let http = crate::support::http();
-    let create = |key: &str| {
-        http.post(process.url(&CREATE))
-            .bearer_auth(key)
-            .json(&json!({}))
-            .send()
-    };
-    let refused = create("KEY_OTHER").await.expect("answers");
+    let create = |key| process.create(key, json!({}));
+    let refused = create("KEY_OTHER").await;
     assert_eq!(refused.status(), 401);
     let body: serde_json::Value = refused.json().await.expect("JSON");
     assert_eq!(body["errors"][0]["code"], "10009");
-    assert_eq!(
-        create("KEY_SERVED_0123").await.expect("answers").status(),
-        201
-    );
+    assert_eq!(create("KEY_SERVED_0123").await.status(), 201);
 }
 
 #[test]
