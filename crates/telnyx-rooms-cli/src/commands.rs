@@ -123,47 +123,70 @@ pub(crate) fn inspection_report(seen: Inspected, now: DateTime<Utc>) -> Report {
     let expired = seen
         .expires_at
         .map_or(Value::Absent, |at| Value::Bool(at <= now));
-    let name = |label, json_key, env_key| Name::new(label, json_key, env_key);
-    Report::new("Token (decoded, signature not verified)")
-        .row(name("kind", "kind", "TELNYX_TOKEN_KIND"), seen.kind)
-        .row(
-            name("room", "room_id", "TELNYX_TOKEN_ROOM_ID"),
-            seen.room_id.map(|id| id.to_string()),
-        )
-        .row(
-            name("subject", "subject", "TELNYX_TOKEN_SUBJECT"),
-            seen.subject,
-        )
-        .row(
-            name("issued at", "issued_at", "TELNYX_TOKEN_ISSUED_AT"),
-            seen.issued_at,
-        )
-        .row(
-            name("not before", "not_before", "TELNYX_TOKEN_NOT_BEFORE"),
-            seen.not_before,
-        )
-        .row(
-            name("expires at", "expires_at", "TELNYX_TOKEN_EXPIRES_AT"),
-            seen.expires_at,
-        )
-        .row(
-            name(
-                "seconds left",
-                "expires_in_secs",
-                "TELNYX_TOKEN_EXPIRES_IN_SECS",
-            ),
+    let rows: [(&'static str, &'static str, &'static str, Value); 11] = [
+        ("kind", "kind", "TELNYX_TOKEN_KIND", seen.kind.into()),
+        (
+            "room",
+            "room_id",
+            "TELNYX_TOKEN_ROOM_ID",
+            seen.room_id.into(),
+        ),
+        (
+            "subject",
+            "subject",
+            "TELNYX_TOKEN_SUBJECT",
+            seen.subject.into(),
+        ),
+        (
+            "issued at",
+            "issued_at",
+            "TELNYX_TOKEN_ISSUED_AT",
+            seen.issued_at.into(),
+        ),
+        (
+            "not before",
+            "not_before",
+            "TELNYX_TOKEN_NOT_BEFORE",
+            seen.not_before.into(),
+        ),
+        (
+            "expires at",
+            "expires_at",
+            "TELNYX_TOKEN_EXPIRES_AT",
+            seen.expires_at.into(),
+        ),
+        (
+            "seconds left",
+            "expires_in_secs",
+            "TELNYX_TOKEN_EXPIRES_IN_SECS",
             left,
-        )
-        .row(name("expired", "expired", "TELNYX_TOKEN_EXPIRED"), expired)
-        .row(name("issuer", "issuer", "TELNYX_TOKEN_ISSUER"), seen.issuer)
-        .row(
-            name("token id", "token_id", "TELNYX_TOKEN_ID"),
-            seen.token_id,
-        )
-        .row(
-            name("algorithm", "algorithm", "TELNYX_TOKEN_ALGORITHM"),
-            seen.algorithm,
-        )
+        ),
+        ("expired", "expired", "TELNYX_TOKEN_EXPIRED", expired),
+        (
+            "issuer",
+            "issuer",
+            "TELNYX_TOKEN_ISSUER",
+            seen.issuer.into(),
+        ),
+        (
+            "token id",
+            "token_id",
+            "TELNYX_TOKEN_ID",
+            seen.token_id.into(),
+        ),
+        (
+            "algorithm",
+            "algorithm",
+            "TELNYX_TOKEN_ALGORITHM",
+            seen.algorithm.into(),
+        ),
+    ];
+    rows.into_iter().fold(
+        Report::new("Token (decoded, signature not verified)"),
+        |report, (label, json_key, env_key, value)| {
+            report.row(Name::new(label, json_key, env_key), value)
+        },
+    )
 }
 
 async fn serve(args: Serve, time: &SharedTimeSource) -> Result<(), Failure> {
