@@ -220,15 +220,19 @@ mod tests {
         );
     }
 
+    /// What rendering the vendored spec with its first `from` replaced by `to` fails with.
+    fn refusal(from: &str, to: &str) -> String {
+        let spec = vendored_text().replacen(from, to, 1);
+        let err = render_spec_text(&spec, &workspace_inputs()).expect_err("codegen refuses it");
+        format!("{err:#}")
+    }
+
     #[test]
     fn two_success_body_types_are_an_error_not_a_panic() {
-        let spec = vendored_text().replacen(
+        let message = refusal(
             "        '403':\n",
             "        '200':\n          content:\n            application/json:\n              schema:\n                type: string\n          description: Other.\n        '403':\n",
-            1,
         );
-        let err = render_spec_text(&spec, &workspace_inputs()).expect_err("unsupported shape");
-        let message = format!("{err:#}");
         assert!(message.contains("(CreateRoomClientToken)"), "{message}");
         assert!(
             message.contains("success responses (201, 200)"),
@@ -238,13 +242,10 @@ mod tests {
 
     #[test]
     fn an_unconvertible_type_names_its_pointer() {
-        let spec = vendored_text().replacen(
+        let message = refusal(
             "          type: integer\n",
             "          type: [integer, string]\n",
-            1,
         );
-        let err = render_spec_text(&spec, &workspace_inputs()).expect_err("ambiguous type");
-        let message = format!("{err:#}");
         assert!(
             message.contains(
                 "/components/parameters/video_PageConsolidated/schema/properties/number/type"

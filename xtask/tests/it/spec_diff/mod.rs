@@ -85,6 +85,14 @@ fn diff(old: &str, new: &str, args: &[&str]) -> Run {
     xtask(&[&fixed[..], args].concat())
 }
 
+/// `spec diff OLD NEW` that fails the run (exit 1), and its wire-breaking changes.
+fn breaking_diff(old: &str, new: &str) -> (Run, Vec<String>) {
+    let run = diff(old, new, &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let breaking = section(&run.stdout, "wire", "breaking");
+    (run, breaking)
+}
+
 /// The change lines of one section of a human report (`wire` or `rust`, then the verdict's
 /// heading), without the operation column's padding.
 fn section(report: &str, axis: &str, heading: &str) -> Vec<String> {
@@ -373,10 +381,9 @@ fn non_breaking_changes_pass_every_wire_policy_and_new_fields_break_struct_liter
 
 #[test]
 fn breaking_changes_are_each_reported_with_their_location_and_fail_the_run() {
-    let run = diff(&fixture("base"), &fixture("breaking"), &[]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let (run, breaking) = breaking_diff(&fixture("base"), &fixture("breaking"));
     assert_eq!(
-        section(&run.stdout, "wire", "breaking"),
+        breaking,
         [
             "CreateRoomClientToken operation: POST /rooms/{room_id}/actions/generate_join_client_token → POST /rooms/{room_id}/client_tokens (the generated method keeps its name) [path-changed]",
             "CreateRoomClientToken request body.refresh_token_ttl_secs: minimum 60 → 120 (narrowed) [bound-changed]",
@@ -401,10 +408,9 @@ fn breaking_changes_are_each_reported_with_their_location_and_fail_the_run() {
 
 #[test]
 fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
-    let run = diff(&fixture("non-breaking"), &fixture("base"), &[]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let (run, breaking) = breaking_diff(&fixture("non-breaking"), &fixture("base"));
     assert_eq!(
-        section(&run.stdout, "wire", "breaking"),
+        breaking,
         [
             "CreateRoomClientToken request body.name: removed, and its generated field [field-removed]",
             "CreateRoomClientToken request body.token_ttl_secs: maximum 7200 → 3600 (narrowed) [bound-changed]",
@@ -422,10 +428,9 @@ fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
 
 #[test]
 fn a_removed_operation_is_breaking() {
-    let run = diff(&fixture("base"), &fixture("removed-operation"), &[]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let (run, breaking) = breaking_diff(&fixture("base"), &fixture("removed-operation"));
     let gone = "RefreshRoomClientToken operation: POST /rooms/{room_id}/actions/refresh_client_token is gone (removed or moved upstream), and its generated method [operation-removed]";
-    assert_eq!(section(&run.stdout, "wire", "breaking"), [gone]);
+    assert_eq!(breaking, [gone]);
     assert_eq!(section(&run.stdout, "rust", "breaking"), [gone]);
 }
 
