@@ -93,6 +93,18 @@ fn breaking_diff(old: &str, new: &str) -> (Run, Vec<String>) {
     (run, breaking)
 }
 
+/// `spec diff` of the real history (old and new upstream revisions, token scope) with `args`.
+fn real_history_diff(args: &[&str]) -> Run {
+    let (old, new) = (old_upstream(), new_upstream());
+    xtask(
+        &[
+            &["spec", "diff", &old, &new, "--scope", TOKEN_SCOPE][..],
+            args,
+        ]
+        .concat(),
+    )
+}
+
 /// The change lines of one section of a human report (`wire` or `rust`, then the verdict's
 /// heading), without the operation column's padding.
 fn section(report: &str, axis: &str, heading: &str) -> Vec<String> {
@@ -136,7 +148,7 @@ fn regeneration_section(report: &str) -> (Vec<&str>, String) {
 #[test]
 fn real_history_leaves_the_wire_unchanged_and_renames_the_403_type() {
     let (old, new) = (old_upstream(), new_upstream());
-    let run = xtask(&["spec", "diff", &old, &new, "--scope", TOKEN_SCOPE]);
+    let run = real_history_diff(&[]);
     assert_eq!(run.stderr, "");
     let (regeneration, report) = regeneration_section(&run.stdout);
     assert_eq!(
@@ -185,16 +197,7 @@ facade (telnyx-rooms): must be adapted: it uses VideoError (crates/telnyx-rooms/
         "the wire contract holds, so the default policy passes"
     );
     for (policy, code) in [("wire", 0), ("rust", 1), ("any", 1)] {
-        let run = xtask(&[
-            "spec",
-            "diff",
-            &old,
-            &new,
-            "--scope",
-            TOKEN_SCOPE,
-            "--fail-on",
-            policy,
-        ]);
+        let run = real_history_diff(&["--fail-on", policy]);
         assert_eq!(run.code, code, "--fail-on {policy}: {}", run.stderr);
     }
 }
@@ -202,16 +205,7 @@ facade (telnyx-rooms): must be adapted: it uses VideoError (crates/telnyx-rooms/
 #[test]
 fn real_history_as_json_for_tools() {
     let (old, new) = (old_upstream(), new_upstream());
-    let run = xtask(&[
-        "spec",
-        "diff",
-        &old,
-        &new,
-        "--scope",
-        TOKEN_SCOPE,
-        "--format",
-        "json",
-    ]);
+    let run = real_history_diff(&["--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(report["from"], json!({"file": old, "openapi": "3.0.0"}));
