@@ -14,6 +14,13 @@ async fn create_with_fault(server: &MockServer, fault: &str) -> crate::support::
         .await
 }
 
+/// Starts a mock and creates a token for `ROOM` there with the fault header set to `fault`.
+async fn fresh_with_fault(fault: &str) -> (MockServer, crate::support::Answer) {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let answer = create_with_fault(&server, fault).await;
+    (server, answer)
+}
+
 #[tokio::test]
 async fn a_request_fault_fails_the_first_k_attempts_then_succeeds() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
@@ -55,8 +62,7 @@ async fn request_faults_count_per_operation_and_per_client_key() {
 
 #[tokio::test]
 async fn a_429_carries_retry_after() {
-    let server = telnyx_rooms_mock::start().await.expect("starts");
-    let default = create_with_fault(&server, "status=429").await;
+    let (server, default) = fresh_with_fault("status=429").await;
     assert_eq!(default.status, 429);
     assert_eq!(default.headers["retry-after"], "1");
     assert_eq!(default.error(0, "code"), "10011");
@@ -69,9 +75,7 @@ async fn a_429_carries_retry_after() {
 
 #[tokio::test]
 async fn a_fault_can_add_headers_to_any_answer() {
-    let server = telnyx_rooms_mock::start().await.expect("starts");
-    let failed = create_with_fault(
-        &server,
+    let (server, failed) = fresh_with_fault(
         "status=429;retry-after=9;header=retry-after-ms:1500;header=retry-after:3",
     )
     .await;
@@ -129,8 +133,7 @@ async fn a_reset_closes_the_connection_without_an_answer() {
 
 #[tokio::test]
 async fn malformed_json_keeps_the_success_status() {
-    let server = telnyx_rooms_mock::start().await.expect("starts");
-    let answer = create_with_fault(&server, "malformed-json").await;
+    let (_server, answer) = fresh_with_fault("malformed-json").await;
     assert_eq!(answer.status, 201);
     assert_eq!(answer.headers["content-type"], "application/json");
     assert!(
@@ -178,8 +181,7 @@ async fn corrupting_faults_leave_validation_errors_alone() {
 
 #[tokio::test]
 async fn an_unreadable_fault_header_is_a_400_naming_the_header() {
-    let server = telnyx_rooms_mock::start().await.expect("starts");
-    let answer = create_with_fault(&server, "status=teapot").await;
+    let (_server, answer) = fresh_with_fault("status=teapot").await;
     assert_eq!(answer.status, 400);
     assert_eq!(
         answer.error(0, "source"),

@@ -29,6 +29,13 @@ async fn action(
     .await
 }
 
+/// Creates a room with `body` and returns its id.
+async fn room_of(server: &MockServer, body: Value) -> Uuid {
+    id_of(&create_room(server, body).await)
+        .parse()
+        .expect("a UUID")
+}
+
 fn ids(list: &Value) -> Vec<String> {
     crate::support::each(list, "id")
 }
@@ -36,9 +43,7 @@ fn ids(list: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_join_opens_a_session_that_lists_and_views_as_the_spec_shapes_it() {
     let (clock, server) = crate::support::server_at(1_700_000_000).await;
-    let room: Uuid = id_of(&create_room(&server, json!({"unique_name": "daily"})).await)
-        .parse()
-        .expect("a UUID");
+    let room = room_of(&server, json!({"unique_name": "daily"})).await;
     let alice = server.join(room, Some("Alice")).expect("joins");
     assert!(alice.is_present() && !alice.muted);
     assert_eq!(alice.room_id, room);
@@ -114,9 +119,7 @@ async fn a_join_opens_a_session_that_lists_and_views_as_the_spec_shapes_it() {
 #[tokio::test]
 async fn kick_mute_unmute_and_end_change_the_session() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
-    let room: Uuid = id_of(&create_room(&server, json!({})).await)
-        .parse()
-        .expect("a UUID");
+    let room = room_of(&server, json!({})).await;
     let [a, b, c] = ["a", "b", "c"].map(|who| server.join(room, Some(who)).expect("joins"));
     let session = a.session_id;
 
@@ -201,9 +204,7 @@ async fn kick_mute_unmute_and_end_change_the_session() {
 #[tokio::test]
 async fn the_last_to_leave_ends_the_session_and_a_full_room_refuses_a_join() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
-    let room: Uuid = id_of(&create_room(&server, json!({"max_participants": 2})).await)
-        .parse()
-        .expect("a UUID");
+    let room = room_of(&server, json!({"max_participants": 2})).await;
     let a = server.join(room, None).expect("joins");
     let b = server.join(room, None).expect("joins");
     assert_eq!(
@@ -248,9 +249,7 @@ async fn the_last_to_leave_ends_the_session_and_a_full_room_refuses_a_join() {
 #[tokio::test]
 async fn deleting_a_room_forgets_its_sessions_and_participants() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
-    let room: Uuid = id_of(&create_room(&server, json!({})).await)
-        .parse()
-        .expect("a UUID");
+    let room = room_of(&server, json!({})).await;
     let joined = server.join(room, Some("Alice")).expect("joins");
     Call::at(&server, "DELETE", &format!("/rooms/{room}"))
         .send()
