@@ -4,16 +4,13 @@
 use telnyx_rooms_gen::types::{CreateRoomClientTokenRequest, RefreshRoomClientTokenRequest};
 use telnyx_rooms_gen::{Credentials, Error, capture_response_head, operations};
 
-use crate::{ROOM, client, created_response, header_names, request_line, room, serve};
+use crate::{ROOM, client, created_response, header_names, request_line, room, serve, with_key};
 
 #[tokio::test]
 async fn create_sends_exactly_the_documented_request() {
     let server = serve(created_response());
     let base = server.base_url();
-    let client = client(
-        &base,
-        Credentials::bearer("KEY_SECRET").expect("header value"),
-    );
+    let client = with_key(&base, "KEY_SECRET");
     let response = client
         .create_room_client_token(&room(), &CreateRoomClientTokenRequest::default())
         .await
@@ -54,7 +51,7 @@ async fn create_sends_exactly_the_documented_request() {
 async fn create_sends_only_the_ttls_that_were_set() {
     let server = serve(created_response());
     let base = server.base_url();
-    let client = client(&base, Credentials::bearer("k").expect("header value"));
+    let client = with_key(&base, "k");
     let body = CreateRoomClientTokenRequest {
         token_ttl_secs: Some(60),
         refresh_token_ttl_secs: None,
@@ -74,10 +71,7 @@ async fn refresh_never_sends_the_api_key() {
     let server = serve(created_response());
     let base = server.base_url();
     // A key is configured, but the spec says refresh needs none (`security: []`).
-    let client = client(
-        &base,
-        Credentials::bearer("KEY_SECRET").expect("header value"),
-    );
+    let client = with_key(&base, "KEY_SECRET");
     let body = RefreshRoomClientTokenRequest {
         refresh_token: "REFRESH".into(),
         token_ttl_secs: None,
@@ -137,7 +131,7 @@ async fn a_malformed_201_keeps_its_status_and_request_id() {
         "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\nx-request-id: req-9\r\ncontent-length: 9\r\nconnection: close\r\n\r\n{\"data\":[",
     );
     let base = server.base_url();
-    let client = client(&base, Credentials::bearer("k").expect("header value"));
+    let client = with_key(&base, "k");
     let body = CreateRoomClientTokenRequest::default();
     let (result, head) =
         capture_response_head(client.create_room_client_token(&room(), &body)).await;
@@ -163,7 +157,7 @@ async fn a_declared_length_bounds_the_body_read() {
     );
     let server = serve(response);
     let base = server.base_url();
-    let client = client(&base, Credentials::bearer("k").expect("header value"));
+    let client = with_key(&base, "k");
     let body = CreateRoomClientTokenRequest::default();
     let result = client.create_room_client_token(&room(), &body).await;
     match result {
@@ -184,7 +178,7 @@ async fn a_403_envelope_decodes_into_the_corrected_type() {
     );
     let server = serve(response);
     let base = server.base_url();
-    let err = client(&base, Credentials::bearer("k").expect("header value"))
+    let err = with_key(&base, "k")
         .create_room_client_token(&room(), &CreateRoomClientTokenRequest::default())
         .await
         .expect_err("403");
