@@ -51,9 +51,12 @@ pub(crate) fn room() -> uuid::Uuid {
     ROOM.parse().expect("uuid")
 }
 
-/// A client of `base` sending the API key `key`.
-pub(crate) fn with_key(base: &str, key: &str) -> Client {
-    client(base, Credentials::bearer(key).expect("header value"))
+/// A client of `server` sending the API key `key`.
+pub(crate) fn with_key(server: &Hostile, key: &str) -> Client {
+    client(
+        &server.base_url(),
+        Credentials::bearer(key).expect("header value"),
+    )
 }
 
 pub(crate) fn client(base: &str, credentials: Credentials) -> Client {

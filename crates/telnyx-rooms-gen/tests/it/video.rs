@@ -138,9 +138,8 @@ async fn deep_objects_go_out_as_telnyx_sdks_send_them() {
     );
     // Nothing is sent for an argument left `None`: no `?` without a query, no empty values.
     let server = serve(page_response());
-    let base = server.base_url();
     let none: Option<&NaiveDate> = None;
-    with_key(&base, "KEY")
+    with_key(&server, "KEY")
         .list_rooms(none, None, None, None, None, None, None, None, None, None)
         .await
         .expect("a page");
@@ -171,8 +170,7 @@ async fn the_api_key_goes_exactly_where_the_spec_requires_it() {
     let server = serve(
         "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     );
-    let base = server.base_url();
-    let client = with_key(&base, "KEY_SECRET");
+    let client = with_key(&server, "KEY_SECRET");
     call_every_operation(&client).await;
     let seen = server.requests();
     assert_eq!(seen.len(), CALLED.len());

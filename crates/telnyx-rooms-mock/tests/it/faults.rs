@@ -21,6 +21,16 @@ async fn fresh_with_fault(fault: &str) -> (MockServer, crate::support::Answer) {
     (server, answer)
 }
 
+/// The statuses of `n` token creations for `ROOM` with an empty body, in order.
+async fn create_statuses(server: &MockServer, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::with_capacity(n);
+    for _ in 0..n {
+        let answer = Call::new(server, &CREATE, ROOM).json(json!({})).await;
+        statuses.push(answer.status.as_u16());
+    }
+    statuses
+}
+
 #[tokio::test]
 async fn a_request_fault_fails_the_first_k_attempts_then_succeeds() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
@@ -201,21 +211,7 @@ async fn server_faults_apply_to_their_operation_in_order() {
         .start()
         .await
         .expect("starts");
-    let created_statuses = [
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-    ];
-    assert_eq!(created_statuses, [503, 503, 500]);
+    assert_eq!(create_statuses(&server, 3).await, [503, 503, 500]);
     let created = create(&server, ROOM, json!({})).await;
     let refreshed = Call::new(&server, &REFRESH, ROOM)
         .json(json!({"refresh_token": created.data("refresh_token")}))
@@ -230,28 +226,9 @@ async fn server_faults_apply_to_their_operation_in_order() {
 async fn faults_can_be_injected_and_cleared_while_running() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
     server.inject(Fault::status(504));
-    assert_eq!(
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        504
-    );
-    assert_eq!(
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        504
-    );
+    assert_eq!(create_statuses(&server, 2).await, [504, 504]);
     server.clear_faults();
-    assert_eq!(
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        201
-    );
+    assert_eq!(create_statuses(&server, 1).await, [201]);
 }
 
 #[tokio::test]
