@@ -352,14 +352,18 @@ fn api_errors_exit_3_with_status_code_title_detail_and_request_id() {
     assert!(foreign.stderr.contains("signature"), "{foreign:?}");
 }
 
-#[test]
-fn server_errors_and_unusable_answers_exit_3() {
-    let unavailable = Served::start(&["--fault", "status=503"]);
-    let run = run_with(
+/// `token create` against `served`, without retries.
+fn create_without_retries(served: &Served) -> Run {
+    run_with(
         &["token", "create", ROOM, "--retries", "0"],
         None,
-        &unavailable.env(),
-    );
+        &served.env(),
+    )
+}
+
+#[test]
+fn server_errors_and_unusable_answers_exit_3() {
+    let run = create_without_retries(&Served::start(&["--fault", "status=503"]));
     run.assert_exit(3);
     assert!(
         run.stderr.contains("HTTP 503") && run.stderr.contains("request id"),
@@ -389,13 +393,7 @@ fn network_errors_exit_4() {
     run.assert_exit(4);
     assert!(run.stderr.contains(&closed), "{run:?}");
 
-    let resetting = Served::start(&["--fault", "reset"]);
-    let run = run_with(
-        &["token", "create", ROOM, "--retries", "0"],
-        None,
-        &resetting.env(),
-    );
-    run.assert_exit(4);
+    create_without_retries(&Served::start(&["--fault", "reset"])).assert_exit(4);
 }
 
 /// `--mock` sends the mock's own key, never `TELNYX_API_KEY`: the embedded mock accepts only
