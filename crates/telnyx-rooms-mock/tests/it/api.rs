@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, claims, create, create_room, id_of, server_at};
+use crate::support::{
+    CREATE, Call, REFRESH, ROOM, Started, claims, create, create_room, id_of, server_at,
+};
 use serde_json::{Value, json};
 use telnyx_rooms_gen::operations;
 use telnyx_rooms_mock::{MockServer, TokenKind};
@@ -127,11 +129,7 @@ async fn operations_that_need_the_api_key_refuse_requests_without_it() {
 
 #[tokio::test]
 async fn a_configured_api_key_must_match() {
-    let server = MockServer::builder()
-        .api_key("RIGHT")
-        .start()
-        .await
-        .expect("starts");
+    let server = MockServer::builder().api_key("RIGHT").started().await;
     let wrong = Call::without_auth(&server, &CREATE, ROOM)
         .header("authorization", "Bearer WRONG")
         .json(json!({}))
@@ -317,9 +315,8 @@ async fn refresh_refuses_a_token_whose_claims_were_changed() {
     claims.exp += 86_400;
     let attacker = MockServer::builder()
         .signing_passphrase("attacker")
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let resigned_elsewhere = attacker.sign_claims(&claims);
     let detail = refresh_refusal(&server, ROOM, &resigned_elsewhere).await;
     assert!(detail.contains("signature"), "{detail}");
@@ -335,14 +332,12 @@ async fn refresh_refuses_a_token_whose_claims_were_changed() {
 async fn servers_sharing_a_passphrase_accept_each_others_refresh_tokens() {
     let a = MockServer::builder()
         .signing_passphrase("demo")
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let b = MockServer::builder()
         .signing_passphrase("demo")
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let created = create(&a, ROOM, json!({})).await;
     let answer = Call::new(&b, &REFRESH, ROOM)
         .json(json!({"refresh_token": created.data("refresh_token")}))

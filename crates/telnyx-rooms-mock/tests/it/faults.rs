@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, create};
+use crate::support::{CREATE, Call, REFRESH, ROOM, Started, create};
 use serde_json::json;
 use telnyx_rooms_mock::{FAULT_HEADER, Fault, MockServer};
 
@@ -208,9 +208,8 @@ async fn server_faults_apply_to_their_operation_in_order() {
                 .for_operation(CREATE.operation_id),
         )
         .fault(Fault::status(500).times(1))
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     assert_eq!(create_statuses(&server, 3).await, [503, 503, 500]);
     let created = create(&server, ROOM, json!({})).await;
     let refreshed = Call::new(&server, &REFRESH, ROOM)
@@ -268,11 +267,7 @@ async fn the_log_records_requests_with_secrets_redacted() {
 
 #[tokio::test]
 async fn the_log_is_bounded_but_counters_keep_counting() {
-    let server = MockServer::builder()
-        .log_capacity(3)
-        .start()
-        .await
-        .expect("starts");
+    let server = MockServer::builder().log_capacity(3).started().await;
     for _ in 0..5 {
         create(&server, ROOM, json!({})).await;
     }

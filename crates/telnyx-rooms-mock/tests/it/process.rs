@@ -3,7 +3,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::support::{CREATE, REFRESH, ROOM, refused};
+use crate::support::{CREATE, REFRESH, ROOM, Started, refused};
 use serde_json::json;
 
 /// The binary on an ephemeral port; killed on drop.
@@ -94,9 +94,8 @@ async fn the_binary_serves_with_its_seed_and_faults() {
     // An in-process server with the same seed accepts the process's refresh token.
     let twin = telnyx_rooms_mock::MockServer::builder()
         .signing_passphrase("shared")
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let refreshed = http
         .post(crate::support::url(&twin, &REFRESH, ROOM))
         .json(&json!({"refresh_token": created["data"]["refresh_token"]}))
@@ -137,9 +136,8 @@ async fn the_binary_defaults_to_the_shared_demo_seed() {
         .expect("JSON");
     let twin = telnyx_rooms_mock::MockServer::builder()
         .signing_passphrase(telnyx_rooms_mock::DEFAULT_SEED)
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let refresh_token = created["data"]["refresh_token"].as_str().expect("a token");
     twin.verify_token(
         refresh_token,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, create};
+use crate::support::{CREATE, Call, REFRESH, ROOM, Started, create};
 use serde_json::json;
 use telnyx_rooms_mock::{MockServer, RateLimit};
 
@@ -11,9 +11,8 @@ use telnyx_rooms_mock::{MockServer, RateLimit};
 async fn requests_beyond_the_burst_get_429_with_retry_after_until_the_bucket_refills() {
     let server = MockServer::builder()
         .rate_limit(RateLimit::per_second(2).burst(2))
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let created = create(&server, ROOM, json!({})).await;
     let refresh_token = created.data("refresh_token");
     let refresh =

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, create, create_room, id_of};
+use crate::support::{CREATE, Call, REFRESH, ROOM, Started, create, create_room, id_of};
 use serde_json::{Value, json};
 use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_gen::operations::{
@@ -13,11 +13,7 @@ use telnyx_rooms_gen::operations::{
 use telnyx_rooms_mock::{DEMO_ROOM, MockServer};
 
 async fn empty_mock() -> MockServer {
-    MockServer::builder()
-        .demo_room(false)
-        .start()
-        .await
-        .expect("starts")
+    MockServer::builder().demo_room(false).started().await
 }
 
 async fn get(server: &MockServer, path: &str) -> crate::support::Answer {
@@ -146,9 +142,8 @@ async fn date_filters_compare_the_day_of_a_timestamp() {
     let server = MockServer::builder()
         .time_source(clock.clone())
         .demo_room(false)
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     create_room(&server, json!({"unique_name": "early"})).await;
     clock.advance(Duration::from_secs(4 * 86_400)); // 2021-04-25
     let late = id_of(&create_room(&server, json!({"unique_name": "late"})).await);
@@ -303,11 +298,7 @@ async fn a_token_for_a_room_that_is_not_there_is_403() {
         .await;
     assert_eq!(refreshed.status, 201);
 
-    let without_demo = MockServer::builder()
-        .demo_room(false)
-        .start()
-        .await
-        .expect("starts");
+    let without_demo = MockServer::builder().demo_room(false).started().await;
     let answer = Call::new(&without_demo, &CREATE, ROOM)
         .json(json!({}))
         .await;
@@ -315,9 +306,8 @@ async fn a_token_for_a_room_that_is_not_there_is_403() {
     let any_room = MockServer::builder()
         .demo_room(false)
         .tokens_for_unknown_rooms(true)
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     create(&any_room, unknown, json!({})).await;
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Answer, Call, create_room, id_of};
+use crate::support::{Answer, Call, Started, create_room, id_of};
 use serde_json::{Value, json};
 use telnyx_rooms_mock::{JoinError, MockServer};
 use uuid::Uuid;
@@ -289,11 +289,7 @@ fn control(server: &MockServer, method: &str, path: &str) -> Call {
 }
 
 async fn keyed_mock() -> MockServer {
-    MockServer::builder()
-        .api_key(CONTROL_KEY)
-        .start()
-        .await
-        .expect("starts")
+    MockServer::builder().api_key(CONTROL_KEY).started().await
 }
 
 #[tokio::test]

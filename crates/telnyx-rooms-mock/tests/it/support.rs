@@ -163,14 +163,25 @@ pub async fn create(server: &MockServer, room: &str, body: Value) -> Answer {
     answer
 }
 
+/// Starting a configured mock in a test, where failing to start fails the test.
+pub trait Started {
+    /// Starts the mock on an ephemeral loopback port.
+    async fn started(self) -> MockServer;
+}
+
+impl Started for telnyx_rooms_mock::MockServerBuilder {
+    async fn started(self) -> MockServer {
+        self.start().await.expect("the mock starts")
+    }
+}
+
 /// A mock on a manual clock set to `unix` seconds, and the clock.
 pub async fn server_at(unix: i64) -> (ManualTimeSource, MockServer) {
     let clock = ManualTimeSource::at_unix(unix);
     let server = MockServer::builder()
         .time_source(clock.clone())
-        .start()
-        .await
-        .expect("the mock starts");
+        .started()
+        .await;
     (clock, server)
 }
 
