@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::support::{
-    CREATE, Call, REFRESH, ROOM, Started, claims, create, create_room, id_of, server_at,
+    CREATE, Call, REFRESH, ROOM, Started, claims, create, create_room, id_of, refresh_from,
+    server_at,
 };
 use serde_json::{Value, json};
 use telnyx_rooms_gen::operations;
@@ -270,9 +271,7 @@ async fn refresh_refuses_an_expired_refresh_token() {
     let (clock, server) = server_at(T0).await;
     let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 60})).await;
     clock.advance(Duration::from_secs(59));
-    let ok = Call::new(&server, &REFRESH, ROOM)
-        .json(json!({"refresh_token": created.data("refresh_token")}))
-        .await;
+    let ok = refresh_from(&server, ROOM, &created).await;
     assert_eq!(ok.status, 201, "valid in its last second");
     clock.advance(Duration::from_secs(1));
     let detail = refresh_refusal(&server, ROOM, &created.data("refresh_token")).await;
@@ -339,9 +338,7 @@ async fn servers_sharing_a_passphrase_accept_each_others_refresh_tokens() {
         .started()
         .await;
     let created = create(&a, ROOM, json!({})).await;
-    let answer = Call::new(&b, &REFRESH, ROOM)
-        .json(json!({"refresh_token": created.data("refresh_token")}))
-        .await;
+    let answer = refresh_from(&b, ROOM, &created).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     // Each verifies what the other signed, the client token too.
     let token = b.verify_token(&answer.data("token"), TokenKind::Client, room());

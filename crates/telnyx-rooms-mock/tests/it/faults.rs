@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, Started, create};
+use crate::support::{CREATE, Call, REFRESH, ROOM, Started, create, refresh_from};
 use serde_json::json;
 use telnyx_rooms_mock::{FAULT_HEADER, Fault, MockServer};
 
@@ -212,9 +212,7 @@ async fn server_faults_apply_to_their_operation_in_order() {
         .await;
     assert_eq!(create_statuses(&server, 3).await, [503, 503, 500]);
     let created = create(&server, ROOM, json!({})).await;
-    let refreshed = Call::new(&server, &REFRESH, ROOM)
-        .json(json!({"refresh_token": created.data("refresh_token")}))
-        .await;
+    let refreshed = refresh_from(&server, ROOM, &created).await;
     assert_eq!(
         refreshed.status, 201,
         "the any-route rule was used up by create"

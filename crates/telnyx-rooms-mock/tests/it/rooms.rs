@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, Started, create, create_room, id_of};
+use crate::support::{CREATE, Call, ROOM, Started, create, create_room, id_of, refresh_from};
 use serde_json::{Value, json};
 use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_gen::operations::{
@@ -289,13 +289,9 @@ async fn a_token_for_a_room_that_is_not_there_is_403() {
         assert!(answer.text.contains(room), "{}", answer.text);
     }
     // A deleted room's refresh token buys nothing more; the demo room's still does.
-    let refused = Call::new(&server, &REFRESH, &room)
-        .json(json!({"refresh_token": minted.data("refresh_token")}))
-        .await;
+    let refused = refresh_from(&server, &room, &minted).await;
     assert_eq!(refused.status, 403);
-    let refreshed = Call::new(&server, &REFRESH, ROOM)
-        .json(json!({"refresh_token": demo.data("refresh_token")}))
-        .await;
+    let refreshed = refresh_from(&server, ROOM, &demo).await;
     assert_eq!(refreshed.status, 201);
 
     let without_demo = MockServer::builder().demo_room(false).started().await;

@@ -175,6 +175,13 @@ impl Started for telnyx_rooms_mock::MockServerBuilder {
     }
 }
 
+/// Refreshes a token for `room` with the refresh token of `created` (a create's answer).
+pub async fn refresh_from(server: &MockServer, room: &str, created: &Answer) -> Answer {
+    Call::new(server, &REFRESH, room)
+        .json(serde_json::json!({"refresh_token": created.data("refresh_token")}))
+        .await
+}
+
 /// A mock on a manual clock set to `unix` seconds, and the clock.
 pub async fn server_at(unix: i64) -> (ManualTimeSource, MockServer) {
     let clock = ManualTimeSource::at_unix(unix);
