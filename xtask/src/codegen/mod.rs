@@ -105,8 +105,7 @@ mod tests {
     use super::*;
 
     fn workspace_inputs() -> Inputs {
-        Inputs::read(&Workspace::current().expect("tests run inside the workspace"))
-            .expect("the workspace's inputs")
+        Inputs::read(&Workspace::of_tests()).expect("the workspace's inputs")
     }
 
     fn vendored_text() -> String {
@@ -138,12 +137,8 @@ mod tests {
 
     #[test]
     fn the_committed_file_is_what_generation_produces() {
-        let committed = std::fs::read_to_string(
-            Workspace::current()
-                .expect("tests run inside the workspace")
-                .generated(),
-        )
-        .expect("committed file");
+        let committed =
+            std::fs::read_to_string(Workspace::of_tests().generated()).expect("committed file");
         assert!(
             committed == render(&workspace_inputs()).expect("renders"),
             "crates/telnyx-rooms-gen/src/generated.rs is stale: run `cargo xtask codegen`"
@@ -184,7 +179,7 @@ mod tests {
     #[test]
     fn check_fails_on_a_hand_edit_with_a_diff_and_codegen_records_it() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let real = Workspace::current().expect("tests run inside the workspace");
+        let real = Workspace::of_tests();
         let copy = Workspace::at(dir.path());
         for path in [real.spec(), real.provenance(), real.generated()] {
             let to = dir.path().join(real.relative(&path));

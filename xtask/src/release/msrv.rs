@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn the_checkout_keeps_its_declared_msrv() {
-        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let workspace = Workspace::of_tests();
         let report = check(&workspace).expect("Cargo.lock within the MSRV");
         assert!(report.checked > 100, "{report:?}");
     }

@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn the_published_crates_come_after_what_they_depend_on() {
-        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let workspace = Workspace::of_tests();
         let order = Metadata::read(&workspace)
             .expect("metadata")
             .publish_order()
