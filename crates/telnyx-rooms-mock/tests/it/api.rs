@@ -206,7 +206,7 @@ async fn an_id_that_is_not_a_uuid_is_refused_on_every_operation_with_one() {
                 .await;
             assert_eq!(answer.status, 422, "{room} {}", answer.text);
             assert_eq!(answer.error(0, "code"), "10006");
-            assert_eq!(answer.error(0, "source"), json!({"parameter": param.name}));
+            assert_eq!(answer.source(), json!({"parameter": param.name}));
         }
     }
 }
@@ -250,10 +250,7 @@ async fn refresh_refusal(server: &MockServer, room: &str, token: &str) -> String
         .await;
     assert_eq!(answer.status, 403, "{}", answer.text);
     assert_eq!(answer.error(0, "code"), "10010");
-    assert_eq!(
-        answer.error(0, "source"),
-        json!({"pointer": "/refresh_token"})
-    );
+    assert_eq!(answer.source(), json!({"pointer": "/refresh_token"}));
     let detail = answer
         .error(0, "detail")
         .as_str()

@@ -193,10 +193,7 @@ async fn corrupting_faults_leave_validation_errors_alone() {
 async fn an_unreadable_fault_header_is_a_400_naming_the_header() {
     let (_server, answer) = fresh_with_fault("status=teapot").await;
     assert_eq!(answer.status, 400);
-    assert_eq!(
-        answer.error(0, "source"),
-        json!({"parameter": FAULT_HEADER})
-    );
+    assert_eq!(answer.source(), json!({"parameter": FAULT_HEADER}));
 }
 
 #[tokio::test]

@@ -197,7 +197,7 @@ async fn kick_mute_unmute_and_end_change_the_session() {
     )
     .await;
     assert_eq!(bad.status, 422, "{}", bad.text);
-    assert_eq!(bad.error(0, "source"), json!({"pointer": "/participants"}));
+    assert_eq!(bad.source(), json!({"pointer": "/participants"}));
     assert!(server.participant(again.id).expect("held").is_present());
 }
 
@@ -356,7 +356,7 @@ async fn the_control_endpoint_refuses_what_it_cannot_do_with_telnyx_errors() {
         .send()
         .await;
     assert_eq!(answer.status, 422);
-    assert_eq!(answer.error(0, "source"), json!({"parameter": "room_id"}));
+    assert_eq!(answer.source(), json!({"parameter": "room_id"}));
     let demo = format!("/_mock/rooms/{}/join", telnyx_rooms_mock::DEMO_ROOM);
     let answer = control(&server, "POST", &demo)
         .json(json!({"context": "x".repeat(2000)}))

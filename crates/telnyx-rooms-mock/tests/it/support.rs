@@ -56,6 +56,11 @@ impl Answer {
         self.json()["errors"][i][field].clone()
     }
 
+    /// The first error's `source`: the pointer or parameter it blames.
+    pub fn source(&self) -> Value {
+        self.error(0, "source")
+    }
+
     pub fn data(&self, field: &str) -> String {
         self.json()["data"][field]
             .as_str()
