@@ -2,7 +2,7 @@
 //! its reply function builds from that request (echoes, escape sequences, lies about lengths),
 //! can stream huge or slow bodies, and records what it received. Loopback only (127.0.0.1).
 
-use std::io::{Read, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -183,20 +183,6 @@ fn serve(mut stream: TcpStream, seen: &Mutex<Vec<Request>>, reply: &ReplyFn) {
     let mut rest = [0u8; 1024];
     let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
     let _ = stream.read(&mut rest);
-}
-
-/// Reads from `stream` until `end` (not empty) has arrived, the stream ends or a read fails; returns all it
-/// read (for a test's own client or server reading one head).
-pub fn read_until(stream: &mut impl Read, end: &[u8]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while !bytes.windows(end.len()).any(|window| window == end) {
-        match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => break,
-            Ok(read) => bytes.extend_from_slice(&buffer[..read]),
-        }
-    }
-    bytes
 }
 
 /// Reads a request head and up to [`MAX_KEPT_BODY`] bytes of its body.

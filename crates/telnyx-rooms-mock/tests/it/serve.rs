@@ -121,7 +121,14 @@ fn exchange(addr: SocketAddr, head: &[u8], body: &[u8]) -> Option<u16> {
 }
 
 fn status_of(stream: &mut TcpStream) -> Option<u16> {
-    let answer = telnyx_rooms_testkit::hostile::read_until(stream, b"\r\n");
+    let mut answer = Vec::new();
+    let mut buf = [0_u8; 4096];
+    while !answer.windows(2).any(|w| w == b"\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
     let line = String::from_utf8_lossy(&answer);
     line.split(' ')
         .nth(1)

@@ -133,23 +133,29 @@ room_settings!(CreateRoom(0), UpdateRoom(1));
 
 /// The parameters of the operations on one room, session or participant by id: [`Client::get_room`],
 /// [`Client::delete_room`], [`Client::get_session`], [`Client::end_session`],
-/// [`Client::get_participant`]. `OP` only tells the operations' types apart.
+/// [`Client::get_participant`].
 #[derive(Debug, Clone)]
 pub struct ById<const OP: u8> {
     id: Uuid,
     include: Option<bool>,
 }
 
+const GET_ROOM: u8 = 0;
+const DELETE_ROOM: u8 = 1;
+const GET_SESSION: u8 = 2;
+const END_SESSION: u8 = 3;
+const GET_PARTICIPANT: u8 = 4;
+
 /// Get a room, from [`Client::get_room`].
-pub type GetRoom = ById<0>;
+pub type GetRoom = ById<GET_ROOM>;
 /// Delete a room, from [`Client::delete_room`].
-pub type DeleteRoom = ById<1>;
+pub type DeleteRoom = ById<DELETE_ROOM>;
 /// Get a session, from [`Client::get_session`].
-pub type GetSession = ById<2>;
+pub type GetSession = ById<GET_SESSION>;
 /// End a session, from [`Client::end_session`].
-pub type EndSession = ById<3>;
+pub type EndSession = ById<END_SESSION>;
 /// Get a participant, from [`Client::get_participant`].
-pub type GetParticipant = ById<4>;
+pub type GetParticipant = ById<GET_PARTICIPANT>;
 
 options!(GetRoom {
     /// Include the room's sessions (`Room::sessions`).
@@ -161,7 +167,7 @@ options!(GetSession {
     fn include_participants(include: bool) |p| p.include = Some(include);
 });
 
-/// Kick, mute or unmute participants of a session. `OP` only tells the actions' types apart.
+/// Kick, mute or unmute participants of a session.
 #[derive(Debug, Clone)]
 pub struct ParticipantAction<const OP: u8> {
     session_id: Uuid,
@@ -169,12 +175,16 @@ pub struct ParticipantAction<const OP: u8> {
     exclude: Vec<Uuid>,
 }
 
+const KICK: u8 = 0;
+const MUTE: u8 = 1;
+const UNMUTE: u8 = 2;
+
 /// Kick participants, from [`Client::kick_participants`].
-pub type KickParticipants = ParticipantAction<0>;
+pub type KickParticipants = ParticipantAction<KICK>;
 /// Mute participants, from [`Client::mute_participants`].
-pub type MuteParticipants = ParticipantAction<1>;
+pub type MuteParticipants = ParticipantAction<MUTE>;
 /// Unmute participants, from [`Client::unmute_participants`].
-pub type UnmuteParticipants = ParticipantAction<2>;
+pub type UnmuteParticipants = ParticipantAction<UNMUTE>;
 
 macro_rules! participant_action_options {
     ($($params:ident),*) => {$(

@@ -4,7 +4,7 @@
 
 #![cfg(feature = "rustls")]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -45,7 +45,14 @@ fn self_signed_server() -> (String, mpsc::Receiver<Result<(), String>>) {
             }
         }
         let mut stream = rustls::Stream::new(&mut tls, &mut tcp);
-        telnyx_rooms_testkit::hostile::read_until(&mut stream, b"\r\n\r\n");
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !request.windows(4).any(|window| window == b"\r\n\r\n") {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(read) => request.extend_from_slice(&buffer[..read]),
+            }
+        }
         let response = format!(
             "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{REFRESHED}",
             REFRESHED.len()
