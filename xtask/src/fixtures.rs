@@ -160,7 +160,7 @@ mod tests {
     use super::*;
 
     fn workspace() -> Workspace {
-        Workspace::current().expect("tests run inside the workspace")
+        Workspace::of_tests()
     }
 
     #[test]

@@ -21,6 +21,13 @@ impl Workspace {
         Self::enclosing(&cwd)
     }
 
+    /// The checkout the tests run in.
+    #[cfg(test)]
+    #[allow(clippy::expect_used)]
+    pub(crate) fn of_tests() -> Self {
+        Self::current().expect("tests run inside the workspace")
+    }
+
     /// The workspace enclosing `dir` (see [`current`](Self::current)).
     pub(crate) fn enclosing(dir: &Path) -> Result<Self> {
         for candidate in dir.ancestors() {
@@ -105,7 +112,7 @@ mod tests {
 
     #[test]
     fn the_workspace_is_found_from_any_directory_inside_it() {
-        let root = Workspace::current().expect("tests run inside the workspace");
+        let root = Workspace::of_tests();
         assert!(root.root().join("xtask/Cargo.toml").is_file());
         let from_deep = Workspace::enclosing(&root.root().join("crates/telnyx-rooms-gen/src"))
             .expect("found from a subdirectory");

@@ -86,27 +86,31 @@ fn schema() -> impl Strategy<Value = Value> {
 
 /// Adds keyword/value pairs to the map `base` yields.
 fn keywords(base: BoxedStrategy<Map<String, Value>>) -> impl Strategy<Value = Value> {
+    // Keywords that take any scalar, drawn as often as if each were an arm of its own.
+    let scalar_keywords = vec![
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minimum",
+        "maximum",
+        "default",
+        "format",
+        "examples",
+        "example",
+        "description",
+        "$comment",
+        "nullable",
+        "prefixItems",
+    ];
     let keyword = prop_oneof![
-        type_name().prop_map(|v| ("type", v)),
-        prop::collection::vec(type_name(), 0..3).prop_map(|v| ("type", Value::Array(v))),
-        scalar().prop_map(|v| ("const", v)),
-        prop::collection::vec(scalar(), 0..3).prop_map(|v| ("enum", Value::Array(v))),
-        reference().prop_map(|v| ("$ref", v)),
-        scalar().prop_map(|v| ("exclusiveMinimum", v)),
-        scalar().prop_map(|v| ("exclusiveMaximum", v)),
-        scalar().prop_map(|v| ("minimum", v)),
-        scalar().prop_map(|v| ("maximum", v)),
-        scalar().prop_map(|v| ("default", v)),
-        scalar().prop_map(|v| ("format", v)),
-        prop::collection::vec(scalar(), 0..3).prop_map(|v| ("examples", Value::Array(v))),
-        scalar().prop_map(|v| ("examples", v)),
-        scalar().prop_map(|v| ("example", v)),
-        scalar().prop_map(|v| ("description", v)),
-        scalar().prop_map(|v| ("$comment", v)),
-        scalar().prop_map(|v| ("nullable", v)),
-        prop::collection::vec(word(), 0..3).prop_map(|v| ("required", Value::from(v))),
-        scalar().prop_map(|v| ("prefixItems", v)),
-        (word(), scalar()).prop_map(|(_, v)| ("x-extension", v)),
+        1 => type_name().prop_map(|v| ("type", v)),
+        1 => prop::collection::vec(type_name(), 0..3).prop_map(|v| ("type", Value::Array(v))),
+        1 => scalar().prop_map(|v| ("const", v)),
+        1 => prop::collection::vec(scalar(), 0..3).prop_map(|v| ("enum", Value::Array(v))),
+        1 => reference().prop_map(|v| ("$ref", v)),
+        12 => (prop::sample::select(scalar_keywords), scalar()),
+        1 => prop::collection::vec(scalar(), 0..3).prop_map(|v| ("examples", Value::Array(v))),
+        1 => prop::collection::vec(word(), 0..3).prop_map(|v| ("required", Value::from(v))),
+        1 => (word(), scalar()).prop_map(|(_, v)| ("x-extension", v)),
     ];
     (base, prop::collection::vec(keyword, 0..5)).prop_map(|(mut map, pairs)| {
         for (key, value) in pairs {

@@ -123,48 +123,43 @@ pub(crate) fn inspection_report(seen: Inspected, now: DateTime<Utc>) -> Report {
     let expired = seen
         .expires_at
         .map_or(Value::Absent, |at| Value::Bool(at <= now));
-    let name = |label, json_key, env_key| Name::new(label, json_key, env_key);
-    Report::new("Token (decoded, signature not verified)")
-        .row(name("kind", "kind", "TELNYX_TOKEN_KIND"), seen.kind)
-        .row(
-            name("room", "room_id", "TELNYX_TOKEN_ROOM_ID"),
-            seen.room_id.map(|id| id.to_string()),
-        )
-        .row(
-            name("subject", "subject", "TELNYX_TOKEN_SUBJECT"),
-            seen.subject,
-        )
-        .row(
-            name("issued at", "issued_at", "TELNYX_TOKEN_ISSUED_AT"),
-            seen.issued_at,
-        )
-        .row(
-            name("not before", "not_before", "TELNYX_TOKEN_NOT_BEFORE"),
-            seen.not_before,
-        )
-        .row(
-            name("expires at", "expires_at", "TELNYX_TOKEN_EXPIRES_AT"),
-            seen.expires_at,
-        )
-        .row(
-            name(
-                "seconds left",
-                "expires_in_secs",
-                "TELNYX_TOKEN_EXPIRES_IN_SECS",
-            ),
-            left,
-        )
-        .row(name("expired", "expired", "TELNYX_TOKEN_EXPIRED"), expired)
-        .row(name("issuer", "issuer", "TELNYX_TOKEN_ISSUER"), seen.issuer)
-        .row(
-            name("token id", "token_id", "TELNYX_TOKEN_ID"),
-            seen.token_id,
-        )
-        .row(
-            name("algorithm", "algorithm", "TELNYX_TOKEN_ALGORITHM"),
-            seen.algorithm,
-        )
+    let values: [Value; 11] = [
+        seen.kind.into(),
+        seen.room_id.into(),
+        seen.subject.into(),
+        seen.issued_at.into(),
+        seen.not_before.into(),
+        seen.expires_at.into(),
+        left,
+        expired,
+        seen.issuer.into(),
+        seen.token_id.into(),
+        seen.algorithm.into(),
+    ];
+    INSPECTED.into_iter().zip(values).fold(
+        Report::new("Token (decoded, signature not verified)"),
+        |report, (name, value)| report.row(name, value),
+    )
 }
+
+/// The rows of `token inspect`, in the order of the values `inspection_report` gives them.
+const INSPECTED: [Name; 11] = [
+    Name::new("kind", "kind", "TELNYX_TOKEN_KIND"),
+    Name::new("room", "room_id", "TELNYX_TOKEN_ROOM_ID"),
+    Name::new("subject", "subject", "TELNYX_TOKEN_SUBJECT"),
+    Name::new("issued at", "issued_at", "TELNYX_TOKEN_ISSUED_AT"),
+    Name::new("not before", "not_before", "TELNYX_TOKEN_NOT_BEFORE"),
+    Name::new("expires at", "expires_at", "TELNYX_TOKEN_EXPIRES_AT"),
+    Name::new(
+        "seconds left",
+        "expires_in_secs",
+        "TELNYX_TOKEN_EXPIRES_IN_SECS",
+    ),
+    Name::new("expired", "expired", "TELNYX_TOKEN_EXPIRED"),
+    Name::new("issuer", "issuer", "TELNYX_TOKEN_ISSUER"),
+    Name::new("token id", "token_id", "TELNYX_TOKEN_ID"),
+    Name::new("algorithm", "algorithm", "TELNYX_TOKEN_ALGORITHM"),
+];
 
 async fn serve(args: Serve, time: &SharedTimeSource) -> Result<(), Failure> {
     let server = args

@@ -242,33 +242,27 @@ mod tests {
 
     #[test]
     fn extracts_bare_json_and_env_forms() {
-        assert_eq!(
-            extract("  abc.def.ghi\n", Pick::Refresh).ok(),
-            Some("abc.def.ghi".to_owned())
-        );
         let json = r#"{"token":"access.t.k","refresh_token":"refresh.t.k"}"#;
-        assert_eq!(
-            extract(json, Pick::Refresh).ok(),
-            Some("refresh.t.k".to_owned())
-        );
-        assert_eq!(
-            extract(json, Pick::Client).ok(),
-            Some("access.t.k".to_owned())
-        );
         let env =
             "TELNYX_ROOM_ID=r\nTELNYX_CLIENT_TOKEN=access.t.k\nTELNYX_REFRESH_TOKEN=refresh.t.k\n";
-        assert_eq!(
-            extract(env, Pick::Refresh).ok(),
-            Some("refresh.t.k".to_owned())
-        );
-        assert_eq!(
-            extract(env, Pick::Client).ok(),
-            Some("access.t.k".to_owned())
-        );
-        assert_eq!(
-            extract("export TELNYX_REFRESH_TOKEN='r.t.k'", Pick::Refresh).ok(),
-            Some("r.t.k".to_owned())
-        );
+        for (input, pick, token) in [
+            ("  abc.def.ghi\n", Pick::Refresh, "abc.def.ghi"),
+            (json, Pick::Refresh, "refresh.t.k"),
+            (json, Pick::Client, "access.t.k"),
+            (env, Pick::Refresh, "refresh.t.k"),
+            (env, Pick::Client, "access.t.k"),
+            (
+                "export TELNYX_REFRESH_TOKEN='r.t.k'",
+                Pick::Refresh,
+                "r.t.k",
+            ),
+        ] {
+            assert_eq!(
+                extract(input, pick).ok().as_deref(),
+                Some(token),
+                "{input:?}"
+            );
+        }
     }
 
     #[test]

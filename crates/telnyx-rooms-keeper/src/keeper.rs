@@ -2,14 +2,13 @@
 
 use std::fmt;
 
-use std::sync::Arc;
-
 use futures_util::Stream;
 use telnyx_rooms::IntoId;
-use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource, TimeSource};
+use telnyx_rooms_core::time::TimeSource;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::pool::PoolBuilder;
 use crate::{
     EndReason, KeeperPool, MintedToken, RefreshPolicy, Session, Status, Token, TokenSource, Ttls,
 };
@@ -37,12 +36,9 @@ impl<S: TokenSource> TokenKeeper<S> {
     /// Configures a keeper.
     pub fn builder(source: S, room: impl IntoId) -> KeeperBuilder<S> {
         KeeperBuilder {
-            source,
+            pool: KeeperPool::builder(source).max_in_flight(1),
             room: room.into_id(),
             ttls: Ttls::new(),
-            policy: RefreshPolicy::default(),
-            seed: None,
-            time_source: Arc::new(SystemTimeSource),
         }
     }
 
@@ -99,12 +95,10 @@ impl<S: TokenSource> fmt::Debug for TokenKeeper<S> {
 
 /// Settings for a [`TokenKeeper`].
 pub struct KeeperBuilder<S: TokenSource> {
-    source: S,
+    /// A pool of one session, one call at a time: the keeper's scheduler.
+    pool: PoolBuilder<S>,
     room: Result<Uuid, uuid::Error>,
     ttls: Ttls,
-    policy: RefreshPolicy,
-    seed: Option<u64>,
-    time_source: SharedTimeSource,
 }
 
 impl<S: TokenSource> KeeperBuilder<S> {
@@ -125,14 +119,14 @@ impl<S: TokenSource> KeeperBuilder<S> {
     /// When to refresh and how to retry.
     #[must_use]
     pub fn policy(mut self, policy: RefreshPolicy) -> Self {
-        self.policy = policy;
+        self.pool = self.pool.policy(policy);
         self
     }
 
     /// Seeds the jitter, for reproducible schedules in tests.
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
+        self.pool = self.pool.seed(seed);
         self
     }
 
@@ -140,7 +134,7 @@ impl<S: TokenSource> KeeperBuilder<S> {
     /// [`PoolBuilder::time_source`](crate::PoolBuilder::time_source).
     #[must_use]
     pub fn time_source(mut self, time_source: impl TimeSource) -> Self {
-        self.time_source = Arc::new(time_source);
+        self.pool = self.pool.time_source(time_source);
         self
     }
 
@@ -150,9 +144,8 @@ impl<S: TokenSource> KeeperBuilder<S> {
     ///
     /// Outside a Tokio runtime, like `tokio::spawn`.
     pub fn start(self) -> TokenKeeper<S> {
-        let (room, ttls) = (self.room.clone(), self.ttls);
-        let pool = self.pool();
-        let session = pool.insert(room, ttls, None);
+        let pool = self.pool.build();
+        let session = pool.insert(self.room, self.ttls, None);
         TokenKeeper { session, pool }
     }
 
@@ -163,22 +156,9 @@ impl<S: TokenSource> KeeperBuilder<S> {
     ///
     /// Outside a Tokio runtime, like `tokio::spawn`.
     pub fn adopt(self, token: MintedToken) -> TokenKeeper<S> {
-        let (room, ttls) = (self.room.clone(), self.ttls);
-        let pool = self.pool();
-        let session = pool.insert(room, ttls, Some(token));
+        let pool = self.pool.build();
+        let session = pool.insert(self.room, self.ttls, Some(token));
         TokenKeeper { session, pool }
-    }
-
-    fn pool(self) -> KeeperPool<S> {
-        let builder = KeeperPool::builder(self.source)
-            .policy(self.policy)
-            .time_source(self.time_source)
-            .max_in_flight(1);
-        match self.seed {
-            Some(seed) => builder.seed(seed),
-            None => builder,
-        }
-        .build()
     }
 }
 
@@ -187,7 +167,7 @@ impl<S: TokenSource> fmt::Debug for KeeperBuilder<S> {
         f.debug_struct("KeeperBuilder")
             .field("room", &self.room)
             .field("ttls", &self.ttls)
-            .field("policy", &self.policy)
+            .field("policy", &self.pool.policy)
             .finish_non_exhaustive()
     }
 }

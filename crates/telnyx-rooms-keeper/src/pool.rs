@@ -164,7 +164,7 @@ impl<S: TokenSource> fmt::Debug for KeeperPool<S> {
 /// Settings for a [`KeeperPool`].
 pub struct PoolBuilder<S: TokenSource> {
     source: S,
-    policy: RefreshPolicy,
+    pub(crate) policy: RefreshPolicy,
     max_in_flight: usize,
     seed: Option<u64>,
     time_source: SharedTimeSource,

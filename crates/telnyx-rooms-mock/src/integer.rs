@@ -109,40 +109,44 @@ mod tests {
         assert_eq!(classify("-9223372036854775808"), Some(Exact(i64::MIN)));
     }
 
+    /// Integers beyond i64 are out of range, not fractional; non-zero fractions are fractional
+    /// however small; text that is not a JSON number is none of them.
     #[test]
-    fn integers_beyond_i64_are_out_of_range_not_fractional() {
-        for text in [
-            "9223372036854775808",
-            "99999999999999999999",
-            "1e400",
-            "-1e400",
-            "1e99999999999999999999999",
-            "12345678901234567890.0",
-        ] {
-            assert_eq!(classify(text), Some(OutOfRange), "{text}");
-        }
-    }
-
-    #[test]
-    fn non_zero_fractions_are_fractional_however_small() {
-        for text in [
-            "600.5",
-            "0.1",
-            "1e-400",
-            "6001e-1",
-            "600.0000000000000000001",
-            "-1.5",
-        ] {
-            assert_eq!(classify(text), Some(Fractional), "{text}");
-        }
-    }
-
-    #[test]
-    fn text_that_is_not_a_json_number_is_none() {
-        for text in [
-            "", "-", "1.", ".5", "1e", "1e+", "abc", "\"600\"", "0x10", "1.2.3",
-        ] {
-            assert_eq!(classify(text), None, "{text:?}");
+    fn what_is_not_an_exact_i64_is_told_apart() {
+        let cases: [(Option<JsonInteger>, &[&str]); 3] = [
+            (
+                Some(OutOfRange),
+                &[
+                    "9223372036854775808",
+                    "99999999999999999999",
+                    "1e400",
+                    "-1e400",
+                    "1e99999999999999999999999",
+                    "12345678901234567890.0",
+                ],
+            ),
+            (
+                Some(Fractional),
+                &[
+                    "600.5",
+                    "0.1",
+                    "1e-400",
+                    "6001e-1",
+                    "600.0000000000000000001",
+                    "-1.5",
+                ],
+            ),
+            (
+                None,
+                &[
+                    "", "-", "1.", ".5", "1e", "1e+", "abc", "\"600\"", "0x10", "1.2.3",
+                ],
+            ),
+        ];
+        for (expected, texts) in cases {
+            for text in texts {
+                assert_eq!(classify(text), expected, "{text:?}");
+            }
         }
     }
 }

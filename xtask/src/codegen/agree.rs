@@ -161,8 +161,7 @@ mod tests {
     /// order, a body field or a method differently is refused, naming the operation.
     #[test]
     fn metadata_that_names_things_differently_is_refused() {
-        let inputs = Inputs::read(&Workspace::current().expect("tests run inside the workspace"))
-            .expect("the workspace's inputs");
+        let inputs = Inputs::read(&Workspace::of_tests()).expect("the workspace's inputs");
         let generated = generate(&inputs).expect("generates");
         check(&generated.file, &generated.operations).expect("they agree");
         let index = |id: &str| {

@@ -199,8 +199,7 @@ fn spec_schemas(doc: &Value) -> BTreeMap<String, Value> {
 
 #[test]
 fn the_generated_types_have_the_shape_of_the_spec_schemas() {
-    let inputs = Inputs::read(&Workspace::current().expect("tests run inside the workspace"))
-        .expect("the workspace's inputs");
+    let inputs = Inputs::read(&Workspace::of_tests()).expect("the workspace's inputs");
     let doc = generate(&inputs).expect("generates").doc;
     let spec = spec_schemas(&doc);
     let generated = generated_types();
@@ -232,8 +231,7 @@ fn the_generated_types_have_the_shape_of_the_spec_schemas() {
 /// Each part of the shape counts: a spec that differs from the type in any of them is caught.
 #[test]
 fn a_schema_the_type_does_not_follow_is_caught() {
-    let inputs = Inputs::read(&Workspace::current().expect("tests run inside the workspace"))
-        .expect("the workspace's inputs");
+    let inputs = Inputs::read(&Workspace::of_tests()).expect("the workspace's inputs");
     let doc = generate(&inputs).expect("generates").doc;
     let rust = rust_schema::<types::Room>();
     let room = &doc["components"]["schemas"]["Room"];

@@ -436,8 +436,7 @@ mod tests {
     use crate::paths::Workspace;
 
     fn inputs() -> Inputs {
-        Inputs::read(&Workspace::current().expect("tests run inside the workspace"))
-            .expect("the workspace's inputs")
+        Inputs::read(&Workspace::of_tests()).expect("the workspace's inputs")
     }
 
     #[test]

@@ -105,8 +105,7 @@ mod tests {
     use super::*;
 
     fn workspace_inputs() -> Inputs {
-        Inputs::read(&Workspace::current().expect("tests run inside the workspace"))
-            .expect("the workspace's inputs")
+        Inputs::read(&Workspace::of_tests()).expect("the workspace's inputs")
     }
 
     fn vendored_text() -> String {
@@ -138,12 +137,8 @@ mod tests {
 
     #[test]
     fn the_committed_file_is_what_generation_produces() {
-        let committed = std::fs::read_to_string(
-            Workspace::current()
-                .expect("tests run inside the workspace")
-                .generated(),
-        )
-        .expect("committed file");
+        let committed =
+            std::fs::read_to_string(Workspace::of_tests().generated()).expect("committed file");
         assert!(
             committed == render(&workspace_inputs()).expect("renders"),
             "crates/telnyx-rooms-gen/src/generated.rs is stale: run `cargo xtask codegen`"
@@ -184,7 +179,7 @@ mod tests {
     #[test]
     fn check_fails_on_a_hand_edit_with_a_diff_and_codegen_records_it() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let real = Workspace::current().expect("tests run inside the workspace");
+        let real = Workspace::of_tests();
         let copy = Workspace::at(dir.path());
         for path in [real.spec(), real.provenance(), real.generated()] {
             let to = dir.path().join(real.relative(&path));
@@ -220,15 +215,19 @@ mod tests {
         );
     }
 
+    /// What rendering the vendored spec with its first `from` replaced by `to` fails with.
+    fn refusal(from: &str, to: &str) -> String {
+        let spec = vendored_text().replacen(from, to, 1);
+        let err = render_spec_text(&spec, &workspace_inputs()).expect_err("codegen refuses it");
+        format!("{err:#}")
+    }
+
     #[test]
     fn two_success_body_types_are_an_error_not_a_panic() {
-        let spec = vendored_text().replacen(
+        let message = refusal(
             "        '403':\n",
             "        '200':\n          content:\n            application/json:\n              schema:\n                type: string\n          description: Other.\n        '403':\n",
-            1,
         );
-        let err = render_spec_text(&spec, &workspace_inputs()).expect_err("unsupported shape");
-        let message = format!("{err:#}");
         assert!(message.contains("(CreateRoomClientToken)"), "{message}");
         assert!(
             message.contains("success responses (201, 200)"),
@@ -238,13 +237,10 @@ mod tests {
 
     #[test]
     fn an_unconvertible_type_names_its_pointer() {
-        let spec = vendored_text().replacen(
+        let message = refusal(
             "          type: integer\n",
             "          type: [integer, string]\n",
-            1,
         );
-        let err = render_spec_text(&spec, &workspace_inputs()).expect_err("ambiguous type");
-        let message = format!("{err:#}");
         assert!(
             message.contains(
                 "/components/parameters/video_PageConsolidated/schema/properties/number/type"

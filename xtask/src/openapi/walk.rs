@@ -15,139 +15,119 @@ pub(crate) fn walk_schemas<E>(
     doc: &mut Value,
     visit: &mut impl FnMut(&mut Value, &str) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut pointer = String::new();
     let Some(root) = doc.as_object_mut() else {
         return Ok(());
     };
+    let mut walk = Walk {
+        pointer: String::new(),
+        visit,
+    };
     for (key, value) in root.iter_mut() {
         match key.as_str() {
-            "components" => with_token(&mut pointer, key, |pointer| {
-                walk_components(value, pointer, visit)
-            })?,
-            "paths" => with_token(&mut pointer, key, |pointer| {
-                walk_objects(value, pointer, visit)
-            })?,
+            "components" => walk.at(key, |walk| walk.components(value))?,
+            "paths" => walk.at(key, |walk| walk.objects(value))?,
             _ => {}
         }
     }
     Ok(())
 }
 
-/// Runs `f` with `token` appended to `pointer`, then restores it.
-pub(crate) fn with_token<T>(
-    pointer: &mut String,
-    token: &str,
-    f: impl FnOnce(&mut String) -> T,
-) -> T {
-    let len = pointer.len();
-    pointer.push('/');
-    pointer.push_str(&escape_pointer_token(token));
-    let out = f(pointer);
-    pointer.truncate(len);
-    out
+/// A walk in progress: the JSON pointer of where it is, and what it calls on each schema.
+struct Walk<'v, V> {
+    pointer: String,
+    visit: &'v mut V,
 }
 
-fn walk_components<E>(
-    components: &mut Value,
-    pointer: &mut String,
-    visit: &mut impl FnMut(&mut Value, &str) -> Result<(), E>,
-) -> Result<(), E> {
-    let Some(sections) = components.as_object_mut() else {
-        return Ok(());
-    };
-    for (section, entries) in sections.iter_mut() {
-        with_token(pointer, section, |pointer| {
-            if section == "schemas" {
-                walk_schema_map(entries, pointer, visit)
-            } else {
-                walk_objects(entries, pointer, visit)
-            }
-        })?;
+impl<E, V: FnMut(&mut Value, &str) -> Result<(), E>> Walk<'_, V> {
+    /// Runs `f` with `token` appended to the pointer, then restores it.
+    fn at(&mut self, token: &str, f: impl FnOnce(&mut Self) -> Result<(), E>) -> Result<(), E> {
+        let len = self.pointer.len();
+        self.pointer.push('/');
+        self.pointer.push_str(&escape_pointer_token(token));
+        let out = f(self);
+        self.pointer.truncate(len);
+        out
     }
-    Ok(())
-}
 
-/// Non-schema OpenAPI objects: each `schema` key holds a schema; examples and extensions are data.
-fn walk_objects<E>(
-    node: &mut Value,
-    pointer: &mut String,
-    visit: &mut impl FnMut(&mut Value, &str) -> Result<(), E>,
-) -> Result<(), E> {
-    match node {
-        Value::Object(map) => {
-            for (key, value) in map.iter_mut() {
-                if key == "example" || key == "examples" || key.starts_with("x-") {
-                    continue;
+    fn components(&mut self, components: &mut Value) -> Result<(), E> {
+        let Some(sections) = components.as_object_mut() else {
+            return Ok(());
+        };
+        for (section, entries) in sections.iter_mut() {
+            self.at(section, |walk| {
+                if section == "schemas" {
+                    walk.schema_map(entries)
+                } else {
+                    walk.objects(entries)
                 }
-                with_token(pointer, key, |pointer| {
-                    if key == "schema" {
-                        walk_schema(value, pointer, visit)
-                    } else {
-                        walk_objects(value, pointer, visit)
-                    }
-                })?;
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter_mut().enumerate() {
-                with_token(pointer, &index.to_string(), |pointer| {
-                    walk_objects(item, pointer, visit)
-                })?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-fn walk_schema<E>(
-    schema: &mut Value,
-    pointer: &mut String,
-    visit: &mut impl FnMut(&mut Value, &str) -> Result<(), E>,
-) -> Result<(), E> {
-    visit(schema, pointer)?;
-    let Some(map) = schema.as_object_mut() else {
-        return Ok(());
-    };
-    for (key, value) in map.iter_mut() {
-        let key = key.as_str();
-        with_token(pointer, key, |pointer| match key {
-            "properties" => walk_schema_map(value, pointer, visit),
-            "items" | "not" => walk_schema(value, pointer, visit),
-            "additionalProperties" if value.is_object() => walk_schema(value, pointer, visit),
-            "allOf" | "anyOf" | "oneOf" => walk_schema_list(value, pointer, visit),
-            _ => Ok(()),
-        })?;
-    }
-    Ok(())
-}
-
-fn walk_schema_map<E>(
-    node: &mut Value,
-    pointer: &mut String,
-    visit: &mut impl FnMut(&mut Value, &str) -> Result<(), E>,
-) -> Result<(), E> {
-    if let Some(map) = node.as_object_mut() {
-        for (name, schema) in map.iter_mut() {
-            with_token(pointer, name, |pointer| walk_schema(schema, pointer, visit))?;
-        }
-    }
-    Ok(())
-}
-
-fn walk_schema_list<E>(
-    node: &mut Value,
-    pointer: &mut String,
-    visit: &mut impl FnMut(&mut Value, &str) -> Result<(), E>,
-) -> Result<(), E> {
-    if let Some(items) = node.as_array_mut() {
-        for (index, schema) in items.iter_mut().enumerate() {
-            with_token(pointer, &index.to_string(), |pointer| {
-                walk_schema(schema, pointer, visit)
             })?;
         }
+        Ok(())
     }
-    Ok(())
+
+    /// Non-schema OpenAPI objects: each `schema` key holds a schema; examples and extensions are
+    /// data.
+    fn objects(&mut self, node: &mut Value) -> Result<(), E> {
+        match node {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if key == "example" || key == "examples" || key.starts_with("x-") {
+                        continue;
+                    }
+                    self.at(key, |walk| {
+                        if key == "schema" {
+                            walk.schema(value)
+                        } else {
+                            walk.objects(value)
+                        }
+                    })?;
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter_mut().enumerate() {
+                    self.at(&index.to_string(), |walk| walk.objects(item))?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn schema(&mut self, schema: &mut Value) -> Result<(), E> {
+        (self.visit)(schema, &self.pointer)?;
+        let Some(map) = schema.as_object_mut() else {
+            return Ok(());
+        };
+        for (key, value) in map.iter_mut() {
+            let key = key.as_str();
+            self.at(key, |walk| match key {
+                "properties" => walk.schema_map(value),
+                "items" | "not" => walk.schema(value),
+                "additionalProperties" if value.is_object() => walk.schema(value),
+                "allOf" | "anyOf" | "oneOf" => walk.schema_list(value),
+                _ => Ok(()),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn schema_map(&mut self, node: &mut Value) -> Result<(), E> {
+        if let Some(map) = node.as_object_mut() {
+            for (name, schema) in map.iter_mut() {
+                self.at(name, |walk| walk.schema(schema))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn schema_list(&mut self, node: &mut Value) -> Result<(), E> {
+        if let Some(items) = node.as_array_mut() {
+            for (index, schema) in items.iter_mut().enumerate() {
+                self.at(&index.to_string(), |walk| walk.schema(schema))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// HTTP methods that can hold an operation in an OpenAPI path item, in the order OpenAPI lists them.

@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn the_readmes_say_how_to_install_and_open_with_an_example_that_refreshes() {
-        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let workspace = Workspace::of_tests();
         for (readme, _) in READMES {
             let text = std::fs::read_to_string(workspace.root().join(readme)).expect("readme");
             for line in INSTALL {

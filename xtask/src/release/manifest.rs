@@ -121,7 +121,7 @@ mod tests {
     use crate::paths::Workspace;
 
     fn checkout() -> (Metadata, Vec<Package>) {
-        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let workspace = Workspace::of_tests();
         let metadata = Metadata::read(&workspace).expect("metadata");
         let published = metadata.publish_order().expect("order");
         (metadata, published)

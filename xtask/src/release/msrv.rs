@@ -3,12 +3,11 @@
 //! `Cargo.lock` resolves them) declares a `rust-version` no newer than ours, or none.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use super::plan::cargo;
+use super::plan::cargo_metadata;
 use crate::paths::Workspace;
 
 #[derive(Debug, Deserialize)]
@@ -64,18 +63,7 @@ pub(crate) struct Report {
 
 /// Checks the workspace; an error lists every crate that declares a newer Rust than ours.
 pub(crate) fn check(workspace: &Workspace) -> Result<Report> {
-    let output = Command::new(cargo())
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .current_dir(workspace.root())
-        .output()
-        .context("cannot run cargo metadata")?;
-    if !output.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let metadata: Metadata = serde_json::from_slice(&output.stdout)?;
+    let metadata: Metadata = cargo_metadata(workspace, &[])?;
     judge(&metadata)
 }
 
@@ -255,7 +243,7 @@ mod tests {
 
     #[test]
     fn the_checkout_keeps_its_declared_msrv() {
-        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let workspace = Workspace::of_tests();
         let report = check(&workspace).expect("Cargo.lock within the MSRV");
         assert!(report.checked > 100, "{report:?}");
     }

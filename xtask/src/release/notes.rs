@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn every_published_crate_has_a_section_for_its_version() {
-        let workspace = crate::paths::Workspace::current().expect("inside the workspace");
+        let workspace = crate::paths::Workspace::of_tests();
         let metadata = super::super::plan::Metadata::read(&workspace).expect("metadata");
         let published = metadata.publish_order().expect("order");
         assert_eq!(problems(&published), Vec::<String>::new());

@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn the_checkout_s_crate_readmes_link_only_to_urls() {
-        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let workspace = Workspace::of_tests();
         let metadata = super::super::plan::Metadata::read(&workspace).expect("metadata");
         for package in metadata.publish_order().expect("order") {
             let readme = package.readme.as_ref().expect("a readme");

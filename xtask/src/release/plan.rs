@@ -105,18 +105,7 @@ impl Package {
 impl Metadata {
     /// `cargo metadata --no-deps` of the workspace.
     pub(crate) fn read(workspace: &Workspace) -> Result<Self> {
-        let output = Command::new(cargo())
-            .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
-            .current_dir(workspace.root())
-            .output()
-            .context("cannot run cargo metadata")?;
-        if !output.status.success() {
-            bail!(
-                "cargo metadata failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        serde_json::from_slice(&output.stdout).context("cannot read cargo metadata's output")
+        cargo_metadata(workspace, &["--no-deps"])
     }
 
     /// The workspace's published packages, each after every workspace package it depends on (of
@@ -150,6 +139,26 @@ impl Metadata {
     }
 }
 
+/// `cargo metadata --format-version 1 --locked` of the workspace with `extra` arguments, parsed.
+pub(crate) fn cargo_metadata<T: serde::de::DeserializeOwned>(
+    workspace: &Workspace,
+    extra: &[&str],
+) -> Result<T> {
+    let output = Command::new(cargo())
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .args(extra)
+        .current_dir(workspace.root())
+        .output()
+        .context("cannot run cargo metadata")?;
+    if !output.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("cannot read cargo metadata's output")
+}
+
 /// The cargo that runs this xtask (`CARGO`), else the one on the path.
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
@@ -161,7 +170,7 @@ mod tests {
 
     #[test]
     fn the_published_crates_come_after_what_they_depend_on() {
-        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let workspace = Workspace::of_tests();
         let order = Metadata::read(&workspace)
             .expect("metadata")
             .publish_order()

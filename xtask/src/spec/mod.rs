@@ -62,8 +62,7 @@ mod tests {
     /// What Prism checks the mock against has the overlays' corrections in it.
     #[test]
     fn the_overlaid_spec_has_the_corrections() {
-        let text = overlaid(&Workspace::current().expect("tests run inside the workspace"))
-            .expect("overlays apply");
+        let text = overlaid(&Workspace::of_tests()).expect("overlays apply");
         let doc: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(doc["openapi"], "3.1.0", "nothing converted");
         let forbidden = &doc["components"]["responses"]["Forbidden"]["content"]["application/json"];

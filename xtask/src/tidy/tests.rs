@@ -343,7 +343,7 @@ fn reading_a_checkout_skips_build_output_and_npm_packages() {
 fn checkout() -> &'static Tree {
     static TREE: OnceLock<Tree> = OnceLock::new();
     TREE.get_or_init(|| {
-        let workspace = Workspace::current().expect("tests run inside the checkout");
+        let workspace = Workspace::of_tests();
         Tree::read(&workspace).expect("the checkout reads")
     })
 }

@@ -17,6 +17,16 @@ pub(crate) fn terminal_safe(text: &str) -> bool {
         .all(|line| matches!(escape_controls(line), std::borrow::Cow::Borrowed(_)))
 }
 
+/// A file named `name` holding `bytes`, in a temporary folder of this test process (the test
+/// removes it).
+pub(crate) fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("telnyx-rooms-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("written");
+    path
+}
+
 /// Variables the binary reads; cleared so the developer's own settings never leak into a test.
 const ENV_VARS: &[&str] = &[
     "TELNYX_API_KEY",

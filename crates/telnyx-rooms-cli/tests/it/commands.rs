@@ -3,7 +3,7 @@
 use serde_json::Value;
 use telnyx_rooms_testkit::secrets::ROOM;
 
-use crate::binary::{Run, Served, run_with};
+use crate::binary::{Run, Served, run_with, temp_file};
 const OTHER_ROOM: &str = "9e2a0cbe-ce66-411e-a1ac-468f0b103c9a";
 
 fn run(args: &[&str]) -> Run {
@@ -196,10 +196,7 @@ fn a_served_mock_carries_a_flow_across_processes() {
 #[test]
 fn the_api_key_file_is_read() {
     let served = Served::start(&[]);
-    let dir = std::env::temp_dir().join(format!("telnyx-rooms-cli-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let key_file = dir.join("api-key");
-    std::fs::write(&key_file, "KEY_FROM_FILE\n").expect("written");
+    let key_file = temp_file("e2e-api-key", b"KEY_FROM_FILE\n");
     let key_path = key_file.to_str().expect("a UTF-8 path");
     let created = run_with(
         &["token", "create", ROOM, "--api-key-file", key_path],
@@ -223,7 +220,7 @@ fn the_api_key_file_is_read() {
         missing.stderr.contains("cannot read the API key file"),
         "{missing:?}"
     );
-    std::fs::remove_dir_all(&dir).expect("cleaned up");
+    std::fs::remove_file(&key_file).expect("cleaned up");
 }
 
 #[test]
@@ -366,14 +363,18 @@ fn api_errors_exit_3_with_status_code_title_detail_and_request_id() {
     assert!(foreign.stderr.contains("signature"), "{foreign:?}");
 }
 
-#[test]
-fn server_errors_and_unusable_answers_exit_3() {
-    let unavailable = Served::start(&["--fault", "status=503"]);
-    let run = run_with(
+/// `token create` against `served`, without retries.
+fn create_without_retries(served: &Served) -> Run {
+    run_with(
         &["token", "create", ROOM, "--retries", "0"],
         None,
-        &unavailable.env(),
-    );
+        &served.env(),
+    )
+}
+
+#[test]
+fn server_errors_and_unusable_answers_exit_3() {
+    let run = create_without_retries(&Served::start(&["--fault", "status=503"]));
     run.assert_exit(3);
     assert!(
         run.stderr.contains("HTTP 503") && run.stderr.contains("request id"),
@@ -403,13 +404,7 @@ fn network_errors_exit_4() {
     run.assert_exit(4);
     assert!(run.stderr.contains(&closed), "{run:?}");
 
-    let resetting = Served::start(&["--fault", "reset"]);
-    let run = run_with(
-        &["token", "create", ROOM, "--retries", "0"],
-        None,
-        &resetting.env(),
-    );
-    run.assert_exit(4);
+    create_without_retries(&Served::start(&["--fault", "reset"])).assert_exit(4);
 }
 
 /// `--mock` sends the mock's own key, never `TELNYX_API_KEY`: the embedded mock accepts only
@@ -433,10 +428,7 @@ fn an_api_key_file_other_users_can_read_gets_a_warning() {
     use std::os::unix::fs::PermissionsExt as _;
 
     let served = Served::start(&[]);
-    let dir = std::env::temp_dir().join(format!("telnyx-rooms-cli-mode-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let key_file = dir.join("api-key");
-    std::fs::write(&key_file, "KEY_FROM_FILE\n").expect("written");
+    let key_file = temp_file("mode-api-key", b"KEY_FROM_FILE\n");
     let path = key_file.to_str().expect("a UTF-8 path");
     let create = |mode: u32| {
         std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(mode)).expect("chmod");
@@ -459,5 +451,5 @@ fn an_api_key_file_other_users_can_read_gets_a_warning() {
     let private = create(0o600);
     private.assert_ok();
     assert_eq!(private.stderr, "", "{private:?}");
-    std::fs::remove_dir_all(&dir).expect("cleaned up");
+    std::fs::remove_file(&key_file).expect("cleaned up");
 }

@@ -2,12 +2,12 @@
 //! and stalls, and against hostile input. Exit codes stay as documented: 2 bad input, 3 API,
 //! 4 network.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use telnyx_rooms_testkit::hostile::{Hostile, Reply, Request, head, response};
 use telnyx_rooms_testkit::secrets::{API_KEY, REFRESH, ROOM, TOKEN};
 
-use crate::binary::{Run, run_with, run_with_bytes, terminal_safe};
+use crate::binary::{Run, run_with, run_with_bytes, temp_file, terminal_safe};
 
 fn env(server: &Hostile) -> Vec<(&'static str, String)> {
     vec![
@@ -26,6 +26,16 @@ fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> 
 fn against(server: &Hostile, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let env = env(server);
     run_with_bytes(args, stdin, &pairs(&env))
+}
+
+/// `token create` with the API key read from `key_file`.
+fn create_with_key_file(server: &Hostile, key_file: &Path) -> Run {
+    let path = key_file.to_str().expect("UTF-8 path");
+    against(
+        server,
+        &["token", "create", ROOM, "--api-key-file", path],
+        None,
+    )
 }
 
 /// `token refresh` without retries; the refresh token comes on stdin.
@@ -48,14 +58,6 @@ fn assert_safe(run: &Run) {
             "a character a terminal acts on is shown raw: {run:?}"
         );
     }
-}
-
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("telnyx-rooms-hostile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("written");
-    path
 }
 
 /// Case 2: a gateway page echoing the request never shows the key or the refresh token.
@@ -125,23 +127,20 @@ fn tokens_with_control_characters_are_not_printed() {
 #[test]
 fn huge_credentials_are_refused_before_anything_is_sent() {
     let server = Hostile::start(|_| response(201, &[], created_body(TOKEN).as_bytes()));
-    let huge = vec![b'a'; 100 * 1024 * 1024];
-    let run = against(&server, &REFRESH_ARGS, Some(&huge));
-    run.assert_exit(2);
-    assert!(
-        run.stderr
-            .contains("standard input holds more than 65536 bytes"),
-        "{run:?}"
-    );
-
-    let big_token = vec![b'a'; 16 * 1024];
-    let run = against(&server, &REFRESH_ARGS, Some(&big_token));
-    run.assert_exit(2);
-    assert!(
-        run.stderr
-            .contains("standard input: invalid request: refresh_token is 16384 bytes long"),
-        "{run:?}"
-    );
+    for (stdin_len, why) in [
+        (
+            100 * 1024 * 1024,
+            "standard input holds more than 65536 bytes",
+        ),
+        (
+            16 * 1024,
+            "standard input: invalid request: refresh_token is 16384 bytes long",
+        ),
+    ] {
+        let run = against(&server, &REFRESH_ARGS, Some(&vec![b'a'; stdin_len]));
+        run.assert_exit(2);
+        assert!(run.stderr.contains(why), "{run:?}");
+    }
 
     let key_file = temp_file("huge-key", b"");
     std::fs::File::options()
@@ -149,12 +148,7 @@ fn huge_credentials_are_refused_before_anything_is_sent() {
         .open(&key_file)
         .and_then(|file| file.set_len(100 * 1024 * 1024))
         .expect("a sparse 100 MB file");
-    let path = key_file.to_str().expect("UTF-8 path");
-    let run = against(
-        &server,
-        &["token", "create", ROOM, "--api-key-file", path],
-        None,
-    );
+    let run = create_with_key_file(&server, &key_file);
     run.assert_exit(2);
     assert!(run.stderr.contains("more than 65536 bytes"), "{run:?}");
     std::fs::remove_file(&key_file).expect("removed");
@@ -182,25 +176,15 @@ fn a_huge_success_body_is_an_api_error() {
 fn credentials_are_cleaned_or_refused_naming_their_source() {
     let server = Hostile::start(|_| response(201, &[], created_body(TOKEN).as_bytes()));
     let bom = temp_file("bom-key", format!("\u{feff}{API_KEY}\r\n").as_bytes());
-    let path = bom.to_str().expect("UTF-8 path");
-    against(
-        &server,
-        &["token", "create", ROOM, "--api-key-file", path],
-        None,
-    )
-    .assert_ok();
+    create_with_key_file(&server, &bom).assert_ok();
     assert_eq!(
         server.requests()[0].header("authorization"),
         Some("Bearer KEYlive_0123")
     );
 
     let accented = temp_file("accented-key", "KEYlivé_secret\n".as_bytes());
-    let path = accented.to_str().expect("UTF-8 path");
-    let run = against(
-        &server,
-        &["token", "create", ROOM, "--api-key-file", path],
-        None,
-    );
+    let run = create_with_key_file(&server, &accented);
+    let path = accented.display();
     run.assert_exit(2);
     assert!(
         run.stderr.contains(&format!("the API key file {path}: ")),

@@ -51,6 +51,14 @@ pub(crate) fn room() -> uuid::Uuid {
     ROOM.parse().expect("uuid")
 }
 
+/// A client of `server` sending the API key `key`.
+pub(crate) fn with_key(server: &Hostile, key: &str) -> Client {
+    client(
+        &server.base_url(),
+        Credentials::bearer(key).expect("header value"),
+    )
+}
+
 pub(crate) fn client(base: &str, credentials: Credentials) -> Client {
     // Built alone this crate's reqwest has no TLS; in a workspace build it has the facade's
     // provider-less rustls, which needs a process-wide provider even for plain-HTTP clients.

@@ -13,7 +13,7 @@ use telnyx_rooms_gen::{Client, Credentials, operations};
 
 use telnyx_rooms_testkit::hostile::Request;
 
-use crate::{ROOM, client, request_line, room, serve};
+use crate::{ROOM, client, request_line, room, serve, with_key};
 
 const PAGE: &str = r#"{"data":[{"id":"0ccc7b54-4df3-4bca-a65a-3da1ecc777f0","unique_name":"x","max_participants":10}],"meta":{"page_number":1,"page_size":2,"total_pages":1,"total_results":1}}"#;
 
@@ -138,9 +138,8 @@ async fn deep_objects_go_out_as_telnyx_sdks_send_them() {
     );
     // Nothing is sent for an argument left `None`: no `?` without a query, no empty values.
     let server = serve(page_response());
-    let base = server.base_url();
     let none: Option<&NaiveDate> = None;
-    client(&base, Credentials::bearer("KEY").expect("header value"))
+    with_key(&server, "KEY")
         .list_rooms(none, None, None, None, None, None, None, None, None, None)
         .await
         .expect("a page");
@@ -171,11 +170,7 @@ async fn the_api_key_goes_exactly_where_the_spec_requires_it() {
     let server = serve(
         "HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
     );
-    let base = server.base_url();
-    let client = client(
-        &base,
-        Credentials::bearer("KEY_SECRET").expect("header value"),
-    );
+    let client = with_key(&server, "KEY_SECRET");
     call_every_operation(&client).await;
     let seen = server.requests();
     assert_eq!(seen.len(), CALLED.len());

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use futures_util::StreamExt;
 use telnyx_rooms_core::time::ManualTimeSource;
-use telnyx_rooms_keeper::{EndReason, RefreshPolicy, Status, TokenKeeper, Ttls};
+use telnyx_rooms_keeper::{EndReason, KeeperBuilder, RefreshPolicy, Status, TokenKeeper, Ttls};
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 use crate::fake::{Fake, FakeError, Kind, forbidden, rate_limited, transient};
@@ -34,12 +34,16 @@ fn server_clock_in_2031() -> DateTime<Utc> {
         .expect("date")
 }
 
-/// A keeper of 10 s tokens (counted as 9 s: refreshed every 6 s) without jitter.
-fn ten_second_keeper(fake: &Fake) -> TokenKeeper<Fake> {
+/// Settings for 10 s tokens (counted as 9 s: refreshed every 6 s) without jitter.
+fn ten_second_tokens(fake: &Fake) -> KeeperBuilder<Fake> {
     TokenKeeper::builder(fake.clone(), room())
         .token_ttl(secs(10))
         .policy(no_jitter())
-        .start()
+}
+
+/// A keeper of 10 s tokens (counted as 9 s: refreshed every 6 s) without jitter.
+fn ten_second_keeper(fake: &Fake) -> TokenKeeper<Fake> {
+    ten_second_tokens(fake).start()
 }
 
 #[tokio::test(start_paused = true)]
@@ -113,11 +117,7 @@ async fn jitter_only_moves_refreshes_earlier_within_the_window() {
 #[tokio::test(start_paused = true)]
 async fn remints_with_the_api_key_before_the_refresh_token_expires() {
     let fake = Fake::new();
-    let keeper = TokenKeeper::builder(fake.clone(), room())
-        .token_ttl(secs(10))
-        .refresh_token_ttl(secs(60))
-        .policy(no_jitter())
-        .start();
+    let keeper = ten_second_tokens(&fake).refresh_token_ttl(secs(60)).start();
     keeper.token().await.expect("first token");
     // A valid token at every step for five minutes: no gap across re-mints.
     for _ in 0..3000 {
@@ -301,10 +301,8 @@ async fn a_server_delay_past_every_deadline_ends_the_session_when_the_refresh_to
     fake.fail_next(Kind::Refresh, rate_limited(Duration::MAX));
     // 2 min refresh tokens (119 s counted); with an API key, the start timeout (2 min) to mint a
     // new pair after that.
-    let keeper = TokenKeeper::builder(fake.clone(), room())
-        .token_ttl(secs(10))
+    let keeper = ten_second_tokens(&fake)
         .refresh_token_ttl(secs(120))
-        .policy(no_jitter())
         .start();
     keeper.token().await.expect("first token");
     let status = ended(&keeper).await;

@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, claims, create, create_room, id_of, server_at};
+use crate::support::{
+    CREATE, Call, REFRESH, ROOM, Started, claims, create, create_room, id_of, refresh_from,
+    server_at,
+};
 use serde_json::{Value, json};
-use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_gen::operations;
 use telnyx_rooms_mock::{MockServer, TokenKind};
 use uuid::Uuid;
@@ -18,8 +20,7 @@ fn room() -> Uuid {
 
 #[tokio::test]
 async fn create_mints_access_and_refresh_tokens_whose_expiry_matches_the_claims() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (_, server) = server_at(T0).await;
     let answer = create(
         &server,
         ROOM,
@@ -81,8 +82,7 @@ async fn create_mints_access_and_refresh_tokens_whose_expiry_matches_the_claims(
 
 #[tokio::test]
 async fn create_applies_the_spec_defaults_when_ttls_are_absent() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (_, server) = server_at(T0).await;
     let answer = create(&server, ROOM, json!({})).await;
     let default = |field: &str| {
         CREATE
@@ -102,8 +102,7 @@ async fn create_applies_the_spec_defaults_when_ttls_are_absent() {
 
 #[tokio::test]
 async fn the_date_header_follows_the_injected_clock() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (_, server) = server_at(T0).await;
     let answer = create(&server, ROOM, json!({})).await;
     assert_eq!(answer.headers["date"], "Tue, 14 Nov 2023 22:13:20 GMT");
 }
@@ -131,11 +130,7 @@ async fn operations_that_need_the_api_key_refuse_requests_without_it() {
 
 #[tokio::test]
 async fn a_configured_api_key_must_match() {
-    let server = MockServer::builder()
-        .api_key("RIGHT")
-        .start()
-        .await
-        .expect("starts");
+    let server = MockServer::builder().api_key("RIGHT").started().await;
     let wrong = Call::without_auth(&server, &CREATE, ROOM)
         .header("authorization", "Bearer WRONG")
         .json(json!({}))
@@ -211,15 +206,14 @@ async fn an_id_that_is_not_a_uuid_is_refused_on_every_operation_with_one() {
                 .await;
             assert_eq!(answer.status, 422, "{room} {}", answer.text);
             assert_eq!(answer.error(0, "code"), "10006");
-            assert_eq!(answer.error(0, "source"), json!({"parameter": param.name}));
+            assert_eq!(answer.source(), json!({"parameter": param.name}));
         }
     }
 }
 
 #[tokio::test]
 async fn refresh_with_the_token_from_create_returns_a_new_access_token() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (clock, server) = server_at(T0).await;
     let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 300})).await;
     clock.advance(Duration::from_secs(100));
     let answer = Call::new(&server, &REFRESH, ROOM)
@@ -256,10 +250,7 @@ async fn refresh_refusal(server: &MockServer, room: &str, token: &str) -> String
         .await;
     assert_eq!(answer.status, 403, "{}", answer.text);
     assert_eq!(answer.error(0, "code"), "10010");
-    assert_eq!(
-        answer.error(0, "source"),
-        json!({"pointer": "/refresh_token"})
-    );
+    assert_eq!(answer.source(), json!({"pointer": "/refresh_token"}));
     let detail = answer
         .error(0, "detail")
         .as_str()
@@ -274,13 +265,10 @@ async fn refresh_refusal(server: &MockServer, room: &str, token: &str) -> String
 
 #[tokio::test]
 async fn refresh_refuses_an_expired_refresh_token() {
-    let clock = ManualTimeSource::at_unix(T0);
-    let server = server_at(&clock).await;
+    let (clock, server) = server_at(T0).await;
     let created = create(&server, ROOM, json!({"refresh_token_ttl_secs": 60})).await;
     clock.advance(Duration::from_secs(59));
-    let ok = Call::new(&server, &REFRESH, ROOM)
-        .json(json!({"refresh_token": created.data("refresh_token")}))
-        .await;
+    let ok = refresh_from(&server, ROOM, &created).await;
     assert_eq!(ok.status, 201, "valid in its last second");
     clock.advance(Duration::from_secs(1));
     let detail = refresh_refusal(&server, ROOM, &created.data("refresh_token")).await;
@@ -323,9 +311,8 @@ async fn refresh_refuses_a_token_whose_claims_were_changed() {
     claims.exp += 86_400;
     let attacker = MockServer::builder()
         .signing_passphrase("attacker")
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let resigned_elsewhere = attacker.sign_claims(&claims);
     let detail = refresh_refusal(&server, ROOM, &resigned_elsewhere).await;
     assert!(detail.contains("signature"), "{detail}");
@@ -341,18 +328,14 @@ async fn refresh_refuses_a_token_whose_claims_were_changed() {
 async fn servers_sharing_a_passphrase_accept_each_others_refresh_tokens() {
     let a = MockServer::builder()
         .signing_passphrase("demo")
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let b = MockServer::builder()
         .signing_passphrase("demo")
-        .start()
-        .await
-        .expect("starts");
-    let created = create(&a, ROOM, json!({})).await;
-    let answer = Call::new(&b, &REFRESH, ROOM)
-        .json(json!({"refresh_token": created.data("refresh_token")}))
+        .started()
         .await;
+    let created = create(&a, ROOM, json!({})).await;
+    let answer = refresh_from(&b, ROOM, &created).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     // Each verifies what the other signed, the client token too.
     let token = b.verify_token(&answer.data("token"), TokenKind::Client, room());

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, create};
+use crate::support::{CREATE, Call, REFRESH, ROOM, Started, create, refresh_from};
 use serde_json::json;
 use telnyx_rooms_mock::{FAULT_HEADER, Fault, MockServer};
 
@@ -12,6 +12,23 @@ async fn create_with_fault(server: &MockServer, fault: &str) -> crate::support::
         .header(FAULT_HEADER, fault)
         .json(json!({}))
         .await
+}
+
+/// Starts a mock and creates a token for `ROOM` there with the fault header set to `fault`.
+async fn fresh_with_fault(fault: &str) -> (MockServer, crate::support::Answer) {
+    let server = telnyx_rooms_mock::start().await.expect("starts");
+    let answer = create_with_fault(&server, fault).await;
+    (server, answer)
+}
+
+/// The statuses of `n` token creations for `ROOM` with an empty body, in order.
+async fn create_statuses(server: &MockServer, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::with_capacity(n);
+    for _ in 0..n {
+        let answer = Call::new(server, &CREATE, ROOM).json(json!({})).await;
+        statuses.push(answer.status.as_u16());
+    }
+    statuses
 }
 
 #[tokio::test]
@@ -55,8 +72,7 @@ async fn request_faults_count_per_operation_and_per_client_key() {
 
 #[tokio::test]
 async fn a_429_carries_retry_after() {
-    let server = telnyx_rooms_mock::start().await.expect("starts");
-    let default = create_with_fault(&server, "status=429").await;
+    let (server, default) = fresh_with_fault("status=429").await;
     assert_eq!(default.status, 429);
     assert_eq!(default.headers["retry-after"], "1");
     assert_eq!(default.error(0, "code"), "10011");
@@ -69,9 +85,7 @@ async fn a_429_carries_retry_after() {
 
 #[tokio::test]
 async fn a_fault_can_add_headers_to_any_answer() {
-    let server = telnyx_rooms_mock::start().await.expect("starts");
-    let failed = create_with_fault(
-        &server,
+    let (server, failed) = fresh_with_fault(
         "status=429;retry-after=9;header=retry-after-ms:1500;header=retry-after:3",
     )
     .await;
@@ -129,8 +143,7 @@ async fn a_reset_closes_the_connection_without_an_answer() {
 
 #[tokio::test]
 async fn malformed_json_keeps_the_success_status() {
-    let server = telnyx_rooms_mock::start().await.expect("starts");
-    let answer = create_with_fault(&server, "malformed-json").await;
+    let (_server, answer) = fresh_with_fault("malformed-json").await;
     assert_eq!(answer.status, 201);
     assert_eq!(answer.headers["content-type"], "application/json");
     assert!(
@@ -178,13 +191,9 @@ async fn corrupting_faults_leave_validation_errors_alone() {
 
 #[tokio::test]
 async fn an_unreadable_fault_header_is_a_400_naming_the_header() {
-    let server = telnyx_rooms_mock::start().await.expect("starts");
-    let answer = create_with_fault(&server, "status=teapot").await;
+    let (_server, answer) = fresh_with_fault("status=teapot").await;
     assert_eq!(answer.status, 400);
-    assert_eq!(
-        answer.error(0, "source"),
-        json!({"parameter": FAULT_HEADER})
-    );
+    assert_eq!(answer.source(), json!({"parameter": FAULT_HEADER}));
 }
 
 #[tokio::test]
@@ -196,28 +205,11 @@ async fn server_faults_apply_to_their_operation_in_order() {
                 .for_operation(CREATE.operation_id),
         )
         .fault(Fault::status(500).times(1))
-        .start()
-        .await
-        .expect("starts");
-    let created_statuses = [
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-    ];
-    assert_eq!(created_statuses, [503, 503, 500]);
-    let created = create(&server, ROOM, json!({})).await;
-    let refreshed = Call::new(&server, &REFRESH, ROOM)
-        .json(json!({"refresh_token": created.data("refresh_token")}))
+        .started()
         .await;
+    assert_eq!(create_statuses(&server, 3).await, [503, 503, 500]);
+    let created = create(&server, ROOM, json!({})).await;
+    let refreshed = refresh_from(&server, ROOM, &created).await;
     assert_eq!(
         refreshed.status, 201,
         "the any-route rule was used up by create"
@@ -228,28 +220,9 @@ async fn server_faults_apply_to_their_operation_in_order() {
 async fn faults_can_be_injected_and_cleared_while_running() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
     server.inject(Fault::status(504));
-    assert_eq!(
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        504
-    );
-    assert_eq!(
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        504
-    );
+    assert_eq!(create_statuses(&server, 2).await, [504, 504]);
     server.clear_faults();
-    assert_eq!(
-        Call::new(&server, &CREATE, ROOM)
-            .json(json!({}))
-            .await
-            .status,
-        201
-    );
+    assert_eq!(create_statuses(&server, 1).await, [201]);
 }
 
 #[tokio::test]
@@ -289,11 +262,7 @@ async fn the_log_records_requests_with_secrets_redacted() {
 
 #[tokio::test]
 async fn the_log_is_bounded_but_counters_keep_counting() {
-    let server = MockServer::builder()
-        .log_capacity(3)
-        .start()
-        .await
-        .expect("starts");
+    let server = MockServer::builder().log_capacity(3).started().await;
     for _ in 0..5 {
         create(&server, ROOM, json!({})).await;
     }

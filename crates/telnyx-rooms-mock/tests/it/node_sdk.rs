@@ -5,7 +5,7 @@
 //! Needs node and `npm ci --prefix conformance`; scripts/test.sh installs and runs it with
 //! `cargo test -p telnyx-rooms-mock --test it node_sdk:: -- --ignored`.
 
-use crate::support::ROOM;
+use crate::support::{ROOM, Started};
 use serde_json::Value;
 use telnyx_rooms_mock::{MockServer, TokenKind};
 
@@ -14,11 +14,7 @@ const API_KEY: &str = "KEY_NODE_SDK";
 #[tokio::test]
 #[ignore = "needs node and conformance/node_modules (scripts/test.sh installs them)"]
 async fn the_official_node_sdk_drives_tokens_and_the_rooms_lifecycle() {
-    let server = MockServer::builder()
-        .api_key(API_KEY)
-        .start()
-        .await
-        .expect("starts");
+    let server = MockServer::builder().api_key(API_KEY).started().await;
     let seen = run_node_sdk(&server).await;
 
     let refresh_token = assert_tokens_verify(&server, &seen);

@@ -3,7 +3,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::support::{CREATE, REFRESH, ROOM};
+use crate::support::{CREATE, REFRESH, ROOM, Started, refused};
 use serde_json::json;
 
 /// The binary on an ephemeral port; killed on drop.
@@ -31,6 +31,29 @@ impl Process {
             child,
             base_url: line.trim().to_owned(),
         }
+    }
+
+    /// Kills the process and returns all it wrote to standard error.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(
+            &mut self.child.stderr.take().expect("a stderr pipe"),
+            &mut stderr,
+        )
+        .expect("reads");
+        stderr
+    }
+
+    /// Asks the process for a token pair with the API key `key` and `body`.
+    async fn create(&self, key: &str, body: serde_json::Value) -> reqwest::Response {
+        crate::support::http()
+            .post(self.url(&CREATE))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .expect("answers")
     }
 
     fn url(&self, operation: &telnyx_rooms_core::meta::Operation) -> String {
@@ -64,21 +87,15 @@ async fn the_binary_serves_with_its_seed_and_faults() {
     );
     assert!(process.base_url.ends_with("/v2"));
     let http = crate::support::http();
-    let create = || {
-        http.post(process.url(&CREATE))
-            .bearer_auth("KEY")
-            .json(&json!({}))
-            .send()
-    };
-    assert_eq!(create().await.expect("answers").status(), 503);
-    let created: serde_json::Value = create().await.expect("answers").json().await.expect("JSON");
+    let create = || process.create("KEY", json!({}));
+    assert_eq!(create().await.status(), 503);
+    let created: serde_json::Value = create().await.json().await.expect("JSON");
 
     // An in-process server with the same seed accepts the process's refresh token.
     let twin = telnyx_rooms_mock::MockServer::builder()
         .signing_passphrase("shared")
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let refreshed = http
         .post(crate::support::url(&twin, &REFRESH, ROOM))
         .json(&json!({"refresh_token": created["data"]["refresh_token"]}))
@@ -89,13 +106,21 @@ async fn the_binary_serves_with_its_seed_and_faults() {
 }
 
 #[test]
-fn the_binary_refuses_a_bad_fault_with_a_usage_error() {
-    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
-        .args(["--addr", "127.0.0.1:0", "--fault", "status=teapot"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("`status` must be 200..=599"));
+fn the_binary_refuses_bad_options_with_a_usage_error_saying_why() {
+    for (args, why) in [
+        (["--fault", "status=teapot"], "`status` must be 200..=599"),
+        (
+            ["--rate-limit", "0/s"],
+            "invalid rate limit `0/s`: must be at least 1",
+        ),
+        (
+            ["--api-key", "two words"],
+            "the value of --api-key contains whitespace",
+        ),
+    ] {
+        let stderr = refused(&args);
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+    }
 }
 
 #[tokio::test]
@@ -103,22 +128,16 @@ async fn the_binary_defaults_to_the_shared_demo_seed() {
     // `telnyx-rooms mock serve` and `telnyx-rooms --mock` default to the same passphrase (one
     // definition, `ServeOptions`): their tokens are interchangeable with the binary's.
     let process = Process::start(&[]);
-    let http = crate::support::http();
-    let created: serde_json::Value = http
-        .post(process.url(&CREATE))
-        .bearer_auth("KEY")
-        .json(&json!({}))
-        .send()
+    let created: serde_json::Value = process
+        .create("KEY", json!({}))
         .await
-        .expect("answers")
         .json()
         .await
         .expect("JSON");
     let twin = telnyx_rooms_mock::MockServer::builder()
         .signing_passphrase(telnyx_rooms_mock::DEFAULT_SEED)
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     let refresh_token = created["data"]["refresh_token"].as_str().expect("a token");
     twin.verify_token(
         refresh_token,
@@ -130,19 +149,15 @@ async fn the_binary_defaults_to_the_shared_demo_seed() {
 
 #[tokio::test]
 async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
-    let mut process = Process::start(&[
+    let process = Process::start(&[
         "--log",
         "--fault",
         "op=RefreshRoomClientToken;status=503;times=1",
     ]);
     let http = crate::support::http();
-    let created: serde_json::Value = http
-        .post(process.url(&CREATE))
-        .bearer_auth("KEY_SECRET_LOG")
-        .json(&json!({"token_ttl_secs": 60}))
-        .send()
+    let created: serde_json::Value = process
+        .create("KEY_SECRET_LOG", json!({"token_ttl_secs": 60}))
         .await
-        .expect("answers")
         .json()
         .await
         .expect("JSON");
@@ -154,13 +169,7 @@ async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
             .await
             .expect("answers");
     }
-    let _ = process.child.kill();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(
-        &mut process.child.stderr.take().expect("a stderr pipe"),
-        &mut stderr,
-    )
-    .expect("reads");
+    let stderr = process.stop();
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 3, "{stderr}");
     assert!(lines[0].ends_with("CreateRoomClientToken 201"), "{stderr}");
@@ -178,46 +187,23 @@ async fn with_log_each_request_is_one_line_on_stderr_without_secrets() {
 #[tokio::test]
 async fn with_api_key_the_binary_answers_any_other_key_401() {
     let process = Process::start(&["--api-key", "KEY_SERVED_0123"]);
-    let http = crate::support::http();
-    let create = |key: &str| {
-        http.post(process.url(&CREATE))
-            .bearer_auth(key)
-            .json(&json!({}))
-            .send()
-    };
-    let refused = create("KEY_OTHER").await.expect("answers");
+    let create = |key| process.create(key, json!({}));
+    let refused = create("KEY_OTHER").await;
     assert_eq!(refused.status(), 401);
     let body: serde_json::Value = refused.json().await.expect("JSON");
     assert_eq!(body["errors"][0]["code"], "10009");
-    assert_eq!(
-        create("KEY_SERVED_0123").await.expect("answers").status(),
-        201
-    );
+    assert_eq!(create("KEY_SERVED_0123").await.status(), 201);
 }
 
 #[test]
-fn the_binary_refuses_a_bad_api_key_and_an_unknown_fault_directive_saying_what_is_valid() {
-    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
-        .args(["--addr", "127.0.0.1:0", "--api-key", "two words"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("the value of --api-key contains whitespace"),
-        "{stderr}"
-    );
+fn the_binary_neither_echoes_a_bad_api_key_nor_hides_which_fault_directives_are_valid() {
+    let stderr = refused(&["--api-key", "two words"]);
     assert!(
         !stderr.contains("two words"),
         "the key is not echoed: {stderr}"
     );
 
-    let output = Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
-        .args(["--addr", "127.0.0.1:0", "--fault", "bogus"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&["--fault", "bogus"]);
     assert!(stderr.contains("unknown directive `bogus`"), "{stderr}");
     // Every directive the error lists is one the parser takes.
     let listed = stderr
@@ -298,15 +284,7 @@ fn a_non_loopback_address_is_warned_about_and_loopback_is_not() {
     );
 
     // On loopback (IPv6 loopback and mapped addresses: the unit tests of `exposure_warning`).
-    let mut process = Process::start(&[]);
-    let _ = process.child.kill();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(
-        &mut process.child.stderr.take().expect("a pipe"),
-        &mut stderr,
-    )
-    .expect("reads");
-    assert_eq!(stderr, "");
+    assert_eq!(Process::start(&[]).stop(), "");
 }
 
 #[test]

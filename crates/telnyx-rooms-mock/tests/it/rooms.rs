@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::support::{CREATE, Call, REFRESH, ROOM, create, create_room, id_of};
+use crate::support::{CREATE, Call, ROOM, Started, create, create_room, id_of, refresh_from};
 use serde_json::{Value, json};
 use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_gen::operations::{
@@ -13,11 +13,7 @@ use telnyx_rooms_gen::operations::{
 use telnyx_rooms_mock::{DEMO_ROOM, MockServer};
 
 async fn empty_mock() -> MockServer {
-    MockServer::builder()
-        .demo_room(false)
-        .start()
-        .await
-        .expect("starts")
+    MockServer::builder().demo_room(false).started().await
 }
 
 async fn get(server: &MockServer, path: &str) -> crate::support::Answer {
@@ -30,8 +26,7 @@ fn names(list: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_room_is_created_viewed_updated_and_deleted_as_the_spec_shapes_it() {
-    let clock = ManualTimeSource::at_unix(1_700_000_000);
-    let server = crate::support::server_at(&clock).await;
+    let (clock, server) = crate::support::server_at(1_700_000_000).await;
     let created = create_room(
         &server,
         json!({"unique_name": "standup", "enable_recording": true}),
@@ -147,9 +142,8 @@ async fn date_filters_compare_the_day_of_a_timestamp() {
     let server = MockServer::builder()
         .time_source(clock.clone())
         .demo_room(false)
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     create_room(&server, json!({"unique_name": "early"})).await;
     clock.advance(Duration::from_secs(4 * 86_400)); // 2021-04-25
     let late = id_of(&create_room(&server, json!({"unique_name": "late"})).await);
@@ -180,7 +174,7 @@ async fn date_filters_compare_the_day_of_a_timestamp() {
     let bad = get(&server, "/rooms?filter[date_created_at][eq]=25/04/2021").await;
     assert_eq!(bad.status, 422, "{}", bad.text);
     assert_eq!(
-        bad.error(0, "source"),
+        bad.source(),
         json!({"parameter": "filter[date_created_at][eq]"})
     );
 }
@@ -202,10 +196,7 @@ async fn page_and_body_bounds_come_from_the_spec() {
         let answer = get(&server, &format!("/rooms?page%5Bsize%5D={value}")).await;
         assert_eq!(answer.status, status, "page[size]={value}: {}", answer.text);
         if status == 422 {
-            assert_eq!(
-                answer.error(0, "source"),
-                json!({"parameter": "page[size]"})
-            );
+            assert_eq!(answer.source(), json!({"parameter": "page[size]"}));
             assert_eq!(answer.error(0, "code"), "10015");
         }
     }
@@ -233,10 +224,7 @@ async fn page_and_body_bounds_come_from_the_spec() {
                 assert_eq!(answer.status.is_success(), ok, "{value}: {}", answer.text);
                 if !ok {
                     assert_eq!(answer.status, 422);
-                    assert_eq!(
-                        answer.error(0, "source"),
-                        json!({"pointer": "/max_participants"})
-                    );
+                    assert_eq!(answer.source(), json!({"pointer": "/max_participants"}));
                 }
             }
         }
@@ -251,7 +239,7 @@ async fn a_unique_name_is_unique() {
         .json(json!({"unique_name": "one"}))
         .await;
     assert_eq!(taken.status, 422, "{}", taken.text);
-    assert_eq!(taken.error(0, "source"), json!({"pointer": "/unique_name"}));
+    assert_eq!(taken.source(), json!({"pointer": "/unique_name"}));
     assert!(taken.text.contains(&first), "{}", taken.text);
     let other = id_of(&create_room(&server, json!({"unique_name": "two"})).await);
     let renamed = Call::at(&server, "PATCH", &format!("/rooms/{other}"))
@@ -291,24 +279,16 @@ async fn a_token_for_a_room_that_is_not_there_is_403() {
         let answer = Call::new(&server, &CREATE, room).json(json!({})).await;
         assert_eq!(answer.status, 403, "{}", answer.text);
         assert_eq!(answer.error(0, "code"), "10010");
-        assert_eq!(answer.error(0, "source"), json!({"parameter": "room_id"}));
+        assert_eq!(answer.source(), json!({"parameter": "room_id"}));
         assert!(answer.text.contains(room), "{}", answer.text);
     }
     // A deleted room's refresh token buys nothing more; the demo room's still does.
-    let refused = Call::new(&server, &REFRESH, &room)
-        .json(json!({"refresh_token": minted.data("refresh_token")}))
-        .await;
+    let refused = refresh_from(&server, &room, &minted).await;
     assert_eq!(refused.status, 403);
-    let refreshed = Call::new(&server, &REFRESH, ROOM)
-        .json(json!({"refresh_token": demo.data("refresh_token")}))
-        .await;
+    let refreshed = refresh_from(&server, ROOM, &demo).await;
     assert_eq!(refreshed.status, 201);
 
-    let without_demo = MockServer::builder()
-        .demo_room(false)
-        .start()
-        .await
-        .expect("starts");
+    let without_demo = MockServer::builder().demo_room(false).started().await;
     let answer = Call::new(&without_demo, &CREATE, ROOM)
         .json(json!({}))
         .await;
@@ -316,9 +296,8 @@ async fn a_token_for_a_room_that_is_not_there_is_403() {
     let any_room = MockServer::builder()
         .demo_room(false)
         .tokens_for_unknown_rooms(true)
-        .start()
-        .await
-        .expect("starts");
+        .started()
+        .await;
     create(&any_room, unknown, json!({})).await;
 }
 
@@ -387,10 +366,7 @@ async fn recordings_and_compositions_are_empty_with_their_shapes_and_404s() {
     );
     let refused = get(&server, "/room_compositions?filter[status]=stuck").await;
     assert_eq!(refused.status, 422, "{}", refused.text);
-    assert_eq!(
-        refused.error(0, "source"),
-        json!({"parameter": "filter[status]"})
-    );
+    assert_eq!(refused.source(), json!({"parameter": "filter[status]"}));
     let composed = Call::at(&server, "POST", "/room_compositions")
         .json(json!({"session_id": unknown}))
         .await;

@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use crate::support::{Call, create_room, id_of};
+use crate::support::{Answer, Call, Started, create_room, id_of};
 use serde_json::{Value, json};
-use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_mock::{JoinError, MockServer};
 use uuid::Uuid;
 
@@ -30,17 +29,21 @@ async fn action(
     .await
 }
 
+/// Creates a room with `body` and returns its id.
+async fn room_of(server: &MockServer, body: Value) -> Uuid {
+    id_of(&create_room(server, body).await)
+        .parse()
+        .expect("a UUID")
+}
+
 fn ids(list: &Value) -> Vec<String> {
     crate::support::each(list, "id")
 }
 
 #[tokio::test]
 async fn a_join_opens_a_session_that_lists_and_views_as_the_spec_shapes_it() {
-    let clock = ManualTimeSource::at_unix(1_700_000_000);
-    let server = crate::support::server_at(&clock).await;
-    let room: Uuid = id_of(&create_room(&server, json!({"unique_name": "daily"})).await)
-        .parse()
-        .expect("a UUID");
+    let (clock, server) = crate::support::server_at(1_700_000_000).await;
+    let room = room_of(&server, json!({"unique_name": "daily"})).await;
     let alice = server.join(room, Some("Alice")).expect("joins");
     assert!(alice.is_present() && !alice.muted);
     assert_eq!(alice.room_id, room);
@@ -116,9 +119,7 @@ async fn a_join_opens_a_session_that_lists_and_views_as_the_spec_shapes_it() {
 #[tokio::test]
 async fn kick_mute_unmute_and_end_change_the_session() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
-    let room: Uuid = id_of(&create_room(&server, json!({})).await)
-        .parse()
-        .expect("a UUID");
+    let room = room_of(&server, json!({})).await;
     let [a, b, c] = ["a", "b", "c"].map(|who| server.join(room, Some(who)).expect("joins"));
     let session = a.session_id;
 
@@ -196,16 +197,14 @@ async fn kick_mute_unmute_and_end_change_the_session() {
     )
     .await;
     assert_eq!(bad.status, 422, "{}", bad.text);
-    assert_eq!(bad.error(0, "source"), json!({"pointer": "/participants"}));
+    assert_eq!(bad.source(), json!({"pointer": "/participants"}));
     assert!(server.participant(again.id).expect("held").is_present());
 }
 
 #[tokio::test]
 async fn the_last_to_leave_ends_the_session_and_a_full_room_refuses_a_join() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
-    let room: Uuid = id_of(&create_room(&server, json!({"max_participants": 2})).await)
-        .parse()
-        .expect("a UUID");
+    let room = room_of(&server, json!({"max_participants": 2})).await;
     let a = server.join(room, None).expect("joins");
     let b = server.join(room, None).expect("joins");
     assert_eq!(
@@ -250,9 +249,7 @@ async fn the_last_to_leave_ends_the_session_and_a_full_room_refuses_a_join() {
 #[tokio::test]
 async fn deleting_a_room_forgets_its_sessions_and_participants() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
-    let room: Uuid = id_of(&create_room(&server, json!({})).await)
-        .parse()
-        .expect("a UUID");
+    let room = room_of(&server, json!({})).await;
     let joined = server.join(room, Some("Alice")).expect("joins");
     Call::at(&server, "DELETE", &format!("/rooms/{room}"))
         .send()
@@ -276,16 +273,23 @@ async fn deleting_a_room_forgets_its_sessions_and_participants() {
 const CONTROL_KEY: &str = "KEY_CONTROL";
 
 /// A control request with the server's API key.
+/// Makes participant `id` leave through the control endpoint.
+async fn leave(server: &MockServer, id: impl std::fmt::Display) -> Answer {
+    control(
+        server,
+        "POST",
+        &format!("/_mock/room_participants/{id}/leave"),
+    )
+    .send()
+    .await
+}
+
 fn control(server: &MockServer, method: &str, path: &str) -> Call {
     Call::control(server, method, path).header("authorization", &format!("Bearer {CONTROL_KEY}"))
 }
 
 async fn keyed_mock() -> MockServer {
-    MockServer::builder()
-        .api_key(CONTROL_KEY)
-        .start()
-        .await
-        .expect("starts")
+    MockServer::builder().api_key(CONTROL_KEY).started().await
 }
 
 #[tokio::test]
@@ -325,13 +329,7 @@ async fn the_control_endpoint_joins_and_leaves_outside_the_api() {
         .send()
         .await;
     assert_eq!(viewed.json()["data"], body["data"]);
-    let left = control(
-        &server,
-        "POST",
-        &format!("/_mock/room_participants/{id}/leave"),
-    )
-    .send()
-    .await;
+    let left = leave(&server, id).await;
     assert_eq!(left.status, 200);
     assert_eq!(left.json()["mock"]["present"], false);
     assert!(left.json()["data"].get("left_at").is_some());
@@ -352,19 +350,13 @@ async fn the_control_endpoint_refuses_what_it_cannot_do_with_telnyx_errors() {
         (answer.status.as_u16(), answer.error(0, "code")),
         (404, json!("10005"))
     );
-    let answer = control(
-        &server,
-        "POST",
-        &format!("/_mock/room_participants/{unknown}/leave"),
-    )
-    .send()
-    .await;
+    let answer = leave(&server, unknown).await;
     assert_eq!(answer.status, 404);
     let answer = control(&server, "POST", "/_mock/rooms/not-a-room/join")
         .send()
         .await;
     assert_eq!(answer.status, 422);
-    assert_eq!(answer.error(0, "source"), json!({"parameter": "room_id"}));
+    assert_eq!(answer.source(), json!({"parameter": "room_id"}));
     let demo = format!("/_mock/rooms/{}/join", telnyx_rooms_mock::DEMO_ROOM);
     let answer = control(&server, "POST", &demo)
         .json(json!({"context": "x".repeat(2000)}))

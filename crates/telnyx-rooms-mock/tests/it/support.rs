@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use telnyx_rooms_core::meta::Operation;
+use telnyx_rooms_core::time::ManualTimeSource;
 use telnyx_rooms_gen::operations;
 use telnyx_rooms_mock::MockServer;
 
@@ -53,6 +54,11 @@ impl Answer {
     /// `errors[i].field` of a Telnyx error body.
     pub fn error(&self, i: usize, field: &str) -> Value {
         self.json()["errors"][i][field].clone()
+    }
+
+    /// The first error's `source`: the pointer or parameter it blames.
+    pub fn source(&self) -> Value {
+        self.error(0, "source")
     }
 
     pub fn data(&self, field: &str) -> String {
@@ -162,13 +168,33 @@ pub async fn create(server: &MockServer, room: &str, body: Value) -> Answer {
     answer
 }
 
-/// A mock on the manual `clock`.
-pub async fn server_at(clock: &telnyx_rooms_core::time::ManualTimeSource) -> MockServer {
-    MockServer::builder()
-        .time_source(clock.clone())
-        .start()
+/// Starting a configured mock in a test, where failing to start fails the test.
+pub trait Started {
+    /// Starts the mock on an ephemeral loopback port.
+    async fn started(self) -> MockServer;
+}
+
+impl Started for telnyx_rooms_mock::MockServerBuilder {
+    async fn started(self) -> MockServer {
+        self.start().await.expect("the mock starts")
+    }
+}
+
+/// Refreshes a token for `room` with the refresh token of `created` (a create's answer).
+pub async fn refresh_from(server: &MockServer, room: &str, created: &Answer) -> Answer {
+    Call::new(server, &REFRESH, room)
+        .json(serde_json::json!({"refresh_token": created.data("refresh_token")}))
         .await
-        .expect("the mock starts")
+}
+
+/// A mock on a manual clock set to `unix` seconds, and the clock.
+pub async fn server_at(unix: i64) -> (ManualTimeSource, MockServer) {
+    let clock = ManualTimeSource::at_unix(unix);
+    let server = MockServer::builder()
+        .time_source(clock.clone())
+        .started()
+        .await;
+    (clock, server)
 }
 
 /// Creates a room with `body` and returns its `data`.
@@ -201,4 +227,17 @@ pub fn claims(token: &str) -> Value {
         .decode(payload)
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// Runs the `telnyx-rooms-mock` binary on an ephemeral loopback port with `args`, asserts it
+/// refuses them with a usage error (exit code 2) before serving, and returns its standard error.
+pub fn refused(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_telnyx-rooms-mock"))
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    stderr
 }

@@ -1,7 +1,7 @@
 //! The mock's request validation, derived from the spec: JSON syntax and media type, field types,
 //! integers as JSON Schema reads them, required fields and bounds.
 
-use crate::support::{ANSWERED, CREATE, Call, REFRESH, ROOM, create};
+use crate::support::{ANSWERED, Answer, CREATE, Call, REFRESH, ROOM, create};
 use serde_json::{Value, json};
 use telnyx_rooms_core::meta::{FieldKind, Operation};
 use telnyx_rooms_mock::MockServer;
@@ -15,7 +15,7 @@ async fn malformed_json_is_400_and_a_non_object_body_422() {
             .await;
         assert_eq!(answer.status, 400);
         assert_eq!(answer.error(0, "code"), "10023");
-        assert_eq!(answer.error(0, "source"), json!({"pointer": ""}));
+        assert_eq!(answer.source(), json!({"pointer": ""}));
 
         let answer = Call::new(&server, operation, ROOM)
             .json(json!([1, 2]))
@@ -105,11 +105,18 @@ async fn fractional_numbers_and_null_are_not_integers() {
             .await;
         assert_eq!(answer.status, 422, "{value}");
         assert_eq!(answer.error(0, "code"), "10020", "{value}: a type error");
-        assert_eq!(
-            answer.error(0, "source"),
-            json!({"pointer": "/token_ttl_secs"})
-        );
+        assert_eq!(answer.source(), json!({"pointer": "/token_ttl_secs"}));
     }
+}
+
+/// Creates a token with `token_ttl_secs` written as `text` in the JSON body.
+async fn create_with_ttl_text(server: &telnyx_rooms_mock::MockServer, text: &str) -> Answer {
+    Call::new(server, &CREATE, ROOM)
+        .raw(
+            &format!(r#"{{"token_ttl_secs": {text}}}"#),
+            "application/json",
+        )
+        .await
 }
 
 /// JSON Schema 2020-12, the spec's dialect: an integer is a number with a zero fractional part,
@@ -118,12 +125,7 @@ async fn fractional_numbers_and_null_are_not_integers() {
 async fn integers_are_judged_as_json_schema_does() {
     let server = telnyx_rooms_mock::start().await.expect("starts");
     for text in ["600", "600.0", "6e2", "6.0E+2", "60000e-2"] {
-        let answer = Call::new(&server, &CREATE, ROOM)
-            .raw(
-                &format!(r#"{{"token_ttl_secs": {text}}}"#),
-                "application/json",
-            )
-            .await;
+        let answer = create_with_ttl_text(&server, text).await;
         assert_eq!(answer.status, 201, "{text}: {}", answer.text);
         let token = answer.data("token");
         let claims = server
@@ -138,12 +140,7 @@ async fn integers_are_judged_as_json_schema_does() {
     // Integers beyond every bound: 422 with the bounds, as 3601 would be; never "fractional"
     // and never a 400 parse error.
     for text in ["99999999999999999999", "1e400", "-1e400", "3601"] {
-        let answer = Call::new(&server, &CREATE, ROOM)
-            .raw(
-                &format!(r#"{{"token_ttl_secs": {text}}}"#),
-                "application/json",
-            )
-            .await;
+        let answer = create_with_ttl_text(&server, text).await;
         assert_eq!(answer.status, 422, "{text}: {}", answer.text);
         assert_eq!(answer.error(0, "code"), "10015", "{text}: a bounds error");
         let detail = answer.error(0, "detail");
@@ -176,10 +173,7 @@ async fn a_missing_required_field_is_422_with_its_pointer() {
                 .await;
             assert_eq!(answer.status, 422, "{}", answer.text);
             assert_eq!(answer.error(0, "code"), "10004");
-            assert_eq!(
-                answer.error(0, "source")["pointer"],
-                format!("/{}", field.name)
-            );
+            assert_eq!(answer.source()["pointer"], format!("/{}", field.name));
         }
     }
     // The spec marks refresh_token required: the metadata must say so for the loop above to test it.
@@ -219,10 +213,7 @@ async fn integer_bounds_come_from_the_spec_and_are_inclusive() {
                     field.name, answer.text
                 );
                 if status == 422 {
-                    assert_eq!(
-                        answer.error(0, "source")["pointer"],
-                        format!("/{}", field.name)
-                    );
+                    assert_eq!(answer.source()["pointer"], format!("/{}", field.name));
                     assert_eq!(answer.error(0, "code"), "10015");
                 }
                 checked += 1;

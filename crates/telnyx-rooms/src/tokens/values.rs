@@ -55,6 +55,25 @@ macro_rules! client_token_accessors {
     };
 }
 
+/// `Debug` for both token values: ids, expiries and response metadata, then `extra` fields; the
+/// tokens show as [`Secret`] does, redacted.
+macro_rules! client_token_debug {
+    ($name:ident $(, $extra:ident)*) => {
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("room_id", &self.room_id)
+                    .field("token", &self.token)
+                    .field("expires_at", &self.expires_at)
+                    $(.field(stringify!($extra), &self.$extra))*
+                    .field("server_date", &self.meta.server_date())
+                    .field("request_id", &self.meta.request_id())
+                    .finish()
+            }
+        }
+    };
+}
+
 /// A client token (to join a room) with its refresh token, from
 /// [`Client::create_client_token`](crate::Client::create_client_token).
 ///
@@ -118,19 +137,7 @@ impl CreatedToken {
     }
 }
 
-impl fmt::Debug for CreatedToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CreatedToken")
-            .field("room_id", &self.room_id)
-            .field("token", &self.token)
-            .field("expires_at", &self.expires_at)
-            .field("refresh_token", &self.refresh_token)
-            .field("refresh_token_expires_at", &self.refresh_token_expires_at)
-            .field("server_date", &self.meta.server_date())
-            .field("request_id", &self.meta.request_id())
-            .finish()
-    }
-}
+client_token_debug!(CreatedToken, refresh_token, refresh_token_expires_at);
 
 /// A new client token, from [`Client::refresh_client_token`](crate::Client::refresh_client_token).
 ///
@@ -160,17 +167,7 @@ impl RefreshedToken {
     client_token_accessors!();
 }
 
-impl fmt::Debug for RefreshedToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshedToken")
-            .field("room_id", &self.room_id)
-            .field("token", &self.token)
-            .field("expires_at", &self.expires_at)
-            .field("server_date", &self.meta.server_date())
-            .field("request_id", &self.meta.request_id())
-            .finish()
-    }
-}
+client_token_debug!(RefreshedToken);
 
 #[cfg(test)]
 #[allow(clippy::expect_used, clippy::unwrap_used)]

@@ -276,7 +276,7 @@ mod tests {
 
     /// A real upstream revision from the repository's fixtures, checksum checked.
     fn upstream(name: &str) -> SpecFile {
-        let workspace = Workspace::current().expect("tests run inside the workspace");
+        let workspace = Workspace::of_tests();
         let bytes = crate::fixtures::load(&workspace, name).expect("fixture");
         SpecFile::parse(bytes, name).expect("fixture parses")
     }
@@ -287,13 +287,7 @@ mod tests {
     }
 
     fn scope() -> Scope {
-        Scope::read(
-            &Workspace::current()
-                .expect("tests run inside the workspace")
-                .root()
-                .join(SCOPE_FILE),
-        )
-        .expect("scope file")
+        Scope::read(&Workspace::of_tests().root().join(SCOPE_FILE)).expect("scope file")
     }
 
     /// The two token operations alone: the scope of the hand-made extract among the fixtures.
@@ -308,12 +302,7 @@ mod tests {
     }
 
     fn recorded() -> Provenance {
-        Provenance::read(
-            &Workspace::current()
-                .expect("tests run inside the workspace")
-                .provenance(),
-        )
-        .expect("provenance record")
+        Provenance::read(&Workspace::of_tests().provenance()).expect("provenance record")
     }
 
     #[test]
@@ -345,12 +334,8 @@ mod tests {
         assert_eq!(recorded.upstream.commit, NEWEST);
         let vendoring =
             vendor(newest(), &scope(), Some(&recorded), None, VENDORED).expect("vendors");
-        let committed = std::fs::read_to_string(
-            Workspace::current()
-                .expect("tests run inside the workspace")
-                .spec(),
-        )
-        .expect("vendored file");
+        let committed =
+            std::fs::read_to_string(Workspace::of_tests().spec()).expect("vendored file");
         assert!(
             vendoring.text == committed,
             "`cargo xtask spec update --from <spec3.yml at 12de4dd0>` would rewrite {VENDORED}:\n{}",

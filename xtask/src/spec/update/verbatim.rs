@@ -118,86 +118,57 @@ pub(crate) fn render(upstream_text: &str, upstream_doc: &Value, subset: &Value) 
     for (key, value) in subset.as_object()? {
         let range = entry(key)?;
         match key.as_str() {
-            "paths" => paths(&lines, range, &root["paths"], value, &mut out)?,
-            "components" => components(&lines, range, &root["components"], value, &mut out)?,
-            "tags" => tags(&lines, range, &root["tags"], value, &mut out)?,
+            "paths" | "components" | "tags" => {
+                section(&lines, key, range, &root[key], value, &mut out)?;
+            }
             _ => lines.copy(range, &mut out),
         }
     }
     (parse_yaml(out.as_bytes()).ok()? == *subset).then_some(out)
 }
 
-fn paths(
+/// Writes the kept part of a section the subset may cut: path items (some of whose operations
+/// may be out of scope), component entries, or tags.
+fn section(
     lines: &Lines<'_>,
+    key: &str,
     range: Range<usize>,
     upstream: &Value,
     kept: &Value,
     out: &mut String,
 ) -> Option<()> {
+    out.push_str(key);
+    out.push_str(":\n");
+    let inner = range.start + 1..range.end;
+    if key == "tags" {
+        let upstream = upstream.as_array()?;
+        let items = lines.sequence(inner, 0, upstream.len())?;
+        for tag in kept.as_array()? {
+            let index = upstream.iter().position(|candidate| candidate == tag)?;
+            lines.copy(items[index].clone(), out);
+        }
+        return Some(());
+    }
     let upstream = upstream.as_object()?;
-    let items = lines.mapping(range.start + 1..range.end, 2, upstream)?;
-    out.push_str("paths:\n");
-    for (path, item) in kept.as_object()? {
-        let index = upstream.keys().position(|k| k == path)?;
-        let upstream_item = &upstream[path];
-        if upstream_item == item {
+    let items = lines.mapping(inner, 2, upstream)?;
+    for (name, kept_item) in kept.as_object()? {
+        let index = upstream.keys().position(|k| k == name)?;
+        let upstream_item = &upstream[name];
+        if key == "paths" && upstream_item == kept_item {
             lines.copy(items[index].clone(), out);
             continue;
         }
-        // Some operations of this path item are out of scope: copy the key line and the kept parts.
+        // A path item some of whose operations are out of scope, or a component section: the key
+        // line, then the kept parts (every non-operation part of a path item).
         let upstream_item = upstream_item.as_object()?;
         let parts = lines.mapping(items[index].start + 1..items[index].end, 4, upstream_item)?;
         lines.copy(items[index].start..items[index].start + 1, out);
-        for (part, key) in parts.into_iter().zip(upstream_item.keys()) {
-            if !METHODS.contains(&key.as_str()) || item.get(key).is_some() {
+        for (part, part_key) in parts.into_iter().zip(upstream_item.keys()) {
+            let operation = METHODS.contains(&part_key.as_str());
+            if kept_item.get(part_key).is_some() || (key == "paths" && !operation) {
                 lines.copy(part, out);
             }
         }
-    }
-    Some(())
-}
-
-fn components(
-    lines: &Lines<'_>,
-    range: Range<usize>,
-    upstream: &Value,
-    kept: &Value,
-    out: &mut String,
-) -> Option<()> {
-    let upstream = upstream.as_object()?;
-    let sections = lines.mapping(range.start + 1..range.end, 2, upstream)?;
-    out.push_str("components:\n");
-    for (section, entries) in kept.as_object()? {
-        let index = upstream.keys().position(|k| k == section)?;
-        let upstream_entries = upstream[section].as_object()?;
-        let ranges = lines.mapping(
-            sections[index].start + 1..sections[index].end,
-            4,
-            upstream_entries,
-        )?;
-        lines.copy(sections[index].start..sections[index].start + 1, out);
-        for (name, range) in upstream_entries.keys().zip(ranges) {
-            if entries.get(name).is_some() {
-                lines.copy(range, out);
-            }
-        }
-    }
-    Some(())
-}
-
-fn tags(
-    lines: &Lines<'_>,
-    range: Range<usize>,
-    upstream: &Value,
-    kept: &Value,
-    out: &mut String,
-) -> Option<()> {
-    let upstream = upstream.as_array()?;
-    let items = lines.sequence(range.start + 1..range.end, 0, upstream.len())?;
-    out.push_str("tags:\n");
-    for tag in kept.as_array()? {
-        let index = upstream.iter().position(|candidate| candidate == tag)?;
-        lines.copy(items[index].clone(), out);
     }
     Some(())
 }

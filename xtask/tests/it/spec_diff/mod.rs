@@ -85,6 +85,26 @@ fn diff(old: &str, new: &str, args: &[&str]) -> Run {
     xtask(&[&fixed[..], args].concat())
 }
 
+/// `spec diff OLD NEW` that fails the run (exit 1), and its wire-breaking changes.
+fn breaking_diff(old: &str, new: &str) -> (Run, Vec<String>) {
+    let run = diff(old, new, &[]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let breaking = section(&run.stdout, "wire", "breaking");
+    (run, breaking)
+}
+
+/// `spec diff` of the real history (old and new upstream revisions, token scope) with `args`.
+fn real_history_diff(args: &[&str]) -> Run {
+    let (old, new) = (old_upstream(), new_upstream());
+    xtask(
+        &[
+            &["spec", "diff", &old, &new, "--scope", TOKEN_SCOPE][..],
+            args,
+        ]
+        .concat(),
+    )
+}
+
 /// The change lines of one section of a human report (`wire` or `rust`, then the verdict's
 /// heading), without the operation column's padding.
 fn section(report: &str, axis: &str, heading: &str) -> Vec<String> {
@@ -128,7 +148,7 @@ fn regeneration_section(report: &str) -> (Vec<&str>, String) {
 #[test]
 fn real_history_leaves_the_wire_unchanged_and_renames_the_403_type() {
     let (old, new) = (old_upstream(), new_upstream());
-    let run = xtask(&["spec", "diff", &old, &new, "--scope", TOKEN_SCOPE]);
+    let run = real_history_diff(&[]);
     assert_eq!(run.stderr, "");
     let (regeneration, report) = regeneration_section(&run.stdout);
     assert_eq!(
@@ -177,16 +197,7 @@ facade (telnyx-rooms): must be adapted: it uses VideoError (crates/telnyx-rooms/
         "the wire contract holds, so the default policy passes"
     );
     for (policy, code) in [("wire", 0), ("rust", 1), ("any", 1)] {
-        let run = xtask(&[
-            "spec",
-            "diff",
-            &old,
-            &new,
-            "--scope",
-            TOKEN_SCOPE,
-            "--fail-on",
-            policy,
-        ]);
+        let run = real_history_diff(&["--fail-on", policy]);
         assert_eq!(run.code, code, "--fail-on {policy}: {}", run.stderr);
     }
 }
@@ -194,16 +205,7 @@ facade (telnyx-rooms): must be adapted: it uses VideoError (crates/telnyx-rooms/
 #[test]
 fn real_history_as_json_for_tools() {
     let (old, new) = (old_upstream(), new_upstream());
-    let run = xtask(&[
-        "spec",
-        "diff",
-        &old,
-        &new,
-        "--scope",
-        TOKEN_SCOPE,
-        "--format",
-        "json",
-    ]);
+    let run = real_history_diff(&["--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(report["from"], json!({"file": old, "openapi": "3.0.0"}));
@@ -373,10 +375,9 @@ fn non_breaking_changes_pass_every_wire_policy_and_new_fields_break_struct_liter
 
 #[test]
 fn breaking_changes_are_each_reported_with_their_location_and_fail_the_run() {
-    let run = diff(&fixture("base"), &fixture("breaking"), &[]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let (run, breaking) = breaking_diff(&fixture("base"), &fixture("breaking"));
     assert_eq!(
-        section(&run.stdout, "wire", "breaking"),
+        breaking,
         [
             "CreateRoomClientToken operation: POST /rooms/{room_id}/actions/generate_join_client_token → POST /rooms/{room_id}/client_tokens (the generated method keeps its name) [path-changed]",
             "CreateRoomClientToken request body.refresh_token_ttl_secs: minimum 60 → 120 (narrowed) [bound-changed]",
@@ -401,10 +402,9 @@ fn breaking_changes_are_each_reported_with_their_location_and_fail_the_run() {
 
 #[test]
 fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
-    let run = diff(&fixture("non-breaking"), &fixture("base"), &[]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let (run, breaking) = breaking_diff(&fixture("non-breaking"), &fixture("base"));
     assert_eq!(
-        section(&run.stdout, "wire", "breaking"),
+        breaking,
         [
             "CreateRoomClientToken request body.name: removed, and its generated field [field-removed]",
             "CreateRoomClientToken request body.token_ttl_secs: maximum 7200 → 3600 (narrowed) [bound-changed]",
@@ -422,10 +422,9 @@ fn the_same_changes_read_backwards_swap_narrowing_and_widening() {
 
 #[test]
 fn a_removed_operation_is_breaking() {
-    let run = diff(&fixture("base"), &fixture("removed-operation"), &[]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let (run, breaking) = breaking_diff(&fixture("base"), &fixture("removed-operation"));
     let gone = "RefreshRoomClientToken operation: POST /rooms/{room_id}/actions/refresh_client_token is gone (removed or moved upstream), and its generated method [operation-removed]";
-    assert_eq!(section(&run.stdout, "wire", "breaking"), [gone]);
+    assert_eq!(breaking, [gone]);
     assert_eq!(section(&run.stdout, "rust", "breaking"), [gone]);
 }
 

@@ -137,7 +137,7 @@ fn public_api(inputs: &crate::codegen::Inputs, doc: &Value) -> Option<String> {
 /// one the API has.
 #[test]
 fn rust_verdicts_agree_with_what_the_generator_emits() {
-    let workspace = crate::paths::Workspace::current().expect("inside the workspace");
+    let workspace = crate::paths::Workspace::of_tests();
     let inputs = crate::codegen::Inputs::read(&workspace).expect("the workspace's inputs");
     let scope = Scope::read(&workspace.root().join(crate::spec::scope::SCOPE_FILE)).expect("scope");
     let base = inputs.spec.doc.clone();
