@@ -516,6 +516,27 @@ mod tests {
     }
 
     #[test]
+    fn an_encoding_is_reported_on_request_and_response_media() {
+        let mut encoded = json_body("A");
+        encoded["content"]["application/json"]["encoding"] =
+            json!({"a": {"contentType": "text/plain"}});
+        let mut doc = responding(&[("201", "A")]);
+        let operation = &mut doc["paths"]["/rooms/{room_id}"]["post"];
+        operation["requestBody"] = encoded.clone();
+        operation["responses"]["201"] = encoded;
+        let reasons: Vec<String> = check(&doc).into_iter().map(|u| u.reason).collect();
+        for expected in [
+            "request media type application/json has an `encoding`",
+            "response 201 application/json has an `encoding`",
+        ] {
+            assert!(
+                reasons.iter().any(|r| r.contains(expected)),
+                "{expected}: {reasons:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_missing_operation_id_is_reported() {
         let doc =
             doc(json!({"parameters": room_param(), "responses": {"204": {"description": "ok"}}}));
