@@ -402,6 +402,17 @@ mod tests {
         doc(json!({"operationId": "Op", "parameters": room_param(), "responses": responses}))
     }
 
+    /// `check` finds in `doc` a problem whose reason says each of `expected`.
+    fn assert_reported(doc: &Value, expected: &[&str]) {
+        let reasons: Vec<String> = check(doc).into_iter().map(|u| u.reason).collect();
+        for expected in expected {
+            assert!(
+                reasons.iter().any(|r| r.contains(expected)),
+                "{expected}: {reasons:?}"
+            );
+        }
+    }
+
     /// The one problem `check` finds in `doc`.
     fn only_problem(doc: &Value) -> Unsupported {
         let mut found = check(doc);
@@ -459,18 +470,15 @@ mod tests {
             "parameters": [{"name": "other", "in": "path", "schema": {"type": "string"}}],
             "responses": {"201": json_body("Missing")}
         }));
-        let reasons: Vec<String> = check(&doc).into_iter().map(|u| u.reason).collect();
-        for expected in [
-            "#/components/schemas/Missing",
-            "`other` is not `required: true`",
-            "no path parameter `room_id`",
-            "`other` does not appear in the path",
-        ] {
-            assert!(
-                reasons.iter().any(|r| r.contains(expected)),
-                "{expected}: {reasons:?}"
-            );
-        }
+        assert_reported(
+            &doc,
+            &[
+                "#/components/schemas/Missing",
+                "`other` is not `required: true`",
+                "no path parameter `room_id`",
+                "`other` does not appear in the path",
+            ],
+        );
     }
 
     #[test]
@@ -524,16 +532,13 @@ mod tests {
         let operation = &mut doc["paths"]["/rooms/{room_id}"]["post"];
         operation["requestBody"] = encoded.clone();
         operation["responses"]["201"] = encoded;
-        let reasons: Vec<String> = check(&doc).into_iter().map(|u| u.reason).collect();
-        for expected in [
-            "request media type application/json has an `encoding`",
-            "response 201 application/json has an `encoding`",
-        ] {
-            assert!(
-                reasons.iter().any(|r| r.contains(expected)),
-                "{expected}: {reasons:?}"
-            );
-        }
+        assert_reported(
+            &doc,
+            &[
+                "request media type application/json has an `encoding`",
+                "response 201 application/json has an `encoding`",
+            ],
+        );
     }
 
     #[test]
