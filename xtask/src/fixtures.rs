@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::openapi::file::sha256_hex;
+use crate::openapi::provenance::Upstream;
 use crate::paths::Workspace;
 
 /// The fixtures folder, relative to the workspace root.
@@ -28,18 +29,13 @@ const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
 pub(crate) struct Fixture {
     /// File name in the fixtures folder; `.xz` means xz-compressed.
     pub(crate) file: String,
-    /// Upstream repository.
-    pub(crate) repository: String,
-    /// File in that repository.
-    pub(crate) path: String,
-    /// Upstream commit (40 hex digits).
-    pub(crate) commit: String,
-    /// Commit date, `YYYY-MM-DD`.
-    pub(crate) date: String,
-    /// SHA-256 (hex) of the decompressed text.
+    /// SHA-256 (hex) of the decompressed text: the upstream file's own for a whole revision, the
+    /// extract's for an extract.
     pub(crate) sha256: String,
     /// What the fixture is for.
     pub(crate) about: String,
+    /// The upstream file it was taken from, as the vendored spec's provenance records it.
+    pub(crate) upstream: Upstream,
 }
 
 impl Fixture {
@@ -50,10 +46,9 @@ impl Fixture {
 
     /// Where it came from and what it is for, one line.
     pub(crate) fn describe(&self) -> String {
-        format!(
-            "{} {} at {} ({}): {}",
-            self.repository, self.path, self.commit, self.date, self.about
-        )
+        let up = &self.upstream;
+        let (repository, path, commit, date) = (&up.repository, &up.path, &up.commit, &up.date);
+        format!("{repository} {path} at {commit} ({date}): {}", self.about)
     }
 }
 
@@ -168,10 +163,17 @@ mod tests {
         let fixtures = manifest(&workspace()).expect("manifest");
         assert_eq!(fixtures.len(), 3);
         for fixture in &fixtures {
-            assert_eq!(fixture.commit.len(), 40, "{}", fixture.file);
-            assert!(fixture.commit.bytes().all(|b| b.is_ascii_hexdigit()));
+            let commit = &fixture.upstream.commit;
+            assert_eq!(commit.len(), 40, "{}", fixture.file);
+            assert!(commit.bytes().all(|b| b.is_ascii_hexdigit()));
             let bytes = read_checked(&workspace(), fixture).expect("checks");
             assert_eq!(sha256_hex(&bytes), fixture.sha256);
+            // A whole revision is the upstream file itself; an extract's upstream file is stored too.
+            assert!(
+                fixtures.iter().any(|f| f.sha256 == fixture.upstream.sha256),
+                "{}: its upstream file is not a stored fixture",
+                fixture.file
+            );
         }
     }
 

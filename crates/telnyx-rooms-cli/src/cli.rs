@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use telnyx_rooms_core::time::{SharedTimeSource, SystemTimeSource};
 use telnyx_rooms_mock::{DEFAULT_SEED, ServeOptions, parse_duration};
 
-use crate::resources::{ParticipantsCommand, RoomsCommand, SessionsCommand};
+use crate::resources::{ParticipantsCommand, RoomId, RoomsCommand, SessionsCommand};
 
 /// The API key `--mock` sends, and the only one its embedded mock accepts.
 pub(crate) const MOCK_API_KEY: &str = "KEY_MOCK_DEMO";
@@ -177,8 +177,8 @@ pub(crate) struct Api<T: Args> {
 /// `token create`.
 #[derive(Debug, Args)]
 pub(crate) struct Create {
-    /// The room's id (a UUID).
-    pub(crate) room_id: String,
+    #[command(flatten)]
+    pub(crate) room: RoomId,
     /// How long the client token is valid (whole seconds, 10s to 1h; server default 10m).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) token_ttl: Option<Duration>,

@@ -48,7 +48,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
 async fn create(command: &Api<Create>, time: &SharedTimeSource) -> Result<(), Failure> {
     let (args, connection) = (&command.args, &command.connection);
     let target = Target::connect(connection, command.api_key.api_key_file.as_deref()).await?;
-    let mut request = target.client.create_client_token(args.room_id.as_str());
+    let mut request = target
+        .client
+        .create_client_token(args.room.room_id.as_str());
     if let Some(ttl) = args.token_ttl {
         request = request.token_ttl(ttl);
     }

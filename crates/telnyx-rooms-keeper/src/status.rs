@@ -111,6 +111,7 @@ impl<E: fmt::Debug> fmt::Debug for Status<E> {
 
 /// Why a session ended.
 #[non_exhaustive]
+#[derive(Debug)]
 pub enum EndReason<E> {
     /// Stopped by its owner: the keeper, session handle or pool was stopped or dropped.
     Stopped,
@@ -150,23 +151,6 @@ impl<E> Clone for EndReason<E> {
             EndReason::UnusableToken => EndReason::UnusableToken,
             EndReason::Shed(late) => EndReason::Shed(*late),
             EndReason::InvalidRoom(error) => EndReason::InvalidRoom(error.clone()),
-        }
-    }
-}
-
-impl<E: fmt::Debug> fmt::Debug for EndReason<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EndReason::Stopped => f.write_str("Stopped"),
-            EndReason::Failed(error) => f.debug_tuple("Failed").field(error).finish(),
-            EndReason::Expired { last_error } => f
-                .debug_struct("Expired")
-                .field("last_error", last_error)
-                .finish(),
-            EndReason::RefreshTokenExpired => f.write_str("RefreshTokenExpired"),
-            EndReason::UnusableToken => f.write_str("UnusableToken"),
-            EndReason::Shed(late) => f.debug_tuple("Shed").field(late).finish(),
-            EndReason::InvalidRoom(error) => f.debug_tuple("InvalidRoom").field(error).finish(),
         }
     }
 }

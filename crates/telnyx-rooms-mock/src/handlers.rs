@@ -114,11 +114,7 @@ fn not_implemented(operation: &Operation) -> ApiError {
 }
 
 fn create(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
-    let room = room_id(
-        shared,
-        request,
-        create_room_client_token::path::ROOM_ID.name,
-    )?;
+    let room = room_id(shared, request)?;
     let token_ttl = ttl(request, create_room_client_token::body::TOKEN_TTL_SECS.name)?;
     let refresh_ttl = ttl(
         request,
@@ -143,11 +139,7 @@ fn create(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
 }
 
 fn refresh(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
-    let room = room_id(
-        shared,
-        request,
-        refresh_room_client_token::path::ROOM_ID.name,
-    )?;
+    let room = room_id(shared, request)?;
     let token_ttl = ttl(
         request,
         refresh_room_client_token::body::TOKEN_TTL_SECS.name,
@@ -178,14 +170,14 @@ fn refresh(shared: &Shared, request: &ValidRequest) -> Result<Value, ApiError> {
     to_json(&body)
 }
 
-/// The room a token operation names. A room the mock does not hold is refused with 403, the one
-/// error status Telnyx documents for these operations (see the README), unless the server was
-/// told to mint tokens for any room.
-fn room_id(shared: &Shared, request: &ValidRequest, name: &'static str) -> Result<Uuid, ApiError> {
-    let room = request
-        .path_param(name)
-        .and_then(|id| Uuid::try_parse(id).ok())
-        .ok_or_else(|| internal(format!("validated path parameter `{name}` is missing")))?;
+/// The room a token operation names: the id its validated path holds (`room_id`, its only path
+/// parameter). A room the mock does not hold is refused with 403, the one error status Telnyx
+/// documents for these operations (see the README), unless the server was told to mint tokens for
+/// any room.
+fn room_id(shared: &Shared, request: &ValidRequest) -> Result<Uuid, ApiError> {
+    let (name, room) = request
+        .id()
+        .ok_or_else(|| internal("the validated path holds no room id".to_owned()))?;
     if shared.tokens_for_unknown_rooms || shared.state().get(ROOMS, room).is_some() {
         return Ok(room);
     }

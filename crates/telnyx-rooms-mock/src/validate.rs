@@ -26,13 +26,6 @@ pub(crate) struct ValidRequest {
 }
 
 impl ValidRequest {
-    pub(crate) fn path_param(&self, name: &str) -> Option<&str> {
-        self.path
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
     /// The first path parameter (the id of the record an operation is about) and its name.
     pub(crate) fn id(&self) -> Option<(&'static str, uuid::Uuid)> {
         let (name, value) = self.path.first()?;

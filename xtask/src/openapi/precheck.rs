@@ -253,11 +253,7 @@ fn check_request_body(doc: &Value, operation: &Value, report: &mut impl FnMut(St
         ));
     }
     for (media_type, media) in content {
-        if media
-            .get("encoding")
-            .and_then(Value::as_object)
-            .is_some_and(|e| !e.is_empty())
-        {
+        if has_encoding(media) {
             report(format!(
                 "request media type {media_type} has an `encoding`, which progenitor cannot generate"
             ));
@@ -335,6 +331,14 @@ fn check_responses(doc: &Value, operation: &Value, report: &mut impl FnMut(Strin
     }
 }
 
+/// Whether a media type object has a (non-empty) `encoding`, which progenitor cannot generate.
+fn has_encoding(media: &Value) -> bool {
+    media
+        .get("encoding")
+        .and_then(Value::as_object)
+        .is_some_and(|e| !e.is_empty())
+}
+
 /// What progenitor types the body of `response` (status `code`) as; `report` hears of shapes it
 /// cannot take.
 pub(crate) fn body_kind(response: &Value, code: &str, report: &mut impl FnMut(String)) -> BodyKind {
@@ -346,11 +350,7 @@ pub(crate) fn body_kind(response: &Value, code: &str, report: &mut impl FnMut(St
     });
     match json {
         Some((media_type, media)) => {
-            if media
-                .get("encoding")
-                .and_then(Value::as_object)
-                .is_some_and(|e| !e.is_empty())
-            {
+            if has_encoding(media) {
                 report(format!(
                     "response {code} {media_type} has an `encoding`, which progenitor cannot generate"
                 ));
@@ -387,52 +387,59 @@ mod tests {
         json!([{"name": "room_id", "in": "path", "required": true, "schema": {"type": "string"}}])
     }
 
+    /// A JSON body of the component schema `name`.
+    fn json_body(name: &str) -> Value {
+        json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}})
+    }
+
+    /// A document of operation `Op` on the room path, answering each status with a JSON body of
+    /// the schema named beside it.
+    fn responding(responses: &[(&str, &str)]) -> Value {
+        let responses: serde_json::Map<String, Value> = responses
+            .iter()
+            .map(|(status, schema)| ((*status).to_owned(), json_body(schema)))
+            .collect();
+        doc(json!({"operationId": "Op", "parameters": room_param(), "responses": responses}))
+    }
+
+    /// `check` finds in `doc` a problem whose reason says each of `expected`.
+    fn assert_reported(doc: &Value, expected: &[&str]) {
+        let reasons: Vec<String> = check(doc).into_iter().map(|u| u.reason).collect();
+        for expected in expected {
+            assert!(
+                reasons.iter().any(|r| r.contains(expected)),
+                "{expected}: {reasons:?}"
+            );
+        }
+    }
+
+    /// The one problem `check` finds in `doc`.
+    fn only_problem(doc: &Value) -> Unsupported {
+        let mut found = check(doc);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found.remove(0)
+    }
+
     #[test]
     fn a_supported_operation_passes() {
-        let doc = doc(json!({
-            "operationId": "Op",
-            "parameters": room_param(),
-            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
-            "responses": {
-                "201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
-                "403": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}},
-                "404": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}}
-            }
-        }));
+        let mut doc = responding(&[("201", "A"), ("403", "B"), ("404", "B")]);
+        doc["paths"]["/rooms/{room_id}"]["post"]["requestBody"] = json_body("A");
         assert_eq!(check(&doc), vec![]);
     }
 
     #[test]
     fn two_success_body_types_are_reported() {
-        let doc = doc(json!({
-            "operationId": "Op",
-            "parameters": room_param(),
-            "responses": {
-                "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
-                "201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}}
-            }
-        }));
-        let found = check(&doc);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].location, "POST /rooms/{room_id} (Op)");
+        let found = only_problem(&responding(&[("200", "A"), ("201", "B")]));
+        assert_eq!(found.location, "POST /rooms/{room_id} (Op)");
         assert!(
-            found[0].reason.contains("success responses (200, 201)"),
-            "{}",
-            found[0]
+            found.reason.contains("success responses (200, 201)"),
+            "{found}"
         );
     }
 
     #[test]
     fn a_default_response_counts_on_both_sides() {
-        let doc = doc(json!({
-            "operationId": "Op",
-            "parameters": room_param(),
-            "responses": {
-                "201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
-                "default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}}
-            }
-        }));
-        let found = check(&doc);
+        let found = check(&responding(&[("201", "A"), ("default", "B")]));
         assert!(
             found
                 .iter()
@@ -452,9 +459,8 @@ mod tests {
             }},
             "responses": {"204": {"description": "ok"}}
         }));
-        let found = check(&doc);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].reason.contains("2 media types"), "{}", found[0]);
+        let found = only_problem(&doc);
+        assert!(found.reason.contains("2 media types"), "{found}");
     }
 
     #[test]
@@ -462,20 +468,17 @@ mod tests {
         let doc = doc(json!({
             "operationId": "Op",
             "parameters": [{"name": "other", "in": "path", "schema": {"type": "string"}}],
-            "responses": {"201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Missing"}}}}}
+            "responses": {"201": json_body("Missing")}
         }));
-        let reasons: Vec<String> = check(&doc).into_iter().map(|u| u.reason).collect();
-        for expected in [
-            "#/components/schemas/Missing",
-            "`other` is not `required: true`",
-            "no path parameter `room_id`",
-            "`other` does not appear in the path",
-        ] {
-            assert!(
-                reasons.iter().any(|r| r.contains(expected)),
-                "{expected}: {reasons:?}"
-            );
-        }
+        assert_reported(
+            &doc,
+            &[
+                "#/components/schemas/Missing",
+                "`other` is not `required: true`",
+                "no path parameter `room_id`",
+                "`other` does not appear in the path",
+            ],
+        );
     }
 
     #[test]
@@ -484,7 +487,7 @@ mod tests {
             "operationId": "Op",
             "parameters": room_param(),
             "responses": {
-                "default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}}},
+                "default": json_body("Gone"),
                 "201": {"content": {"application/json": {"schema": {"properties": {
                     "$ref": {"type": "string"},
                     "default": {"$ref": "#/components/schemas/A"},
@@ -513,12 +516,28 @@ mod tests {
             json!({"name": "page", "in": "query", "style": "form", "schema": {"type": "integer"}}),
         ]);
         let doc = doc(json!({"operationId": "Op", "parameters": params, "responses": {"204": {}}}));
-        let found = check(&doc);
-        assert_eq!(found.len(), 1, "{found:?}");
+        let found = only_problem(&doc);
         assert!(
-            found[0].reason.contains("`ids` has style `pipeDelimited`"),
-            "{}",
-            found[0]
+            found.reason.contains("`ids` has style `pipeDelimited`"),
+            "{found}"
+        );
+    }
+
+    #[test]
+    fn an_encoding_is_reported_on_request_and_response_media() {
+        let mut encoded = json_body("A");
+        encoded["content"]["application/json"]["encoding"] =
+            json!({"a": {"contentType": "text/plain"}});
+        let mut doc = responding(&[("201", "A")]);
+        let operation = &mut doc["paths"]["/rooms/{room_id}"]["post"];
+        operation["requestBody"] = encoded.clone();
+        operation["responses"]["201"] = encoded;
+        assert_reported(
+            &doc,
+            &[
+                "request media type application/json has an `encoding`",
+                "response 201 application/json has an `encoding`",
+            ],
         );
     }
 

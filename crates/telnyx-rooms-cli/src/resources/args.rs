@@ -47,6 +47,7 @@ pub(crate) struct Settings {
     pub(crate) webhook_timeout: Option<Duration>,
 }
 
+/// The room a command acts on.
 #[derive(Debug, Args)]
 pub(crate) struct RoomId {
     /// The room's id (a UUID).
@@ -55,8 +56,8 @@ pub(crate) struct RoomId {
 
 #[derive(Debug, Args)]
 pub(crate) struct GetRoom {
-    /// The room's id (a UUID).
-    pub(crate) room_id: String,
+    #[command(flatten)]
+    pub(crate) room: RoomId,
     /// Show the ids of the room's sessions too.
     #[arg(long)]
     pub(crate) include_sessions: bool,
@@ -64,8 +65,8 @@ pub(crate) struct GetRoom {
 
 #[derive(Debug, Args)]
 pub(crate) struct UpdateRoom {
-    /// The room's id (a UUID).
-    pub(crate) room_id: String,
+    #[command(flatten)]
+    pub(crate) room: RoomId,
     #[command(flatten)]
     pub(crate) settings: Settings,
 }
@@ -107,6 +108,7 @@ pub(crate) enum RoomsCommand {
     Delete(Api<RoomId>),
 }
 
+/// The session a command acts on.
 #[derive(Debug, Args)]
 pub(crate) struct SessionId {
     /// The session's id (a UUID).
@@ -115,8 +117,8 @@ pub(crate) struct SessionId {
 
 #[derive(Debug, Args)]
 pub(crate) struct GetSession {
-    /// The session's id (a UUID).
-    pub(crate) session_id: String,
+    #[command(flatten)]
+    pub(crate) session: SessionId,
     /// Show the ids of the session's participants too.
     #[arg(long)]
     pub(crate) include_participants: bool,
@@ -150,8 +152,8 @@ pub(crate) struct ListSessions {
 /// Which participants `sessions kick`, `mute` and `unmute` act on.
 #[derive(Debug, Args)]
 pub(crate) struct Participants {
-    /// The session's id (a UUID).
-    pub(crate) session_id: String,
+    #[command(flatten)]
+    pub(crate) session: SessionId,
     /// Only this participant (repeat for more); all of them when not given.
     #[arg(long = "participant", value_name = "PARTICIPANT_ID")]
     pub(crate) participants: Vec<Uuid>,

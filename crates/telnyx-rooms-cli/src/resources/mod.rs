@@ -8,7 +8,7 @@ mod shown;
 use telnyx_rooms::Client;
 use telnyx_rooms_core::time::SharedTimeSource;
 
-pub(crate) use args::{ParticipantsCommand, RoomsCommand, SessionsCommand};
+pub(crate) use args::{ParticipantsCommand, RoomId, RoomsCommand, SessionsCommand};
 
 use crate::ask::{Ask, Noun, Printer};
 use crate::cli::{Api, ApiKey, Connection, Output};
@@ -98,7 +98,7 @@ impl Command for RoomsCommand {
             }
             Self::Get(Api { args: a, .. }) => Ask::value(
                 client
-                    .get_room(&a.room_id)
+                    .get_room(&a.room.room_id)
                     .when(a.include_sessions, |r| r.include_sessions(true)),
                 room(a.include_sessions),
             ),
@@ -114,7 +114,7 @@ impl Command for RoomsCommand {
                 room(a.include_sessions),
             ),
             Self::Update(Api { args: a, .. }) => Ask::value(
-                settings!(client.update_room(&a.room_id), a.settings),
+                settings!(client.update_room(&a.room.room_id), a.settings),
                 room(false),
             ),
             Self::Delete(Api { args: a, .. }) => Ask::done(
@@ -157,7 +157,7 @@ impl Command for SessionsCommand {
             }
             Self::Get(Api { args: a, .. }) => Ask::value(
                 client
-                    .get_session(&a.session_id)
+                    .get_session(&a.session.session_id)
                     .when(a.include_participants, |r| r.include_participants(true)),
                 session(a.include_participants),
             ),
@@ -166,15 +166,15 @@ impl Command for SessionsCommand {
                 done("Session", "TELNYX_SESSION_", &a.session_id, "ended"),
             ),
             Self::Kick(Api { args: a, .. }) => Ask::done(
-                chosen!(client.kick_participants(&a.session_id), a),
+                chosen!(client.kick_participants(&a.session.session_id), a),
                 acted_on(a, "kicked"),
             ),
             Self::Mute(Api { args: a, .. }) => Ask::done(
-                chosen!(client.mute_participants(&a.session_id), a),
+                chosen!(client.mute_participants(&a.session.session_id), a),
                 acted_on(a, "muted"),
             ),
             Self::Unmute(Api { args: a, .. }) => Ask::done(
-                chosen!(client.unmute_participants(&a.session_id), a),
+                chosen!(client.unmute_participants(&a.session.session_id), a),
                 acted_on(a, "unmuted"),
             ),
         }

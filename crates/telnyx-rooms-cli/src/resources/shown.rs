@@ -106,7 +106,7 @@ pub(crate) fn acted_on(args: &Participants, what: &str) -> Report {
     done(
         "Participants of session",
         "TELNYX_SESSION_",
-        &args.session_id,
+        &args.session.session_id,
         what,
     )
     .row(field("participants"), participants)

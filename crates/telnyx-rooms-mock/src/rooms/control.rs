@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{JoinError, PARTICIPANTS, Participant, State, shaped};
+use super::{JoinError, PARTICIPANTS, State, shaped};
 use crate::api_error::{
     ApiError, BAD_REQUEST, ErrorEntry, INVALID_ID, INVALID_JSON, NOT_FOUND, Source,
 };
@@ -69,7 +69,7 @@ async fn join(
                 )
             })?
         };
-        Ok(state.join(id, body.context.as_deref(), now)?)
+        Ok(state.join(id, body.context.as_deref(), now)?.id)
     };
     let at = (&room_id[..], "room_id");
     control(shared, at, StatusCode::CREATED, request, join).await
@@ -80,7 +80,7 @@ async fn leave(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let leave = |state: &mut State, id, _: &[u8], now| Ok(state.leave(id, now)?);
+    let leave = |state: &mut State, id, _: &[u8], now| Ok(state.leave(id, now)?.id);
     control(
         shared,
         (&id, PARTICIPANT_ID),
@@ -96,22 +96,19 @@ async fn view(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let view = |state: &mut State, id, _: &[u8], _| {
-        Ok(state
-            .participant(id)
-            .ok_or(JoinError::UnknownParticipant(id))?)
-    };
+    // The answer is the participant as it is: `answer` refuses an unknown one.
+    let view = |_: &mut State, id, _: &[u8], _| Ok(id);
     control(shared, (&id, PARTICIPANT_ID), StatusCode::OK, request, view).await
 }
 
-/// One control request: credentials, the id (`at`: its text and name), the action on the state,
-/// the answer, the log entry.
+/// One control request: credentials, the id (`at`: its text and name), the action on the state
+/// (which answers the id of the participant acted on), the answer, the log entry.
 async fn control(
     shared: Arc<Shared>,
     at: (&str, &'static str),
     status: StatusCode,
     request: Request,
-    action: impl FnOnce(&mut State, Uuid, &[u8], DateTime<Utc>) -> Result<Participant, ApiError>,
+    action: impl FnOnce(&mut State, Uuid, &[u8], DateTime<Utc>) -> Result<Uuid, ApiError>,
 ) -> Response {
     let received_at = shared.time_source.now_utc();
     let (parts, body) = request.into_parts();
@@ -133,7 +130,7 @@ async fn control(
             })?;
             let mut state = shared.state();
             let participant = action(&mut state, id, &body, received_at)?;
-            answer(&state, participant.id)
+            answer(&state, participant)
         });
     let response = match outcome {
         Ok(body) => json_response(&shared, status, body.to_string()),

@@ -14,43 +14,67 @@ fn time_left(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
     (expires_at - now).to_std().unwrap_or(Duration::ZERO)
 }
 
+/// What both token values hold: the room, the client token and its expiry, the response's metadata.
+#[derive(Clone)]
+struct ClientToken {
+    room_id: Uuid,
+    token: Secret,
+    expires_at: DateTime<Utc>,
+    meta: ResponseMeta,
+}
+
+impl ClientToken {
+    fn new(
+        room_id: Uuid,
+        (token, expires_at): (Secret, DateTime<Utc>),
+        meta: ResponseMeta,
+    ) -> Self {
+        Self {
+            room_id,
+            token,
+            expires_at,
+            meta,
+        }
+    }
+}
+
 /// The accessors both token values share: room, client token, its expiry, response metadata.
 macro_rules! client_token_accessors {
     () => {
         /// The room the token admits to.
         pub fn room_id(&self) -> Uuid {
-            self.room_id
+            self.client.room_id
         }
 
         /// The client token to join the room with.
         pub fn token(&self) -> &Secret {
-            &self.token
+            &self.client.token
         }
 
         /// When the client token stops being accepted (server clock).
         pub fn expires_at(&self) -> DateTime<Utc> {
-            self.expires_at
+            self.client.expires_at
         }
 
         /// The response's `Date` header: the server's clock, to correct for local clock skew
         /// (`expires_at - server_date` is the lifetime the server granted).
         pub fn server_date(&self) -> Option<DateTime<Utc>> {
-            self.meta.server_date()
+            self.client.meta.server_date()
         }
 
         /// The API's request id for the response (`x-request-id`), if it sent one.
         pub fn request_id(&self) -> Option<&str> {
-            self.meta.request_id()
+            self.client.meta.request_id()
         }
 
         /// How long the client token remains valid after `now`; zero once expired.
         pub fn time_left(&self, now: DateTime<Utc>) -> Duration {
-            time_left(self.expires_at, now)
+            time_left(self.client.expires_at, now)
         }
 
         /// Whether the client token has expired at `now`.
         pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
-            now >= self.expires_at
+            now >= self.client.expires_at
         }
     };
 }
@@ -62,12 +86,12 @@ macro_rules! client_token_debug {
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name))
-                    .field("room_id", &self.room_id)
-                    .field("token", &self.token)
-                    .field("expires_at", &self.expires_at)
+                    .field("room_id", &self.client.room_id)
+                    .field("token", &self.client.token)
+                    .field("expires_at", &self.client.expires_at)
                     $(.field(stringify!($extra), &self.$extra))*
-                    .field("server_date", &self.meta.server_date())
-                    .field("request_id", &self.meta.request_id())
+                    .field("server_date", &self.client.meta.server_date())
+                    .field("request_id", &self.client.meta.request_id())
                     .finish()
             }
         }
@@ -94,28 +118,22 @@ macro_rules! client_token_debug {
 /// ```
 #[derive(Clone)]
 pub struct CreatedToken {
-    room_id: Uuid,
-    token: Secret,
-    expires_at: DateTime<Utc>,
+    client: ClientToken,
     refresh_token: Secret,
     refresh_token_expires_at: DateTime<Utc>,
-    meta: ResponseMeta,
 }
 
 impl CreatedToken {
     pub(crate) fn new(
         room_id: Uuid,
-        (token, expires_at): (Secret, DateTime<Utc>),
+        client_token: (Secret, DateTime<Utc>),
         (refresh_token, refresh_token_expires_at): (Secret, DateTime<Utc>),
         meta: ResponseMeta,
     ) -> Self {
         Self {
-            room_id,
-            token,
-            expires_at,
+            client: ClientToken::new(room_id, client_token, meta),
             refresh_token,
             refresh_token_expires_at,
-            meta,
         }
     }
 
@@ -144,23 +162,17 @@ client_token_debug!(CreatedToken, refresh_token, refresh_token_expires_at);
 /// `Debug` shows the expiry and ids, never the token; read it with [`Secret::expose`].
 #[derive(Clone)]
 pub struct RefreshedToken {
-    room_id: Uuid,
-    token: Secret,
-    expires_at: DateTime<Utc>,
-    meta: ResponseMeta,
+    client: ClientToken,
 }
 
 impl RefreshedToken {
     pub(crate) fn new(
         room_id: Uuid,
-        (token, expires_at): (Secret, DateTime<Utc>),
+        client_token: (Secret, DateTime<Utc>),
         meta: ResponseMeta,
     ) -> Self {
         Self {
-            room_id,
-            token,
-            expires_at,
-            meta,
+            client: ClientToken::new(room_id, client_token, meta),
         }
     }
 
