@@ -162,9 +162,12 @@ fn print_details(outcome: &Outcome) {
             .copied()
             .unwrap_or(0);
         println!(
-            "    t={second} s: requests {served}/s; allowed/achieved per pool {}; fairness {:.3}",
+            "    t={second} s: requests {served}/s; allowed/achieved per pool {}; fairness {}",
             rates.join(" "),
-            outcome.fairness_at(second).unwrap_or(f64::NAN)
+            // Achieved rates are measured only while calls wait for the budget.
+            outcome
+                .fairness_at(second)
+                .map_or("– (no backlog)".to_owned(), |f| format!("{f:.3}"))
         );
     }
     if !outcome.gaps.is_empty() {
